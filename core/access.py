@@ -1,0 +1,31 @@
+"""Who may use Firebreak. Checked in core so commands, buttons, the scheduler and the CLI
+all obey the same rule."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.errors import PermissionDenied
+
+
+class Directory(Protocol):
+    """Resolves user-group membership (implemented over Slack in handlers/)."""
+
+    def group_members(self, group_id: str) -> set[str]: ...
+
+
+def is_responder(user_id: str, allowed: list[str], directory: Directory | None) -> bool:
+    if not allowed:
+        return True
+    if user_id in allowed:
+        return True
+    for entry in allowed:
+        if entry.startswith("S") and directory is not None and user_id in directory.group_members(entry):
+            return True
+    return False
+
+
+def require_responder(user_id: str, allowed: list[str], directory: Directory | None) -> None:
+    if not is_responder(user_id, allowed, directory):
+        raise PermissionDenied("You are not on Firebreak's responder list, so you cannot run incident "
+                               "commands. Ask an administrator to add you (access.responders).")

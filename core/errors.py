@@ -1,0 +1,41 @@
+"""Typed domain errors.
+
+Core raises these; one handler in `handlers/errors.py` turns them into a friendly
+ephemeral message, so no listener needs its own try/except.
+"""
+
+
+class FirebreakError(Exception):
+    """Base for errors whose message is safe and useful to show to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(FirebreakError):
+    """The command text could not be understood; carries the usage to show."""
+
+    def __init__(self, message: str, usage: str = ""):
+        super().__init__(message)
+        self.usage = usage
+
+
+class NotFound(FirebreakError):
+    """Something the user named does not exist (incident, instance, ...)."""
+
+
+class PermissionDenied(FirebreakError):
+    """The user is not allowed to do this."""
+
+
+class InvalidTransition(FirebreakError):
+    """A state change that the current state does not allow."""
+
+
+class ConfigError(FirebreakError):
+    """Configuration or playbook files are invalid; message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -1,0 +1,144 @@
+"""Indicator extraction (IPs, domains, access keys, principals, instance ids) per source format."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Iterable
+
+from core.findings.model import INDICATOR_KINDS
+
+_INSTANCE_ID = re.compile(r"\bi-[0-9a-zA-Z]{1,17}\b")
+_IP_KEYS = {"ipaddressv4", "ipaddressv6", "sourceipv4", "sourceipv6", "destinationipv4", "destinationipv6"}
+
+
+class Indicators:
+    """Collects indicator values; `as_dict()` gives them validated, deduplicated and sorted."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, set[str]] = {kind: set() for kind in INDICATOR_KINDS}
+
+    def add_ip(self, value: Any) -> None:
+        """Keep only real addresses; 0.0.0.0 / loopback carry no investigative value."""
+        if not isinstance(value, str):
+            return
+        try:
+            address = ipaddress.ip_address(value.strip())
+        except ValueError:
+            return  # "AWS Internal", service hostnames, redactions
+        if not (address.is_unspecified or address.is_loopback):
+            self._values["ip"].add(str(address))
+
+    def add_domain(self, value: Any) -> None:
+        if isinstance(value, str) and value.strip(" ."):
+            self._values["domain"].add(value.strip().rstrip(".").lower())
+
+    def add(self, kind: str, value: Any) -> None:
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            self._values[kind].add(str(value).strip())
+
+    def add_instance_ids_in(self, text: Any) -> None:
+        """Instance ids embedded in ARNs such as arn:aws:ec2:...:instance/i-0abc."""
+        if isinstance(text, str):
+            for match in _INSTANCE_ID.findall(text):
+                self._values["instance_id"].add(match)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {kind: sorted(self._values[kind]) for kind in INDICATOR_KINDS}
+
+
+def _walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterable[tuple[str, Any]]:
+    """Yield (lower-cased key, value) for every key in nested dicts/lists, not entering `skip` keys."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            lowered = str(key).lower()
+            if lowered in skip:
+                continue
+            yield lowered, value
+            yield from _walk(value, skip)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item, skip)
+
+
+def guardduty_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
+    """`finding` has lower-camel keys (see guardduty.lower_keys)."""
+    found = Indicators()
+    service = finding.get("service") if isinstance(finding.get("service"), dict) else {}
+    # Remote IPs anywhere under service (actions, recentCredentials...), never our own local side.
+    for key, value in _walk(service, skip=frozenset({"localipdetails", "localportdetails"})):
+        if key in _IP_KEYS:
+            found.add_ip(value)
+        elif key == "sourceips" and isinstance(value, list):
+            for item in value:
+                found.add_ip(item)
+        elif key == "domain":
+            found.add_domain(value)
+    resource = finding.get("resource") if isinstance(finding.get("resource"), dict) else {}
+    key_details = resource.get("accessKeyDetails")
+    if isinstance(key_details, dict):
+        found.add("access_key_id", key_details.get("accessKeyId"))
+        found.add("principal", key_details.get("userName"))
+    instance = resource.get("instanceDetails")
+    if isinstance(instance, dict):
+        found.add("instance_id", instance.get("instanceId"))
+    return found.as_dict()
+
+
+def asff_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
+    found = Indicators()
+    network = finding.get("Network") if isinstance(finding.get("Network"), dict) else {}
+    for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6"):
+        found.add_ip(network.get(key))
+    for key in ("SourceDomain", "DestinationDomain"):
+        found.add_domain(network.get(key))
+    for key, value in _walk(finding.get("Action")):
+        if key in _IP_KEYS:
+            found.add_ip(value)
+        elif key == "domain":
+            found.add_domain(value)
+    fields = finding.get("ProductFields") if isinstance(finding.get("ProductFields"), dict) else {}
+    for key, value in fields.items():  # GuardDuty-produced ASFF flattens its details here
+        lowered = str(key).lower()
+        if "localipdetails" in lowered:
+            continue
+        if lowered.endswith(("/ipaddressv4", "/ipaddressv6")):
+            found.add_ip(value)
+        elif lowered.endswith("/domain"):
+            found.add_domain(value)
+    for resource in finding.get("Resources") or []:
+        if isinstance(resource, dict):
+            _asff_resource(found, resource)
+    return found.as_dict()
+
+
+def _asff_resource(found: Indicators, resource: dict[str, Any]) -> None:
+    rtype, rid = resource.get("Type"), resource.get("Id")
+    details = resource.get("Details") if isinstance(resource.get("Details"), dict) else {}
+    if rtype == "AwsEc2Instance":
+        found.add_instance_ids_in(rid)
+    elif rtype == "AwsIamAccessKey":
+        key_id = rid.rsplit(":", 1)[-1] if isinstance(rid, str) else None
+        found.add("access_key_id", key_id)
+        key = details.get("AwsIamAccessKey") if isinstance(details.get("AwsIamAccessKey"), dict) else {}
+        found.add("principal", key.get("PrincipalName") or key.get("UserName"))
+    elif rtype in ("AwsIamUser", "AwsIamRole"):
+        found.add("principal", rid)
+
+
+def cloudtrail_indicators(record: dict[str, Any]) -> dict[str, list[str]]:
+    found = Indicators()
+    found.add_ip(record.get("sourceIPAddress"))
+    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    found.add("access_key_id", identity.get("accessKeyId"))
+    found.add("principal", identity.get("arn") or identity.get("userName"))
+    issuer = (identity.get("sessionContext") or {}).get("sessionIssuer") if isinstance(
+        identity.get("sessionContext"), dict) else None
+    if isinstance(issuer, dict):
+        found.add("principal", issuer.get("arn"))
+    for key, value in _walk(record.get("requestParameters")):
+        if key == "instanceid":
+            found.add("instance_id", value)
+    for key, value in _walk(record.get("responseElements")):
+        if key == "accesskeyid":
+            found.add("access_key_id", value)
+    return found.as_dict()

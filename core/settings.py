@@ -1,0 +1,281 @@
+"""Configuration: shipped defaults merged with the user's file, validated in one pass.
+
+Every problem is reported with the file, the line, the key path and what was expected,
+because an operator fixing config during an incident should not have to guess.
+Secrets are deliberately not part of this model: they come from the environment only.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
+SECRET_WORDS = ("token", "secret", "password")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlackConfig(_Strict):
+    announce_channel: str = Field(min_length=1)
+    triage_channel: str = Field(min_length=1)
+
+
+class Severity(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+
+
+class IncidentsConfig(_Strict):
+    severities: list[Severity] = Field(min_length=1)
+    default_severity: str
+    categories: list[str] = Field(min_length=1)
+    default_category: str
+    max_title_length: int = Field(ge=10, le=1000)
+
+    @model_validator(mode="after")
+    def _defaults_exist(self) -> "IncidentsConfig":
+        names = [s.name for s in self.severities]
+        if len(set(names)) != len(names):
+            raise ValueError(f"severity names must be unique, got {names}")
+        if self.default_severity not in names:
+            raise ValueError(f"default_severity {self.default_severity!r} is not one of {names}")
+        if self.default_category not in self.categories:
+            raise ValueError(f"default_category {self.default_category!r} is not one of {self.categories}")
+        return self
+
+    @property
+    def severity_names(self) -> list[str]:
+        return [s.name for s in self.severities]
+
+
+class AccessConfig(_Strict):
+    responders: list[str] = Field(default_factory=list)
+
+    @field_validator("responders")
+    @classmethod
+    def _slack_ids(cls, ids: list[str]) -> list[str]:
+        bad = [i for i in ids if not (i[:1] in ("U", "W", "S") and i[1:].isalnum())]
+        if bad:
+            raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
+        return ids
+
+
+class ServerConfig(_Strict):
+    host: str
+    port: int = Field(ge=0, le=65535)
+    threads: int = Field(ge=1, le=256)
+
+
+class AwsConfig(_Strict):
+    default_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    retry_mode: Literal["legacy", "standard", "adaptive"]
+    max_attempts: int = Field(ge=1, le=20)
+
+
+class LocalConfig(_Strict):
+    users: list[str] = Field(min_length=2)
+    channels: list[str] = Field(min_length=1)
+
+
+class Config(_Strict):
+    bot_name: str
+    slack: SlackConfig
+    incidents: IncidentsConfig
+    access: AccessConfig
+    server: ServerConfig
+    aws: AwsConfig
+    local: LocalConfig
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials and endpoints read from the environment only."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Secrets":
+        env = os.environ if environ is None else environ
+        return cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            database_url=env.get("DATABASE_URL") or None,
+        )
+
+    def __repr__(self) -> str:  # never print a token by accident
+        shown = {k: ("***" if v and k != "slack_api_url" else v) for k, v in self.__dict__.items()}
+        return f"Secrets({shown})"
+
+
+@dataclass
+class Settings:
+    config: Config
+    secrets: Secrets
+    sources: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Map each key path of a YAML document to its 1-based line number."""
+    index: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        index.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = path + (key.value,)
+                index[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                index[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return index
+
+
+@dataclass
+class _Source:
+    path: Path
+    data: dict
+    lines: dict[tuple, int]
+
+    def locate(self, key_path: tuple) -> int | None:
+        for n in range(len(key_path), -1, -1):
+            if key_path[:n] in self.lines:
+                return self.lines[key_path[:n]]
+        return None
+
+
+def _read_yaml(path: Path) -> _Source:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_index(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{where}: invalid YAML: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: expected a mapping of settings at the top level, got {type(data).__name__}"])
+    return _Source(path, data, lines)
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def _secret_keys(data: Any, path: tuple = ()) -> list[tuple]:
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and any(word in key.lower() for word in SECRET_WORDS):
+                found.append(path + (key,))
+            found.extend(_secret_keys(value, path + (key,)))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            found.extend(_secret_keys(item, path + (i,)))
+    return found
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _owner(sources: list[_Source], path: tuple) -> _Source:
+    """The file that supplied the value at `path` (the user's file wins)."""
+    for source in reversed(sources):
+        node: Any = source.data
+        for part in path:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                break
+        else:
+            return source
+    return sources[-1]
+
+
+def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]]:
+    """Load default.yaml merged with `user_path`; raise ConfigError listing every problem."""
+    sources = [_read_yaml(DEFAULT_CONFIG)]
+    if user_path:
+        sources.append(_read_yaml(Path(user_path)))
+    problems = []
+    secret_paths = set()
+    for source in sources[1:]:
+        for path in _secret_keys(source.data):
+            secret_paths.add(path)
+            problems.append(
+                f"{source.path}:{source.locate(path)}: {_dotted(path)}: secrets are read from the "
+                "environment only (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, DATABASE_URL)"
+            )
+    merged: dict = {}
+    for source in sources:
+        merged = _merge(merged, source.data)
+    try:
+        config = Config.model_validate(merged)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            if err["type"] == "extra_forbidden" and loc in secret_paths:
+                continue
+            source = _owner(sources, loc)
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check spelling; see config/default.yaml for the keys)"
+            elif err["type"] == "missing":
+                message = "required key is missing"
+            got = err.get("input")
+            if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)):
+                message += f" (got {got!r})"
+            problems.append(f"{source.path}:{source.locate(loc)}: {_dotted(loc)}: {message}")
+    if problems:
+        raise ConfigError(problems)
+    return config, [s.path for s in sources]
+
+
+def load_settings(user_path: str | Path | None = None, environ: dict | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    path = user_path or env.get("FIREBREAK_CONFIG") or None
+    config, paths = load_config(path)
+    return Settings(config=config, secrets=Secrets.from_env(env), sources=paths)

@@ -1,0 +1,62 @@
+"""Block Kit rendering. Every string that came from outside (titles, finding fields,
+user text) goes through `escape()`, so `<!channel>` in a finding never pings anyone.
+Limits are enforced here rather than trusted to callers: Slack rejects the whole message
+if one section is too long."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+SECTION_TEXT_LIMIT = 3000
+MAX_BLOCKS = 50
+
+
+def escape(text: str) -> str:
+    """Make outside text inert in mrkdwn: no mentions, links or channel pings."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(mrkdwn: str) -> dict:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(mrkdwn, SECTION_TEXT_LIMIT))).to_dict()
+
+
+def context(mrkdwn: str) -> dict:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(mrkdwn, SECTION_TEXT_LIMIT))]).to_dict()
+
+
+def user(user_id: str) -> str:
+    """A user mention; ids come from Slack's own payload, never from free text."""
+    return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)
+
+
+def incident_declared(incident, declared_by: str) -> tuple[str, list[dict]]:
+    """The in-channel announcement that an incident now exists."""
+    fallback = f"Incident {incident.label} declared: {incident.title}"
+    return escape(fallback), [
+        section(f":rotating_light: *Incident {incident.label} declared* by {user(declared_by)}\n"
+                f"*{escape(incident.title)}*"),
+        context(f"Severity *{escape(incident.severity)}* · Category *{escape(incident.category)}* · "
+                f"Phase *{escape(incident.phase)}*"),
+    ]
+
+
+def usage(title: str, lines: list[tuple[str, str]], problem: str | None = None) -> tuple[str, list[dict]]:
+    text = "\n".join(f"`{cmd}` — {desc}" for cmd, desc in lines)
+    blocks = []
+    if problem:
+        blocks.append(section(f":warning: {escape(problem)}"))
+    blocks.append(section(f"*{title}*\n{text}"))
+    return escape(problem or title), blocks
+
+
+def error_message(message: str, usage_text: str = "", error_id: str | None = None) -> tuple[str, list[dict]]:
+    body = f":warning: {escape(message)}"
+    if usage_text:
+        body += f"\nUsage: `{escape(usage_text)}`"
+    if error_id:
+        body += f"\nError id: `{error_id}`"
+    return escape(message), [section(body)]

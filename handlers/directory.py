@@ -1,0 +1,30 @@
+"""User-group membership from Slack, cached briefly so permission checks stay fast."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+
+class SlackDirectory:
+    def __init__(self, client: WebClient, ttl_seconds: float = 300.0):
+        self.client = client
+        self.ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def group_members(self, group_id: str) -> set[str]:
+        with self._lock:
+            cached = self._cache.get(group_id)
+            if cached and time.monotonic() - cached[0] < self.ttl:
+                return cached[1]
+        try:
+            members = set(self.client.usergroups_users_list(usergroup=group_id).get("users", []))
+        except SlackApiError:
+            members = set()  # unknown group grants nothing
+        with self._lock:
+            self._cache[group_id] = (time.monotonic(), members)
+        return members

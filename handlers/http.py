@@ -1,0 +1,91 @@
+"""The WSGI front door: Slack requests, health and metrics.
+
+Slack's signature is checked here, before Bolt sees the request, so a forged or stale
+request gets 403 (Bolt itself would answer 401) and never reaches a listener."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from core.services import Services
+
+MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; refuse anything bigger unread
+SLACK_PATH = "/slack/events"
+
+
+class WebApp:
+    def __init__(self, bolt_app: App, services: Services):
+        self.bolt = bolt_app
+        self.services = services
+        self.verifier = SignatureVerifier(services.settings.secrets.slack_signing_secret or "")
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == SLACK_PATH and method == "POST":
+            status, headers, body = self.slack(environ)
+        elif path == "/healthz" and method == "GET":
+            status, headers, body = self.health()
+        elif path == "/metrics" and method == "GET":
+            status, headers, body = 200, {"Content-Type": "text/plain; version=0.0.4"}, \
+                self.services.telemetry.exposition()
+        else:
+            status, headers, body = 404, {"Content-Type": "text/plain"}, b"Not Found"
+        known = path if path in (SLACK_PATH, "/healthz", "/metrics") else "other"
+        telemetry = self.services.telemetry
+        telemetry.http_requests.labels(path=known, status=str(status)).inc()
+        telemetry.http_latency.labels(path=known).observe(time.perf_counter() - started)
+        headers["Content-Length"] = str(len(body))
+        start_response(f"{status} {_REASONS.get(status, 'OK')}", list(headers.items()))
+        return [body]
+
+    def slack(self, environ: dict) -> tuple[int, dict, bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self.services.telemetry.rejected_requests.labels(reason="size").inc()
+            return 413, {"Content-Type": "text/plain"}, b"Payload Too Large"
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = _headers(environ)
+        if not self.verifier.is_valid(raw, headers.get("x-slack-request-timestamp", ""),
+                                      headers.get("x-slack-signature", "")):
+            self.services.telemetry.rejected_requests.labels(reason="signature").inc()
+            return 403, {"Content-Type": "application/json"}, b'{"error": "invalid or stale signature"}'
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.services.telemetry.rejected_requests.labels(reason="encoding").inc()
+            return 400, {"Content-Type": "text/plain"}, b"Bad Request"
+        response = self.bolt.dispatch(BoltRequest(body=text, query=environ.get("QUERY_STRING", ""),
+                                                  headers={k: [v] for k, v in headers.items()}))
+        out = {k: v[0] if isinstance(v, list) else v for k, v in response.headers.items()}
+        out.setdefault("content-type", "text/plain;charset=utf-8")
+        body = response.body if isinstance(response.body, bytes) else str(response.body or "").encode()
+        return response.status, out, body
+
+    def health(self) -> tuple[int, dict, bytes]:
+        database_ok = self.services.db.ping()
+        payload = {"status": "ok" if database_ok else "degraded", "database": "ok" if database_ok else "unreachable"}
+        return (200 if database_ok else 503), {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}

@@ -1,0 +1,42 @@
+"""Runs the WSGI app on waitress: a production-grade, pure-Python, threaded server, so
+`python bot.py serve` is what the Procfile runs, with no separate gunicorn set-up."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+log = logging.getLogger("firebreak.server")
+
+
+class RunningServer:
+    def __init__(self, wsgi_app, host: str, port: int, threads: int):
+        self._server = create_server(wsgi_app, host=host, port=port, threads=threads,
+                                     ident="firebreak", channel_timeout=30, clear_untrusted_proxy_headers=True)
+        self.host = host
+        self.port = self._server.effective_port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "RunningServer":
+        """Serve in a background thread (local workspace, tests, benchmarks)."""
+        self._thread = threading.Thread(target=self._server.run, name="firebreak-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def run_forever(self) -> None:
+        self._server.run()
+
+    def stop(self) -> None:
+        # Finish requests in flight, then close every socket so run() returns.
+        self._server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(self._server._map)
+        if self._thread:
+            self._thread.join(timeout=5)

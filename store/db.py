@@ -1,0 +1,89 @@
+"""Engine and sessions. SQLite for a single process and the local default, PostgreSQL
+for replicas; both behave the same for the rest of the code."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import PROJECT_ROOT
+
+DEFAULT_SQLITE = PROJECT_ROOT / "var" / "firebreak.db"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept the common `postgres://` / `postgresql://` forms and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = normalize_url(url or default_database_url())
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside a writer; foreign keys are off by default in SQLite.
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see below)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn) -> None:
+    # Take the write lock at BEGIN so read-then-write transactions serialise instead of
+    # failing with "database is locked" halfway (SQLite's stand-in for row locks).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Owns the engine and hands out transactional sessions."""
+
+    def __init__(self, url: str | None = None):
+        self.url = normalize_url(url or default_database_url())
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any exception."""
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                conn.rollback()
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,55 @@
+"""SQLAlchemy models. Natural keys carry unique constraints so retries and replicas
+cannot create duplicates; the schema itself is owned by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(80))
+    phase: Mapped[str] = mapped_column(String(40))
+    declared_by: Mapped[str] = mapped_column(String(80))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    origin_channel: Mapped[str | None] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # Natural key of whatever caused the declaration (a Slack trigger, a finding id):
+    # a retry of the same cause finds the existing incident instead of a second one.
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TimelineEntryRow(Base):
+    __tablename__ = "timeline_entries"
+    __table_args__ = (Index("ix_timeline_incident_at", "incident_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class SlackRequestRow(Base):
+    """Keys of Slack requests already handled: a retry or replay is acknowledged, not re-run."""
+
+    __tablename__ = "slack_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
