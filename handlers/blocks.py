@@ -45,7 +45,7 @@ def incident_declared(incident, declared_by: str) -> tuple[str, list[dict]]:
 
 
 def usage(title: str, lines: list[tuple[str, str]], problem: str | None = None) -> tuple[str, list[dict]]:
-    text = "\n".join(f"`{cmd}` — {desc}" for cmd, desc in lines)
+    text = "\n".join(f"`{escape(cmd)}` — {desc}" for cmd, desc in lines)
     blocks = []
     if problem:
         blocks.append(section(f":warning: {escape(problem)}"))

@@ -107,6 +107,13 @@ class FakeSlack:
     def user_name(self, user_id: str) -> str:
         return self.users.get(user_id, {}).get("name", user_id)
 
+    def add_user_message(self, channel: str, user_id: str, text: str) -> dict:
+        """A person writes in a channel (no bot call involved)."""
+        with self._lock:
+            message = {"type": "message", "ts": self._next_ts(), "user": user_id, "text": text, "blocks": []}
+            self._channel(channel).messages.append(message)
+            return message
+
     # ------------------------------------------------------------ trouble on demand
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next `times` calls of `method` answer ok:false with `error`."""

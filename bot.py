@@ -1,0 +1,219 @@
+"""Firebreak's composition root and command line.
+
+Load settings → build services → build the Bolt app → run one mode. Every failure a user
+can cause (bad config, missing credentials, unreachable database) ends in a plain message
+and a non-zero exit code, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from typing import Callable
+
+NOT_BUILT = 2  # exit code of commands whose issue has not landed yet
+EXIT_FAILURE = 1
+
+log = logging.getLogger("firebreak")
+
+
+# ---------------------------------------------------------------------- helpers
+def _configure_logging() -> None:
+    from core.logs import configure
+
+    configure(os.environ.get("FIREBREAK_LOG_LEVEL", "INFO"))
+
+
+def _settings(args: argparse.Namespace):
+    from core.settings import load_settings
+
+    return load_settings(getattr(args, "config", None))
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> int:
+    print(f"firebreak: {message}", file=sys.stderr)
+    return code
+
+
+def _not_built(what: str) -> Callable[[argparse.Namespace], int]:
+    def run(_args: argparse.Namespace) -> int:
+        return _fail(f"`{what}` is not built yet in this version.", NOT_BUILT)
+
+    return run
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_default(args: argparse.Namespace) -> int:
+    """Serve if Slack credentials are set; otherwise the embedded local workspace."""
+    if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET"):
+        args.host = args.port = None
+        return cmd_serve(args)
+    print("No SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET set: starting the embedded local workspace.\n"
+          "(Set both, or see README 'Connecting to Slack', to serve a real workspace.)")
+    args.no_console = False
+    args.port = 0
+    return cmd_local(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_services
+    from handlers.app import build_app
+    from handlers.http import WebApp
+    from handlers.server import RunningServer
+
+    settings = _settings(args)
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.secrets.slack_bot_token),
+                                        ("SLACK_SIGNING_SECRET", settings.secrets.slack_signing_secret))
+               if not value]
+    if missing:
+        return _fail(f"serve needs {' and '.join(missing)} in the environment "
+                     "(or run `python bot.py` without them for the local workspace).")
+    services = build_services(settings)
+    bolt = build_app(services)
+    server_cfg = settings.config.server
+    host = args.host or server_cfg.host
+    port = args.port if args.port is not None else int(os.environ.get("PORT") or server_cfg.port)
+    server = RunningServer(WebApp(bolt, services), host, port, server_cfg.threads)
+    log.info("serving Slack requests on %s/slack/events (health: /healthz, metrics: /metrics)", server.url)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    server.run_forever()
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from core.bootstrap import build_services
+    from handlers.app import build_app
+
+    settings = _settings(args)
+    if not (settings.secrets.slack_app_token and settings.secrets.slack_bot_token):
+        return _fail("socket needs SLACK_APP_TOKEN (xapp-…, connections:write) and SLACK_BOT_TOKEN.")
+    services = build_services(settings)
+    SocketModeHandler(build_app(services), settings.secrets.slack_app_token).start()
+    return 0
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    from local.console import Console
+    from local.workspace import LocalWorkspace
+
+    settings = _settings(args)
+    workspace = LocalWorkspace(settings, port=args.port or 0)
+    try:
+        if args.no_console:
+            print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
+                  "Ctrl-C stops it.", flush=True)
+            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+            signal.pause()
+        else:
+            Console(workspace).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        workspace.stop()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from store import migrate
+    from store.db import Database
+
+    settings = _settings(args)
+    db = Database(settings.secrets.database_url)
+    migrate.upgrade(db)
+    print(f"Database schema is current ({db.engine.url.render_as_string(hide_password=True)}).")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from core.settings import load_settings
+
+    path = args.path or os.environ.get("FIREBREAK_CONFIG")
+    settings = load_settings(path)
+    print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py",
+        description="Firebreak: ChatOps for security incident response on AWS. Without a command, "
+                    "serves Slack if SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set, otherwise starts "
+                    "the embedded local workspace.")
+    parser.add_argument("--config", metavar="PATH", help="your config file (default: $FIREBREAK_CONFIG)")
+    parser.set_defaults(func=cmd_default)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, GET /metrics")
+    p.add_argument("--host", help="interface to bind (default: server.host in config)")
+    p.add_argument("--port", type=int, help="port (default: $PORT, else server.port in config)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
+    p.set_defaults(func=cmd_socket)
+
+    p = sub.add_parser("local", help="the embedded local workspace: fake Slack on loopback plus a console")
+    p.add_argument("--no-console", action="store_true", help="serve only; drive it over HTTP")
+    p.add_argument("--port", type=int, default=0, help="port for the bot (default: any free port)")
+    p.set_defaults(func=cmd_local)
+
+    sub.add_parser("worker", help="consume findings (SQS) and run queued work").set_defaults(
+        func=_not_built("worker"))
+    sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(
+        func=_not_built("clock"))
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("check-config", help="validate config (and playbooks); non-zero exit on problems")
+    p.add_argument("path", nargs="?", help="config file to check (default: $FIREBREAK_CONFIG)")
+    p.set_defaults(func=cmd_check_config)
+
+    findings = sub.add_parser("findings", help="work with findings without side effects")
+    findings_sub = findings.add_subparsers(title="commands", metavar="COMMAND")
+    p = findings_sub.add_parser("normalize", help="print normalized findings as JSON lines")
+    p.add_argument("file", help="file of findings, or - for standard input")
+    p.set_defaults(func=_not_built("findings normalize"))
+    findings.set_defaults(func=lambda _a: (findings.print_help(), 2)[1])
+
+    p = sub.add_parser("ingest", help="run files of findings through the full pipeline")
+    p.add_argument("file", help="file of findings, or - for standard input")
+    p.set_defaults(func=_not_built("ingest"))
+
+    p = sub.add_parser("export", help="timeline / postmortem export")
+    p.add_argument("incident", help="incident id")
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.set_defaults(func=_not_built("export"))
+
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(title="commands", metavar="COMMAND")
+    audit_sub.add_parser("verify", help="check the audit hash chain").set_defaults(func=_not_built("audit verify"))
+    audit.set_defaults(func=lambda _a: (audit.print_help(), 2)[1])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.errors import ConfigError
+
+    args = build_parser().parse_args(argv)
+    _configure_logging()
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("firebreak: configuration problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a trace
+        from core.logs import explain_startup_error
+
+        return _fail(explain_startup_error(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

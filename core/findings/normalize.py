@@ -1,0 +1,237 @@
+"""Entry points: recognise and unwrap documents (EventBridge, SNS, API wrappers, JSON lines)."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.findings.asff import looks_like_asff, parse_asff
+from core.findings.cloudtrail import NoRuleMatched, looks_like_cloudtrail, parse_cloudtrail
+from core.findings.cloudtrail_rules import Rule, RuleError, default_rules
+from core.findings.guardduty import looks_like_guardduty, parse_guardduty
+from core.findings.model import Finding, FindingError
+
+ENVELOPE_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+CLOUDTRAIL_DETAIL_TYPES = {"AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail",
+                           "AWS Service Event via CloudTrail"}
+_NEXT_DOCUMENT = re.compile(r"^[\[{]", re.MULTILINE)
+_JSON_LINE = re.compile(r"^[\[{].*[\]}]\s*$")
+_MAX_DEPTH = 4  # SNS-in-SNS-in-... is not a real shape; stop before it gets silly
+
+
+@dataclass
+class Rejection:
+    """`index`: 1-based top-level document (0 = whole input). `kind`: invalid | unsupported | no_match."""
+
+    index: int
+    reason: str
+    kind: str = "invalid"
+
+
+@dataclass
+class NormalizeResult:
+    findings: list[Finding] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+class _Run:
+    """One normalisation pass: collects findings/rejections; loads default rules only if needed."""
+
+    def __init__(self, rules: Any) -> None:
+        self._rules = None if rules is None else tuple(rules)
+        self.result = NormalizeResult()
+
+    def rules(self) -> tuple[Rule, ...]:
+        if self._rules is None:
+            try:
+                self._rules = default_rules()
+            except RuleError as exc:
+                raise FindingError(f"CloudTrail detection rules unavailable: {exc}") from exc
+        return self._rules
+
+    def reject(self, index: int, where: str, reason: str, kind: str = "invalid") -> None:
+        self.result.rejected.append(Rejection(index, f"{where}: {reason}", kind))
+
+    def document(self, doc: Any, index: int, where: str, depth: int = 0) -> None:
+        if not isinstance(doc, dict):
+            self.reject(index, where, f"expected a JSON object, got {_kind(doc)}")
+        elif depth > _MAX_DEPTH:
+            self.reject(index, where, "wrapped too deeply (SNS/EventBridge nesting)")
+        elif doc.get("Type") == "Notification" and isinstance(doc.get("Message"), str):
+            self.sns(doc["Message"], index, where, depth)
+        elif "detail-type" in doc or (isinstance(doc.get("detail"), dict) and set(doc) <= ENVELOPE_KEYS):
+            self.eventbridge(doc, index, where, depth)
+        elif isinstance(doc.get("Findings"), list):
+            self.each(doc["Findings"], index, where, "Findings", None)
+        elif isinstance(doc.get("findings"), list):  # EventBridge Security Hub detail without envelope
+            self.each(doc["findings"], index, where, "findings", "asff-event")
+        elif isinstance(doc.get("Records"), list):
+            for i, record in enumerate(doc["Records"]):
+                if isinstance(record, dict) and isinstance(record.get("Sns"), dict):  # Lambda SNS event
+                    self.document({"Type": "Notification", **record["Sns"]}, index, where, depth + 1)
+                else:
+                    self.leaf(record, index, f"{where} (Records[{i}])", "cloudtrail-event")
+        else:
+            self.leaf(doc, index, where, None)
+
+    def sns(self, message: str, index: int, where: str, depth: int) -> None:
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            self.reject(index, where, "SNS notification whose Message is not JSON")
+            return
+        for item in inner if isinstance(inner, list) else [inner]:
+            self.document(item, index, where, depth + 1)
+
+    def eventbridge(self, event: dict[str, Any], index: int, where: str, depth: int) -> None:
+        detail_type, detail = event.get("detail-type"), event.get("detail")
+        if not isinstance(detail, dict):
+            self.reject(index, where, f"EventBridge event {detail_type!r} without a detail object")
+        elif detail_type == "GuardDuty Finding":
+            self.leaf(detail, index, where, "guardduty-event", event)
+        elif isinstance(detail_type, str) and detail_type.startswith("Security Hub Findings"):
+            if not isinstance(detail.get("findings"), list):
+                self.reject(index, where, f"EventBridge event {detail_type!r} without detail.findings")
+            else:
+                self.each(detail["findings"], index, where, "findings", "asff-event", event)
+        elif detail_type in CLOUDTRAIL_DETAIL_TYPES:
+            self.leaf(detail, index, where, "cloudtrail-event", event)
+        elif detail_type is None:  # partial envelope: only "detail" (and maybe region/account)
+            if isinstance(detail.get("findings"), list):
+                self.each(detail["findings"], index, where, "findings", "asff-event", event)
+            else:
+                fmt = "cloudtrail-event" if looks_like_cloudtrail(detail) else "guardduty-event"
+                self.leaf(detail, index, where, fmt if _known(detail) else None, event)
+        else:
+            self.reject(index, where, f"unsupported EventBridge event {detail_type!r} "
+                        f"(source {event.get('source')!r})", "unsupported")
+
+    def each(self, items: list[Any], index: int, where: str, key: str, fmt: str | None,
+             envelope: dict[str, Any] | None = None) -> None:
+        for i, item in enumerate(items):
+            self.leaf(item, index, f"{where} ({key}[{i}])", fmt, envelope)
+
+    def leaf(self, doc: Any, index: int, where: str, fmt: str | None,
+             envelope: dict[str, Any] | None = None) -> None:
+        """One finding-level document; `fmt` is the raw_format when the wrapper already tells it."""
+        if not isinstance(doc, dict):
+            self.reject(index, where, f"expected a JSON object, got {_kind(doc)}")
+            return
+        try:
+            if looks_like_asff(doc) or fmt == "asff-event":
+                finding = parse_asff(doc, fmt or "asff", envelope)
+            elif looks_like_cloudtrail(doc) or fmt == "cloudtrail-event":
+                finding = parse_cloudtrail(doc, self.rules(), envelope)
+            elif looks_like_guardduty(doc) or fmt == "guardduty-event":
+                finding = parse_guardduty(doc, fmt or "guardduty", envelope)
+            else:
+                self.reject(index, where, "not a GuardDuty, Security Hub or CloudTrail document "
+                            f"(keys: {_keys(doc)})", "unsupported")
+                return
+        except NoRuleMatched as exc:
+            self.reject(index, where, str(exc), "no_match")
+            return
+        except FindingError as exc:
+            self.reject(index, where, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bad document must never break the caller
+            self.reject(index, where, f"internal error while normalizing: {type(exc).__name__}: {exc}")
+            return
+        self.result.findings.append(finding)
+
+
+def _known(doc: dict[str, Any]) -> bool:
+    return looks_like_asff(doc) or looks_like_cloudtrail(doc) or looks_like_guardduty(doc)
+
+
+def _kind(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", type(None): "null", int: "number", float: "number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _keys(doc: dict[str, Any], limit: int = 8) -> str:
+    keys = sorted(str(k) for k in doc)
+    return ", ".join(keys[:limit]) + (", ..." if len(keys) > limit else "") if keys else "none"
+
+
+def normalize(document: Any, rules: Any = None) -> NormalizeResult:
+    """Normalise one parsed document, or a list of them (each list element is a document)."""
+    if isinstance(document, (str, bytes)):
+        return normalize_text(document, rules)
+    run = _Run(rules)
+    for index, doc in enumerate(document if isinstance(document, list) else [document], start=1):
+        _safely(run, doc, index)
+    return run.result
+
+
+def _safely(run: _Run, doc: Any, index: int) -> None:
+    try:
+        run.document(doc, index, f"document {index}")
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurd nesting
+        run.reject(index, f"document {index}", f"internal error while normalizing: {type(exc).__name__}: {exc}")
+
+
+def normalize_text(text: str | bytes, rules: Any = None) -> NormalizeResult:
+    """Parse one JSON document, a JSON array, or several documents (JSON lines / concatenated)."""
+    run = _Run(rules)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            run.reject(0, "input", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+            return run.result
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        run.reject(0, "input", "empty input: expected JSON")
+        return run.result
+    if all(_JSON_LINE.match(line) for line in text.splitlines() if line.strip()):
+        _json_lines(run, text)
+    else:
+        _json_stream(run, text)
+    return run.result
+
+
+def _json_lines(run: _Run, text: str) -> None:
+    """One document per line; a broken line is reported by its line number and skipped."""
+    index = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            index += 1
+            column = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            run.reject(index, f"document {index}", f"invalid JSON at line {lineno}{column}: "
+                       f"{getattr(exc, 'msg', exc)}")
+            continue
+        for doc in value if isinstance(value, list) else [value]:
+            index += 1
+            _safely(run, doc, index)
+
+
+def _json_stream(run: _Run, text: str) -> None:
+    """One (pretty-printed) document, or several concatenated; resync after an error at the next
+    line starting with '{' or '[' in column 0."""
+    decoder, pos, index = json.JSONDecoder(), 0, 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            index += 1
+            run.reject(index, f"document {index}",
+                       f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+            newline = text.find("\n", exc.pos)
+            resync = _NEXT_DOCUMENT.search(text, newline + 1) if newline != -1 else None
+            if resync is None:
+                return
+            pos = resync.start()
+            continue
+        for doc in value if isinstance(value, list) else [value]:
+            index += 1
+            _safely(run, doc, index)

@@ -1,0 +1,204 @@
+"""Terminal console for the local workspace, in the spirit of errbot's text backend.
+
+You type as a workspace user; slash commands, button presses and mentions go to the bot
+as signed HTTP requests, exactly as Slack would send them; everything the bot posts in
+any channel is printed as text with its buttons numbered.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import threading
+from typing import Callable, TextIO
+
+from local.render import Control, render_message, render_view
+from local.workspace import LocalWorkspace
+
+HELP = """\
+Type as the current user in the current channel:
+  /incident ...          a slash command (also /contain ...)
+  @firebreak ...         mention the bot
+  any other text         a message in the channel
+Console commands:
+  :as NAME               act as another user            (:users lists them)
+  :in CHANNEL            switch channel                 (:channels lists them)
+  :press N [OPTION]      press button N, or choose OPTION in select N (a bare N works too)
+  :history [N]           the last N messages of the channel (default 10)
+  :help                  this text
+  :quit                  stop (Ctrl-D works too)"""
+
+
+class Console:
+    def __init__(self, workspace: LocalWorkspace, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+        self.ws = workspace
+        self.fake = workspace.fake
+        self.stdin = stdin
+        self.stdout = stdout
+        self.user = workspace.settings.config.local.users[0]
+        self.channel = workspace.settings.config.local.channels[0]
+        self.controls: dict[int, tuple[Control, str, dict]] = {}
+        self._next_number = 1
+        self._print_lock = threading.Lock()
+        self.fake.listeners.append(self._on_slack)
+
+    # ------------------------------------------------------------------ output
+    def say(self, text: str) -> None:
+        with self._print_lock:
+            self.stdout.write(text + "\n")
+            self.stdout.flush()
+
+    def _names(self) -> tuple[Callable[[str], str], Callable[[str], str]]:
+        return self.fake.user_name, lambda cid: self.fake.channels[cid].name if cid in self.fake.channels else cid
+
+    def _show(self, message: dict, channel_id: str, *, ephemeral: bool = False, for_user: str | None = None) -> None:
+        if ephemeral and for_user and for_user != self.ws.user(self.user):
+            return  # someone else's ephemeral message: Slack would not show it to you
+        user_name, channel_label = self._names()
+        with self._print_lock:
+            rendered = render_message(message, channel_name=channel_label(channel_id), user_name=user_name,
+                                      channel_label=channel_label, start_number=self._next_number,
+                                      ephemeral=ephemeral)
+            for control in rendered.controls:
+                self.controls[control.number] = (control, channel_id, message)
+            self._next_number += len(rendered.controls)
+            self.stdout.write("\n" + rendered.text + "\n")
+            self.stdout.flush()
+
+    def _on_slack(self, kind: str, event: dict) -> None:
+        if kind in ("message", "update"):
+            self._show(event["message"], event["channel"])
+        elif kind == "ephemeral":
+            self._show(event["message"], event["channel"], ephemeral=True, for_user=event.get("user"))
+        elif kind == "view":
+            user_name, channel_label = self._names()
+            rendered = render_view(event["view"], user_name=user_name, channel_label=channel_label,
+                                   start_number=self._next_number)
+            self.say("\n" + rendered.text)
+
+    # ------------------------------------------------------------------ input
+    def prompt(self) -> str:
+        return f"{self.user}@#{self.channel}> "
+
+    def run(self) -> None:
+        self.say(f"Local Firebreak workspace. Bot at {self.ws.url}. You are {self.user} in #{self.channel}.\n"
+                 "Type :help for console commands, /incident help for the bot's.")
+        while True:
+            if self.stdin.isatty():
+                try:
+                    line = input(self.prompt())
+                except EOFError:
+                    break
+            else:
+                line = self.stdin.readline()
+                if not line:
+                    break
+            if not self.handle(line.strip()):
+                break
+        self.say("Bye.")
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; False means stop."""
+        if not line:
+            return True
+        if line.isdigit():
+            line = ":press " + line
+        if line.startswith(":"):
+            return self._console_command(line)
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            self._slash(command, text)
+        else:
+            self._message(line)
+        return True
+
+    def _console_command(self, line: str) -> bool:
+        try:
+            words = shlex.split(line[1:])
+        except ValueError as exc:
+            self.say(f"! {exc}")
+            return True
+        if not words:
+            return True
+        name, args = words[0], words[1:]
+        if name in ("quit", "exit", "q"):
+            return False
+        if name == "help":
+            self.say(HELP)
+        elif name == "as" and args:
+            if args[0] not in self.ws.users:
+                self.say(f"! no user {args[0]!r}; users: {', '.join(self.ws.users)}")
+            else:
+                self.user = args[0]
+                self.say(f"You are now {self.user}.")
+        elif name == "in" and args:
+            target = args[0].lstrip("#")
+            if self.fake.channel_id(target) is None:
+                self.say(f"! no channel #{target}; :channels lists them")
+            else:
+                self.channel = self.fake.channels[self.fake.channel_id(target)].name
+                self.say(f"You are now in #{self.channel}.")
+        elif name == "users":
+            self.say("Users: " + ", ".join(self.ws.users))
+        elif name == "channels":
+            self.say("Channels: " + ", ".join("#" + c.name for c in self.fake.channels.values() if not c.archived))
+        elif name == "press" and args and args[0].isdigit():
+            self._press(int(args[0]), args[1] if len(args) > 1 else None)
+        elif name == "history":
+            count = int(args[0]) if args and args[0].isdigit() else 10
+            for message in self.fake.messages(self.channel)[-count:]:
+                self._show(message, self.ws.channel(self.channel))
+        else:
+            self.say(f"! unknown console command {line!r}; :help lists them")
+        return True
+
+    def _slash(self, command: str, text: str) -> None:
+        if command not in ("/incident", "/contain"):
+            self.say(f"! {command} is not a Firebreak command; try /incident help")
+            return
+        reply = self.ws.sender.command(command, text, user=self.ws.user(self.user),
+                                       channel=self.ws.channel(self.channel), channel_name=self.channel)
+        self._show_ack(reply)
+
+    def _show_ack(self, reply) -> None:
+        if reply.status != 200:
+            self.say(f"! the bot answered HTTP {reply.status}: {reply.body[:200]}")
+            return
+        if reply.body.strip().startswith("{"):
+            body = json.loads(reply.body)
+            if body.get("text") or body.get("blocks"):
+                self._show(body, self.ws.channel(self.channel), ephemeral=body.get("response_type") != "in_channel")
+
+    def _message(self, text: str) -> None:
+        channel_id = self.ws.channel(self.channel)
+        user_id = self.ws.user(self.user)
+        slack_text = text.replace("@firebreak", f"<@{self.fake.BOT_USER}>")
+        ts = self.fake.add_user_message(channel_id, user_id, slack_text)["ts"]
+        if "@firebreak" in text:
+            self.ws.sender.event({"type": "app_mention", "user": user_id, "text": slack_text, "ts": ts,
+                                  "channel": channel_id, "event_ts": ts})
+
+    def _press(self, number: int, option: str | None) -> None:
+        found = self.controls.get(number)
+        if found is None:
+            self.say(f"! no control {number} on screen")
+            return
+        control, channel_id, message = found
+        user_id = self.ws.user(self.user)
+        if control.kind == "button":
+            reply = self.ws.sender.block_action(user=user_id, channel=channel_id, action_id=control.action_id,
+                                                value=control.value or "", block_id=control.block_id or "",
+                                                message=message)
+        elif control.options:
+            chosen = next(((label, value) for label, value in control.options if option in (label, value)), None)
+            if chosen is None:
+                self.say(f"! choose one of: {' | '.join(label for label, _ in control.options)}")
+                return
+            reply = self.ws.sender.block_action(
+                user=user_id, channel=channel_id, action_id=control.action_id, block_id=control.block_id or "",
+                message=message, selected={"text": {"type": "plain_text", "text": chosen[0]}, "value": chosen[1]})
+        else:
+            self.say(f"! control {number} ({control.kind}) cannot be used from the console yet")
+            return
+        self._show_ack(reply)
