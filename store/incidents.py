@@ -66,6 +66,12 @@ class IncidentStore:
             row = session.get(IncidentRow, incident_id)
             return _incident(row) if row else None
 
+    def recent(self, limit: int = 50) -> list[Incident]:
+        """Newest first."""
+        with self.db.session() as session:
+            rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit))
+            return [_incident(r) for r in rows]
+
     def count(self) -> int:
         with self.db.session() as session:
             return session.scalar(select(func.count()).select_from(IncidentRow)) or 0

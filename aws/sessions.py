@@ -1,0 +1,136 @@
+"""The one place that makes boto3 clients.
+
+Every client gets the configured region and botocore retry mode, so a throttled API
+during an incident is retried the same way everywhere. Cross-account access is STS
+AssumeRole with credentials cached until shortly before they expire, because an
+incident fans out many calls to the same account. Endpoints are never passed
+explicitly: boto3's own chain (AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, profiles,
+instance roles) stays in charge, which is also how tests point clients at moto.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+
+from aws.errors import aws_errors
+
+ROLE_SESSION_NAME = "firebreak"
+ROLE_DURATION_SECONDS = 3600
+REFRESH_MARGIN = timedelta(minutes=5)
+USER_AGENT = "firebreak"
+
+
+class AwsSettings(Protocol):
+    default_region: str
+    retry_mode: str
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class AccountRole:
+    """The role Firebreak assumes to act in another account."""
+
+    role_arn: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    access_key: str
+    secret_key: str
+    token: str
+    expires: datetime
+
+    def __repr__(self) -> str:  # never log a secret by accident
+        return f"_Credentials(access_key={self.access_key!r}, expires={self.expires.isoformat()})"
+
+
+def _role(value: Any) -> AccountRole:
+    """Accept (role_arn, external_id), a bare role ARN, or anything with .role_arn."""
+    if isinstance(value, AccountRole):
+        return value
+    if isinstance(value, str):
+        return AccountRole(value)
+    if isinstance(value, (tuple, list)):
+        return AccountRole(*value)
+    return AccountRole(value.role_arn, getattr(value, "external_id", None))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AwsSessions:
+    """Builds boto3 clients for the default account or an assumed role in another one."""
+
+    def __init__(
+        self,
+        config: AwsSettings,
+        accounts: Mapping[str, Any] | None = None,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+        sts_client_factory: Callable[[], Any] | None = None,
+    ):
+        self.default_region = config.default_region
+        self.accounts = {str(k): _role(v) for k, v in (accounts or {}).items()}
+        self._now = now
+        self._botocore_config = Config(
+            # botocore's max_attempts counts retries only; total_max_attempts counts the
+            # first try too, which is what `max_attempts` means in ~/.aws/config and here.
+            retries={"mode": config.retry_mode, "total_max_attempts": config.max_attempts},
+            user_agent_extra=USER_AGENT,
+        )
+        self._sts_client_factory = sts_client_factory or (lambda: self.client("sts"))
+        # boto3 sessions are not thread-safe; clients are. Guard client creation only.
+        self._session = boto3.session.Session()
+        self._session_lock = threading.Lock()
+        self._cache: dict[str, _Credentials] = {}
+        self._account_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def client(self, service: str, *, account: str | None = None, region: str | None = None) -> Any:
+        """A client for `service`; assumes the mapped role when `account` is configured."""
+        kwargs: dict[str, Any] = {}
+        if account is not None and str(account) in self.accounts:
+            with aws_errors("sts"):  # an AssumeRole refusal reads as such in Slack
+                creds = self._credentials(str(account))
+            kwargs = {
+                "aws_access_key_id": creds.access_key,
+                "aws_secret_access_key": creds.secret_key,
+                "aws_session_token": creds.token,
+            }
+        with self._session_lock:
+            return self._session.client(
+                service, region_name=region or self.default_region, config=self._botocore_config, **kwargs
+            )
+
+    def _credentials(self, account: str) -> _Credentials:
+        with self._locks_lock:
+            lock = self._account_locks.setdefault(account, threading.Lock())
+        with lock:  # one AssumeRole per account at a time; other accounts are not blocked
+            cached = self._cache.get(account)
+            if cached is not None and self._now() < cached.expires - REFRESH_MARGIN:
+                return cached
+            fresh = self._assume(self.accounts[account])
+            self._cache[account] = fresh
+            return fresh
+
+    def _assume(self, role: AccountRole) -> _Credentials:
+        params: dict[str, Any] = {
+            "RoleArn": role.role_arn,
+            "RoleSessionName": ROLE_SESSION_NAME,
+            "DurationSeconds": ROLE_DURATION_SECONDS,
+        }
+        if role.external_id:
+            params["ExternalId"] = role.external_id
+        creds = self._sts_client_factory().assume_role(**params)["Credentials"]
+        return _Credentials(
+            creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], creds["Expiration"]
+        )
