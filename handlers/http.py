@@ -6,6 +6,8 @@ request gets 403 (Bolt itself would answer 401) and never reaches a listener."""
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import time
 from typing import Callable, Iterable
 
@@ -17,6 +19,7 @@ from core.services import Services
 
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; refuse anything bigger unread
 SLACK_PATH = "/slack/events"
+log = logging.getLogger("firebreak.http")
 
 
 class WebApp:
@@ -29,15 +32,12 @@ class WebApp:
         started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == SLACK_PATH and method == "POST":
-            status, headers, body = self.slack(environ)
-        elif path == "/healthz" and method == "GET":
-            status, headers, body = self.health()
-        elif path == "/metrics" and method == "GET":
-            status, headers, body = 200, {"Content-Type": "text/plain; version=0.0.4"}, \
-                self.services.telemetry.exposition()
-        else:
-            status, headers, body = 404, {"Content-Type": "text/plain"}, b"Not Found"
+        try:
+            status, headers, body = self.route(path, method, environ)
+        except Exception:  # noqa: BLE001 - a server must answer, never drop the connection
+            error_id = secrets.token_hex(4)
+            log.exception("unhandled error %s on %s %s", error_id, method, path)
+            status, headers, body = 500, {"Content-Type": "text/plain"}, f"error id {error_id}".encode()
         known = path if path in (SLACK_PATH, "/healthz", "/metrics") else "other"
         telemetry = self.services.telemetry
         telemetry.http_requests.labels(path=known, status=str(status)).inc()
@@ -45,6 +45,15 @@ class WebApp:
         headers["Content-Length"] = str(len(body))
         start_response(f"{status} {_REASONS.get(status, 'OK')}", list(headers.items()))
         return [body]
+
+    def route(self, path: str, method: str, environ: dict) -> tuple[int, dict, bytes]:
+        if path == SLACK_PATH and method == "POST":
+            return self.slack(environ)
+        if path == "/healthz" and method == "GET":
+            return self.health()
+        if path == "/metrics" and method == "GET":
+            return 200, {"Content-Type": "text/plain; version=0.0.4"}, self.services.telemetry.exposition()
+        return 404, {"Content-Type": "text/plain"}, b"Not Found"
 
     def slack(self, environ: dict) -> tuple[int, dict, bytes]:
         try:
@@ -56,8 +65,7 @@ class WebApp:
             return 413, {"Content-Type": "text/plain"}, b"Payload Too Large"
         raw = environ["wsgi.input"].read(length) if length else b""
         headers = _headers(environ)
-        if not self.verifier.is_valid(raw, headers.get("x-slack-request-timestamp", ""),
-                                      headers.get("x-slack-signature", "")):
+        if not self._signed(raw, headers):
             self.services.telemetry.rejected_requests.labels(reason="signature").inc()
             return 403, {"Content-Type": "application/json"}, b'{"error": "invalid or stale signature"}'
         try:
@@ -71,6 +79,13 @@ class WebApp:
         out.setdefault("content-type", "text/plain;charset=utf-8")
         body = response.body if isinstance(response.body, bytes) else str(response.body or "").encode()
         return response.status, out, body
+
+    def _signed(self, raw: bytes, headers: dict) -> bool:
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not (timestamp.isdigit() and signature):
+            return False
+        return self.verifier.is_valid(raw, timestamp, signature)
 
     def health(self) -> tuple[int, dict, bytes]:
         database_ok = self.services.db.ping()

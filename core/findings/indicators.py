@@ -87,10 +87,13 @@ def guardduty_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
 def asff_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
     found = Indicators()
     network = finding.get("Network") if isinstance(finding.get("Network"), dict) else {}
-    for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6"):
-        found.add_ip(network.get(key))
-    for key in ("SourceDomain", "DestinationDomain"):
-        found.add_domain(network.get(key))
+    # The remote side only: inbound -> Source*, outbound -> Destination*, unknown -> both.
+    direction = str(network.get("Direction", "")).upper()
+    sides = ("Source",) if direction == "IN" else ("Destination",) if direction == "OUT" else ("Source", "Destination")
+    for side in sides:
+        found.add_ip(network.get(f"{side}IpV4"))
+        found.add_ip(network.get(f"{side}IpV6"))
+        found.add_domain(network.get(f"{side}Domain"))
     for key, value in _walk(finding.get("Action")):
         if key in _IP_KEYS:
             found.add_ip(value)

@@ -200,15 +200,20 @@ def _json_lines(run: _Run, text: str) -> None:
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             index += 1
             column = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            run.reject(index, f"document {index}", f"invalid JSON at line {lineno}{column}: "
-                       f"{getattr(exc, 'msg', exc)}")
+            run.reject(index, f"document {index}", f"invalid JSON at line {lineno}{column}: {_json_problem(exc)}")
             continue
         for doc in value if isinstance(value, list) else [value]:
             index += 1
             _safely(run, doc, index)
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
 def _json_stream(run: _Run, text: str) -> None:
@@ -232,6 +237,10 @@ def _json_stream(run: _Run, text: str) -> None:
                 return
             pos = resync.start()
             continue
+        except (ValueError, RecursionError) as exc:  # absurd nesting, oversized integers
+            index += 1
+            run.reject(index, f"document {index}", f"invalid JSON: {_json_problem(exc)}")
+            return
         for doc in value if isinstance(value, list) else [value]:
             index += 1
             _safely(run, doc, index)
