@@ -26,8 +26,7 @@ from core.errors import FirebreakError
 MAX_DETAIL = 500
 _SECRETS = [
     (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12}([A-Z0-9]{4})\b"), r"\1…\2"),  # access key id
-    (re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{100,}"), "***"),  # session token
-    (re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), "***"),  # secret key
+    (re.compile(r"[A-Za-z0-9/+=]{40,}"), "***"),  # secret keys (40) and session tokens (longer)
 ]
 
 

@@ -9,7 +9,7 @@ def register(app, services: Services) -> None:
     """Attach every listener, the request middleware and the error handler to `app`."""
     from handlers import commands, errors, events, middleware
 
-    app.use(middleware.once_per_request(services))
+    app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
     commands.register(app, services)
     events.register(app, services)

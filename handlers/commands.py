@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core import incidents
 from core.services import Services
 from handlers import blocks, ids
-from handlers.errors import reported
+from handlers.middleware import once
 
 INCIDENT_USAGE = [
     ("/incident help", "show this list"),
@@ -56,7 +56,7 @@ def register(app, services: Services) -> None:
             return ack(text=text, blocks=shown, response_type="ephemeral")
         ack()
 
-    @reported(services.telemetry)
+    @once(services)
     def run_incident(respond, command):
         parsed = parse(command.get("text", ""), {"help", "declare"})
         if parsed.sub != "declare":

@@ -3,11 +3,8 @@ unexpected is logged with a short id that the user sees too, so a report can be 
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
-from typing import Callable
-
 from core.errors import FirebreakError, UsageError
 from handlers import blocks
 
@@ -37,19 +34,3 @@ def install(app, telemetry) -> None:
         text, shown = describe(error, telemetry)
         if respond is not None and body.get("response_url"):
             respond(text=text, blocks=shown, response_type="ephemeral", replace_original=False)
-
-
-def reported(telemetry) -> Callable:
-    """Wrap a lazy listener: Bolt only logs their exceptions, the user would see nothing."""
-
-    def wrap(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def run(respond, **kwargs):
-            try:
-                return func(respond=respond, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - this *is* the one error path
-                text, shown = describe(exc, telemetry)
-                respond(text=text, blocks=shown, response_type="ephemeral", replace_original=False)
-        return run
-
-    return wrap

@@ -1,10 +1,20 @@
-"""Bolt middleware that every request passes before any listener."""
+"""What every Slack request passes through, and the guard around listeners that change things.
+
+The guard runs *after* the ack: acks stay free of database writes (a retried ack just
+repeats a harmless answer), while the work behind it runs once per user act even when
+Slack retries or a replica receives the retry."""
 
 from __future__ import annotations
 
-from slack_bolt.response import BoltResponse
+import inspect
+import random
+from datetime import datetime
+from typing import Callable
 
 from core.services import Services
+from handlers.errors import describe
+
+PRUNE_ONE_IN = 500  # housekeeping of old request keys rides along with some writes
 
 
 def request_key(body: dict) -> str | None:
@@ -25,19 +35,54 @@ def request_kind(body: dict) -> str:
     return str(body.get("type") or "unknown")
 
 
-def once_per_request(services: Services):
-    """Acknowledge a Slack retry or replay without running anything a second time.
+def count_requests(services: Services):
+    """Global middleware: per-kind request counters for /metrics."""
 
-    Slack retries when an ack was slow, and a replica may receive the retry while the
-    first one still works; the key is recorded in the database so replicas agree."""
-
-    def middleware(body: dict, next, logger):  # noqa: A002 - Bolt injects `next` by name
+    def middleware(body: dict, next):  # noqa: A002 - Bolt injects `next` by name
         services.telemetry.slack_requests.labels(kind=request_kind(body)).inc()
-        key = request_key(body)
-        if key and not services.requests.first_time(key, services.clock.now()):
-            services.telemetry.duplicate_requests.inc()
-            logger.info("ignored a repeated Slack request %s", key)
-            return BoltResponse(status=200, body="")
         return next()
 
     return middleware
+
+
+def first_delivery(services: Services, body: dict) -> bool:
+    """Record this request's key; False if this act was already handled (retry, replay)."""
+    key = request_key(body)
+    if key is None:
+        return True
+    now: datetime = services.clock.now()
+    ledger = services.requests
+    if random.randrange(PRUNE_ONE_IN) == 0:
+        ledger.forget_before(now - ledger.retention())
+    if ledger.first_time(key, now):
+        return True
+    services.telemetry.duplicate_requests.inc()
+    return False
+
+
+def once(services: Services) -> Callable[[Callable], Callable]:
+    """Wrap a listener that changes state: it runs once per user act, and any error
+    reaches the user through the one error path (Bolt only logs errors of lazy listeners)."""
+
+    def wrap(func: Callable) -> Callable:
+        wanted = inspect.getfullargspec(func).args
+
+        def guarded(body, respond, say, logger, client, context, command, action, view, event):
+            available = {"body": body, "respond": respond, "say": say, "logger": logger, "client": client,
+                         "context": context, "command": command, "action": action, "view": view, "event": event}
+            if not first_delivery(services, body):
+                logger.info("ignored a repeated Slack request %s", request_key(body))
+                return None
+            try:
+                return func(**{name: available[name] for name in wanted})
+            except Exception as exc:  # noqa: BLE001 - this *is* the one error path
+                text, shown = describe(exc, services.telemetry)
+                if body.get("response_url") or body.get("command"):
+                    respond(text=text, blocks=shown, response_type="ephemeral", replace_original=False)
+                return None
+
+        guarded.__name__ = getattr(func, "__name__", "guarded")
+        guarded.__doc__ = func.__doc__
+        return guarded
+
+    return wrap

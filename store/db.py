@@ -47,14 +47,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
 def _sqlite_begin_immediate(conn) -> None:
-    # Take the write lock at BEGIN so read-then-write transactions serialise instead of
-    # failing with "database is locked" halfway (SQLite's stand-in for row locks).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the lock at BEGIN so read-then-write transactions serialise instead of
+    # failing with "database is locked" halfway (SQLite's stand-in for row locks); readers
+    # (Database.read) start deferred and, under WAL, never wait for a writer.
+    if conn.get_execution_options().get("firebreak_read_only"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -64,6 +68,8 @@ class Database:
         self.url = normalize_url(url or default_database_url())
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(firebreak_read_only=True),
+                                     expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +79,13 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any exception."""
         with self._sessions() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it does not queue behind writers)."""
+        with self._readers() as session:
             with session.begin():
                 yield session
 

@@ -57,27 +57,27 @@ class IncidentStore:
             return existing, False
 
     def find_by_key(self, dedup_key: str) -> Incident | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.scalar(select(IncidentRow).where(IncidentRow.dedup_key == dedup_key))
             return _incident(row) if row else None
 
     def get(self, incident_id: int) -> Incident | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
             return _incident(row) if row else None
 
     def recent(self, limit: int = 50) -> list[Incident]:
         """Newest first."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit))
             return [_incident(r) for r in rows]
 
     def count(self) -> int:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(IncidentRow)) or 0
 
     def timeline(self, incident_id: int, *, after_id: int = 0, limit: int = 100) -> list[TimelineEntry]:
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = session.scalars(
                 select(TimelineEntryRow)
                 .where(TimelineEntryRow.incident_id == incident_id, TimelineEntryRow.id > after_id)

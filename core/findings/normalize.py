@@ -185,11 +185,22 @@ def normalize_text(text: str | bytes, rules: Any = None) -> NormalizeResult:
     if not text.strip():
         run.reject(0, "input", "empty input: expected JSON")
         return run.result
-    if all(_JSON_LINE.match(line) for line in text.splitlines() if line.strip()):
+    if _looks_like_json_lines(text):
         _json_lines(run, text)
     else:
         _json_stream(run, text)
     return run.result
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    """Every line is a one-line document, or the first of several lines parses on its own."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if all(_JSON_LINE.match(line) for line in lines):
+        return True
+    try:
+        return len(lines) > 1 and _JSON_LINE.match(lines[0]) is not None and json.loads(lines[0]) is not None
+    except (ValueError, RecursionError):
+        return False
 
 
 def _json_lines(run: _Run, text: str) -> None:
@@ -217,8 +228,8 @@ def _json_problem(exc: Exception) -> str:
 
 
 def _json_stream(run: _Run, text: str) -> None:
-    """One (pretty-printed) document, or several concatenated; resync after an error at the next
-    line starting with '{' or '[' in column 0."""
+    """One (pretty-printed) document, or several concatenated. After an error, resume at the next
+    line (after the broken document's first line) that starts with '{' or '[' in column 0."""
     decoder, pos, index = json.JSONDecoder(), 0, 0
     while True:
         while pos < len(text) and text[pos].isspace():
@@ -229,9 +240,11 @@ def _json_stream(run: _Run, text: str) -> None:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             index += 1
+            start = text.count("\n", 0, pos) + 1
+            where = f" (document starts at line {start})" if start != exc.lineno else ""
             run.reject(index, f"document {index}",
-                       f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
-            newline = text.find("\n", exc.pos)
+                       f"invalid JSON at line {exc.lineno}, column {exc.colno}{where}: {exc.msg}")
+            newline = text.find("\n", pos)  # resume after the line where the broken document began
             resync = _NEXT_DOCUMENT.search(text, newline + 1) if newline != -1 else None
             if resync is None:
                 return

@@ -1,0 +1,131 @@
+"""Configuration: defaults, the user's file merged over them, and precise complaints."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from core.errors import ConfigError
+from core.settings import Secrets, load_config, load_settings
+from tests.conftest import REPO
+
+
+def _write(tmp_path, text, name="firebreak.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _problems(path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.problems
+
+
+def test_shipped_defaults_are_valid():
+    config, sources = load_config()
+    assert config.incidents.severity_names == ["sev1", "sev2", "sev3", "sev4"]
+    assert config.incidents.default_severity in config.incidents.severity_names
+    assert [p.name for p in sources] == ["default.yaml"]
+
+
+def test_user_file_merges_key_by_key_and_lists_replace(tmp_path):
+    path = _write(tmp_path, """
+        slack:
+          announce_channel: sec-incidents
+        incidents:
+          categories: [phishing, other]
+    """)
+    config, sources = load_config(path)
+    assert config.slack.announce_channel == "sec-incidents"
+    assert config.slack.triage_channel == "security-triage"  # untouched sibling kept
+    assert config.incidents.categories == ["phishing", "other"]
+    assert sources[-1] == path
+
+
+def test_every_problem_names_file_line_key_and_expectation(tmp_path):
+    path = _write(tmp_path, """
+        slack:
+          announce_chanel: typo
+        server:
+          port: 99999
+        aws:
+          retry_mode: fast
+    """)
+    problems = _problems(path)
+    assert f"{path}:3: slack.announce_chanel: unknown key" in "\n".join(problems)
+    assert any(p.startswith(f"{path}:5: server.port:") and "65535" in p for p in problems)
+    assert any(p.startswith(f"{path}:7: aws.retry_mode:") and "'standard'" in p and "fast" in p
+               for p in problems)
+    assert len(problems) == 3
+
+
+def test_cross_field_rule_is_reported(tmp_path):
+    path = _write(tmp_path, """
+        incidents:
+          default_severity: sev9
+    """)
+    [problem] = _problems(path)
+    assert problem.startswith(f"{path}:2: incidents") and "sev9" in problem and "sev1" in problem
+
+
+def test_list_items_are_located(tmp_path):
+    path = _write(tmp_path, """
+        incidents:
+          severities:
+            - name: sev1
+            - name: "Bad Name"
+          default_severity: sev1
+    """)
+    [problem] = _problems(path)
+    assert problem.startswith(f"{path}:5: incidents.severities[1].name:")
+
+
+def test_secrets_in_a_file_are_refused(tmp_path):
+    path = _write(tmp_path, """
+        slack:
+          bot_token: xoxb-should-not-be-here
+    """)
+    [problem] = _problems(path)
+    assert f"{path}:3: slack.bot_token: secrets are read from the environment only" in problem
+    assert "xoxb-should-not-be-here" not in problem
+
+
+def test_broken_yaml_reports_file_and_line(tmp_path):
+    path = _write(tmp_path, "slack:\n  announce_channel: [unclosed\nserver:\n  port: 1\n")
+    [problem] = _problems(path)
+    assert problem.startswith(f"{path}:") and "invalid YAML" in problem
+
+
+def test_missing_file_and_wrong_top_level(tmp_path):
+    assert "cannot read" in _problems(tmp_path / "nope.yaml")[0]
+    path = _write(tmp_path, "- just\n- a list\n")
+    assert "expected a mapping" in _problems(path)[0]
+
+
+def test_firebreak_config_env_is_used(tmp_path):
+    path = _write(tmp_path, "bot_name: Sentinel\n")
+    settings = load_settings(environ={"FIREBREAK_CONFIG": str(path), "SLACK_BOT_TOKEN": "xoxb-1-2"})
+    assert settings.config.bot_name == "Sentinel"
+    assert settings.secrets.slack_bot_token == "xoxb-1-2"
+
+
+def test_secrets_never_show_in_repr():
+    secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "s3cr3t"})
+    assert "xoxb-very-secret" not in repr(secrets) and "s3cr3t" not in repr(secrets)
+
+
+def _check_config(*args, env=None):
+    return subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config", *args], capture_output=True,
+                          text=True, cwd=REPO, env=env, timeout=60)
+
+
+@pytest.mark.slow
+def test_check_config_command_passes_shipped_and_fails_broken(tmp_path):
+    ok = _check_config()
+    assert ok.returncode == 0 and "Configuration is valid" in ok.stdout
+    broken = _write(tmp_path, "server:\n  threads: 0\n")
+    bad = _check_config(str(broken))
+    assert bad.returncode == 1
+    assert f"{broken}:2: server.threads:" in bad.stderr and "Traceback" not in bad.stderr

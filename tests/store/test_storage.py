@@ -1,0 +1,85 @@
+"""Storage: migrations and the natural-key guarantees later features rely on."""
+
+import threading
+
+import pytest
+from sqlalchemy import inspect
+
+from core.clock import ManualClock
+from store import migrate
+from store.db import Database, normalize_url
+from store.incidents import IncidentStore
+from store.requests import RequestLedger
+
+
+def test_fresh_sqlite_database_is_migrated_to_current(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert not migrate.is_current(db)
+    migrate.upgrade(db)
+    assert migrate.is_current(db)
+    assert {"incidents", "timeline_entries", "slack_requests"} <= set(inspect(db.engine).get_table_names())
+    migrate.upgrade(db)  # a second run is a no-op, not an error
+    db.dispose()
+
+
+def test_the_test_database_is_current(clean_db):
+    db = Database(clean_db)
+    assert migrate.is_current(db)
+    db.dispose()
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def _create(store, key, title="Same cause"):
+    return store.create(title=title, severity="sev2", category="other", declared_by="U1",
+                        at=ManualClock().now(), origin_channel="C1", dedup_key=key, timeline_text="declared")
+
+
+def test_same_dedup_key_from_racing_threads_makes_one_incident(clean_db):
+    db = Database(clean_db)
+    store = IncidentStore(db)
+    results, barrier = [], threading.Barrier(8)
+
+    def declare():
+        barrier.wait()
+        results.append(_create(store, "finding:abc"))
+
+    threads = [threading.Thread(target=declare) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.count() == 1
+    assert sum(created for _, created in results) == 1
+    assert len({incident.id for incident, _ in results}) == 1
+    assert len(store.timeline(results[0][0].id)) == 1
+    db.dispose()
+
+
+def test_request_ledger_says_first_time_once(clean_db):
+    db = Database(clean_db)
+    ledger = RequestLedger(db)
+    now = ManualClock().now()
+    assert ledger.first_time("command:t1", now) is True
+    assert ledger.first_time("command:t1", now) is False
+    assert ledger.first_time("command:t2", now) is True
+    assert ledger.forget_before(now + RequestLedger.retention()) == 2
+    assert ledger.first_time("command:t1", now) is True
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_ledger_across_two_engines(clean_db, is_postgres):
+    """Two replicas are two engines on one database: a retry reaching the other one is still caught."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL-only: run with DATABASE_URL")
+    a, b = Database(clean_db), Database(clean_db)
+    now = ManualClock().now()
+    assert RequestLedger(a).first_time("event:Ev1", now) is True
+    assert RequestLedger(b).first_time("event:Ev1", now) is False
+    a.dispose()
+    b.dispose()
