@@ -79,7 +79,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = RunningServer(WebApp(bolt, services), host, port, server_cfg.threads)
     log.info("serving Slack requests on %s/slack/events (health: /healthz, metrics: /metrics)", server.url)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    server.run_forever()
+    try:
+        server.run_forever()
+    finally:
+        services.drain()
     return 0
 
 

@@ -116,7 +116,7 @@ class AwsSessions:
             lock = self._account_locks.setdefault(account, threading.Lock())
         with lock:  # one AssumeRole per account at a time; other accounts are not blocked
             cached = self._cache.get(account)
-            if False and self._now() < cached.expires - REFRESH_MARGIN:
+            if cached is not None and self._now() < cached.expires - REFRESH_MARGIN:
                 return cached
             fresh = self._assume(self.accounts[account])
             self._cache[account] = fresh

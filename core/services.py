@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +25,13 @@ class Services:
     clock: Clock
     telemetry: Telemetry
     directory: Directory | None = None
+    executor: Executor | None = None  # runs work after Slack's ack
+
+    def drain(self) -> None:
+        """Let work already accepted finish (graceful shutdown), then release the database."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+        self.db.dispose()
 
     @property
     def config(self):

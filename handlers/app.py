@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -28,7 +29,11 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
     secrets = services.settings.secrets
     client = build_client(secrets.slack_bot_token or "", secrets.slack_api_url)
     services.directory = services.directory or SlackDirectory(client)
+    # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
+    services.executor = services.executor or ThreadPoolExecutor(
+        max_workers=services.config.server.threads, thread_name_prefix="firebreak-work")
     app = App(
+        listener_executor=services.executor,
         client=client,
         signing_secret=secrets.slack_signing_secret,
         token_verification_enabled=verify_token,

@@ -53,5 +53,5 @@ class LocalWorkspace:
 
     def stop(self) -> None:
         self.server.stop()
+        self.services.drain()
         self.fake.stop()
-        self.services.db.dispose()

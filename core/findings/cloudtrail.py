@@ -1,7 +1,6 @@
 """CloudTrail management events (raw records or EventBridge detail) -> Finding via detection rules."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from core.findings.cloudtrail_rules import Rule, first_match
@@ -15,7 +14,9 @@ class NoRuleMatched(FindingError):
 
 
 def looks_like_cloudtrail(document: dict[str, Any]) -> bool:
-    return "eventSource" in document and "eventName" in document
+    """S3/SQS notification records also have eventSource/eventName, but as "aws:s3", "aws:sqs"."""
+    source = document.get("eventSource")
+    return isinstance(source, str) and not source.startswith("aws:") and "eventName" in document
 
 
 def _text(value: Any) -> str | None:

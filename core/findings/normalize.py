@@ -59,32 +59,37 @@ class _Run:
         elif depth > _MAX_DEPTH:
             self.reject(index, where, "wrapped too deeply (SNS/EventBridge nesting)")
         elif doc.get("Type") == "Notification" and isinstance(doc.get("Message"), str):
-            self.sns(doc["Message"], index, where, depth)
+            self.message(doc["Message"], "SNS notification", index, where, depth)
         elif "detail-type" in doc or (isinstance(doc.get("detail"), dict) and set(doc) <= ENVELOPE_KEYS):
-            self.eventbridge(doc, index, where, depth)
+            self.eventbridge(doc, index, where)
         elif isinstance(doc.get("Findings"), list):
             self.each(doc["Findings"], index, where, "Findings", None)
         elif isinstance(doc.get("findings"), list):  # EventBridge Security Hub detail without envelope
             self.each(doc["findings"], index, where, "findings", "asff-event")
         elif isinstance(doc.get("Records"), list):
             for i, record in enumerate(doc["Records"]):
+                here = f"{where} (Records[{i}])"
                 if isinstance(record, dict) and isinstance(record.get("Sns"), dict):  # Lambda SNS event
-                    self.document({"Type": "Notification", **record["Sns"]}, index, where, depth + 1)
+                    self.document({"Type": "Notification", **record["Sns"]}, index, here, depth + 1)
+                elif isinstance(record, dict) and record.get("eventSource") == "aws:sqs" and isinstance(
+                        record.get("body"), str):  # Lambda SQS event (EventBridge -> SQS)
+                    self.message(record["body"], "SQS message", index, here, depth)
                 else:
-                    self.leaf(record, index, f"{where} (Records[{i}])", "cloudtrail-event")
+                    self.leaf(record, index, here, None)
         else:
             self.leaf(doc, index, where, None)
 
-    def sns(self, message: str, index: int, where: str, depth: int) -> None:
+    def message(self, message: str, carrier: str, index: int, where: str, depth: int) -> None:
+        """An SNS Message / SQS body carrying a JSON document (or array of them)."""
         try:
             inner = json.loads(message)
-        except ValueError:
-            self.reject(index, where, "SNS notification whose Message is not JSON")
+        except (ValueError, RecursionError):
+            self.reject(index, where, f"{carrier} whose body is not JSON")
             return
         for item in inner if isinstance(inner, list) else [inner]:
             self.document(item, index, where, depth + 1)
 
-    def eventbridge(self, event: dict[str, Any], index: int, where: str, depth: int) -> None:
+    def eventbridge(self, event: dict[str, Any], index: int, where: str) -> None:
         detail_type, detail = event.get("detail-type"), event.get("detail")
         if not isinstance(detail, dict):
             self.reject(index, where, f"EventBridge event {detail_type!r} without a detail object")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -167,6 +170,23 @@ def test_assumed_credentials_are_cached_until_five_minutes_before_expiry(moto_in
 
     sessions.client("sts", account="222222222222")
     assert len(assumes) == 3  # each account has its own credentials
+
+
+def test_parallel_first_use_assumes_the_role_once(moto_inprocess):
+    sts = boto3.client("sts")
+    assumes = count_calls(sts, "after-call.sts.AssumeRole")
+    sts.meta.events.register("before-call.sts.AssumeRole", lambda **_: time.sleep(0.05))  # widen the race
+    sessions = AwsSessions(make_config(region="us-east-1"), {OTHER_ACCOUNT: (ROLE_ARN, None)}, sts_client_factory=lambda: sts)
+    start = threading.Barrier(8)
+
+    def first_use(_):
+        start.wait()
+        return sessions.client("sts", account=OTHER_ACCOUNT).get_caller_identity()["Account"]
+
+    with ThreadPoolExecutor(8) as pool:
+        accounts = list(pool.map(first_use, range(8)))
+    assert accounts == [OTHER_ACCOUNT] * 8
+    assert len(assumes) == 1  # a playbook fanning out does not storm STS
 
 
 ASSUME_RESPONSE = {

@@ -103,7 +103,12 @@ def test_bytes_and_bom_and_str_via_normalize():
     ({"detail-type": "GuardDuty Finding", "detail": {"type": "Recon:EC2/Portscan", "severity": 2}},
      "document 1: GuardDuty finding without Id", "invalid"),
     ({"Type": "Notification", "MessageId": "m", "Message": "GuardDuty says hi"},
-     "document 1: SNS notification whose Message is not JSON", "invalid"),
+     "document 1: SNS notification whose body is not JSON", "invalid"),
+    ({"Records": [{"eventSource": "aws:sqs", "body": "{not json"}]},
+     "document 1 (Records[0]): SQS message whose body is not JSON", "invalid"),
+    ({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {}}]},
+     "document 1 (Records[0]): not a GuardDuty, Security Hub or CloudTrail document "
+     "(keys: eventName, eventSource, eventVersion, s3)", "unsupported"),
     ({"Findings": [GD, "x"]}, "document 1 (Findings[1]): expected a JSON object, got string", "invalid"),
     ({"Records": [{"eventVersion": "1.08", "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances",
                    "eventID": "e1"}]},
@@ -114,13 +119,16 @@ def test_rejection_reasons(document, reason, kind):
     assert [(r.reason, r.kind) for r in result.rejected] == [(reason, kind)]
 
 
-def test_sns_wrapping_asff_event_and_lambda_sns_records():
+def test_sns_wrapping_asff_event_and_lambda_sns_and_sqs_records():
     event = {"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub",
              "detail": {"findings": [ASFF]}}
     notification = {"Type": "Notification", "Message": json.dumps(event)}
     assert [f.raw_format for f in normalize(notification).findings] == ["asff-event"]
     lambda_event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(event)}}]}
     assert [f.raw_format for f in normalize(lambda_event).findings] == ["asff-event"]
+    sqs_event = {"Records": [{"messageId": "1", "eventSource": "aws:sqs", "body": json.dumps(event)},
+                             {"messageId": "2", "eventSource": "aws:sqs", "body": json.dumps([GD])}]}
+    assert [f.raw_format for f in normalize(sqs_event).findings] == ["asff-event", "guardduty"]
 
 
 def test_runaway_sns_nesting_is_rejected():

@@ -1,0 +1,81 @@
+"""`python bot.py` as a user runs it: every command answers, nothing ends in a trace."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+COMMANDS = [["serve"], ["socket"], ["local"], ["worker"], ["clock"], ["migrate"], ["check-config"],
+            ["findings", "normalize"], ["ingest"], ["export"], ["audit", "verify"]]
+
+
+def run(*args, env_extra=None, stdin="", timeout=60):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "FIREBREAK_")) and k != "DATABASE_URL"}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, str(REPO / "bot.py"), *args], input=stdin, capture_output=True,
+                          text=True, cwd=REPO, env=env, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0 and "usage: python bot.py" in result.stdout
+
+
+def test_no_credentials_starts_the_local_workspace_and_it_works(tmp_path):
+    script = "/incident declare sev2 Test from the CLI\n:quit\n"
+    result = run(env_extra={"DATABASE_URL": f"sqlite:///{tmp_path / 'local.db'}"}, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "embedded local workspace" in result.stdout
+    assert "Incident #1 declared" in result.stdout and "Test from the CLI" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", [["worker"], ["clock"], ["ingest", "x.json"], ["export", "1"],
+                                     ["audit", "verify"]], ids=" ".join)
+def test_commands_not_built_yet_say_so_with_exit_2(command):
+    result = run(*command)
+    assert result.returncode == 2 and "not built yet" in result.stderr
+
+
+def test_serve_without_credentials_explains_instead_of_failing():
+    result = run("serve")
+    assert result.returncode == 1
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_with_a_rejected_token_explains(workspace):
+    result = run("serve", "--port", "0", env_extra={
+        "SLACK_BOT_TOKEN": "xoxb-wrong-token-123", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": workspace.fake.api_url,
+        "DATABASE_URL": workspace.settings.secrets.database_url})
+    assert result.returncode == 1
+    assert "Slack did not accept the bot token" in result.stderr and "invalid_auth" in result.stderr
+    assert "xoxb-wrong-token-123" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_socket_without_app_token_explains():
+    result = run("socket")
+    assert result.returncode == 1 and "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_migrate_creates_a_fresh_sqlite_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = run("migrate", env_extra={"DATABASE_URL": url})
+    assert result.returncode == 0 and "schema is current" in result.stdout
+    from store import migrate
+    from store.db import Database
+
+    assert migrate.is_current(Database(url))
+
+
+def test_unreachable_database_is_a_plain_message():
+    result = run("migrate", env_extra={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert result.returncode == 1 and "cannot use the database" in result.stderr
+    assert "Traceback" not in result.stderr
