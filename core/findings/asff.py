@@ -118,8 +118,8 @@ def parse_asff(finding: dict[str, Any], raw_format: str, envelope: dict[str, Any
     for resource in finding.get("Resources") or []:
         if isinstance(resource, dict):
             add_resource(resources, resource.get("Type"), _text(resource.get("Id")))
-            if isinstance(resource.get("Tags"), dict):
-                tags.update({str(k): "" if v is None else str(v) for k, v in resource["Tags"].items()})
+            for key, value in (resource.get("Tags") if isinstance(resource.get("Tags"), dict) else {}).items():
+                tags.setdefault(str(key), "" if value is None else str(value))  # first resource wins
     created, updated = finding.get("CreatedAt"), finding.get("UpdatedAt")
     return Finding(
         id=finding_id,

@@ -92,10 +92,10 @@ def _add_buckets(resources: list[dict[str, str]], tags: dict[str, str], buckets:
 
 
 def _merge_tags(tags: dict[str, str], value: Any) -> None:
-    """GuardDuty tags are [{"key": k, "value": v}]."""
+    """GuardDuty tags are [{"key": k, "value": v}]; the first (primary) resource wins a clash."""
     for tag in value if isinstance(value, list) else []:
         if isinstance(tag, dict) and _text(tag.get("key")):
-            tags[str(tag["key"])] = "" if tag.get("value") is None else str(tag.get("value"))
+            tags.setdefault(str(tag["key"]), "" if tag.get("value") is None else str(tag.get("value")))
 
 
 def parse_guardduty(raw: dict[str, Any], raw_format: str, envelope: dict[str, Any] | None = None) -> Finding:

@@ -106,8 +106,8 @@ class _Run:
             if isinstance(detail.get("findings"), list):
                 self.each(detail["findings"], index, where, "findings", "asff-event", event)
             else:
-                fmt = "cloudtrail-event" if looks_like_cloudtrail(detail) else "guardduty-event"
-                self.leaf(detail, index, where, fmt if _known(detail) else None, event)
+                family = _family(detail, None)
+                self.leaf(detail, index, where, family and f"{family}-event", event)
         else:
             self.reject(index, where, f"unsupported EventBridge event {detail_type!r} "
                         f"(source {event.get('source')!r})", "unsupported")
@@ -123,17 +123,19 @@ class _Run:
         if not isinstance(doc, dict):
             self.reject(index, where, f"expected a JSON object, got {_kind(doc)}")
             return
+        family = _family(doc, fmt)
+        if family is None:
+            self.reject(index, where, "not a GuardDuty, Security Hub or CloudTrail document "
+                        f"(keys: {_keys(doc)})", "unsupported")
+            return
+        raw_format = fmt if fmt and fmt.startswith(family) else family
         try:
-            if looks_like_asff(doc) or fmt == "asff-event":
-                finding = parse_asff(doc, fmt or "asff", envelope)
-            elif looks_like_cloudtrail(doc) or fmt == "cloudtrail-event":
+            if family == "asff":
+                finding = parse_asff(doc, raw_format, envelope)
+            elif family == "cloudtrail":
                 finding = parse_cloudtrail(doc, self.rules(), envelope)
-            elif looks_like_guardduty(doc) or fmt == "guardduty-event":
-                finding = parse_guardduty(doc, fmt or "guardduty", envelope)
             else:
-                self.reject(index, where, "not a GuardDuty, Security Hub or CloudTrail document "
-                            f"(keys: {_keys(doc)})", "unsupported")
-                return
+                finding = parse_guardduty(doc, raw_format, envelope)
         except NoRuleMatched as exc:
             self.reject(index, where, str(exc), "no_match")
             return
@@ -146,8 +148,15 @@ class _Run:
         self.result.findings.append(finding)
 
 
-def _known(doc: dict[str, Any]) -> bool:
-    return looks_like_asff(doc) or looks_like_cloudtrail(doc) or looks_like_guardduty(doc)
+def _family(doc: dict[str, Any], fmt: str | None) -> str | None:
+    """asff / cloudtrail / guardduty by shape; else what the wrapper said (to report what is missing)."""
+    if looks_like_asff(doc):
+        return "asff"
+    if looks_like_cloudtrail(doc):
+        return "cloudtrail"
+    if looks_like_guardduty(doc):
+        return "guardduty"
+    return fmt.split("-")[0] if fmt else None
 
 
 def _kind(value: Any) -> str:

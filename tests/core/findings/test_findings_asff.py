@@ -176,3 +176,11 @@ def test_region_falls_back_to_resource_then_envelope():
     event = {"detail-type": "Security Hub Findings - Imported", "region": "eu-north-1",
              "detail": {"findings": [finding]}}
     assert findings_of(event)[0].region == "eu-north-1"
+
+
+def test_tags_merge_across_resources_with_the_first_resource_winning():
+    document = load("asff_batch_import_custom_product.json")
+    document["Findings"][0]["Resources"][0]["Tags"] = {"team": "security", "env": "prod"}
+    finding = findings_of(document)[0]
+    assert finding.tags == {"team": "security", "env": "prod"}
+    assert "team" not in finding.to_json()

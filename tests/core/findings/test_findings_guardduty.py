@@ -166,3 +166,12 @@ def test_missing_timestamps_and_count_have_safe_defaults():
     assert finding.count == 1
     assert finding.title == "Recon:EC2/Portscan"
     assert finding.account is None and finding.resources == []
+
+
+def test_tags_merge_with_the_primary_resource_winning():
+    document = load("gd_eventbridge_s3_exfiltration.json")
+    document["detail"]["resource"]["instanceDetails"] = {
+        "instanceId": "i-0123", "tags": [{"key": "team", "value": "web"}, {"key": "Name", "value": "box"}]}
+    finding = only_finding(document)
+    assert finding.resources[0] == {"type": "AwsS3Bucket", "id": "arn:aws:s3:::acme-finance-exports"}
+    assert finding.tags == {"data-classification": "confidential", "team": "finance", "Name": "box"}

@@ -170,3 +170,12 @@ def test_deeply_nested_document_does_not_escape():
     document = dict(GD, service={"action": deep})
     result = normalize(document)  # recursion limit inside a parser -> rejection or finding, never raise
     assert len(result.findings) + len(result.rejected) == 1
+
+
+def test_partial_envelope_detail_format_follows_its_shape():
+    asff = normalize({"region": "us-east-1", "detail": ASFF}).findings
+    cloudtrail = normalize({"detail": CT_EVENT["detail"]}).findings
+    assert [f.raw_format for f in asff + cloudtrail] == ["asff-event", "cloudtrail-event"]
+    result = normalize({"detail": {"foo": 1}})
+    assert [r.reason for r in result.rejected] == [
+        "document 1: not a GuardDuty, Security Hub or CloudTrail document (keys: foo)"]
