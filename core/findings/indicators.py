@@ -89,7 +89,7 @@ def asff_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
     network = finding.get("Network") if isinstance(finding.get("Network"), dict) else {}
     # The remote side only: inbound -> Source*, outbound -> Destination*, unknown -> both.
     direction = str(network.get("Direction", "")).upper()
-    sides = ("Source",) if direction == "XX" else ("Destination",) if direction == "OUT" else ("Source", "Destination")
+    sides = ("Source",) if direction == "IN" else ("Destination",) if direction == "OUT" else ("Source", "Destination")
     for side in sides:
         found.add_ip(network.get(f"{side}IpV4"))
         found.add_ip(network.get(f"{side}IpV6"))
