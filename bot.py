@@ -137,8 +137,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
     path = args.path or os.environ.get("FIREBREAK_CONFIG")
     settings = load_settings(path)
+    from core.findings.cli import load_detection_rules
+
+    rules = load_detection_rules(settings.config)
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
+    print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     return 0
+
+
+def cmd_findings_normalize(args: argparse.Namespace) -> int:
+    from core.findings.cli import normalize_command
+
+    return normalize_command(_settings(args).config, args.file)
 
 
 # ---------------------------------------------------------------------- parser
@@ -179,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     findings_sub = findings.add_subparsers(title="commands", metavar="COMMAND")
     p = findings_sub.add_parser("normalize", help="print normalized findings as JSON lines")
     p.add_argument("file", help="file of findings, or - for standard input")
-    p.set_defaults(func=_not_built("findings normalize"))
+    p.set_defaults(func=cmd_findings_normalize)
     findings.set_defaults(func=lambda _a: (findings.print_help(), 2)[1])
 
     p = sub.add_parser("ingest", help="run files of findings through the full pipeline")
@@ -199,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.errors import ConfigError
+    from core.errors import ConfigError, FirebreakError
 
     args = build_parser().parse_args(argv)
     _configure_logging()
@@ -210,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_FAILURE
+    except FirebreakError as exc:
+        return _fail(exc.message)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a trace

@@ -60,6 +60,15 @@ class IncidentsConfig(_Strict):
         return [s.name for s in self.severities]
 
 
+class FindingsConfig(_Strict):
+    cloudtrail_rules: str = Field(min_length=1)
+
+    @property
+    def cloudtrail_rules_path(self) -> Path:
+        path = Path(self.cloudtrail_rules)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
 class AccessConfig(_Strict):
     responders: list[str] = Field(default_factory=list)
 
@@ -93,6 +102,7 @@ class Config(_Strict):
     bot_name: str
     slack: SlackConfig
     incidents: IncidentsConfig
+    findings: FindingsConfig
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig

@@ -176,7 +176,9 @@ def test_parallel_first_use_assumes_the_role_once(moto_inprocess):
     sts = boto3.client("sts")
     assumes = count_calls(sts, "after-call.sts.AssumeRole")
     sts.meta.events.register("before-call.sts.AssumeRole", lambda **_: time.sleep(0.05))  # widen the race
-    sessions = AwsSessions(make_config(region="us-east-1"), {OTHER_ACCOUNT: (ROLE_ARN, None)}, sts_client_factory=lambda: sts)
+    sessions = AwsSessions(
+        make_config(region="us-east-1"), {OTHER_ACCOUNT: (ROLE_ARN, None)}, sts_client_factory=lambda: sts
+    )
     start = threading.Barrier(8)
 
     def first_use(_):
@@ -221,7 +223,10 @@ def test_refused_assume_role_is_reported_with_the_aws_code(aws_env):
 
     with Stubber(sts) as stub:
         stub.add_client_error(
-            "assume_role", "AccessDenied", f"User is not authorized to perform: sts:AssumeRole on resource: {ROLE_ARN}", 403
+            "assume_role",
+            "AccessDenied",
+            f"User is not authorized to perform: sts:AssumeRole on resource: {ROLE_ARN}",
+            403,
         )
         with pytest.raises(AwsActionError) as caught:
             sessions.client("ec2", account=OTHER_ACCOUNT)

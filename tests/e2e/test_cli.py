@@ -79,3 +79,40 @@ def test_unreachable_database_is_a_plain_message():
     result = run("migrate", env_extra={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     assert result.returncode == 1 and "cannot use the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+FIXTURES = REPO / "tests" / "core" / "findings" / "fixtures"
+
+
+def test_findings_normalize_prints_json_lines_and_touches_nothing(tmp_path):
+    import json
+
+    files = sorted(FIXTURES.glob("*/*.json"))
+    assert files
+    db = tmp_path / "untouched.db"
+    result = run("findings", "normalize", str(files[0]), env_extra={"DATABASE_URL": f"sqlite:///{db}"})
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines and all({"id", "source", "type", "severity", "account", "region"} <= set(f) for f in lines)
+    assert not db.exists()
+
+
+def test_findings_normalize_reads_stdin_and_explains_rejections():
+    result = run("findings", "normalize", "-", stdin='{"hello": "world"}\n')
+    assert result.returncode == 1 and result.stdout == ""
+    assert "not a GuardDuty, Security Hub or CloudTrail document" in result.stderr
+
+
+def test_findings_normalize_missing_file_is_a_plain_message():
+    result = run("findings", "normalize", "/nonexistent/findings.json")
+    assert result.returncode == 1 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_config_reports_a_broken_rules_file(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: x\n    title: X\n    severity: extreme\n    event_name: StopLogging\n")
+    config = tmp_path / "mine.yaml"
+    config.write_text(f"findings:\n  cloudtrail_rules: {rules}\n")
+    result = run("check-config", str(config))
+    assert result.returncode == 1
+    assert str(rules) in result.stderr and "severity" in result.stderr and "extreme" in result.stderr
