@@ -18,6 +18,9 @@ from store.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
 
+# moto fixtures (aws_env, moto_inprocess, moto_server, moto_endpoint) for every folder.
+pytest_plugins = ["tests.aws.harness"]
+
 
 def pytest_report_header(config):
     return f"firebreak database: {os.environ.get('DATABASE_URL') or 'SQLite (temporary file)'}"
