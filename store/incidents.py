@@ -56,6 +56,30 @@ class IncidentStore:
                 raise
             return existing, False
 
+    def add_timeline(self, incident_id: int, *, kind: str, text: str, at: datetime, actor: str | None = None,
+                     data: dict | None = None, dedup_key: str | None = None) -> TimelineEntry | None:
+        """Append an entry; None when `dedup_key` was already recorded (a retry, a second replica)."""
+        try:
+            with self.db.session() as session:
+                row = TimelineEntryRow(incident_id=incident_id, at=at, kind=kind, actor=actor, text=text,
+                                       data=data or {}, dedup_key=dedup_key)
+                session.add(row)
+                session.flush()
+                return _entry(row)
+        except IntegrityError:
+            if dedup_key is None:
+                raise
+            return None
+
+    def remove_timeline(self, dedup_key: str) -> bool:
+        """Drop the entry recorded under `dedup_key` (e.g. a pin reaction was removed)."""
+        with self.db.session() as session:
+            row = session.scalar(select(TimelineEntryRow).where(TimelineEntryRow.dedup_key == dedup_key))
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
     def find_by_key(self, dedup_key: str) -> Incident | None:
         with self.db.read() as session:
             row = session.scalar(select(IncidentRow).where(IncidentRow.dedup_key == dedup_key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,6 +30,25 @@ class IncidentRow(Base):
     # a retry of the same cause finds the existing incident instead of a second one.
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text, default="")
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    summary_ts: Mapped[str | None] = mapped_column(String(40))  # pinned summary, kept current
+    announce_channel: Mapped[str | None] = mapped_column(String(80))
+    announce_ts: Mapped[str | None] = mapped_column(String(40))
+    # First time the incident entered each phase (feeds time-to-contain/recover metrics).
+    phase_times: Mapped[dict | None] = mapped_column(JSON)
+    last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentRoleRow(Base):
+    __tablename__ = "incident_roles"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(80))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class TimelineEntryRow(Base):

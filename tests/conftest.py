@@ -7,14 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect
 
 from core.clock import ManualClock
 from core.settings import load_settings
 from local.workspace import LocalWorkspace
 from store import migrate
 from store.db import Database
-from store.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,9 +40,14 @@ def database_url(tmp_path_factory) -> str:
 def clean_db(database_url):
     """Every test starts from empty tables (the schema stays migrated)."""
     db = Database(database_url)
+    tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
     with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f"DELETE FROM {table.name}"))
+        if db.is_sqlite:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for table in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        elif tables:
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     db.dispose()
     return database_url
 
