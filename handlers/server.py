@@ -35,8 +35,9 @@ class RunningServer:
         self._server.run()
 
     def stop(self) -> None:
-        # Finish requests in flight, then close every socket so run() returns.
+        """Finish requests in flight, then close every socket from the server's own loop
+        thread (closing them from here would pull file descriptors out from under select)."""
         self._server.task_dispatcher.shutdown(timeout=5)
-        wasyncore.close_all(self._server._map)
-        if self._thread:
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        if self._thread and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)

@@ -116,3 +116,30 @@ def test_check_config_reports_a_broken_rules_file(tmp_path):
     result = run("check-config", str(config))
     assert result.returncode == 1
     assert str(rules) in result.stderr and "severity" in result.stderr and "extreme" in result.stderr
+
+
+def test_serve_answers_health_and_stops_cleanly_on_sigterm(workspace):
+    import re
+    import signal
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_"))}
+    env.update({"SLACK_BOT_TOKEN": workspace.fake.token, "SLACK_SIGNING_SECRET": "s3cret",
+                "SLACK_API_URL": workspace.fake.api_url, "DATABASE_URL": workspace.settings.secrets.database_url})
+    proc = subprocess.Popen([sys.executable, str(REPO / "bot.py"), "serve", "--host", "127.0.0.1", "--port", "0"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url, deadline = None, time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            found = re.search(r"serving Slack requests on (http://[\d.:]+)/slack/events", line)
+            url = found.group(1) if found else None
+        assert url, "serve never said where it listens"
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+            assert response.status == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert "Traceback" not in proc.stdout.read()
+    finally:
+        proc.kill()
