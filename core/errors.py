@@ -8,16 +8,18 @@ ephemeral message, so no listener needs its own try/except.
 class FirebreakError(Exception):
     """Base for errors whose message is safe and useful to show to the user."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, mentions: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
+        # User ids written as <@U…> in the message on purpose (shown as mentions, not text).
+        self.mentions = mentions
 
 
 class UsageError(FirebreakError):
     """The command text could not be understood; carries the usage to show."""
 
-    def __init__(self, message: str, usage: str = ""):
-        super().__init__(message)
+    def __init__(self, message: str, usage: str = "", *, mentions: tuple[str, ...] = ()):
+        super().__init__(message, mentions=mentions)
         self.usage = usage
 
 

@@ -1,13 +1,18 @@
-"""Incident lifecycle decisions: who may declare, what a valid declaration is."""
+"""Declaring incidents and finding the one a command is about."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import naming
 from core.access import require_responder
-from core.errors import UsageError
-from core.model import Incident
+from core.errors import NotFound, UsageError
+from core.model import Incident, TimelineEntry
+from core.ports import ChannelNameTaken, ChatError
 from core.services import Services
+
+MAX_NAME_ATTEMPTS = 20
+DECLARE_USAGE = "/incident declare [severity] <title>"
 
 
 @dataclass(frozen=True)
@@ -17,26 +22,95 @@ class Declared:
 
 
 def declare(services: Services, *, title: str, declared_by: str, severity: str | None = None,
-            category: str | None = None, origin_channel: str | None = None,
-            dedup_key: str | None = None) -> Declared:
-    """Declare an incident; idempotent per dedup_key (Slack trigger id, finding id)."""
+            category: str | None = None, origin_channel: str | None = None, description: str = "",
+            private: bool | None = None, dedup_key: str | None = None) -> Declared:
+    """Declare an incident and give it a channel; idempotent per dedup_key (Slack trigger, finding id)."""
     cfg = services.config.incidents
     require_responder(declared_by, services.config.access.responders, services.directory)
     title = " ".join(title.split())
     if not title:
-        raise UsageError("An incident needs a title.", "/incident declare [severity] <title>")
+        raise UsageError("An incident needs a title.", DECLARE_USAGE)
     if len(title) > cfg.max_title_length:
         raise UsageError(f"The title is {len(title)} characters; the limit is {cfg.max_title_length}.",
-                         "/incident declare [severity] <title>")
-    severity = severity or cfg.default_severity
+                         DECLARE_USAGE)
+    severity = (severity or cfg.default_severity).lower()
     if severity not in cfg.severity_names:
         raise UsageError(f"Unknown severity {severity!r}; use one of {', '.join(cfg.severity_names)}.",
-                         "/incident declare [severity] <title>")
-    category = category or cfg.default_category
+                         DECLARE_USAGE)
+    category = (category or cfg.default_category).lower()
     if category not in cfg.categories:
         raise UsageError(f"Unknown category {category!r}; use one of {', '.join(cfg.categories)}.")
     incident, created = services.incidents.create(
         title=title, severity=severity, category=category, declared_by=declared_by,
         at=services.clock.now(), origin_channel=origin_channel, dedup_key=dedup_key,
-        timeline_text=f"Incident declared: {title}")
+        timeline_text=f"Incident declared: {title}", description=description.strip(),
+        private=cfg.private_by_default if private is None else private,
+        roles={cfg.declarer_role: declared_by} if cfg.declarer_role else {})
+    if created and services.chat is not None:
+        incident = provision(services, incident, declared_by)
     return Declared(incident, created)
+
+
+def provision(services: Services, incident: Incident, actor: str) -> Incident:
+    """Channel, invitations, topic, pinned summary, announcement. Each step is skipped when
+    already done, so a failed run can simply be run again."""
+    chat, store, cfg = services.chat, services.incidents, services.config.incidents
+    if not incident.channel_id:
+        channel_id, name = _create_channel(services, incident)
+        store.set_fields(incident.id, channel_id=channel_id, channel_name=name)
+        incident = store.get(incident.id)
+    chat.invite(incident.channel_id, list(dict.fromkeys([actor, *incident.roles.values(), *cfg.invite])))
+    chat.describe_channel(incident)
+    if not incident.summary_ts:
+        store.set_fields(incident.id, summary_ts=chat.post_summary(incident))
+    if not incident.announce_ts:
+        announced = chat.announce(incident)
+        if announced:
+            store.set_fields(incident.id, announce_channel=announced[0], announce_ts=announced[1])
+    return store.get(incident.id)
+
+
+def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
+    pattern = services.config.incidents.channel_pattern
+    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+        name = naming.channel_name(pattern, incident_id=incident.id, title=incident.title,
+                                   severity=incident.severity, attempt=attempt)
+        try:
+            return services.chat.create_channel(name, incident.private), name
+        except ChannelNameTaken:
+            continue
+    raise ChatError(f"Could not find a free channel name for incident {incident.label} after "
+                    f"{MAX_NAME_ATTEMPTS} tries; rename old channels or change incidents.channel_pattern.")
+
+
+def find(services: Services, *, actor: str, channel: str | None, ref: str | None) -> Incident:
+    """The incident a command is about: the one named by `ref` (42 or #42), else this channel's.
+    Only responders may see or touch incidents."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    if ref:
+        digits = ref.lstrip("#")
+        if not digits.isdigit():
+            raise UsageError(f"“{ref[:40]}” is not an incident number; use e.g. 42 or #42.")
+        incident = services.incidents.get(int(digits))
+        if incident is None:
+            raise NotFound(f"There is no incident #{digits}.")
+        return incident
+    incident = services.incidents.by_channel(channel) if channel else None
+    if incident is None:
+        raise UsageError("This is not an incident channel: run the command in the incident's channel, or name "
+                         "the incident, e.g. `/incident status 42`.")
+    return incident
+
+
+def apply(services: Services, incident_id: int, decide, *, actor: str,
+          echo: bool = True) -> tuple[Incident, list[TimelineEntry]]:
+    """Run `decide(incident) -> Mutation` under the row lock, then show the result in chat
+    (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now())
+    if services.chat is not None and incident.channel_id:
+        services.chat.refresh(incident)
+        if echo:
+            services.chat.post_entries(incident, entries)
+    return incident, entries
+

@@ -7,6 +7,7 @@ from datetime import datetime
 
 # AWS / NIST incident lifecycle, in order; "closed" ends it.
 PHASES = ("detection", "analysis", "containment", "eradication", "recovery", "post-incident", "closed")
+ACTIVE_PHASES = PHASES[:5]
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,23 @@ class Incident:
     origin_channel: str | None = None
     channel_id: str | None = None
     version: int = 1
+    description: str = ""
+    private: bool = False
+    channel_name: str | None = None
+    summary_ts: str | None = None
+    announce_channel: str | None = None
+    announce_ts: str | None = None
+    phase_times: dict = field(default_factory=dict)
+    last_update_at: datetime | None = None
+    roles: dict = field(default_factory=dict)  # role -> Slack user id
 
     @property
     def label(self) -> str:
         return f"#{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase != "closed"
 
 
 @dataclass(frozen=True)
@@ -37,3 +51,17 @@ class TimelineEntry:
     actor: str | None
     text: str
     data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Mutation:
+    """What one command changes on an incident, applied atomically by the store:
+    column changes, role changes and the timeline entries that describe them."""
+
+    changes: dict = field(default_factory=dict)
+    roles: dict = field(default_factory=dict)  # role -> user id
+    timeline: list = field(default_factory=list)  # (kind, actor, text, data)
+
+    def note(self, kind: str, actor: str | None, text: str, **data) -> "Mutation":
+        self.timeline.append((kind, actor, text, data))
+        return self

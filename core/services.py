@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from core.access import Directory
+from core.findings.ports import Notifier, WriteBack
+from core.ports import Chat
 from core.settings import Settings
 from core.telemetry import Telemetry
 from store.db import Database
@@ -26,11 +28,17 @@ class Services:
     telemetry: Telemetry
     directory: Directory | None = None
     executor: Executor | None = None  # runs work after Slack's ack
+    chat: Chat | None = None  # the chat platform (Slack), as core sees it
+    notifier: Notifier | None = None  # shows findings in chat (paced); None: they wait in the database
+    writeback: WriteBack | None = None  # tells AWS about dismissed findings
+    fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
 
     def drain(self) -> None:
         """Let work already accepted finish (graceful shutdown), then release the database."""
         if self.executor is not None:
             self.executor.shutdown(wait=True)
+        if self.notifier is not None and hasattr(self.notifier, "close"):
+            self.notifier.close()  # send what is queued for Slack (paced), then stop
         self.db.dispose()
 
     @property

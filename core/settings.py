@@ -17,6 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
+from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
+                                  SecurityHubPollConfig)
+from core.incident_config import IncidentsConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
@@ -32,36 +35,14 @@ class SlackConfig(_Strict):
     triage_channel: str = Field(min_length=1)
 
 
-class Severity(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
-
-
-class IncidentsConfig(_Strict):
-    severities: list[Severity] = Field(min_length=1)
-    default_severity: str
-    categories: list[str] = Field(min_length=1)
-    default_category: str
-    max_title_length: int = Field(ge=10, le=1000)
-
-    @model_validator(mode="after")
-    def _defaults_exist(self) -> "IncidentsConfig":
-        names = [s.name for s in self.severities]
-        if len(set(names)) != len(names):
-            raise ValueError(f"severity names must be unique, got {names}")
-        if self.default_severity not in names:
-            raise ValueError(f"default_severity {self.default_severity!r} is not one of {names}")
-        if self.default_category not in self.categories:
-            raise ValueError(f"default_category {self.default_category!r} is not one of {self.categories}")
-        return self
-
-    @property
-    def severity_names(self) -> list[str]:
-        return [s.name for s in self.severities]
-
-
 class FindingsConfig(_Strict):
     cloudtrail_rules: str = Field(min_length=1)
+    routes: list[Route] = Field(default_factory=list)
+    severity_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
+    intake: IntakeConfig = Field(default_factory=IntakeConfig)
+    securityhub_poll: SecurityHubPollConfig = Field(default_factory=SecurityHubPollConfig)
 
     @property
     def cloudtrail_rules_path(self) -> Path:

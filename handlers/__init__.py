@@ -7,9 +7,12 @@ from core.services import Services
 
 def register(app, services: Services) -> None:
     """Attach every listener, the request middleware and the error handler to `app`."""
-    from handlers import commands, errors, events, middleware
+    from handlers import actions, commands, errors, events, middleware, triage, views
 
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
     commands.register(app, services)
     events.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    triage.register(app, services)  # findings: triage buttons, dismiss modal, digest pages

@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 import handlers
 from core.services import Services
+from handlers.chat import SlackChat
 from handlers.directory import SlackDirectory
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -39,5 +40,6 @@ def build_app(services: Services, *, verify_token: bool = True) -> App:
         token_verification_enabled=verify_token,
         logger=logging.getLogger("firebreak.bolt"),
     )
+    services.chat = services.chat or SlackChat(client, services.config, services.directory)
     handlers.register(app, services)
     return app

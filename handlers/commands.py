@@ -4,70 +4,70 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import incidents
 from core.services import Services
 from handlers import blocks, ids
+from handlers.incident_commands import INCIDENT_SUBCOMMANDS, IncidentCommands
 from handlers.middleware import once
+from handlers.views import open_declare_modal
 
-INCIDENT_USAGE = [
-    ("/incident help", "show this list"),
-    ("/incident declare [severity] <title>", "declare an incident (e.g. `/incident declare sev2 Suspicious console logins`)"),
-]
-CONTAIN_USAGE = [
-    ("/contain help", "show the containment catalog"),
-]
+CONTAIN_USAGE = [("/contain help", "show the containment catalog")]
 
 
 @dataclass(frozen=True)
 class Parsed:
     sub: str
     args: list[str]
+    rest: str  # the text after the subcommand, as Slack sent it
     problem: str | None = None
 
 
-def parse(text: str, known: set[str]) -> Parsed:
+def parse(text: str, known) -> Parsed:
     """Split `text` into a known subcommand and its words; a problem instead of raising."""
-    words = (text or "").split()
+    stripped = (text or "").strip()
+    words = stripped.split()
     if not words:
-        return Parsed("help", [])
+        return Parsed("help", [], "")
     sub = words[0].lower()
     if sub not in known:
-        return Parsed("help", [], problem=f"Unknown subcommand “{words[0][:40]}”.")
-    return Parsed(sub, words[1:])
+        return Parsed("help", [], "", problem=f"Unknown subcommand “{words[0][:40]}”.")
+    return Parsed(sub, words[1:], stripped[len(words[0]):].strip())
 
 
-def parse_declare(args: list[str], severities: list[str]) -> tuple[str | None, str]:
-    """`[severity] <title>` → (severity or None, title)."""
-    if args and args[0].lower() in severities:
-        return args[0].lower(), " ".join(args[1:])
-    return None, " ".join(args)
+def incident_usage() -> list[tuple[str, str]]:
+    return [(spec.usage, spec.description) for spec in INCIDENT_SUBCOMMANDS.values()]
 
 
 def register(app, services: Services) -> None:
+    incident = IncidentCommands(services)
     severities = services.config.incidents.severity_names
 
-    def ack_incident(ack, command):
-        parsed = parse(command.get("text", ""), {"help", "declare"})
+    def ack_incident(ack, command, client):
+        parsed = parse(command.get("text", ""), INCIDENT_SUBCOMMANDS)
         if parsed.sub == "help":
-            text, shown = blocks.usage("Incident commands", INCIDENT_USAGE, parsed.problem)
+            text, shown = blocks.usage("Incident commands", incident_usage(), parsed.problem)
             return ack(text=text, blocks=shown, response_type="ephemeral")
-        if parsed.sub == "declare" and not parse_declare(parsed.args, severities)[1]:
-            text, shown = blocks.usage("Incident commands", INCIDENT_USAGE, "An incident needs a title.")
+        spec = INCIDENT_SUBCOMMANDS[parsed.sub]
+        if parsed.sub == "declare" and not parsed.args:
+            ack()
+            return open_declare_modal(client, command["trigger_id"], services, command.get("channel_id"))
+        problem = spec.check(parsed.args)
+        if parsed.sub == "declare" and len(parsed.args) == 1 and parsed.args[0].lower() in severities:
+            problem = "An incident needs a title."
+        if problem:
+            text, shown = blocks.error_message(problem, spec.usage)
             return ack(text=text, blocks=shown, response_type="ephemeral")
         ack()
 
     @once(services)
     def run_incident(respond, command):
-        parsed = parse(command.get("text", ""), {"help", "declare"})
-        if parsed.sub != "declare":
+        parsed = parse(command.get("text", ""), INCIDENT_SUBCOMMANDS)
+        if parsed.sub == "help" or (parsed.sub == "declare" and not parsed.args):
             return
-        severity, title = parse_declare(parsed.args, severities)
-        result = incidents.declare(services, title=title, severity=severity, declared_by=command["user_id"],
-                                   origin_channel=command.get("channel_id"),
-                                   dedup_key=f"slack:{command.get('trigger_id')}")
-        if result.created:
-            text, shown = blocks.incident_declared(result.incident, command["user_id"])
-            respond(text=text, blocks=shown, response_type="in_channel")
+        if INCIDENT_SUBCOMMANDS[parsed.sub].check(parsed.args):
+            return
+        if parsed.sub == "declare" and len(parsed.args) == 1 and parsed.args[0].lower() in severities:
+            return
+        incident.run(parsed.sub, parsed.args, parsed.rest, command, respond)
 
     def ack_contain(ack, command):
         parsed = parse(command.get("text", ""), {"help"})

@@ -1,10 +1,18 @@
-"""Events API listeners."""
+"""Events API listeners: mentions, and the pin reaction that adds messages to the timeline."""
 
 from __future__ import annotations
 
+from core import timeline
 from core.services import Services
 from handlers import blocks, ids
 from handlers.middleware import once
+
+
+def _pin_target(services: Services, event: dict) -> tuple[str, str] | None:
+    item = event.get("item") or {}
+    if event.get("reaction") != services.config.incidents.timeline_reaction or item.get("type") != "message":
+        return None
+    return item.get("channel"), item.get("ts")
 
 
 def register(app, services: Services) -> None:
@@ -14,5 +22,22 @@ def register(app, services: Services) -> None:
         """People @-mention the bot when they do not know the commands: point them there."""
         say(text="Try /incident help", thread_ts=event.get("thread_ts") or event.get("ts"),
             blocks=[blocks.section(f"Hi {blocks.user(event.get('user', ''))}: I work through slash "
-                                   "commands. `/incident help` lists them; `/incident declare <title>` "
+                                   "commands. `/incident help` lists them; `/incident declare &lt;title&gt;` "
                                    "starts an incident.")])
+
+    @app.event(ids.EVENT_REACTION_ADDED)
+    @once(services)
+    def on_reaction_added(event):
+        target = _pin_target(services, event)
+        if target and all(target):
+            timeline.pin(services, channel=target[0], ts=target[1], reactor=event.get("user"))
+
+    @app.event(ids.EVENT_REACTION_REMOVED)
+    @once(services)
+    def on_reaction_removed(event):
+        target = _pin_target(services, event)
+        if target and all(target) and services.chat is not None:
+            message = services.chat.message(target[0], target[1]) or {}
+            left = sum(r.get("count", 0) for r in message.get("reactions", [])
+                       if r.get("name") == services.config.incidents.timeline_reaction)
+            timeline.unpin(services, channel=target[0], ts=target[1], remaining_reactions=left)

@@ -7,9 +7,29 @@ COMMAND_INCIDENT = "/incident"
 COMMAND_CONTAIN = "/contain"
 COMMANDS = (COMMAND_INCIDENT, COMMAND_CONTAIN)
 
-# Interactive components (action_id) and modals (callback_id) arrive with their issues.
-ACTIONS: tuple[str, ...] = ()
-VIEWS: tuple[str, ...] = ()
+# Incidents
+ACTION_INCIDENT_JOIN = "incident_join"
+ACTION_TIMELINE_PAGE = "incident_timeline_page"
+VIEW_INCIDENT_DECLARE = "incident_declare"
+INCIDENT_ACTIONS = (ACTION_INCIDENT_JOIN, ACTION_TIMELINE_PAGE)
+INCIDENT_VIEWS = (VIEW_INCIDENT_DECLARE,)
+
+# Findings triage (handlers/triage.py)
+ACTION_FINDING_DECLARE = "finding_declare"
+ACTION_FINDING_LINK = "finding_link"
+ACTION_FINDING_SNOOZE = "finding_snooze"
+ACTION_FINDING_DISMISS = "finding_dismiss"
+ACTION_FINDING_OPEN = "finding_open"
+ACTION_DIGEST_PAGE = "finding_digest_page"
+VIEW_FINDING_DISMISS = "finding_dismiss_reason"
+FINDING_ACTIONS = (ACTION_FINDING_DECLARE, ACTION_FINDING_LINK, ACTION_FINDING_SNOOZE, ACTION_FINDING_DISMISS,
+                   ACTION_FINDING_OPEN, ACTION_DIGEST_PAGE)
+FINDING_VIEWS = (VIEW_FINDING_DISMISS,)
+
+ACTIONS: tuple[str, ...] = INCIDENT_ACTIONS + FINDING_ACTIONS
+VIEWS: tuple[str, ...] = INCIDENT_VIEWS + FINDING_VIEWS
 
 EVENT_APP_MENTION = "app_mention"
-EVENTS = (EVENT_APP_MENTION,)
+EVENT_REACTION_ADDED = "reaction_added"
+EVENT_REACTION_REMOVED = "reaction_removed"
+EVENTS = (EVENT_APP_MENTION, EVENT_REACTION_ADDED, EVENT_REACTION_REMOVED)

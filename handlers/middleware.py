@@ -77,8 +77,11 @@ def once(services: Services) -> Callable[[Callable], Callable]:
                 return func(**{name: available[name] for name in wanted})
             except Exception as exc:  # noqa: BLE001 - this *is* the one error path
                 text, shown = describe(exc, services.telemetry)
+                user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
                 if body.get("response_url") or body.get("command"):
                     respond(text=text, blocks=shown, response_type="ephemeral", replace_original=False)
+                elif user:  # a modal has no response_url: tell the person in their DM with the app
+                    client.chat_postMessage(channel=user, text=text, blocks=shown)
                 return None
 
         guarded.__name__ = getattr(func, "__name__", "guarded")

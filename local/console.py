@@ -8,6 +8,7 @@ any channel is printed as text with its buttons numbered.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 import threading
@@ -157,9 +158,25 @@ class Console:
         if command not in ("/incident", "/contain"):
             self.say(f"! {command} is not a Firebreak command; try /incident help")
             return
-        reply = self.ws.sender.command(command, text, user=self.ws.user(self.user),
+        reply = self.ws.sender.command(command, self._as_slack_sends(text), user=self.ws.user(self.user),
                                        channel=self.ws.channel(self.channel), channel_name=self.channel)
         self._show_ack(reply)
+
+    def _as_slack_sends(self, text: str) -> str:
+        """Slash-command text the way Slack delivers it with should_escape: & < > as entities,
+        @user and #channel as <@U…|name> and <#C…|name> tokens."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+        def user(match):
+            uid = self.ws.users.get(match.group(1))
+            return f"<@{uid}|{match.group(1)}>" if uid else match.group(0)
+
+        def channel(match):
+            cid = self.fake.channel_id(match.group(1))
+            return f"<#{cid}|{match.group(1)}>" if cid else match.group(0)
+
+        text = re.sub(r"(?<![\w<])@([a-z0-9._-]+)", user, text)
+        return re.sub(r"(?<![\w<])#([a-z0-9_-]+)", channel, text)
 
     def _show_ack(self, reply) -> None:
         if reply.status != 200:

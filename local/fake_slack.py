@@ -351,7 +351,15 @@ class FakeSlack:
 
     def api_conversations_history(self, body: dict) -> dict:
         channel = self._channel(body.get("channel"))
-        return {"messages": list(reversed(channel.messages)), "has_more": False}
+        if self.BOT_USER not in channel.members:
+            raise SlackError("not_in_channel")
+        messages = list(reversed(channel.messages))
+        if body.get("latest"):
+            inclusive = str(body.get("inclusive", "")).lower() in ("true", "1")
+            latest = float(body["latest"])
+            messages = [m for m in messages if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)]
+        limit = int(body.get("limit") or 100)
+        return {"messages": messages[:limit], "has_more": len(messages) > limit}
 
     def api_conversations_archive(self, body: dict) -> dict:
         channel = self._channel(body.get("channel"))

@@ -3,27 +3,43 @@ command or a second replica finds the existing record instead of adding another.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 
-from core.model import Incident, TimelineEntry
+from core.errors import NotFound
+from core.model import Incident, Mutation, TimelineEntry
 from store.db import Database
-from store.models import IncidentRow, TimelineEntryRow
+from store.models import IncidentRoleRow, IncidentRow, TimelineEntryRow
 
 
-def _incident(row: IncidentRow) -> Incident:
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def _incident(row: IncidentRow, roles: dict | None = None) -> Incident:
     return Incident(
         id=row.id, title=row.title, severity=row.severity, category=row.category, phase=row.phase,
-        declared_by=row.declared_by, declared_at=row.declared_at, updated_at=row.updated_at,
+        declared_by=row.declared_by, declared_at=_aware(row.declared_at), updated_at=_aware(row.updated_at),
         origin_channel=row.origin_channel, channel_id=row.channel_id, version=row.version,
+        description=row.description or "", private=bool(row.private), channel_name=row.channel_name,
+        summary_ts=row.summary_ts, announce_channel=row.announce_channel, announce_ts=row.announce_ts,
+        phase_times=dict(row.phase_times or {}), last_update_at=_aware(row.last_update_at), roles=roles or {},
     )
 
 
+def _roles(session: Session, incident_id: int) -> dict:
+    rows = session.scalars(select(IncidentRoleRow).where(IncidentRoleRow.incident_id == incident_id))
+    return {r.role: r.user_id for r in rows}
+
+
 def _entry(row: TimelineEntryRow) -> TimelineEntry:
-    return TimelineEntry(id=row.id, incident_id=row.incident_id, at=row.at, kind=row.kind,
+    return TimelineEntry(id=row.id, incident_id=row.incident_id, at=_aware(row.at), kind=row.kind,
                          actor=row.actor, text=row.text, data=row.data or {})
 
 
@@ -31,8 +47,11 @@ class IncidentStore:
     def __init__(self, db: Database):
         self.db = db
 
+    # ------------------------------------------------------------------ writes
     def create(self, *, title: str, severity: str, category: str, declared_by: str, at: datetime,
-               origin_channel: str | None, dedup_key: str | None, timeline_text: str) -> tuple[Incident, bool]:
+               origin_channel: str | None, dedup_key: str | None, timeline_text: str,
+               description: str = "", private: bool = False,
+               roles: dict | None = None) -> tuple[Incident, bool]:
         """Insert an incident with its first timeline entry; (existing, False) if dedup_key was seen."""
         if dedup_key:
             existing = self.find_by_key(dedup_key)
@@ -42,19 +61,67 @@ class IncidentStore:
             with self.db.session() as session:
                 row = IncidentRow(title=title, severity=severity, category=category, phase="detection",
                                   declared_by=declared_by, declared_at=at, updated_at=at,
-                                  origin_channel=origin_channel, dedup_key=dedup_key, version=1)
+                                  origin_channel=origin_channel, dedup_key=dedup_key, version=1,
+                                  description=description, private=private,
+                                  phase_times={"detection": at.isoformat()})
                 session.add(row)
                 session.flush()
                 session.add(TimelineEntryRow(incident_id=row.id, at=at, kind="declared", actor=declared_by,
                                              text=timeline_text,
                                              data={"severity": severity, "category": category}))
-                return _incident(row), True
+                for role, user in (roles or {}).items():
+                    session.add(IncidentRoleRow(incident_id=row.id, role=role, user_id=user, assigned_at=at,
+                                                assigned_by=declared_by))
+                return _incident(row, dict(roles or {})), True
         except IntegrityError:
             # Another request with the same key won the race: theirs is the incident.
             existing = self.find_by_key(dedup_key) if dedup_key else None
             if existing is None:
                 raise
             return existing, False
+
+    def mutate(self, incident_id: int, decide: Callable[[Incident], Mutation], at: datetime
+               ) -> tuple[Incident, list[TimelineEntry]]:
+        """Apply `decide(current)` atomically under a row lock.
+
+        Two replicas changing one incident serialise here, so `decide` always sees the
+        latest state and no change or timeline entry is lost or doubled."""
+        with self.db.session() as session:
+            row = session.scalar(select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update())
+            if row is None:
+                raise NotFound(f"There is no incident #{incident_id}.")
+            mutation = decide(_incident(row, _roles(session, incident_id)))
+            for column, value in mutation.changes.items():
+                setattr(row, column, value)
+            for role, user in mutation.roles.items():
+                existing = session.get(IncidentRoleRow, (incident_id, role))
+                if user is None:
+                    if existing is not None:
+                        session.delete(existing)
+                elif existing is None:
+                    session.add(IncidentRoleRow(incident_id=incident_id, role=role, user_id=user, assigned_at=at))
+                else:
+                    existing.user_id, existing.assigned_at = user, at
+            entries = []
+            for kind, actor, text, data in mutation.timeline:
+                entry = TimelineEntryRow(incident_id=incident_id, at=at, kind=kind, actor=actor, text=text,
+                                         data=data)
+                session.add(entry)
+                entries.append(entry)
+            if mutation.changes or mutation.roles or mutation.timeline:
+                row.version += 1
+                row.updated_at = at
+            session.flush()
+            return _incident(row, _roles(session, incident_id)), [_entry(e) for e in entries]
+
+    def set_fields(self, incident_id: int, **fields) -> None:
+        """Record Slack-side facts (channel id, summary ts) without a timeline entry."""
+        with self.db.session() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"There is no incident #{incident_id}.")
+            for column, value in fields.items():
+                setattr(row, column, value)
 
     def add_timeline(self, incident_id: int, *, kind: str, text: str, at: datetime, actor: str | None = None,
                      data: dict | None = None, dedup_key: str | None = None) -> TimelineEntry | None:
@@ -71,41 +138,69 @@ class IncidentStore:
                 raise
             return None
 
-    def remove_timeline(self, dedup_key: str) -> bool:
+    def remove_timeline(self, dedup_key: str) -> TimelineEntry | None:
         """Drop the entry recorded under `dedup_key` (e.g. a pin reaction was removed)."""
         with self.db.session() as session:
             row = session.scalar(select(TimelineEntryRow).where(TimelineEntryRow.dedup_key == dedup_key))
             if row is None:
-                return False
+                return None
+            entry = _entry(row)
             session.delete(row)
-            return True
+            return entry
 
+    # ------------------------------------------------------------------ reads
     def find_by_key(self, dedup_key: str) -> Incident | None:
         with self.db.read() as session:
             row = session.scalar(select(IncidentRow).where(IncidentRow.dedup_key == dedup_key))
-            return _incident(row) if row else None
+            return _incident(row, _roles(session, row.id)) if row else None
 
     def get(self, incident_id: int) -> Incident | None:
         with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
-            return _incident(row) if row else None
+            return _incident(row, _roles(session, row.id)) if row else None
 
-    def recent(self, limit: int = 50) -> list[Incident]:
-        """Newest first."""
+    def by_channel(self, channel_id: str) -> Incident | None:
         with self.db.read() as session:
-            rows = session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit))
-            return [_incident(r) for r in rows]
+            row = session.scalar(select(IncidentRow).where(IncidentRow.channel_id == channel_id))
+            return _incident(row, _roles(session, row.id)) if row else None
+
+    def recent(self, limit: int = 50, *, open_only: bool = False, severity: str | None = None) -> list[Incident]:
+        """Newest first."""
+        query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit)
+        if open_only:
+            query = query.where(IncidentRow.phase != "closed")
+        if severity:
+            query = query.where(IncidentRow.severity == severity)
+        with self.db.read() as session:
+            rows = list(session.scalars(query))
+            roles: dict[int, dict] = {}
+            if rows:
+                for r in session.scalars(select(IncidentRoleRow).where(
+                        IncidentRoleRow.incident_id.in_([row.id for row in rows]))):
+                    roles.setdefault(r.incident_id, {})[r.role] = r.user_id
+            return [_incident(r, roles.get(r.id)) for r in rows]
 
     def count(self) -> int:
         with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(IncidentRow)) or 0
 
-    def timeline(self, incident_id: int, *, after_id: int = 0, limit: int = 100) -> list[TimelineEntry]:
+    def timeline(self, incident_id: int, *, after_id: int = 0, limit: int | None = 100) -> list[TimelineEntry]:
+        """Entries in time order (ties by insertion)."""
+        query = (select(TimelineEntryRow)
+                 .where(TimelineEntryRow.incident_id == incident_id, TimelineEntryRow.id > after_id)
+                 .order_by(TimelineEntryRow.at, TimelineEntryRow.id))
+        if limit is not None:
+            query = query.limit(limit)
         with self.db.read() as session:
+            return [_entry(r) for r in session.scalars(query)]
+
+    def timeline_page(self, incident_id: int, *, page: int, per_page: int) -> tuple[list[TimelineEntry], int]:
+        """One page of the timeline (1-based) and the total number of entries."""
+        with self.db.read() as session:
+            total = session.scalar(select(func.count()).select_from(TimelineEntryRow)
+                                   .where(TimelineEntryRow.incident_id == incident_id)) or 0
             rows = session.scalars(
-                select(TimelineEntryRow)
-                .where(TimelineEntryRow.incident_id == incident_id, TimelineEntryRow.id > after_id)
-                .order_by(TimelineEntryRow.at, TimelineEntryRow.id).limit(limit))
-            return [_entry(r) for r in rows]
-
-
+                select(TimelineEntryRow).where(TimelineEntryRow.incident_id == incident_id)
+                .order_by(TimelineEntryRow.at, TimelineEntryRow.id)
+                .offset((page - 1) * per_page).limit(per_page))
+            return [_entry(r) for r in rows], total

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from store import finding_models  # noqa: F401 - registers the findings tables on Base.metadata
 from store.models import Base
 
 config = context.config

@@ -33,7 +33,7 @@ def test_no_credentials_starts_the_local_workspace_and_it_works(tmp_path):
     result = run(env_extra={"DATABASE_URL": f"sqlite:///{tmp_path / 'local.db'}"}, stdin=script)
     assert result.returncode == 0, result.stderr
     assert "embedded local workspace" in result.stdout
-    assert "Incident #1 declared" in result.stdout and "Test from the CLI" in result.stdout
+    assert "Incident #1: Test from the CLI" in result.stdout and "#inc-001-test-from-the-cli" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

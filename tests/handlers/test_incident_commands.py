@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from local.workspace import LocalWorkspace
-from tests.helpers import ack_body, all_text
+from tests.helpers import ack_body, all_text, eventually, mrkdwn_of
 
 
 @pytest.fixture
@@ -68,14 +68,18 @@ def test_declare_without_title_is_a_usage_message(workspace, alice, general):
 
 
 def test_attacker_text_in_title_never_pings_anyone(workspace, alice, general):
-    workspace.sender.command("/incident", "declare <!channel> <@U999> <https://evil.example|click> & co",
-                             user=alice, channel=general)
+    # As Slack sends it with should_escape: a literal "<!channel>" arrives entity-escaped,
+    # an @channel / @mention / link arrives as a <...> token.
+    text = "declare &lt;!channel&gt; <!channel> <@U999|mallory> <https://evil.example|click> &amp; co"
+    workspace.sender.command("/incident", text, user=alice, channel=general)
     response = workspace.fake.wait_for("response_url")[0].body
     shown = all_text(response)
-    assert "<!channel>" not in shown and "<@U999>" not in shown and "<https://evil" not in shown
+    assert "<!channel>" not in shown and "<@U999" not in shown and "<https://evil" not in shown
     assert "&lt;!channel&gt;" in shown and "&amp; co" in shown
     [incident] = workspace.services.incidents.recent()
-    assert incident.title == "<!channel> <@U999> <https://evil.example|click> & co"  # stored verbatim
+    assert incident.title == "<!channel> @channel @mallory click (https://evil.example) & co"
+    for call in workspace.fake.calls:  # nothing the bot sent anywhere carries a live ping
+        assert "<!channel>" not in mrkdwn_of(call.body), (call.method, call.body)
 
 
 def test_too_long_title_is_refused_with_a_reason(workspace, alice, general):
@@ -93,10 +97,10 @@ def test_slack_retry_of_a_declare_creates_nothing_new(workspace, alice, general)
     retry = workspace.sender.command("/incident", "declare sev1 Root login", user=alice, channel=general,
                                      trigger_id="trig-1", retry_num=1)
     assert first.status == retry.status == 200
+    eventually(lambda: "firebreak_duplicate_requests_total 1.0" in workspace.services.telemetry.exposition().decode())
     assert workspace.services.incidents.count() == 1
     assert len(workspace.fake.calls_to("response_url")) == 1
-    metrics = workspace.services.telemetry.exposition().decode()
-    assert "firebreak_duplicate_requests_total 1.0" in metrics
+    assert len(workspace.fake.calls_to("conversations.create")) == 1
 
 
 def test_two_distinct_declares_make_two_incidents(workspace, alice, general):

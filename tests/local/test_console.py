@@ -35,7 +35,7 @@ def test_declare_as_another_user_in_another_channel(console, workspace):
     con.handle(":in #incidents")
     assert con.prompt() == "bob@#incidents> "
     con.handle("/incident declare sev1 Root console login")
-    _wait_for(out, "Incident #")
+    _wait_for(out, "#incidents · Firebreak")
     [incident] = workspace.services.incidents.recent()
     assert incident.declared_by == workspace.user("bob") and incident.origin_channel == workspace.channel("incidents")
     assert "#incidents · Firebreak" in out.getvalue() and "@bob" in out.getvalue()

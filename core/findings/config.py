@@ -1,0 +1,74 @@
+"""The `findings:` configuration beyond the CloudTrail rules: routes, digests, intake.
+
+Kept apart from core/settings.py so the intake pipeline owns its own knobs; FindingsConfig
+composes these models. Cross-section checks (a route's incident severity must exist in
+`incidents.severities`) live in core.findings.routing, which sees the whole config.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.findings.model import SEVERITIES
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RouteMatch(_Strict):
+    """Every key given must match (AND); within a list any value may match (OR)."""
+
+    source: list[str] = Field(default_factory=list)
+    type: list[str] = Field(default_factory=list)  # globs, e.g. "UnauthorizedAccess:IAMUser/*"
+    min_severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
+    severity: list[Literal[SEVERITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    account: list[str] = Field(default_factory=list)
+    region: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)  # resource tag key: value, all must match
+
+
+class Route(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+    match: RouteMatch = Field(default_factory=RouteMatch)
+    action: Literal["post", "declare", "suppress"]
+    channel: str | None = Field(default=None, min_length=1)  # default: slack.triage_channel
+    incident_severity: str | None = None  # declare: default from severity_map
+    category: str | None = None  # declare: default incidents.default_category
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> "Route":
+        if self.action == "suppress" and (self.channel or self.incident_severity or self.category):
+            raise ValueError(f"route {self.name!r} suppresses, so channel/incident_severity/category mean nothing")
+        if self.action == "post" and (self.incident_severity or self.category):
+            raise ValueError(f"route {self.name!r} posts; incident_severity/category need action: declare")
+        return self
+
+
+class DigestConfig(_Strict):
+    after: int = Field(default=5, ge=0, le=1000)
+    window_seconds: int = Field(default=300, ge=10, le=86400)
+    top: int = Field(default=10, ge=1, le=30)
+    pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+
+
+class QueueConfig(_Strict):
+    wait_seconds: int = Field(default=20, ge=0, le=20)
+    batch_size: int = Field(default=10, ge=1, le=10)
+    visibility_timeout: int = Field(default=120, ge=0, le=43200)
+    dead_letter_queue_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class IntakeConfig(_Strict):
+    sns_topic_arns: list[str] = Field(default_factory=list)  # empty: any topic (signature still checked)
+
+
+class SecurityHubPollConfig(_Strict):
+    lookback_minutes: int = Field(default=60, ge=1, le=60 * 24 * 90)
+    page_size: int = Field(default=100, ge=1, le=100)
+
+
+DEFAULT_SEVERITY_MAP = {"critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4",
+                        "informational": "sev4"}

@@ -1,0 +1,45 @@
+"""Indicators shared with open incidents: when a finding carries an IP, domain, access key,
+principal or instance id that a finding linked to an open incident also carries, the
+incident hears about it ("also seen in finding ...") once, on its timeline and in its channel."""
+
+from __future__ import annotations
+
+from core.findings.ports import IndicatorMatch, StoredFinding
+from core.services import Services
+from store.finding_state import FindingState
+
+
+def announce(services: Services, findings: list[StoredFinding]) -> int:
+    """Record and announce matches for `findings`; returns how many incidents were told."""
+    if not findings:
+        return 0
+    known = FindingState(services.db).open_incident_indicators()
+    if not known:
+        return 0
+    told = 0
+    for finding in findings:
+        for match in _matches(finding, known):
+            entry = services.incidents.add_timeline(
+                match.incident_id, kind="indicator", at=services.clock.now(), actor=None,
+                text=f"Also seen in finding {finding.finding_id} ({finding.severity}, {finding.type}): "
+                     + ", ".join(f"{kind} {value}" for kind, value in match.shared),
+                data={"finding_id": finding.finding_id, "linked_finding_id": match.linked_finding_id,
+                      "shared": [list(pair) for pair in match.shared]},
+                dedup_key=f"indicator:{match.incident_id}:{finding.finding_id}"[:200])
+            if entry is not None:  # first time for this incident and finding
+                told += 1
+                if services.notifier is not None and match.channel:
+                    services.notifier.indicator_seen(match)
+    return told
+
+
+def _matches(finding: StoredFinding, known: dict) -> list[IndicatorMatch]:
+    shared: dict[int, tuple[str | None, str, list[tuple[str, str]]]] = {}
+    for kind, values in sorted(finding.indicators.items()):
+        for value in values:
+            for incident_id, channel, linked in known.get((kind, value), ()):
+                if incident_id == finding.incident_id or linked == finding.finding_id:
+                    continue
+                shared.setdefault(incident_id, (channel, linked, []))[2].append((kind, value))
+    return [IndicatorMatch(incident_id, channel, finding.finding_id, finding.title, linked, sorted(set(pairs)))
+            for incident_id, (channel, linked, pairs) in sorted(shared.items())]

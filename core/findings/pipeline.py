@@ -1,0 +1,159 @@
+"""The intake pipeline after normalization: dedup and store, route, then notify.
+
+Storing and routing a chunk is one transaction; notifications, automatic declarations and
+indicator matches follow its commit, so a crash never leaves Slack ahead of the database,
+and whatever Slack missed is found again from the database (Notifier recovery)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from core.findings import correlate, triage
+from core.findings.model import Finding
+from core.findings.normalize import NormalizeResult, Rejection
+from core.findings.ports import Digest, StoredFinding
+from core.findings.routing import Decision, Router
+from core.services import Services
+from store.findings import MAX_ID, FindingStore, IngestTx
+
+CHUNK = 200
+
+
+@dataclass
+class IngestSummary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: int = 0
+    snoozed: int = 0
+    digested: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    not_matched: int = 0  # CloudTrail events no detection rule selects: not findings, not errors
+
+    def add_rejections(self, rejections: list[Rejection]) -> None:
+        for rejection in rejections:
+            if rejection.kind == "no_match":
+                self.not_matched += 1
+            else:
+                self.rejected.append(rejection)
+
+    def lines(self) -> list[str]:
+        lines = [f"stored: {self.new} new, {self.updated} updated, {self.unchanged} unchanged",
+                 f"of those: {self.suppressed} suppressed, {self.snoozed} snoozed, {self.digested} in digests",
+                 f"rejected: {len(self.rejected)}"]
+        lines += [f"  {r.reason}" for r in self.rejected]
+        if self.not_matched:
+            lines.append(f"CloudTrail events matching no detection rule (not findings): {self.not_matched}")
+        return lines
+
+
+@dataclass
+class _Effects:
+    findings: dict[int, StoredFinding] = field(default_factory=dict)
+    digests: dict[int, Digest] = field(default_factory=dict)
+    declare: list[tuple[StoredFinding, Decision]] = field(default_factory=list)
+    stored: list[StoredFinding] = field(default_factory=list)
+
+
+def ingest_result(services: Services, result: NormalizeResult) -> IngestSummary:
+    summary = IngestSummary()
+    summary.add_rejections(result.rejected)
+    return ingest(services, result.findings, summary)
+
+
+def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None) -> IngestSummary:
+    summary = summary if summary is not None else IngestSummary()
+    router = Router.from_config(services.config)
+    for start in range(0, len(findings), CHUNK):
+        _after_commit(services, _store(services, router, findings[start:start + CHUNK], summary))
+    return summary
+
+
+def release_snoozed(services: Services) -> int:
+    """Show findings whose snooze has expired (a job for the worker loop or the scheduler)."""
+    store, router, effects = FindingStore(services.db), Router.from_config(services.config), _Effects()
+    pks = store.snoozed_past(services.clock.now())
+    shown_before = []
+    with store.ingest(services.clock.now()) as tx:
+        for pk in pks:
+            finding = tx.get(pk)
+            if not _placeable(finding):
+                shown_before.append(pk)
+                continue
+            placed = _place(tx, finding, router.route(finding), services, effects, IngestSummary())
+            if placed.channel:
+                effects.findings[pk] = placed
+    for pk in shown_before:
+        triage.unsnooze(services, pk)
+    _after_commit(services, effects)
+    return len(pks)
+
+
+def _store(services: Services, router: Router, findings: list[Finding], summary: IngestSummary) -> _Effects:
+    effects = _Effects()
+    with FindingStore(services.db).ingest(services.clock.now()) as tx:
+        for finding in findings:
+            if len(finding.id) > MAX_ID:
+                summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_ID} "
+                                                     "characters", "invalid"))
+                continue
+            change = tx.upsert(finding)
+            if change.outcome == "unchanged":
+                summary.unchanged += 1
+                continue
+            setattr(summary, change.outcome, getattr(summary, change.outcome) + 1)
+            stored, decision = change.finding, router.route(finding)
+            if _placeable(stored):
+                stored = _place(tx, stored, decision, services, effects, summary)
+            elif stored.digest_id is not None:
+                effects.digests[stored.digest_id] = tx.touch_digest(stored.digest_id)
+            if stored.channel:
+                effects.findings[stored.pk] = stored
+            summary.suppressed += stored.status == "suppressed"
+            summary.snoozed += stored.status == "snoozed"
+            effects.stored.append(stored)
+    return effects
+
+
+def _placeable(finding: StoredFinding) -> bool:
+    """Not yet shown anywhere nor handled by a person: routing may (re)decide where it goes."""
+    return (finding.channel is None and finding.digest_id is None and finding.incident_id is None
+            and finding.status in ("open", "suppressed", "snoozed"))
+
+
+def _place(tx: IngestTx, finding: StoredFinding, decision: Decision, services: Services, effects: _Effects,
+           summary: IngestSummary) -> StoredFinding:
+    if decision.action == "suppress":
+        return tx.place(finding.pk, status="suppressed", route=decision.route)
+    if tx.snoozed_until(finding) is not None:
+        return tx.place(finding.pk, status="snoozed", route=decision.route)
+    digest_cfg = services.config.findings.digest
+    digest = tx.claim_window(decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds),
+                             digest_cfg.after)
+    if digest is not None:  # a storm: grouped, and never auto-declared one by one
+        summary.digested += 1
+        effects.digests[digest.id] = digest
+        return tx.place(finding.pk, status="open", route=decision.route, digest_id=digest.id)
+    placed = tx.place(finding.pk, status="open", route=decision.route, channel=decision.channel)
+    if decision.action == "declare":
+        effects.declare.append((placed, decision))
+    return placed
+
+
+def _window(now: datetime, seconds: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.utc)
+
+
+def _after_commit(services: Services, effects: _Effects) -> None:
+    for finding, decision in effects.declare:
+        triage.auto_declare(services, finding, decision)
+    correlate.announce(services, effects.stored)
+    notifier = services.notifier
+    if notifier is None:  # no chat configured: everything waits in the database for a worker
+        return
+    for finding in effects.findings.values():
+        notifier.finding_changed(finding)
+    for digest in effects.digests.values():
+        notifier.digest_changed(digest)

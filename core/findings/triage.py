@@ -1,0 +1,196 @@
+"""What a responder (or a routing rule) does with a finding: declare an incident from it,
+add it to an open incident, snooze it, dismiss it as a false positive.
+
+Each act is checked here (responder list, state), recorded on the finding for its message
+("who did what"), and on the incident's timeline when the finding is linked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core import incidents
+from core.access import require_responder
+from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
+from core.findings.ports import Digest, StoredFinding
+from core.findings.routing import Decision, Router
+from core.findings.timeutil import format_timestamp
+from core.model import Incident
+from core.services import Services
+from store.finding_state import FindingState
+from store.findings import FindingStore
+
+SYSTEM_ACTOR = "firebreak"
+SNOOZE_CHOICES = {"1h": (timedelta(hours=1), "1 h"), "1d": (timedelta(days=1), "1 d"),
+                  "7d": (timedelta(days=7), "7 d")}
+SNOOZE_SCOPES = {"finding": "this finding", "type": "this type on this resource"}
+MAX_REASON = 500  # Security Hub's Note.Text allows 512
+
+
+def entry(services: Services, user: str | None, action: str, text: str) -> dict[str, Any]:
+    return {"at": format_timestamp(services.clock.now()), "user": user or SYSTEM_ACTOR, "action": action,
+            "text": text}
+
+
+def get(services: Services, pk: int) -> StoredFinding:
+    finding = FindingStore(services.db).get(pk)
+    if finding is None:
+        raise NotFound("That finding is no longer stored in Firebreak.")
+    return finding
+
+
+def require_triager(services: Services, user: str) -> None:
+    """Triage is for responders, like incident commands."""
+    require_responder(user, services.config.access.responders, services.directory)
+
+
+def get_digest(services: Services, digest_id: int) -> Digest:
+    digest = FindingStore(services.db).digest(digest_id)
+    if digest is None:
+        raise NotFound("That digest is no longer stored in Firebreak.")
+    return digest
+
+
+def digest_items(services: Services, digest_id: int, offset: int, limit: int) -> list[StoredFinding]:
+    return FindingStore(services.db).digest_items(digest_id, offset=offset, limit=limit)
+
+
+def _title(services: Services, finding: StoredFinding) -> str:
+    limit = services.config.incidents.max_title_length
+    title = " ".join(finding.title.split()) or finding.type
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+def _changed(services: Services, finding: StoredFinding) -> None:
+    if services.notifier is not None and finding.channel:
+        services.notifier.finding_changed(finding)
+
+
+def _on_timeline(services: Services, finding: StoredFinding, user: str | None, kind: str, text: str,
+                 key: str) -> None:
+    if finding.incident_id is not None:
+        services.incidents.add_timeline(
+            finding.incident_id, kind=kind, text=text, at=services.clock.now(), actor=user or SYSTEM_ACTOR,
+            data={"finding_id": finding.finding_id, "source": finding.source, "type": finding.type},
+            dedup_key=f"{key}:{finding.incident_id}:{finding.finding_id}"[:200])
+
+
+def _link(services: Services, finding: StoredFinding, incident: Incident, user: str | None, how: str) -> StoredFinding:
+    def unlinked(current: StoredFinding) -> None:
+        if current.incident_id not in (None, incident.id):
+            raise InvalidTransition(f"This finding is already part of incident #{current.incident_id}.")
+
+    linked = FindingState(services.db).change(
+        finding.pk, entry(services, user, "linked", f"{how} incident #{incident.id}"), unlinked,
+        incident_id=incident.id)
+    _on_timeline(services, linked, user, "finding",
+                 f"Finding linked ({linked.severity}, {linked.type}): {linked.title} [{linked.finding_id}]",
+                 "finding-link")
+    _changed(services, linked)
+    return linked
+
+
+def declare_incident(services: Services, pk: int, user: str, origin_channel: str | None = None) -> Incident:
+    """The Declare button: one incident per finding, however often it is pressed."""
+    require_triager(services, user)
+    finding = get(services, pk)
+    if finding.incident_id is not None:
+        raise InvalidTransition(f"This finding is already part of incident #{finding.incident_id}.")
+    router = Router.from_config(services.config)
+    declared = incidents.declare(
+        services, title=_title(services, finding), declared_by=user,
+        severity=router.incident_severity(finding.severity), category=router.category(finding.route),
+        origin_channel=origin_channel, dedup_key=f"finding:{finding.finding_id}"[:200])
+    _link(services, finding, declared.incident, user, "Declared")
+    return declared.incident
+
+
+def auto_declare(services: Services, finding: StoredFinding, decision: Decision) -> None:
+    """A `declare` route: the finding is still posted if the declaration is refused."""
+    try:
+        declared = incidents.declare(
+            services, title=_title(services, finding), declared_by=SYSTEM_ACTOR,
+            severity=decision.incident_severity, category=decision.category, origin_channel=decision.channel,
+            dedup_key=f"finding:{finding.finding_id}"[:200])
+    except FirebreakError as exc:
+        FindingState(services.db).change(finding.pk, entry(
+            services, None, "declare-failed", f"Automatic declaration (route {decision.route}) failed: {exc.message}"))
+        return
+    _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
+
+
+def link_to_incident(services: Services, pk: int, incident_id: int, user: str) -> Incident:
+    """Add to incident: only an open one."""
+    require_triager(services, user)
+    finding = get(services, pk)
+    incident = services.incidents.get(incident_id)
+    if incident is None:
+        raise NotFound(f"There is no incident #{incident_id}.")
+    if incident.phase == "closed":
+        raise InvalidTransition(f"Incident #{incident_id} is closed; findings are added to open incidents only.")
+    _link(services, finding, incident, user, "Added to")
+    return incident
+
+
+def snooze(services: Services, pk: int, user: str, choice: str) -> StoredFinding:
+    """`choice` is "<scope>:<duration>", e.g. "finding:1d" or "type:7d"."""
+    scope, _, duration = choice.partition(":")
+    if scope not in SNOOZE_SCOPES or duration not in SNOOZE_CHOICES:
+        raise UsageError(f"Unknown snooze {choice[:40]!r}.")
+    require_triager(services, user)
+    finding = get(services, pk)
+    delta, label = SNOOZE_CHOICES[duration]
+    now = services.clock.now()
+    until = now + delta
+    FindingStore(services.db).snooze(scope=scope, finding=finding, until=until, by=user, at=now)
+    text = f"Snoozed {SNOOZE_SCOPES[scope]} for {label} (until {format_timestamp(until)})"
+    snoozed = FindingState(services.db).change(pk, entry(services, user, "snoozed", text), status="snoozed")
+    _on_timeline(services, snoozed, user, "finding", f"{text}: {snoozed.title}", f"finding-snooze-{now.timestamp()}")
+    _changed(services, snoozed)
+    return snoozed
+
+
+def unsnooze(services: Services, pk: int) -> None:
+    finding = FindingState(services.db).change(pk, entry(services, None, "unsnoozed", "Snooze expired"),
+                                               status="open")
+    _changed(services, finding)
+
+
+def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFinding:
+    """False positive: written back to AWS first; if AWS refuses, nothing changes here."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise UsageError("Say why this is a false positive: the reason is written back to AWS.")
+    reason = reason[:MAX_REASON]
+    require_triager(services, user)
+    finding = get(services, pk)
+
+    def not_dismissed(current: StoredFinding) -> None:
+        if current.status == "dismissed":
+            raise InvalidTransition("This finding was already dismissed.")
+
+    not_dismissed(finding)
+    done = services.writeback.dismiss(finding, reason, user) if services.writeback else \
+        "recorded in Firebreak only (no AWS write-back configured)"
+    dismissed = FindingState(services.db).change(
+        pk, entry(services, user, "dismissed", f"Dismissed as false positive: {reason} — {done}"), not_dismissed,
+        status="dismissed")
+    _on_timeline(services, dismissed, user, "finding", f"Finding dismissed as false positive: {reason}",
+                 "finding-dismiss")
+    _changed(services, dismissed)
+    return dismissed
+
+
+def open_from_digest(services: Services, pk: int, user: str) -> StoredFinding:
+    """Give a finding from a digest its own triage message, in the digest's thread."""
+    require_triager(services, user)
+    finding = get(services, pk)
+    if finding.channel:
+        return finding
+    digest = FindingStore(services.db).digest(finding.digest_id) if finding.digest_id else None
+    if digest is None or not digest.slack_ts or digest.slack_ts.startswith("claim:"):
+        raise InvalidTransition("This finding is not in a posted digest.")
+    shown = FindingState(services.db).change(pk, entry(services, user, "opened", "Opened from the digest"),
+                                             channel=digest.channel, thread_ts=digest.slack_ts)
+    _changed(services, shown)
+    return shown

@@ -1,0 +1,86 @@
+"""Configuration of incidents: severities, the classification framework, roles and who may
+change what. Kept apart from core/settings.py so each feature owns its own settings."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Subcommands whose use can be restricted to incident roles (incidents.permissions).
+RESTRICTABLE = ("severity", "category", "phase", "resolve", "close", "reopen", "role", "update", "note")
+SLACK_ID = re.compile(r"^[UWS][A-Z0-9]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Severity(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+
+
+class IncidentsConfig(_Strict):
+    severities: list[Severity] = Field(min_length=1)
+    default_severity: str
+    categories: list[str] = Field(min_length=1)
+    default_category: str
+    max_title_length: int = Field(ge=10, le=1000)
+    roles: list[str] = Field(min_length=1)
+    declarer_role: str | None = None
+    permissions: dict[str, list[str]] = Field(default_factory=dict)
+    invite: list[str] = Field(default_factory=list)
+    private_by_default: bool = False
+    timeline_reaction: str = Field(min_length=1, pattern=r"^[a-z0-9_+'-]+$")
+    channel_pattern: str = Field(min_length=1)
+
+    @field_validator("roles", "categories")
+    @classmethod
+    def _slugs(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_-]*", n)]
+        if bad:
+            raise ValueError(f"use lower-case words with - or _, got {bad}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"entries must be unique, got {names}")
+        return names
+
+    @field_validator("invite")
+    @classmethod
+    def _slack_ids(cls, ids: list[str]) -> list[str]:
+        bad = [i for i in ids if not SLACK_ID.match(i)]
+        if bad:
+            raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
+        return ids
+
+    @field_validator("channel_pattern")
+    @classmethod
+    def _pattern(cls, pattern: str) -> str:
+        try:
+            pattern.format(id=1, slug="x", severity="sev1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"may use only {{id}}, {{slug}} and {{severity}} placeholders ({exc})") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IncidentsConfig":
+        names = [s.name for s in self.severities]
+        if len(set(names)) != len(names):
+            raise ValueError(f"severity names must be unique, got {names}")
+        if self.default_severity not in names:
+            raise ValueError(f"default_severity {self.default_severity!r} is not one of {names}")
+        if self.default_category not in self.categories:
+            raise ValueError(f"default_category {self.default_category!r} is not one of {self.categories}")
+        if self.declarer_role and self.declarer_role not in self.roles:
+            raise ValueError(f"declarer_role {self.declarer_role!r} is not one of the roles {self.roles}")
+        for command, roles in self.permissions.items():
+            if command not in RESTRICTABLE:
+                raise ValueError(f"permissions: {command!r} cannot be restricted; use one of {list(RESTRICTABLE)}")
+            unknown = [r for r in roles if r not in self.roles]
+            if unknown:
+                raise ValueError(f"permissions.{command}: unknown roles {unknown}; roles are {self.roles}")
+        return self
+
+    @property
+    def severity_names(self) -> list[str]:
+        return [s.name for s in self.severities]

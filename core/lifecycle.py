@@ -1,0 +1,120 @@
+"""Changing an incident: severity, category, phase, notes and status updates.
+
+Each change is decided under the incident's row lock (store.mutate), recorded on the
+timeline in the same transaction, and only then shown in Slack."""
+
+from __future__ import annotations
+
+from core.errors import InvalidTransition, UsageError
+from core.model import ACTIVE_PHASES, PHASES, Incident, Mutation
+from core.roles import require_role
+
+NOTE_LIMIT = 2000
+
+
+def allowed_phases(current: str) -> list[str]:
+    """Forward to any later phase, back one step (e.g. re-infection); closed only via close."""
+    if current == "closed":
+        return []
+    if current == "post-incident":
+        return []  # leave with /incident close or /incident reopen
+    index = PHASES.index(current)
+    forward = [p for p in PHASES[index + 1:] if p != "closed"]
+    back = [PHASES[index - 1]] if index > 0 else []
+    return forward + back
+
+
+def _entered(incident: Incident, phase: str, at_iso: str) -> dict:
+    times = dict(incident.phase_times)
+    times.setdefault(phase, at_iso)
+    return times
+
+
+def change_phase(cfg, incident: Incident, phase: str, actor: str, at_iso: str, *, command: str = "phase") -> Mutation:
+    phase = phase.lower()
+    if phase not in PHASES:
+        raise UsageError(f"Unknown phase “{phase}”; phases are {' → '.join(PHASES)}.", "/incident phase <phase>")
+    require_role(cfg, incident, command, actor)
+    if phase == incident.phase:
+        raise InvalidTransition(f"Incident {incident.label} is already in {phase}.")
+    allowed = allowed_phases(incident.phase)
+    if phase not in allowed:
+        hint = (f"allowed: {', '.join(allowed)}" if allowed else
+                "use `/incident close` or `/incident reopen`" if incident.phase == "post-incident" else
+                "use `/incident reopen`")
+        raise InvalidTransition(f"Incident {incident.label} cannot go from {incident.phase} to {phase} ({hint}).")
+    return Mutation(changes={"phase": phase, "phase_times": _entered(incident, phase, at_iso)}).note(
+        "phase", actor, f"Phase: {incident.phase} → {phase}", previous=incident.phase, phase=phase)
+
+
+def resolve(cfg, incident: Incident, actor: str, at_iso: str) -> Mutation:
+    require_role(cfg, incident, "resolve", actor)
+    if incident.phase not in ACTIVE_PHASES:
+        raise InvalidTransition(f"Incident {incident.label} is {incident.phase}; only an active incident can be "
+                                "resolved.")
+    return Mutation(changes={"phase": "post-incident", "phase_times": _entered(incident, "post-incident", at_iso)}
+                    ).note("phase", actor, f"Resolved: {incident.phase} → post-incident",
+                           previous=incident.phase, phase="post-incident")
+
+
+def close(cfg, incident: Incident, actor: str, at_iso: str) -> Mutation:
+    require_role(cfg, incident, "close", actor)
+    if incident.phase != "post-incident":
+        raise InvalidTransition(f"Incident {incident.label} is in {incident.phase}; resolve it first "
+                                "(`/incident resolve`), then close it after the post-incident review.")
+    return Mutation(changes={"phase": "closed", "phase_times": _entered(incident, "closed", at_iso)}).note(
+        "phase", actor, "Closed", previous=incident.phase, phase="closed")
+
+
+def reopen(cfg, incident: Incident, actor: str) -> Mutation:
+    require_role(cfg, incident, "reopen", actor)
+    if incident.phase not in ("post-incident", "closed"):
+        raise InvalidTransition(f"Incident {incident.label} is still open ({incident.phase}).")
+    return Mutation(changes={"phase": "analysis"}).note(
+        "phase", actor, f"Reopened: {incident.phase} → analysis", previous=incident.phase, phase="analysis")
+
+
+def set_severity(cfg, incident: Incident, severity: str, actor: str) -> Mutation:
+    severity = severity.lower()
+    if severity not in cfg.severity_names:
+        raise UsageError(f"Unknown severity “{severity}”; use one of {', '.join(cfg.severity_names)}.",
+                         "/incident severity <severity>")
+    require_role(cfg, incident, "severity", actor)
+    if severity == incident.severity:
+        raise InvalidTransition(f"Incident {incident.label} is already {severity}.")
+    return Mutation(changes={"severity": severity}).note(
+        "severity", actor, f"Severity: {incident.severity} → {severity}", previous=incident.severity,
+        severity=severity)
+
+
+def set_category(cfg, incident: Incident, category: str, actor: str) -> Mutation:
+    category = category.lower()
+    if category not in cfg.categories:
+        raise UsageError(f"Unknown category “{category}”; use one of {', '.join(cfg.categories)}.",
+                         "/incident category <category>")
+    require_role(cfg, incident, "category", actor)
+    if category == incident.category:
+        raise InvalidTransition(f"Incident {incident.label} is already {category}.")
+    return Mutation(changes={"category": category}).note(
+        "category", actor, f"Category: {incident.category} → {category}", previous=incident.category,
+        category=category)
+
+
+def note(cfg, incident: Incident, text: str, actor: str) -> Mutation:
+    text = text.strip()
+    if not text:
+        raise UsageError("A note needs text.", "/incident note <text>")
+    if len(text) > NOTE_LIMIT:
+        raise UsageError(f"The note is {len(text)} characters; the limit is {NOTE_LIMIT}.")
+    require_role(cfg, incident, "note", actor)
+    return Mutation().note("note", actor, text)
+
+
+def status_update(cfg, incident: Incident, text: str, actor: str, at) -> Mutation:
+    text = text.strip()
+    if not text:
+        raise UsageError("A status update needs text.", "/incident update <text>")
+    if len(text) > NOTE_LIMIT:
+        raise UsageError(f"The update is {len(text)} characters; the limit is {NOTE_LIMIT}.")
+    require_role(cfg, incident, "update", actor)
+    return Mutation(changes={"last_update_at": at}).note("status_update", actor, text)

@@ -1,0 +1,46 @@
+"""What core needs from the chat platform, as an interface. handlers/chat.py implements it
+over Slack; core decides *what* happens and never sees a Slack payload or client."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.errors import FirebreakError
+from core.model import Incident, TimelineEntry
+
+
+class ChannelNameTaken(Exception):
+    """The channel name exists already (Slack's name_taken); core picks the next one."""
+
+
+class ChatError(FirebreakError):
+    """The chat platform refused a call; the message names the call and the reason."""
+
+
+class Chat(Protocol):
+    def create_channel(self, name: str, private: bool) -> str:
+        """Create a channel and return its id; raise ChannelNameTaken if the name is used."""
+
+    def invite(self, channel: str, members: list[str]) -> None:
+        """Invite users and user groups (ids); people already there are fine."""
+
+    def describe_channel(self, incident: Incident) -> None:
+        """Set the channel topic and purpose from the incident."""
+
+    def post_summary(self, incident: Incident) -> str:
+        """Post and pin the incident summary in its channel; return the message ts."""
+
+    def announce(self, incident: Incident) -> tuple[str, str] | None:
+        """Announce a new incident (with a Join button); (channel, ts), or None if not configured."""
+
+    def refresh(self, incident: Incident) -> None:
+        """Bring the pinned summary, topic and announcement up to date."""
+
+    def post_entries(self, incident: Incident, entries: list[TimelineEntry]) -> None:
+        """Tell the incident channel what just changed."""
+
+    def post_status_update(self, incident: Incident, text: str, author: str) -> None:
+        """Post a status update in the incident and announcement channels."""
+
+    def message(self, channel: str, ts: str) -> dict | None:
+        """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""

@@ -1,0 +1,81 @@
+"""The timeline beyond commands: messages pinned with a reaction, and exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from core.errors import NotFound
+from core.model import Incident, TimelineEntry
+from core.services import Services
+
+
+def _pin_key(channel: str, ts: str) -> str:
+    return f"pin:{channel}:{ts}"
+
+
+def _message_time(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), tz=timezone.utc)
+
+
+def pin(services: Services, *, channel: str, ts: str, reactor: str) -> TimelineEntry | None:
+    """Add a reacted-to message of an incident channel to its timeline, once, at the time
+    it was written (not when it was pinned)."""
+    incident = services.incidents.by_channel(channel)
+    if incident is None or services.chat is None:
+        return None
+    message = services.chat.message(channel, ts)
+    if message is None:
+        return None
+    return services.incidents.add_timeline(
+        incident.id, kind="pin", actor=message.get("user"), text=message.get("text", ""), at=_message_time(ts),
+        data={"permalink": message.get("permalink"), "pinned_by": reactor, "ts": ts},
+        dedup_key=_pin_key(channel, ts))
+
+
+def unpin(services: Services, *, channel: str, ts: str, remaining_reactions: int) -> bool:
+    """Take the message off the timeline once nobody's reaction is left on it."""
+    if remaining_reactions > 0:
+        return False
+    return services.incidents.remove_timeline(_pin_key(channel, ts)) is not None
+
+
+def load(services: Services, incident_id: int) -> tuple[Incident, list[TimelineEntry]]:
+    incident = services.incidents.get(incident_id)
+    if incident is None:
+        raise NotFound(f"There is no incident #{incident_id}.")
+    return incident, services.incidents.timeline(incident_id, limit=None)
+
+
+def to_json(incident: Incident, entries: list[TimelineEntry]) -> str:
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return json.dumps({
+        "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
+                     "category": incident.category, "phase": incident.phase, "declared_by": incident.declared_by,
+                     "declared_at": iso(incident.declared_at), "channel_id": incident.channel_id,
+                     "channel_name": incident.channel_name, "description": incident.description,
+                     "roles": incident.roles, "phase_times": incident.phase_times},
+        "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": e.actor, "text": e.text, "data": e.data}
+                     for e in entries],
+    }, indent=2, ensure_ascii=False)
+
+
+def _md(text: str) -> str:
+    """Keep people's text from turning into Markdown structure (tables, headings, links)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_markdown(incident: Incident, entries: list[TimelineEntry]) -> str:
+    lines = [f"# Incident #{incident.id}: {_md(incident.title)}", "",
+             f"- Severity: {incident.severity}", f"- Category: {incident.category}", f"- Phase: {incident.phase}",
+             f"- Declared: {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"]
+    if incident.channel_name:
+        lines.append(f"- Channel: #{incident.channel_name}")
+    lines += [f"- {role}: {user}" for role, user in sorted(incident.roles.items())]
+    if incident.description:
+        lines += ["", _md(incident.description)]
+    lines += ["", "## Timeline", "", "| Time (UTC) | Kind | Who | What |", "|---|---|---|---|"]
+    lines += [f"| {e.at:%Y-%m-%d %H:%M:%S} | {e.kind} | {e.actor or ''} | {_md(e.text)} |" for e in entries]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,39 @@
+"""Buttons on incident messages: Join, and timeline page navigation."""
+
+from __future__ import annotations
+
+from core import incidents
+from core.errors import UsageError
+from core.services import Services
+from handlers import blocks, ids, incident_blocks
+from handlers.middleware import once
+
+
+def register(app, services: Services) -> None:
+    @once(services)
+    def join(body, action, respond):
+        """Invite whoever pressed Join into the incident channel."""
+        user = body["user"]["id"]
+        incident = incidents.find(services, actor=user, channel=None, ref=action.get("value", ""))
+        if not incident.channel_id or services.chat is None:
+            raise UsageError(f"Incident {incident.label} has no channel yet.")
+        services.chat.invite(incident.channel_id, [user])
+        respond(text=f"You joined incident {incident.label}.", response_type="ephemeral", replace_original=False,
+                blocks=[blocks.section(f":white_check_mark: You are in <#{incident.channel_id}> now.")])
+
+    @once(services)
+    def timeline_page(body, action, respond):
+        """Replace the timeline message with the requested page."""
+        ref, _, page = (action.get("value") or "").partition(":")
+        incident = incidents.find(services, actor=body["user"]["id"], channel=None, ref=ref)
+        page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+        entries, total = services.incidents.timeline_page(incident.id, page=page_number,
+                                                          per_page=incident_blocks.TIMELINE_PER_PAGE)
+        text, shown = incident_blocks.timeline_page(incident, entries, page_number, total)
+        respond(text=text, blocks=shown, replace_original=True)
+
+    def ack_only(ack):
+        ack()
+
+    app.action(ids.ACTION_INCIDENT_JOIN)(ack=ack_only, lazy=[join])
+    app.action(ids.ACTION_TIMELINE_PAGE)(ack=ack_only, lazy=[timeline_page])

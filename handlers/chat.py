@@ -1,0 +1,138 @@
+"""core.ports.Chat over Slack's Web API: channels, invitations, the pinned summary and
+announcements. Slack's refusals become ChatError with the method and Slack's error code."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core.model import Incident, TimelineEntry
+from core.ports import ChannelNameTaken, ChatError
+from core.settings import Config
+from handlers import incident_blocks
+from handlers.blocks import escape, truncate
+
+log = logging.getLogger("firebreak.chat")
+HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
+
+
+def _refused(method: str, exc: SlackApiError) -> ChatError:
+    return ChatError(f"Slack refused {method} ({exc.response.get('error', 'unknown error')}).")
+
+
+class SlackChat:
+    def __init__(self, client: WebClient, config: Config, directory=None):
+        self.client = client
+        self.config = config
+        self.directory = directory
+
+    def create_channel(self, name: str, private: bool) -> str:
+        try:
+            return self.client.conversations_create(name=name, is_private=private)["channel"]["id"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "name_taken":
+                raise ChannelNameTaken(name) from None
+            raise _refused("conversations.create", exc) from None
+
+    def invite(self, channel: str, members: list[str]) -> None:
+        users: list[str] = []
+        for member in members:
+            if member.startswith("S") and self.directory is not None:
+                users.extend(sorted(self.directory.group_members(member)))
+            elif not member.startswith("S"):
+                users.append(member)
+        users = list(dict.fromkeys(users))
+        if not users:
+            return
+        try:
+            self.client.conversations_invite(channel=channel, users=",".join(users))
+        except SlackApiError as exc:
+            if exc.response.get("error") in HARMLESS_INVITE_ERRORS and len(users) == 1:
+                return
+            # One bad or already-present user fails the whole batch: invite one by one.
+            for user in users:
+                try:
+                    self.client.conversations_invite(channel=channel, users=user)
+                except SlackApiError as single:
+                    if single.response.get("error") not in HARMLESS_INVITE_ERRORS:
+                        log.warning("could not invite %s to %s: %s", user, channel, single.response.get("error"))
+
+    def describe_channel(self, incident: Incident) -> None:
+        commander = incident.roles.get("commander")
+        topic = f"{incident.severity} · {incident.phase}" + (f" · commander <@{commander}>" if commander else "")
+        try:
+            self.client.conversations_setTopic(channel=incident.channel_id, topic=truncate(topic, 250))
+            self.client.conversations_setPurpose(channel=incident.channel_id,
+                                                 purpose=truncate(escape(f"Incident {incident.label}: {incident.title}"), 250))
+        except SlackApiError as exc:
+            raise _refused("conversations.setTopic", exc) from None
+
+    def post_summary(self, incident: Incident) -> str:
+        text, blocks = incident_blocks.summary(incident, self.config.incidents)
+        try:
+            ts = self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
+        except SlackApiError as exc:
+            raise _refused("chat.postMessage", exc) from None
+        try:
+            self.client.pins_add(channel=incident.channel_id, timestamp=ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_pinned":
+                log.warning("could not pin the summary of incident %s: %s", incident.id, exc.response.get("error"))
+        return ts
+
+    def announce(self, incident: Incident) -> tuple[str, str] | None:
+        target = self.config.slack.announce_channel
+        text, blocks = incident_blocks.announcement(incident)
+        try:
+            response = self.client.chat_postMessage(channel=target, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            # The incident exists and has its channel; a missing announcement is worth a log
+            # line, not a failed declaration.
+            log.warning("could not announce incident %s in %s: %s", incident.id, target, exc.response.get("error"))
+            return None
+        return response["channel"], response["ts"]
+
+    def refresh(self, incident: Incident) -> None:
+        try:
+            if incident.summary_ts:
+                text, blocks = incident_blocks.summary(incident, self.config.incidents)
+                self.client.chat_update(channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks)
+            if incident.announce_ts and incident.announce_channel:
+                text, blocks = incident_blocks.announcement(incident)
+                self.client.chat_update(channel=incident.announce_channel, ts=incident.announce_ts, text=text,
+                                        blocks=blocks)
+        except SlackApiError as exc:
+            raise _refused("chat.update", exc) from None
+        self.describe_channel(incident)
+
+    def post_entries(self, incident: Incident, entries: list[TimelineEntry]) -> None:
+        for entry in entries:
+            text, blocks = incident_blocks.entry_message(entry)
+            try:
+                self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)
+            except SlackApiError as exc:
+                raise _refused("chat.postMessage", exc) from None
+
+    def post_status_update(self, incident: Incident, text: str, author: str) -> None:
+        fallback, blocks = incident_blocks.status_update(incident, text, author)
+        targets = [incident.channel_id, incident.announce_channel or self.config.slack.announce_channel]
+        for channel in dict.fromkeys(t for t in targets if t):
+            try:
+                self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
+            except SlackApiError as exc:
+                raise _refused("chat.postMessage", exc) from None
+
+    def message(self, channel: str, ts: str) -> dict | None:
+        try:
+            found = self.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            if not messages:
+                return None
+            link = self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except SlackApiError as exc:
+            log.warning("could not read message %s in %s: %s", ts, channel, exc.response.get("error"))
+            return None
+        return {"user": messages[0].get("user"), "text": messages[0].get("text", ""), "permalink": link,
+                "reactions": messages[0].get("reactions", [])}

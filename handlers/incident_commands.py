@@ -1,0 +1,195 @@
+"""`/incident` subcommands after the ack: parse typed arguments, call core, render the answer.
+
+Inside an incident channel a subcommand acts on that incident; elsewhere it names one
+(`/incident status 42`). Permission and state rules live in core, not here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from core import incidents, lifecycle, roles
+from core.access import require_responder
+from core.errors import UsageError
+from core.services import Services
+from handlers import blocks, incident_blocks
+from handlers.slack_text import from_slack, user_id
+
+REF = re.compile(r"^#?\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class Sub:
+    usage: str
+    description: str
+    min_args: int = 0
+    # For subcommands that take free text (note, update), a leading bare number is text,
+    # not an incident number, when the command runs inside an incident channel.
+    free_text: bool = False
+
+    def check(self, args: list[str]) -> str | None:
+        """A problem with the argument count, caught before the ack."""
+        given = len(args) - (1 if args and args[0].startswith("#") and REF.match(args[0]) else 0)
+        if given < self.min_args:
+            return f"`{self.usage}` needs more: {self.description}."
+        return None
+
+
+INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
+    "help": Sub("/incident help", "show this list"),
+    "declare": Sub("/incident declare [severity] <title>",
+                   "declare an incident (without text: a form with severity, category, description)"),
+    "status": Sub("/incident status [id]", "age, severity, category, phase and roles"),
+    "list": Sub("/incident list [open|all] [severity]", "incidents, newest first"),
+    "severity": Sub("/incident severity [id] <severity>", "change the severity", 1),
+    "category": Sub("/incident category [id] <category>", "change the category", 1),
+    "phase": Sub("/incident phase [id] <phase>", "move to another phase", 1),
+    "resolve": Sub("/incident resolve [id]", "move to post-incident"),
+    "close": Sub("/incident close [id]", "close after the post-incident review"),
+    "reopen": Sub("/incident reopen [id]", "reopen a resolved or closed incident"),
+    "role": Sub("/incident role [id] <role> @user", "assign a role (commander, scribe, ...)", 2),
+    "roles": Sub("/incident roles [id]", "who holds which role"),
+    "note": Sub("/incident note [id] <text>", "add a note to the timeline", 1, free_text=True),
+    "update": Sub("/incident update [id] <text>", "post a status update here and in the announcement channel",
+                  1, free_text=True),
+    "timeline": Sub("/incident timeline [id] [page]", "post the timeline in this channel"),
+}
+
+
+class IncidentCommands:
+    def __init__(self, services: Services):
+        self.services = services
+
+    def run(self, sub: str, args: list[str], rest: str, command: dict, respond: Callable) -> None:
+        getattr(self, "do_" + sub)(args, rest, command, respond)
+
+    # ------------------------------------------------------------------ helpers
+    def _target(self, sub: str, args: list[str], rest: str, command: dict):
+        """(incident, remaining args, remaining raw text)."""
+        channel = command.get("channel_id")
+        ref = None
+        if args and REF.match(args[0]):
+            explicit = args[0].startswith("#")
+            here = self.services.incidents.by_channel(channel) if channel else None
+            if explicit or not INCIDENT_SUBCOMMANDS[sub].free_text or here is None:
+                ref = args[0]
+                args = args[1:]
+                rest = rest[len(ref):].strip()
+        incident = incidents.find(self.services, actor=command["user_id"], channel=channel, ref=ref)
+        return incident, args, rest
+
+    def _done(self, respond, command, incident, text: str) -> None:
+        """Confirm privately when the change was made from outside the incident channel."""
+        if command.get("channel_id") != incident.channel_id:
+            respond(text=text, blocks=[blocks.section(f":white_check_mark: {blocks.escape(text)}")],
+                    response_type="ephemeral")
+
+    def _change(self, sub, args, rest, command, respond, decide_with) -> None:
+        incident, args, rest = self._target(sub, args, rest, command)
+        if not args and sub not in ("resolve", "close", "reopen"):
+            raise UsageError("Missing argument.", INCIDENT_SUBCOMMANDS[sub].usage)
+        cfg, actor, at_iso = self.services.config.incidents, command["user_id"], self.services.clock.now().isoformat()
+        incident, entries = incidents.apply(self.services, incident.id,
+                                            lambda current: decide_with(cfg, current, args, actor, at_iso),
+                                            actor=actor)
+        self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
+
+    # ------------------------------------------------------------------ subcommands
+    def do_declare(self, args, rest, command, respond) -> None:
+        severities = self.services.config.incidents.severity_names
+        severity = args[0].lower() if args and args[0].lower() in severities else None
+        title = from_slack(rest.split(None, 1)[1] if severity and len(args) > 1 else ("" if severity else rest))
+        result = incidents.declare(self.services, title=title, severity=severity, declared_by=command["user_id"],
+                                   origin_channel=command.get("channel_id"),
+                                   dedup_key=f"slack:{command.get('trigger_id')}")
+        if result.created and command.get("channel_id") != result.incident.channel_id:
+            text, shown = incident_blocks.announcement(result.incident)
+            respond(text=text, blocks=shown[:2], response_type="in_channel")
+
+    def do_status(self, args, rest, command, respond) -> None:
+        incident, _, _ = self._target("status", args, rest, command)
+        text, shown = incident_blocks.status(incident, self.services.config.incidents, self.services.clock.now())
+        respond(text=text, blocks=shown, response_type="ephemeral")
+
+    def do_list(self, args, rest, command, respond) -> None:
+        require_responder(command["user_id"], self.services.config.access.responders,
+                                    self.services.directory)
+        words = [a.lower() for a in args]
+        unknown = [w for w in words if w not in ("open", "all", *self.services.config.incidents.severity_names)]
+        if unknown:
+            raise UsageError(f"Unknown filter “{unknown[0][:40]}”.", INCIDENT_SUBCOMMANDS["list"].usage)
+        severity = next((w for w in words if w not in ("open", "all")), None)
+        open_only = "all" not in words
+        found = self.services.incidents.recent(50, open_only=open_only, severity=severity)
+        heading = f"{'Open' if open_only else 'All'} incidents" + (f" of severity {severity}" if severity else "")
+        text, shown = incident_blocks.incident_list(found, self.services.clock.now(), heading)
+        respond(text=text, blocks=shown, response_type="ephemeral")
+
+    def do_severity(self, args, rest, command, respond) -> None:
+        self._change("severity", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, _at: lifecycle.set_severity(cfg, cur, a[0], actor))
+
+    def do_category(self, args, rest, command, respond) -> None:
+        self._change("category", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, _at: lifecycle.set_category(cfg, cur, a[0], actor))
+
+    def do_phase(self, args, rest, command, respond) -> None:
+        self._change("phase", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, at: lifecycle.change_phase(cfg, cur, a[0], actor, at))
+
+    def do_resolve(self, args, rest, command, respond) -> None:
+        self._change("resolve", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, at: lifecycle.resolve(cfg, cur, actor, at))
+
+    def do_close(self, args, rest, command, respond) -> None:
+        self._change("close", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, at: lifecycle.close(cfg, cur, actor, at))
+
+    def do_reopen(self, args, rest, command, respond) -> None:
+        self._change("reopen", args, rest, command, respond,
+                     lambda cfg, cur, a, actor, _at: lifecycle.reopen(cfg, cur, actor))
+
+    def do_role(self, args, rest, command, respond) -> None:
+        incident, args, _ = self._target("role", args, rest, command)
+        if len(args) < 2 or not user_id(args[1]):
+            raise UsageError("Name the person with an @-mention.", INCIDENT_SUBCOMMANDS["role"].usage)
+        role_name, user = args[0], user_id(args[1])
+        cfg, actor = self.services.config.incidents, command["user_id"]
+        incident, entries = incidents.apply(self.services, incident.id,
+                                            lambda current: roles.assign(cfg, current, role_name, user, actor),
+                                            actor=actor)
+        if self.services.chat is not None and incident.channel_id:
+            self.services.chat.invite(incident.channel_id, [user])
+        self._done(respond, command, incident, f"Incident {incident.label}: {role_name} assigned")
+
+    def do_roles(self, args, rest, command, respond) -> None:
+        incident, _, _ = self._target("roles", args, rest, command)
+        text, shown = incident_blocks.roles(incident, self.services.config.incidents)
+        respond(text=text, blocks=shown, response_type="ephemeral")
+
+    def do_note(self, args, rest, command, respond) -> None:
+        incident, _, rest = self._target("note", args, rest, command)
+        cfg, actor, text = self.services.config.incidents, command["user_id"], from_slack(rest)
+        incident, _ = incidents.apply(self.services, incident.id,
+                                      lambda current: lifecycle.note(cfg, current, text, actor), actor=actor)
+        self._done(respond, command, incident, f"Note added to incident {incident.label}")
+
+    def do_update(self, args, rest, command, respond) -> None:
+        incident, _, rest = self._target("update", args, rest, command)
+        cfg, actor, text = self.services.config.incidents, command["user_id"], from_slack(rest)
+        now = self.services.clock.now()
+        incident, _ = incidents.apply(self.services, incident.id,
+                                      lambda current: lifecycle.status_update(cfg, current, text, actor, now),
+                                      actor=actor, echo=False)
+        if self.services.chat is not None:
+            self.services.chat.post_status_update(incident, text, actor)
+        self._done(respond, command, incident, f"Status update posted for incident {incident.label}")
+
+    def do_timeline(self, args, rest, command, respond) -> None:
+        incident, args, _ = self._target("timeline", args, rest, command)
+        page = int(args[0]) if args and args[0].isdigit() else 1
+        entries, total = self.services.incidents.timeline_page(incident.id, page=page,
+                                                               per_page=incident_blocks.TIMELINE_PER_PAGE)
+        text, shown = incident_blocks.timeline_page(incident, entries, page, total)
+        respond(text=text, blocks=shown, response_type="in_channel")

@@ -1,0 +1,163 @@
+"""A per-channel paced sender for Slack messages, so a storm of findings cannot flood a
+channel or trip Slack's limits (about one message per second per channel).
+
+Jobs are keyed: a second job with the key of one still waiting replaces it in place
+(a message edited ten times while queued is sent once, as it is last). One thread sends;
+each channel has its own next-allowed time, so a rate-limited channel does not hold the
+others back. HTTP 429 is handled here, not inside the Web API client: the client used by
+jobs must not retry 429 itself (see `outbox_client`), otherwise its sleep and our pacing
+would add up and one channel's Retry-After would stall every channel."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, OrderedDict
+from typing import Callable, Hashable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+log = logging.getLogger("firebreak.outbox")
+MAX_ATTEMPTS = 5  # per job, for failures other than 429 and deferrals
+DEFAULT_RETRY_AFTER = 1.0
+
+
+class Deferred(Exception):
+    """Raised by a job that cannot run yet (e.g. another worker is posting that message)."""
+
+    def __init__(self, after: float):
+        super().__init__(f"deferred {after}s")
+        self.after = after
+
+
+def outbox_client(token: str, api_url: str | None) -> WebClient:
+    """A Web API client for paced jobs: retries connection errors, leaves 429 to the outbox."""
+    client = WebClient(token=token, base_url=(api_url or "https://slack.com/api/").rstrip("/") + "/", timeout=10)
+    client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class Outbox:
+    def __init__(self, interval: float, *, now: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self._now = now
+        self._cond = threading.Condition()
+        self._queues: dict[str, OrderedDict[Hashable, tuple[Callable[[], None], int]]] = {}
+        self._next_at: dict[str, float] = {}
+        self._busy = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.stats: Counter = Counter()  # sent, ratelimited, deferred, failed, dropped
+
+    def submit(self, channel: str, key: Hashable, job: Callable[[], None]) -> None:
+        with self._cond:
+            queue = self._queues.setdefault(channel, OrderedDict())
+            attempts = queue[key][1] if key in queue else 0
+            queue[key] = (job, attempts)  # replaces a waiting job of the same key, keeping its place
+            if self._thread is None or not self._thread.is_alive():
+                self._closed = False
+                self._thread = threading.Thread(target=self._run, name="firebreak-outbox", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def pending(self) -> int:
+        with self._cond:
+            return sum(len(q) for q in self._queues.values()) + self._busy
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted has been sent (or given up); False on timeout."""
+        deadline = None if timeout is None else self._now() + timeout
+        with self._cond:
+            while any(self._queues.values()) or self._busy:
+                left = None if deadline is None else deadline - self._now()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left if left is None else min(left, 0.5))
+            return True
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Send what is queued (up to `timeout`), then stop; unsent work stays pending in
+        the database and is found again on the next start."""
+        drained = self.drain(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        return drained
+
+    # ------------------------------------------------------------------ the sender
+    def _next(self) -> tuple[str, Hashable, Callable[[], None], int] | None:
+        """Wait for the due channel with work; None when closed."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                ready = [c for c, q in self._queues.items() if q]
+                if ready:
+                    channel = min(ready, key=lambda c: self._next_at.get(c, 0.0))
+                    wait = self._next_at.get(channel, 0.0) - self._now()
+                    if wait <= 0:
+                        key, (job, attempts) = self._queues[channel].popitem(last=False)
+                        self._busy += 1
+                        return channel, key, job, attempts
+                    self._cond.wait(wait)
+                else:
+                    self._cond.wait()
+
+    def _run(self) -> None:
+        while (item := self._next()) is not None:
+            channel, key, job, attempts = item
+            delay, retry = self.interval, False
+            try:
+                job()
+                self.stats["sent"] += 1
+            except SlackApiError as exc:
+                if exc.response.status_code == 429:  # not a failure: wait as told, then again
+                    self.stats["ratelimited"] += 1
+                    delay, retry = _retry_after(exc), True
+                else:
+                    attempts, retry = self._failed(channel, key, attempts, exc)
+            except Deferred as exc:
+                self.stats["deferred"] += 1
+                attempts, delay, retry = attempts + 1, max(exc.after, self.interval), attempts < 20
+            except Exception as exc:  # noqa: BLE001 - one bad job must not stop the sender
+                attempts, retry = self._failed(channel, key, attempts, exc)
+            self._finish(channel, key, job, attempts, delay, retry)
+
+    def _failed(self, channel: str, key: Hashable, attempts: int, exc: Exception) -> tuple[int, bool]:
+        self.stats["failed"] += 1
+        attempts += 1
+        if attempts >= MAX_ATTEMPTS:
+            self.stats["dropped"] += 1
+            log.error("giving up on Slack message %s in %s after %d attempts (it stays pending in the "
+                      "database): %s", key, channel, attempts, exc)
+            return attempts, False
+        log.warning("Slack message %s in %s failed (attempt %d): %s", key, channel, attempts, exc)
+        return attempts, True
+
+    def _finish(self, channel: str, key: Hashable, job: Callable[[], None], attempts: int, delay: float,
+                retry: bool) -> None:
+        with self._cond:
+            self._busy -= 1
+            self._next_at[channel] = self._now() + delay
+            if retry:
+                queue = self._queues.setdefault(channel, OrderedDict())
+                if key not in queue:  # a newer job of the same key supersedes this one
+                    queue[key] = (job, attempts)
+                    queue.move_to_end(key, last=False)
+            self._cond.notify_all()
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER

@@ -1,0 +1,158 @@
+"""Block Kit for findings: the triage message, the storm digest and its pages, the dismiss
+modal and the "also seen in finding" note. Every field of a finding is attacker-controlled
+(a title can say <!channel>), so all of it goes through escape(); only user ids that
+Slack itself gave us become mentions."""
+
+from __future__ import annotations
+
+from core.findings.ports import Digest, IndicatorMatch, StoredFinding
+from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
+from core.model import Incident
+from handlers import ids
+from handlers.blocks import context, escape, section, truncate
+
+ICONS = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:",
+         "low": ":large_blue_circle:", "informational": ":white_circle:"}
+PAGE_SIZE = 20
+SHOWN_ACTIVITY = 5
+OPTION_TEXT = 75
+
+
+def _who(user: str) -> str:
+    return "Firebreak" if user == SYSTEM_ACTOR else (f"<@{user}>" if user.isalnum() else escape(user))
+
+
+def _plain(text: str, limit: int = OPTION_TEXT) -> dict:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": False}
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": _plain(text), "value": value}
+
+
+def _headline(f: StoredFinding) -> str:
+    return (f"{ICONS.get(f.severity, ':white_circle:')} *{escape(f.severity.upper())}* · {escape(f.product)} · "
+            f"`{escape(f.type)}`\n*{escape(f.title)}*")
+
+
+def _where(f: StoredFinding) -> str:
+    parts = [f"Account {escape(f.account or 'unknown')}", escape(f.region or "no region")]
+    if f.resources:
+        first = f.resources[0]
+        more = f" (+{len(f.resources) - 1})" if len(f.resources) > 1 else ""
+        parts.append(f"{escape(first['type'])} `{escape(truncate(first['id'], 200))}`{more}")
+    parts.append(f"seen {f.count}× · {escape(f.first_seen or '?')} → {escape(f.last_seen or '?')}")
+    return " · ".join(parts)
+
+
+def _indicators(f: StoredFinding) -> str | None:
+    shown = [f"{kind.replace('_', ' ')}: " + ", ".join(f"`{escape(truncate(v, 120))}`" for v in values[:5])
+             + (f" (+{len(values) - 5})" if len(values) > 5 else "")
+             for kind, values in sorted(f.indicators.items()) if values]
+    return "\n".join(shown) if shown else None
+
+
+def _status(f: StoredFinding) -> str | None:
+    if f.status == "dismissed":
+        return ":no_entry_sign: *Dismissed as a false positive*"
+    if f.incident_id is not None:
+        return f":link: Part of incident *#{f.incident_id}*"
+    if f.status == "snoozed":
+        return ":zzz: *Snoozed*"
+    return None
+
+
+def _controls(f: StoredFinding, open_incidents: list[Incident]) -> dict | None:
+    if f.status == "dismissed":
+        return None
+    elements = []
+    if f.incident_id is None:
+        elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DECLARE, "style": "primary",
+                         "text": _plain("Declare incident"), "value": str(f.pk)})
+        if open_incidents:
+            elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
+                             "placeholder": _plain("Add to incident"),
+                             "options": [_option(f"#{i.id} {i.title}", f"{f.pk}:{i.id}") for i in open_incidents[:100]]})
+    elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_SNOOZE, "placeholder": _plain("Snooze"),
+                     "options": [_option(f"{label} · {SNOOZE_SCOPES[scope]}", f"{f.pk}:{scope}:{key}")
+                                 for scope in SNOOZE_SCOPES for key, (_, label) in SNOOZE_CHOICES.items()]})
+    elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DISMISS, "style": "danger",
+                     "text": _plain("Dismiss as false positive"), "value": str(f.pk)})
+    return {"type": "actions", "block_id": f"finding:{f.pk}", "elements": elements}
+
+
+def finding_message(f: StoredFinding, open_incidents: list[Incident]) -> tuple[str, list[dict]]:
+    """The triage message, re-rendered whole on every change (chat.update)."""
+    shown = [section(_headline(f)), context(_where(f))]
+    if indicators := _indicators(f):
+        shown.append(section(indicators))
+    if status := _status(f):
+        shown.append(section(status))
+    if f.activity:
+        shown.append(context("\n".join(f"{_who(a['user'])} · {escape(a['text'])} · {escape(a['at'])}"
+                                       for a in f.activity[-SHOWN_ACTIVITY:])))
+    shown.append(context(f"Finding `{escape(truncate(f.finding_id, 300))}` · {escape(f.source)} · "
+                         f"route {escape(f.route or 'default')}"))
+    if controls := _controls(f, open_incidents):
+        shown.append(controls)
+    return escape(f"{f.severity.upper()} finding: {f.title}")[:3000], shown
+
+
+def _line(f: StoredFinding) -> str:
+    return (f"{ICONS.get(f.severity, ':white_circle:')} *{escape(f.severity)}* `{escape(truncate(f.type, 80))}` "
+            f"{escape(truncate(f.title, 120))} · {escape(f.account or '?')}/{escape(f.region or '?')}")
+
+
+def digest_message(d: Digest, top: list[StoredFinding], counts: dict[str, int]) -> tuple[str, list[dict]]:
+    by_severity = " · ".join(f"{counts[s]} {s}" for s in ICONS if counts.get(s))
+    shown = [section(f":fire: *{d.size} more findings* from route *{escape(d.route)}* since "
+                     f"{d.window_start:%H:%M} UTC, grouped to keep this channel readable"),
+             context(by_severity or "no findings"),
+             section("\n".join(_line(f) for f in top) or "_none yet_")]
+    rest = d.size - len(top)
+    if rest > 0:
+        shown.append(context(f"…and {rest} more, all stored: *Show all* lists them page by page."))
+    shown.append({"type": "actions", "block_id": f"digest:{d.id}", "elements": [
+        {"type": "button", "action_id": ids.ACTION_DIGEST_PAGE, "text": _plain(f"Show all {d.size}"),
+         "value": f"{d.id}:0"}]})
+    return f"{d.size} findings grouped in a digest (route {escape(d.route)})", shown
+
+
+def digest_page(d: Digest, items: list[StoredFinding], page: int) -> tuple[str, list[dict]]:
+    """One page of a digest (ephemeral): each finding can get its own triage message."""
+    pages = max((d.size + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    shown = [section(f"*Digest of route {escape(d.route)}* · page {page + 1} of {pages} · {d.size} findings")]
+    for start in range(0, len(items), 10):
+        shown.append(section("\n".join(f"{start + n + 1 + page * PAGE_SIZE}. {_line(f)}\n"
+                                       f"      `{escape(truncate(f.finding_id, 200))}`"
+                                       for n, f in enumerate(items[start:start + 10]))))
+    elements = []
+    if items:
+        elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_OPEN,
+                         "placeholder": _plain("Triage one of these…"),
+                         "options": [_option(f"{page * PAGE_SIZE + n + 1}. {f.severity} {f.title}", str(f.pk))
+                                     for n, f in enumerate(items)]})
+    for label, target in (("Previous", page - 1), ("Next", page + 1)):
+        if 0 <= target < pages:
+            elements.append({"type": "button", "action_id": ids.ACTION_DIGEST_PAGE, "text": _plain(label),
+                             "value": f"{d.id}:{target}"})
+    if elements:
+        shown.append({"type": "actions", "block_id": f"digest-page:{d.id}:{page}", "elements": elements})
+    return f"Digest page {page + 1} of {pages}", shown
+
+
+def dismiss_modal(f: StoredFinding) -> dict:
+    return {"type": "modal", "callback_id": ids.VIEW_FINDING_DISMISS, "private_metadata": str(f.pk),
+            "title": _plain("Dismiss finding", 24), "submit": _plain("Dismiss", 24), "close": _plain("Cancel", 24),
+            "blocks": [section(f"*{escape(f.title)}*\n`{escape(truncate(f.finding_id, 300))}`"),
+                       context("The reason is written back to AWS (Security Hub note / GuardDuty archive)."),
+                       {"type": "input", "block_id": "reason", "label": _plain("Why is this a false positive?"),
+                        "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True,
+                                    "max_length": 500}}]}
+
+
+def indicator_note(m: IndicatorMatch) -> tuple[str, list[dict]]:
+    shared = ", ".join(f"{kind.replace('_', ' ')} `{escape(truncate(value, 120))}`" for kind, value in m.shared)
+    text = (f":mag: *Also seen in finding* `{escape(truncate(m.finding_id, 200))}` — {escape(truncate(m.finding_title, 300))}"
+            f"\nShares {shared} with linked finding `{escape(truncate(m.linked_finding_id, 200))}`.")
+    return escape(f"Also seen in finding {m.finding_id}")[:3000], [section(text)]

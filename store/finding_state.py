@@ -1,0 +1,108 @@
+"""Triage state and Slack bookkeeping of findings and digests.
+
+A message is posted once: the poster first claims the empty `slack_ts` with a conditional
+update, so two workers (or a retry racing the first attempt) cannot both post it. What
+Slack shows is tracked as `slack_revision` against `revision`, so anything not yet shown
+after a crash is found again by `pending()`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import select, update
+
+from core.findings.ports import Digest, StoredFinding
+from store.db import Database
+from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow
+from store.findings import clean, to_digest, to_stored
+from store.models import IncidentRow
+
+CLAIM = "claim:"
+_TABLES = {"finding": (FindingRow, FindingRow.pk), "digest": (FindingDigestRow, FindingDigestRow.id)}
+
+
+class FindingState:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # ------------------------------------------------------------- triage
+    def change(self, pk: int, entry: dict[str, Any] | None, check: Callable[[StoredFinding], None] | None = None,
+               **values: Any) -> StoredFinding:
+        """Apply `values` and log `entry` under a row lock; `check` may raise to refuse
+        (then nothing changes). Bumps the revision so the message is edited."""
+        with self.db.session() as session:
+            row = session.get(FindingRow, pk, with_for_update=True, populate_existing=True)
+            if row is None:
+                raise LookupError(pk)
+            if check is not None:
+                check(to_stored(row))
+            for name, value in values.items():
+                setattr(row, name, clean(value))
+            if entry is not None:
+                row.activity = [*row.activity, {k: clean(v) for k, v in entry.items()}]
+            row.revision += 1
+            session.flush()
+            return to_stored(row)
+
+    def open_incident_indicators(self) -> dict[tuple[str, str], list[tuple[int, str | None, str]]]:
+        """(kind, value) -> [(incident id, its channel, linked finding id)] over open incidents."""
+        with self.db.read() as session:
+            rows = session.execute(
+                select(FindingIndicatorRow.kind, FindingIndicatorRow.value, IncidentRow.id,
+                       IncidentRow.channel_id, IncidentRow.origin_channel, FindingRow.finding_id)
+                .join(FindingRow, FindingRow.pk == FindingIndicatorRow.finding_pk)
+                .join(IncidentRow, IncidentRow.id == FindingRow.incident_id)
+                .where(IncidentRow.phase != "closed"))
+            found: dict[tuple[str, str], list[tuple[int, str | None, str]]] = {}
+            for kind, value, incident_id, channel_id, origin, finding_id in rows:
+                found.setdefault((kind, value), []).append((incident_id, channel_id or origin, finding_id))
+            return found
+
+    # ------------------------------------------------------------- Slack bookkeeping
+    def claim(self, kind: str, ident: int, token: str, now: datetime) -> str | None:
+        """Reserve the right to post; the claim text, or None if posted/claimed already."""
+        table, key = _TABLES[kind]
+        claim = f"{CLAIM}{int(now.timestamp())}:{token}"
+        with self.db.session() as session:
+            done = session.execute(update(table).where(key == ident, table.slack_ts.is_(None))
+                                   .values(slack_ts=claim))
+            return claim if done.rowcount == 1 else None
+
+    def posted(self, kind: str, ident: int, claim: str, channel_id: str, ts: str, revision: int) -> None:
+        table, key = _TABLES[kind]
+        with self.db.session() as session:
+            session.execute(update(table).where(key == ident, table.slack_ts == claim)
+                            .values(slack_ts=ts, slack_channel=channel_id))
+        self.shown(kind, ident, revision)
+
+    def release(self, kind: str, ident: int, claim: str) -> None:
+        """Give a claim back after a failed post, so the next attempt may post."""
+        table, key = _TABLES[kind]
+        with self.db.session() as session:
+            session.execute(update(table).where(key == ident, table.slack_ts == claim).values(slack_ts=None))
+
+    def shown(self, kind: str, ident: int, revision: int) -> None:
+        table, key = _TABLES[kind]
+        with self.db.session() as session:
+            session.execute(update(table).where(key == ident, table.slack_revision < revision)
+                            .values(slack_revision=revision))
+
+    def pending(self, now: datetime, stale_after: float = 120.0) -> tuple[list[StoredFinding], list[Digest]]:
+        """Everything Slack does not show yet; claims older than `stale_after` seconds (a
+        poster that died mid-way) are released first."""
+        cutoff = now.timestamp() - stale_after
+        with self.db.session() as session:
+            for table, key in _TABLES.values():
+                for ident, ts in session.execute(select(key, table.slack_ts).where(table.slack_ts.like(CLAIM + "%"))):
+                    if int(ts.split(":")[1]) < cutoff:
+                        session.execute(update(table).where(key == ident, table.slack_ts == ts)
+                                        .values(slack_ts=None))
+        with self.db.read() as session:
+            findings = session.scalars(select(FindingRow).where(
+                FindingRow.channel.is_not(None), FindingRow.slack_revision < FindingRow.revision)
+                .order_by(FindingRow.pk))
+            digests = session.scalars(select(FindingDigestRow).where(
+                FindingDigestRow.size > 0, FindingDigestRow.slack_revision < FindingDigestRow.revision)
+                .order_by(FindingDigestRow.id))
+            return [to_stored(r) for r in findings], [to_digest(r) for r in digests]
