@@ -145,10 +145,68 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from core import timeline
+    from core.bootstrap import build_services
+    from core.errors import UsageError
+
+    reference = args.incident.lstrip("#")
+    if not reference.isdigit():
+        raise UsageError(f"“{args.incident}” is not an incident number (e.g. 42).")
+    services = build_services(_settings(args))
+    incident, entries = timeline.load(services, int(reference))
+    render = timeline.to_json if args.format == "json" else timeline.to_markdown
+    sys.stdout.write(render(incident, entries).rstrip("\n") + "\n")
+    return 0
+
+
 def cmd_findings_normalize(args: argparse.Namespace) -> int:
     from core.findings.cli import normalize_command
 
     return normalize_command(_settings(args).config, args.file)
+
+
+def _findings_services(args: argparse.Namespace):
+    """Services for intake outside the Slack server: Slack posting when a token is set."""
+    from core.bootstrap import build_services
+    from handlers.triage_notify import attach
+
+    services = build_services(_settings(args))
+    if attach(services) is None:
+        log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
+    return services
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from core.findings.ingest_cli import ingest_command
+
+    services = _findings_services(args)
+    try:
+        return ingest_command(services, args.file)
+    finally:
+        services.drain()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import threading
+
+    from aws.findings_sources import SqsWorker, queue_region
+    from aws.sessions import AwsSessions
+    from core.findings.cli import load_detection_rules
+
+    queue_url = os.environ.get("FINDINGS_QUEUE_URL")
+    if not queue_url:
+        return _fail("worker needs FINDINGS_QUEUE_URL (the SQS queue your findings arrive on).")
+    services = _findings_services(args)
+    client = AwsSessions(services.config.aws).client("sqs", region=queue_region(queue_url))
+    stop = threading.Event()
+    for name in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then stop
+        signal.signal(name, lambda *_: stop.set())
+    try:
+        SqsWorker(services, client, queue_url, load_detection_rules(services.config)).run(stop)
+    finally:
+        services.drain()
+    return 0
 
 
 # ---------------------------------------------------------------------- parser
@@ -175,8 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port for the bot (default: any free port)")
     p.set_defaults(func=cmd_local)
 
-    sub.add_parser("worker", help="consume findings (SQS) and run queued work").set_defaults(
-        func=_not_built("worker"))
+    sub.add_parser("worker", help="consume findings (SQS, $FINDINGS_QUEUE_URL) and send queued Slack messages"
+                   ).set_defaults(func=cmd_worker)
     sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(
         func=_not_built("clock"))
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -192,14 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_findings_normalize)
     findings.set_defaults(func=lambda _a: (findings.print_help(), 2)[1])
 
-    p = sub.add_parser("ingest", help="run files of findings through the full pipeline")
+    p = sub.add_parser("ingest", help="run files of findings through the full pipeline (store, route, Slack)")
     p.add_argument("file", help="file of findings, or - for standard input")
-    p.set_defaults(func=_not_built("ingest"))
+    p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("export", help="timeline / postmortem export")
     p.add_argument("incident", help="incident id")
     p.add_argument("--format", choices=["md", "json"], default="md")
-    p.set_defaults(func=_not_built("export"))
+    p.set_defaults(func=cmd_export)
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(title="commands", metavar="COMMAND")

@@ -109,8 +109,12 @@ def apply(services: Services, incident_id: int, decide, *, actor: str,
     require_responder(actor, services.config.access.responders, services.directory)
     incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now())
     if services.chat is not None and incident.channel_id:
-        services.chat.refresh(incident)
-        if echo:
-            services.chat.post_entries(incident, entries)
+        try:
+            services.chat.refresh(incident)
+            if echo:
+                services.chat.post_entries(incident, entries)
+        except ChatError as exc:
+            raise ChatError(f"Saved on the timeline of incident {incident.label}, but the channel was not "
+                            f"updated: {exc.message}") from None
     return incident, entries
 

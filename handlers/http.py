@@ -16,6 +16,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from core.services import Services
+from handlers.intake_http import INTAKE_PATHS, Intake
 
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; refuse anything bigger unread
 SLACK_PATH = "/slack/events"
@@ -27,6 +28,7 @@ class WebApp:
         self.bolt = bolt_app
         self.services = services
         self.verifier = SignatureVerifier(services.settings.secrets.slack_signing_secret or "")
+        self.intake = Intake(services)  # findings over HTTP: SNS and EventBridge (own authentication)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -38,7 +40,7 @@ class WebApp:
             error_id = secrets.token_hex(4)
             log.exception("unhandled error %s on %s %s", error_id, method, path)
             status, headers, body = 500, {"Content-Type": "text/plain"}, f"error id {error_id}".encode()
-        known = path if path in (SLACK_PATH, "/healthz", "/metrics") else "other"
+        known = path if path in (SLACK_PATH, "/healthz", "/metrics", *INTAKE_PATHS) else "other"
         telemetry = self.services.telemetry
         telemetry.http_requests.labels(path=known, status=str(status)).inc()
         telemetry.http_latency.labels(path=known).observe(time.perf_counter() - started)
@@ -49,6 +51,8 @@ class WebApp:
     def route(self, path: str, method: str, environ: dict) -> tuple[int, dict, bytes]:
         if path == SLACK_PATH and method == "POST":
             return self.slack(environ)
+        if path in INTAKE_PATHS and method == "POST":
+            return self.intake.handle(path, environ)
         if path == "/healthz" and method == "GET":
             return self.health()
         if path == "/metrics" and method == "GET":

@@ -86,6 +86,9 @@ class Notifier(Protocol):
 
     def indicator_seen(self, match: IndicatorMatch) -> None: ...
 
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until what is queued has been sent; False if `timeout` ran out first."""
+
 
 class WriteBack(Protocol):
     """Tells the producing AWS service that a finding was dismissed; returns what it did."""

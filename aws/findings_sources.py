@@ -1,0 +1,146 @@
+"""Finding sources on AWS: the SQS consumer behind `python bot.py worker`, and Security Hub
+GetFindings polling (a job for the scheduler).
+
+SQS delivers at least once, so the order is: store and commit, then delete. A crash in
+between means a redelivery that dedup turns into "unchanged". A message with no finding
+in it is kept in the database with the reason, then moved to the configured dead-letter
+queue (or left for the queue's own redrive policy) - never deleted unseen."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aws.errors import aws_errors
+from core.findings.normalize import normalize, normalize_text
+from core.findings.pipeline import IngestSummary, ingest, release_snoozed
+from core.findings.timeutil import format_timestamp, iso_utc
+from core.services import Services
+from store.finding_intake import IntakeLedger
+
+log = logging.getLogger("firebreak.worker")
+SECURITYHUB_CURSOR = "securityhub:getfindings"
+_QUEUE_REGION = re.compile(r"^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+
+
+def queue_region(queue_url: str) -> str | None:
+    match = _QUEUE_REGION.match(queue_url)
+    return match.group(1) if match else None
+
+
+@dataclass
+class WorkerStats:
+    batches: int = 0
+    messages: int = 0
+    deleted: int = 0
+    poison: int = 0
+    summary: IngestSummary = field(default_factory=IngestSummary)
+
+
+class SqsWorker:
+    def __init__(self, services: Services, client: Any, queue_url: str, rules: Any):
+        self.services = services
+        self.client = client
+        self.queue_url = queue_url
+        self.rules = rules
+        self.config = services.config.findings.queue
+        self.ledger = IntakeLedger(services.db)
+        self.stats = WorkerStats()
+
+    def run(self, stop: threading.Event) -> WorkerStats:
+        """Poll until `stop` is set; a batch already received is always finished first."""
+        log.info("consuming findings from %s", self.queue_url)
+        while not stop.is_set():
+            messages = self.receive()
+            if messages:
+                self.process(messages)
+            release_snoozed(self.services)
+        log.info("worker stopped after %d batch(es), %d message(s)", self.stats.batches, self.stats.messages)
+        return self.stats
+
+    def receive(self) -> list[dict[str, Any]]:
+        with aws_errors("sqs"):
+            response = self.client.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=self.config.batch_size,
+                WaitTimeSeconds=self.config.wait_seconds, VisibilityTimeout=self.config.visibility_timeout)
+        return response.get("Messages") or []
+
+    def process(self, messages: list[dict[str, Any]]) -> None:
+        """Store the batch's findings in one commit, then delete what is done."""
+        self.stats.batches += 1
+        self.stats.messages += len(messages)
+        findings, done, poison = [], [], []
+        for message in messages:
+            result = normalize_text(message.get("Body") or "", self.rules)
+            bad = [r for r in result.rejected if r.kind != "no_match"]
+            if bad:
+                self._record(message, bad)
+            if result.findings or not bad:  # CloudTrail noise alone is done too: nothing to keep
+                findings.extend(result.findings)
+                self.stats.summary.not_matched += len(result.rejected) - len(bad)
+                done.append(message)
+            else:
+                poison.append(message)
+        ingest(self.services, findings, self.stats.summary)  # committed before anything is deleted
+        self._delete(done)
+        for message in poison:
+            self._set_aside(message)
+
+    def _record(self, message: dict[str, Any], bad: list) -> None:
+        self.stats.summary.rejected.extend(bad)
+        self.ledger.reject(origin="sqs", message_id=f"sqs:{message.get('MessageId')}", body=message.get("Body") or "",
+                           reason="; ".join(r.reason for r in bad)[:2000], at=self.services.clock.now())
+
+    def _delete(self, messages: list[dict[str, Any]]) -> None:
+        if not messages:
+            return
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        with aws_errors("sqs"):
+            response = self.client.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        self.stats.deleted += len(response.get("Successful") or [])
+        for failed in response.get("Failed") or []:  # it comes back; dedup makes that harmless
+            log.warning("could not delete message %s: %s", failed.get("Id"), failed.get("Message"))
+
+    def _set_aside(self, message: dict[str, Any]) -> None:
+        self.stats.poison += 1
+        dlq = self.config.dead_letter_queue_url
+        if not dlq:
+            log.warning("message %s holds no finding; recorded, left for the queue's redrive policy",
+                        message.get("MessageId"))
+            return
+        with aws_errors("sqs"):
+            self.client.send_message(QueueUrl=dlq, MessageBody=message.get("Body") or "", MessageAttributes={
+                "firebreak-source-message-id": {"DataType": "String", "StringValue": str(message.get("MessageId"))}})
+            self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        log.warning("message %s holds no finding; recorded and moved to %s", message.get("MessageId"), dlq)
+
+
+def poll_security_hub(services: Services, client: Any, rules: Any = None) -> IngestSummary:
+    """GetFindings updated since the stored cursor (first run: findings.securityhub_poll
+    lookback), oldest first; the cursor advances after each committed page."""
+    cfg = services.config.findings.securityhub_poll
+    ledger = IntakeLedger(services.db)
+    now = services.clock.now()
+    start = ledger.cursor(SECURITYHUB_CURSOR) or format_timestamp(now - timedelta(minutes=cfg.lookback_minutes))
+    request: dict[str, Any] = {"Filters": {"UpdatedAt": [{"Start": start, "End": format_timestamp(now)}]},
+                               "SortCriteria": [{"Field": "UpdatedAt", "SortOrder": "asc"}],
+                               "MaxResults": cfg.page_size}
+    summary = IngestSummary()
+    while True:
+        with aws_errors("securityhub"):
+            page = client.get_findings(**request)
+        found = page.get("Findings") or []
+        if found:
+            result = normalize({"Findings": found}, rules)
+            summary.add_rejections(result.rejected)
+            ingest(services, result.findings, summary)
+        latest = max((iso_utc(f.get("UpdatedAt")) or "" for f in found if isinstance(f, dict)), default="")
+        if latest:
+            ledger.set_cursor(SECURITYHUB_CURSOR, latest, services.clock.now())
+        if not page.get("NextToken"):
+            return summary
+        request["NextToken"] = page["NextToken"]
