@@ -178,11 +178,13 @@ def _findings_services(args: argparse.Namespace):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from core.findings.cli import read_input
     from core.findings.ingest_cli import ingest_command
 
+    text = read_input(args.file)  # a missing file is reported before anything starts
     services = _findings_services(args)
     try:
-        return ingest_command(services, args.file)
+        return ingest_command(services, args.file, text)
     finally:
         services.drain()
 

@@ -107,7 +107,7 @@ def apply(services: Services, incident_id: int, decide, *, actor: str,
     """Run `decide(incident) -> Mutation` under the row lock, then show the result in chat
     (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
     require_responder(actor, services.config.access.responders, services.directory)
-    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now())
+    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
     if services.chat is not None and incident.channel_id:
         try:
             services.chat.refresh(incident)

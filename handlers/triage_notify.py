@@ -16,6 +16,9 @@ from slack_sdk import WebClient
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
 from core.services import Services
 from handlers import triage_blocks
+from handlers.app import build_client
+from handlers.chat import SlackChat
+from handlers.directory import SlackDirectory
 from handlers.outbox import Deferred, Outbox, outbox_client
 from store.finding_state import CLAIM, FindingState
 from store.findings import FindingStore
@@ -100,12 +103,17 @@ class SlackNotifier:
 
 
 def attach(services: Services) -> SlackNotifier | None:
-    """Give `services` a Slack notifier when a bot token is configured; queue what is pending."""
+    """Give `services` a Slack notifier when a bot token is configured, queue what is pending,
+    and (outside the Bolt app: worker, ingest) the chat that gives declared incidents a channel."""
     if services.notifier is not None:
         return services.notifier  # type: ignore[return-value]
     secrets_ = services.settings.secrets
     if not secrets_.slack_bot_token:
         return None
+    if services.chat is None:
+        client = build_client(secrets_.slack_bot_token, secrets_.slack_api_url)
+        services.directory = services.directory or SlackDirectory(client)
+        services.chat = SlackChat(client, services.config, services.directory)
     notifier = SlackNotifier(services, outbox_client(secrets_.slack_bot_token, secrets_.slack_api_url),
                              Outbox(services.config.findings.digest.pace_seconds))
     services.notifier = notifier

@@ -80,16 +80,18 @@ class IncidentStore:
                 raise
             return existing, False
 
-    def mutate(self, incident_id: int, decide: Callable[[Incident], Mutation], at: datetime
+    def mutate(self, incident_id: int, decide: Callable[[Incident], Mutation], now: Callable[[], datetime]
                ) -> tuple[Incident, list[TimelineEntry]]:
         """Apply `decide(current)` atomically under a row lock.
 
         Two replicas changing one incident serialise here, so `decide` always sees the
-        latest state and no change or timeline entry is lost or doubled."""
+        latest state and no change or timeline entry is lost or doubled. The time is read
+        once the lock is held, so timeline order is the order changes were made in."""
         with self.db.session() as session:
             row = session.scalar(select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update())
             if row is None:
                 raise NotFound(f"There is no incident #{incident_id}.")
+            at = now()
             mutation = decide(_incident(row, _roles(session, incident_id)))
             for column, value in mutation.changes.items():
                 setattr(row, column, value)

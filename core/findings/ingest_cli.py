@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from core.findings.cli import load_detection_rules, read_input
+from core.findings.cli import load_detection_rules
 from core.findings.normalize import normalize_text
 from core.findings.pipeline import ingest_result
 from core.services import Services
@@ -13,10 +13,10 @@ from core.services import Services
 SLACK_WAIT_SECONDS = 600
 
 
-def ingest_command(services: Services, path: str, out: TextIO = sys.stdout, stdin: TextIO = sys.stdin) -> int:
+def ingest_command(services: Services, path: str, text: str, out: TextIO = sys.stdout) -> int:
     """Exit 0 when everything was a finding (or CloudTrail no rule selects), 1 when some input
     was rejected; the summary says what was stored, suppressed and rejected, and why."""
-    result = normalize_text(read_input(path, stdin), load_detection_rules(services.config))
+    result = normalize_text(text, load_detection_rules(services.config))
     summary = ingest_result(services, result)
     for line in summary.lines():
         out.write(f"{path}: {line}\n")
