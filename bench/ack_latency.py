@@ -10,7 +10,8 @@ time (send -> the in-channel message reaching Slack's response_url, after the la
 The floor is a bare slack_bolt App whose `/incident` listener only calls ack(), served by the
 same RunningServer (waitress, same thread count) and hit the same way. Reading the figures:
 - Firebreak/floor ratios near 1 mean Firebreak adds little to what Bolt + waitress cost anyway;
-  the difference is middleware (the request ledger writes a row per request) and listener work.
+  the difference is our signature check, argument parsing and Block Kit rendering (acks do not
+  touch the database; the retry ledger is written after the ack).
 - p95/p99/max show queueing under concurrency; anything over 3000 ms would fail in Slack.
 - req/s is measured requests divided by the wall time of the measured batch (client side).
 All numbers are from one machine, client and server sharing its CPUs: compare, don't quote.
