@@ -104,8 +104,13 @@ def cmd_local(args: argparse.Namespace) -> int:
     from local.console import Console
     from local.workspace import LocalWorkspace
 
+    from core.settings import PROJECT_ROOT
+
     settings = _settings(args)
-    workspace = LocalWorkspace(settings, port=args.port or 0)
+    # The fake workspace is kept beside the default SQLite file so incidents and their
+    # channels stay together between runs; with another database it starts fresh.
+    state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
+    workspace = LocalWorkspace(settings, port=args.port or 0, state_file=state)
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "

@@ -26,6 +26,8 @@ Console commands:
   :as NAME               act as another user            (:users lists them)
   :in CHANNEL            switch channel                 (:channels lists them)
   :press N [OPTION]      press button N, or choose OPTION in select N (a bare N works too)
+  :set N TEXT            fill field N of the open form        :submit / :cancel  send or drop it
+  :pin [K] / :unpin [K]  react with the pin reaction to the K-th latest message (default 1)
   :history [N]           the last N messages of the channel (default 10)
   :help                  this text
   :quit                  stop (Ctrl-D works too)"""
@@ -40,6 +42,7 @@ class Console:
         self.user = workspace.settings.config.local.users[0]
         self.channel = workspace.settings.config.local.channels[0]
         self.controls: dict[int, tuple[Control, str, dict]] = {}
+        self.form: dict | None = None  # the open modal: view, its numbered inputs, values so far
         self._next_number = 1
         self._print_lock = threading.Lock()
         self.fake.listeners.append(self._on_slack)
@@ -74,9 +77,14 @@ class Console:
             self._show(event["message"], event["channel"], ephemeral=True, for_user=event.get("user"))
         elif kind == "view":
             user_name, channel_label = self._names()
-            rendered = render_view(event["view"], user_name=user_name, channel_label=channel_label,
-                                   start_number=self._next_number)
-            self.say("\n" + rendered.text)
+            with self._print_lock:
+                rendered = render_view(event["view"], user_name=user_name, channel_label=channel_label,
+                                       start_number=self._next_number)
+                self._next_number += len(rendered.controls)
+                inputs = {c.number: c for c in rendered.controls if c.kind.startswith("input:")}
+                self.form = {"view": event["view"], "inputs": inputs,
+                             "values": {c.number: c.value for c in inputs.values() if c.value}}
+            self.say("\n" + rendered.text + "\n  (fill with :set N TEXT, then :submit; :cancel drops it)")
 
     # ------------------------------------------------------------------ input
     def prompt(self) -> str:
@@ -144,6 +152,15 @@ class Console:
             self.say("Users: " + ", ".join(self.ws.users))
         elif name == "channels":
             self.say("Channels: " + ", ".join("#" + c.name for c in self.fake.channels.values() if not c.archived))
+        elif name == "set" and len(args) >= 2 and args[0].isdigit():
+            self._set(int(args[0]), " ".join(args[1:]))
+        elif name == "submit":
+            self._submit()
+        elif name == "cancel":
+            self.form = None
+            self.say("Form dropped.")
+        elif name in ("pin", "unpin"):
+            self._pin(int(args[0]) if args and args[0].isdigit() else 1, add=name == "pin")
         elif name == "press" and args and args[0].isdigit():
             self._press(int(args[0]), args[1] if len(args) > 1 else None)
         elif name == "history":
@@ -195,6 +212,58 @@ class Console:
         if "@firebreak" in text:
             self.ws.sender.event({"type": "app_mention", "user": user_id, "text": slack_text, "ts": ts,
                                   "channel": channel_id, "event_ts": ts})
+
+    def _set(self, number: int, text: str) -> None:
+        field = (self.form or {}).get("inputs", {}).get(number)
+        if field is None:
+            self.say(f"! no form field {number}")
+            return
+        if field.options:
+            chosen = next((value for label, value in field.options if text in (label, value)), None)
+            if chosen is None:
+                self.say(f"! choose one of: {' | '.join(value for _, value in field.options)}")
+                return
+            text = chosen
+        self.form["values"][number] = text
+        self.say(f"{field.label or field.action_id} = {text}")
+
+    def _submit(self) -> None:
+        if self.form is None:
+            self.say("! no form is open")
+            return
+        view, values = self.form["view"], {}
+        for number, field in self.form["inputs"].items():
+            value = self.form["values"].get(number)
+            kind = field.kind.removeprefix("input:")
+            state = {"type": kind, "selected_option": {"value": value} if value else None} if field.options \
+                else {"type": kind, "value": value}
+            values.setdefault(field.block_id, {})[field.action_id] = state
+        reply = self.ws.sender.view_submission(user=self.ws.user(self.user), callback_id=view.get("callback_id", ""),
+                                               values=values, private_metadata=view.get("private_metadata", ""),
+                                               view_id=view.get("id", "V0LOCAL"))
+        answer = reply.json() if reply.status == 200 and reply.body.strip().startswith("{") else {}
+        if reply.status != 200:
+            self.say(f"! the bot answered HTTP {reply.status}")
+        elif answer.get("response_action") == "errors":
+            for block, problem in answer.get("errors", {}).items():
+                self.say(f"! {block}: {problem}")
+        else:
+            self.form = None
+            self.say("Submitted.")
+
+    def _pin(self, nth: int, *, add: bool) -> None:
+        channel_id = self.ws.channel(self.channel)
+        messages = self.fake.messages(self.channel)
+        if nth > len(messages):
+            self.say(f"! #{self.channel} has only {len(messages)} message(s)")
+            return
+        ts = messages[-nth]["ts"]
+        user_id = self.ws.user(self.user)
+        reaction = self.ws.settings.config.incidents.timeline_reaction
+        self.fake.react(channel_id, ts, reaction, user_id, add=add)
+        self.ws.sender.event({"type": "reaction_added" if add else "reaction_removed", "user": user_id,
+                              "reaction": reaction, "item": {"type": "message", "channel": channel_id, "ts": ts}})
+        self.say(f"{'Pinned' if add else 'Unpinned'} :{reaction}: on: {messages[-nth].get('text', '')[:60]}")
 
     def _press(self, number: int, option: str | None) -> None:
         found = self.controls.get(number)

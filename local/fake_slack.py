@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
@@ -113,6 +114,52 @@ class FakeSlack:
             message = {"type": "message", "ts": self._next_ts(), "user": user_id, "text": text, "blocks": []}
             self._channel(channel).messages.append(message)
             return message
+
+    def react(self, channel: str, ts: str, name: str, user_id: str, *, add: bool = True) -> int:
+        """A person adds or removes a reaction; returns how many of `name` remain."""
+        with self._lock:
+            message = next((m for m in self._channel(channel).messages if m.get("ts") == ts), None)
+            if message is None:
+                raise SlackError("message_not_found")
+            reactions = message.setdefault("reactions", [])
+            entry = next((r for r in reactions if r["name"] == name), None)
+            if add and entry is None:
+                entry = {"name": name, "users": [], "count": 0}
+                reactions.append(entry)
+            if entry is not None:
+                users = set(entry["users"])
+                users.add(user_id) if add else users.discard(user_id)
+                entry["users"], entry["count"] = sorted(users), len(users)
+                if not users:
+                    reactions.remove(entry)
+            return entry["count"] if entry else 0
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Keep the workspace between runs of the local default (its database outlives it)."""
+        with self._lock:
+            state = {"users": self.users, "usergroups": {k: sorted(v) for k, v in self.usergroups.items()},
+                     "next_id": next(self._ids), "channels": [
+                         {**{k: v for k, v in c.__dict__.items() if k != "members"}, "members": sorted(c.members)}
+                         for c in self.channels.values()]}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(str(path) + ".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(path)
+
+    def load(self, path) -> bool:
+        """Restore a saved workspace; False (and nothing changed) if there is none or it is unreadable."""
+        try:
+            state = json.loads(Path(path).read_text())
+            channels = {c["id"]: Channel(**{**c, "members": set(c["members"])}) for c in state["channels"]}
+            users, next_id = state["users"], int(state["next_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        with self._lock:
+            self.users, self.channels = users, channels
+            self.usergroups = {k: set(v) for k, v in state.get("usergroups", {}).items()}
+            self._ids = itertools.count(next_id)
+        return True
 
     # ------------------------------------------------------------ trouble on demand
     def fail(self, method: str, error: str, times: int = 1) -> None:

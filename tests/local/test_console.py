@@ -6,6 +6,7 @@ import time
 import pytest
 
 from local.console import Console
+from tests.helpers import eventually
 
 
 @pytest.fixture
@@ -75,3 +76,62 @@ def test_quit_and_end_of_input_stop_the_console(workspace):
     Console(workspace, stdin=io.StringIO("/incident help\n"), stdout=out).run()
     assert out.getvalue().rstrip().endswith("Bye.")
     assert Console(workspace, stdout=io.StringIO()).handle(":quit") is False
+
+
+def test_the_declare_form_can_be_filled_and_submitted(console, workspace):
+    con, out = console
+    con.handle("/incident declare")
+    _wait_for(out, "[modal] Declare an incident")
+    numbers = {c.block_id: n for n, c in con.form["inputs"].items()}
+    con.handle(f":set {numbers['title']} Miner on build host")
+    con.handle(f":set {numbers['severity']} sev9")  # not an option: refused, form stays open
+    assert "choose one of" in out.getvalue()
+    con.handle(f":set {numbers['severity']} sev1")
+    con.handle(":submit")
+    _wait_for(out, "#inc-001-miner-on-build-host · Firebreak")
+    [incident] = workspace.services.incidents.recent()
+    assert (incident.title, incident.severity) == ("Miner on build host", "sev1")
+
+
+def test_an_empty_form_shows_the_bots_complaint(console):
+    con, out = console
+    con.handle("/incident declare")
+    _wait_for(out, "[modal]")
+    con.handle(":submit")
+    assert "title: An incident needs a title." in out.getvalue() and con.form is not None
+
+
+def test_pin_and_role_mentions_from_the_console(console, workspace):
+    con, out = console
+    con.handle("/incident declare Pinned things")
+    _wait_for(out, "#inc-001-pinned-things · Firebreak")
+    con.handle(":in #inc-001-pinned-things")
+    con.handle("Attacker used 198.51.100.7")
+    con.handle(":pin")
+    [incident] = workspace.services.incidents.recent()
+    pins = lambda: [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "pin"]  # noqa: E731
+    [entry] = eventually(pins)
+    assert entry.text == "Attacker used 198.51.100.7" and entry.actor == workspace.user("alice")
+    con.handle(":unpin")
+    eventually(lambda: not pins())
+    con.handle("/incident role scribe @bob")
+    eventually(lambda: workspace.services.incidents.get(incident.id).roles.get("scribe") == workspace.user("bob"))
+
+
+def test_local_workspace_survives_a_restart(settings, tmp_path):
+    from local.workspace import LocalWorkspace
+
+    state = tmp_path / "slack.json"
+    first = LocalWorkspace(settings, threads=2, state_file=state)
+    first.sender.command("/incident", "declare Kept", user=first.user("alice"), channel=first.channel("general"))
+    incident = eventually(lambda: next((i for i in first.services.incidents.recent() if i.announce_ts), None))
+    alice = first.user("alice")
+    first.stop()
+    second = LocalWorkspace(settings, threads=2, state_file=state)
+    try:
+        assert second.user("alice") == alice
+        assert second.fake.channels[incident.channel_id].name == "inc-001-kept"
+        second.sender.command("/incident", "note still here", user=alice, channel=incident.channel_id)
+        eventually(lambda: any(e.text == "still here" for e in second.services.incidents.timeline(incident.id)))
+    finally:
+        second.stop()

@@ -1,0 +1,160 @@
+"""The pipeline after normalization: dedup, routing, suppression, snooze, digests,
+automatic declaration and indicator matches (Slack replaced by a recorder)."""
+
+import pytest
+
+from core.bootstrap import build_services
+from core.findings import triage
+from core.findings.normalize import normalize_text
+from core.findings.pipeline import ingest, ingest_result, release_snoozed
+from store.findings import FindingStore
+from tests.findings_support import FIXTURES, finding, tuned
+
+
+class Recorder:
+    """Stands in for the Slack notifier."""
+
+    def __init__(self):
+        self.findings, self.digests, self.indicators = [], [], []
+
+    def finding_changed(self, f):
+        self.findings.append(f)
+
+    def digest_changed(self, d):
+        self.digests.append(d)
+
+    def indicator_seen(self, m):
+        self.indicators.append(m)
+
+    def drain(self, timeout=None):
+        return True
+
+
+@pytest.fixture
+def make(settings, clock):
+    built = []
+
+    def build(**tuning):
+        services = build_services(tuned(settings, **tuning), clock=clock)
+        services.notifier = Recorder()
+        built.append(services)
+        return services
+
+    yield build
+    for services in built:
+        services.db.dispose()
+
+
+def test_every_fixture_is_stored_once_and_redelivery_changes_nothing(make):
+    services = make(after=100)
+    text = "\n".join(p.read_text() for p in sorted(FIXTURES.glob("*/*.json")))
+    first = ingest_result(services, normalize_text(text))
+    assert (first.new, first.updated, first.rejected) == (23, 0, [])
+    assert first.not_matched == 2  # CloudTrail events no rule selects
+    again = ingest_result(services, normalize_text(text))
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 23)
+    assert len(services.notifier.findings) == 23
+    assert FindingStore(services.db).count() == 23
+
+
+def test_update_edits_and_older_copy_is_ignored(make):
+    services = make()
+    ingest(services, [finding(count=1)])
+    summary = ingest(services, [finding(count=4, updated_at="2026-01-03T00:00:00.000Z"),
+                                finding(count=2, updated_at="2026-01-02T00:00:00.000Z")])
+    assert (summary.updated, summary.unchanged) == (1, 1)
+    shown = services.notifier.findings
+    assert [f.count for f in shown] == [1, 4] and shown[0].pk == shown[1].pk
+
+
+def test_routes_suppress_post_elsewhere_and_match_tags(make):
+    services = make(routes=[
+        {"name": "sandbox", "match": {"account": ["111122223333"]}, "action": "suppress"},
+        {"name": "prod", "match": {"tags": {"env": "prod"}, "min_severity": "high"}, "action": "post",
+         "channel": "prod-sec"}])
+    summary = ingest(services, [finding(id="a", account="111122223333"),
+                                finding(id="b", severity="high", tags={"env": "prod"}),
+                                finding(id="c", severity="medium", tags={"env": "prod"})])
+    store = FindingStore(services.db)
+    a, b, c = (store.by_finding_id(i) for i in "abc")
+    assert (a.status, a.route, a.channel) == ("suppressed", "sandbox", None)
+    assert (b.route, b.channel) == ("prod", "prod-sec")
+    assert (c.route, c.channel) == ("default", "security-triage")
+    assert summary.suppressed == 1
+    assert sorted(f.finding_id for f in services.notifier.findings) == ["b", "c"]
+
+
+def test_storm_groups_into_one_digest_per_route_and_window(make, clock):
+    services = make(after=2)
+    summary = ingest(services, [finding(id=f"s{i}") for i in range(7)])
+    assert (summary.new, summary.digested) == (7, 5)
+    assert len(services.notifier.findings) == 2
+    digest = services.notifier.digests[-1]
+    assert digest.size == 5 and len({d.id for d in services.notifier.digests}) == 1
+    assert len(FindingStore(services.db).digest_items(digest.id, limit=100)) == 5
+    clock.advance(seconds=300)  # next window: individual messages again
+    ingest(services, [finding(id="s-late")])
+    assert services.notifier.findings[-1].finding_id == "s-late"
+
+
+def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
+    services = make()
+    ingest(services, [finding(id="first")])
+    first = FindingStore(services.db).by_finding_id("first")
+    triage.snooze(services, first.pk, "U1", "type:1d")
+    shown_before = len(services.notifier.findings)
+    summary = ingest(services, [finding(id="second")])  # same type, same instance
+    second = FindingStore(services.db).by_finding_id("second")
+    assert summary.snoozed == 1 and (second.status, second.channel) == ("snoozed", None)
+    assert len(services.notifier.findings) == shown_before
+    clock.advance(hours=23)
+    assert release_snoozed(services) == 0
+    clock.advance(hours=2)
+    assert release_snoozed(services) == 2  # the unsnoozed first one and the held-back second one
+    assert {f.finding_id for f in services.notifier.findings[shown_before:]} == {"first", "second"}
+    assert FindingStore(services.db).by_finding_id("second").channel == "security-triage"
+
+
+def test_declare_route_declares_links_and_records_the_timeline(make):
+    services = make(routes=[{"name": "crit", "match": {"min_severity": "critical"}, "action": "declare",
+                             "incident_severity": "sev1", "category": "malware"}])
+    ingest(services, [finding(id="boom", severity="critical", title="Miner <!channel>")])
+    [incident] = services.incidents.recent()
+    assert (incident.severity, incident.category, incident.title) == ("sev1", "malware", "Miner <!channel>")
+    stored = FindingStore(services.db).by_finding_id("boom")
+    assert stored.incident_id == incident.id and stored.activity[-1]["action"] == "linked"
+    kinds = [e.kind for e in services.incidents.timeline(incident.id)]
+    assert "declared" in kinds and "finding" in kinds
+    ingest(services, [finding(id="boom", severity="critical", updated_at="2026-02-01T00:00:00.000Z")])
+    assert services.incidents.count() == 1  # an update never declares twice
+
+
+def test_refused_automatic_declaration_still_shows_the_finding(make):
+    services = make(responders=["U0NLYME"], routes=[{"name": "all", "action": "declare"}])
+    ingest(services, [finding()])
+    stored = FindingStore(services.db).by_finding_id("f-1")
+    assert services.incidents.count() == 0
+    assert stored.channel == "security-triage" and stored.activity[-1]["action"] == "declare-failed"
+    assert "responder list" in stored.activity[-1]["text"]
+
+
+def test_shared_indicator_tells_the_open_incident_once(make):
+    services = make()
+    ingest(services, [finding(id="linked")])
+    linked = FindingStore(services.db).by_finding_id("linked")
+    incident = triage.declare_incident(services, linked.pk, "U1", origin_channel="C-ORIGIN")
+    other = finding(id="other", type="UnauthorizedAccess:EC2/SSHBruteForce", resources=[],
+                    indicators={"ip": ["198.51.100.7"], "domain": [], "access_key_id": [], "principal": [],
+                                "instance_id": []})
+    ingest(services, [other])
+    ingest(services, [finding(**{**other.__dict__, "updated_at": "2026-03-01T00:00:00.000Z"})])
+    [match] = services.notifier.indicators
+    assert (match.incident_id, match.channel, match.finding_id) == (incident.id, "C-ORIGIN", "other")
+    assert match.shared == [("ip", "198.51.100.7")]
+    entries = [e for e in services.incidents.timeline(incident.id) if e.kind == "indicator"]
+    assert len(entries) == 1 and "Also seen in finding other" in entries[0].text
+
+
+def test_overlong_id_is_rejected_with_a_reason(make):
+    summary = ingest(make(), [finding(id="x" * 600)])
+    assert summary.new == 0 and "longer than 512" in summary.rejected[0].reason

@@ -1,0 +1,202 @@
+"""Triage messages over signed HTTP against the fake Slack: what people see, what their
+clicks change, and that the message is edited in place with who did what."""
+
+import json
+
+import pytest
+
+from aws.errors import AwsActionError, AwsFailure
+from core import incidents
+from core.findings.pipeline import ingest
+from handlers import ids
+from local.workspace import LocalWorkspace
+from store.findings import FindingStore
+from tests.findings_support import finding, tuned
+from tests.helpers import all_text
+
+
+class WriteBackRecorder:
+    def __init__(self, fail: Exception | None = None):
+        self.calls, self.fail = [], fail
+
+    def dismiss(self, f, reason, user):
+        if self.fail:
+            raise self.fail
+        self.calls.append((f.finding_id, reason, user))
+        return "Security Hub workflow set to SUPPRESSED"
+
+
+def _workspace(settings, **tuning):
+    ws = LocalWorkspace(tuned(settings, **tuning), threads=4)
+    ws.services.writeback = WriteBackRecorder()
+    return ws
+
+
+@pytest.fixture
+def ws(settings):
+    workspace = _workspace(settings)
+    yield workspace
+    workspace.stop()
+
+
+def show(ws, *findings):
+    """Ingest and wait until Slack shows it; the finding's current message."""
+    ingest(ws.services, list(findings))
+    assert ws.services.notifier.drain(10)
+    stored = FindingStore(ws.services.db).by_finding_id(findings[-1].id)
+    return stored, message(ws, stored)
+
+
+def message(ws, stored, channel="security-triage"):
+    return next(m for m in ws.fake.messages(channel) if m["ts"] == stored.slack_ts)
+
+
+def click(ws, stored, action_id, *, user="alice", value=None, selected=None):
+    msg = message(ws, stored)
+    reply = ws.sender.block_action(user=ws.user(user), channel=stored.slack_channel, action_id=action_id,
+                                   value=value if value is not None else str(stored.pk), message=msg,
+                                   selected={"value": selected} if selected else None)
+    assert reply.status == 200
+
+
+def edited(ws, text, timeout=5.0):
+    """Wait for the message edit that says `text`."""
+    return ws.fake.wait_for("chat.update", lambda c: text in all_text(c.body), timeout=timeout)[-1].body
+
+
+def test_posted_with_buttons_and_attacker_text_is_inert(ws):
+    hostile = "<!channel> <@U999> <https://evil.example|click> & co"
+    stored, msg = show(ws, finding(title=hostile, type="<!here>", resources=[{"type": "X", "id": "<!everyone>"}]))
+    raw = json.dumps(msg)
+    assert "<!channel>" not in raw and "<!here>" not in raw and "<!everyone>" not in raw and "<@U999>" not in raw
+    assert "&lt;!channel&gt;" in all_text(msg) and "&amp; co" in all_text(msg)
+    action_ids = {e["action_id"] for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert action_ids == {ids.ACTION_FINDING_DECLARE, ids.ACTION_FINDING_SNOOZE, ids.ACTION_FINDING_DISMISS}
+    assert stored.title == hostile  # stored verbatim
+
+
+def test_update_edits_the_message_instead_of_posting_again(ws):
+    stored, _ = show(ws, finding(count=1))
+    show(ws, finding(count=5, updated_at="2026-01-05T00:00:00.000Z"))
+    assert "seen 5×" in all_text(edited(ws, "seen 5×"))
+    assert len(ws.fake.calls_to("chat.postMessage")) == 1
+
+
+def test_declare_button_declares_once_links_and_edits_in_place(ws):
+    stored, _ = show(ws, finding(severity="high"))
+    click(ws, stored, ids.ACTION_FINDING_DECLARE)
+    body = edited(ws, "Part of incident")
+    [incident] = ws.services.incidents.recent()
+    assert incident.severity == "sev2" and incident.title == stored.title
+    assert f"<@{ws.user('alice')}>" in all_text(body) and f"Declared incident #{incident.id}" in all_text(body)
+    assert ids.ACTION_FINDING_DECLARE not in json.dumps(body["blocks"])
+    assert any(e.kind == "finding" for e in ws.services.incidents.timeline(incident.id))
+    click(ws, stored, ids.ACTION_FINDING_DECLARE, user="bob")  # someone clicks the stale button
+    refusal = ws.fake.wait_for("response_url", lambda c: "already part of incident" in all_text(c.body))
+    assert refusal[0].body["response_type"] == "ephemeral"
+    assert ws.services.incidents.count() == 1
+
+
+def test_add_to_an_open_incident_and_never_to_a_closed_one(ws):
+    alice = ws.user("alice")
+    open_incident = incidents.declare(ws.services, title="Ongoing", declared_by=alice).incident
+    closed = incidents.declare(ws.services, title="Old", declared_by=alice).incident
+    ws.services.incidents.set_fields(closed.id, phase="closed")
+    stored, msg = show(ws, finding())
+    options = [o["value"] for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == ids.ACTION_FINDING_LINK for o in e["options"]]
+    assert options == [f"{stored.pk}:{open_incident.id}"]
+    click(ws, stored, ids.ACTION_FINDING_LINK, selected=f"{stored.pk}:{closed.id}")
+    ws.fake.wait_for("response_url", lambda c: "is closed" in all_text(c.body))
+    click(ws, stored, ids.ACTION_FINDING_LINK, selected=f"{stored.pk}:{open_incident.id}")
+    assert f"Added to incident #{open_incident.id}" in all_text(edited(ws, "Part of incident"))
+    assert [e.kind for e in ws.services.incidents.timeline(open_incident.id)][-1] == "finding"
+
+
+def test_snooze_is_stored_with_expiry_and_shown(ws):
+    stored, _ = show(ws, finding())
+    click(ws, stored, ids.ACTION_FINDING_SNOOZE, selected=f"{stored.pk}:type:7d")
+    body = edited(ws, "Snoozed this type on this resource for 7 d")
+    assert f"<@{ws.user('alice')}>" in all_text(body)
+    assert FindingStore(ws.services.db).get(stored.pk).status == "snoozed"
+
+
+def test_dismiss_asks_for_a_reason_then_writes_back(ws):
+    stored, _ = show(ws, finding())
+    click(ws, stored, ids.ACTION_FINDING_DISMISS)
+    view = ws.fake.wait_for("views.open")[0].body["view"]
+    assert view["callback_id"] == ids.VIEW_FINDING_DISMISS and view["private_metadata"] == str(stored.pk)
+    empty = ws.sender.view_submission(user=ws.user("alice"), callback_id=ids.VIEW_FINDING_DISMISS,
+                                      private_metadata=view["private_metadata"],
+                                      values={"reason": {"reason": {"type": "plain_text_input", "value": "  "}}})
+    assert empty.json()["response_action"] == "errors" and "reason" in empty.json()["errors"]
+    assert ws.services.writeback.calls == []
+    ws.sender.view_submission(user=ws.user("alice"), callback_id=ids.VIEW_FINDING_DISMISS,
+                              private_metadata=view["private_metadata"],
+                              values={"reason": {"reason": {"type": "plain_text_input", "value": "pen test <!here>"}}})
+    body = edited(ws, "Dismissed as a false positive")
+    assert ws.services.writeback.calls == [("f-1", "pen test <!here>", ws.user("alice"))]
+    assert "&lt;!here&gt;" in all_text(body) and "<!here>" not in json.dumps(body)
+    assert not [b for b in body["blocks"] if b["type"] == "actions"]
+
+
+def test_refused_write_back_changes_nothing_and_tells_the_user(ws):
+    ws.services.writeback = WriteBackRecorder(fail=AwsActionError(AwsFailure(
+        "AccessDeniedException", "AWS refused securityhub:BatchUpdateFindings (AccessDeniedException): no")))
+    stored, _ = show(ws, finding())
+    ws.sender.view_submission(user=ws.user("alice"), callback_id=ids.VIEW_FINDING_DISMISS,
+                              private_metadata=str(stored.pk),
+                              values={"reason": {"reason": {"type": "plain_text_input", "value": "noise"}}})
+    told = ws.fake.wait_for("chat.postMessage", lambda c: "AccessDeniedException" in all_text(c.body))
+    assert told[0].body["channel"] == ws.user("alice")
+    assert FindingStore(ws.services.db).get(stored.pk).status == "open"
+
+
+def test_people_outside_the_responder_list_cannot_triage(settings):
+    ws = _workspace(settings, responders=["U0NOBODY"])
+    try:
+        stored, _ = show(ws, finding())
+        click(ws, stored, ids.ACTION_FINDING_DECLARE)
+        ws.fake.wait_for("response_url", lambda c: "responder list" in all_text(c.body))
+        click(ws, stored, ids.ACTION_FINDING_DISMISS)
+        ws.fake.wait_for("response_url", lambda c: "responder list" in all_text(c.body), count=2)
+        assert ws.services.incidents.count() == 0 and not ws.fake.calls_to("views.open")
+    finally:
+        ws.stop()
+
+
+def test_digest_lists_every_finding_and_opens_one_in_its_thread(settings):
+    ws = _workspace(settings, after=1)
+    try:
+        ingest(ws.services, [finding(id=f"d{i:02}", title=f"storm {i}") for i in range(31)])
+        assert ws.services.notifier.drain(10)
+        digest_msg = next(m for m in ws.fake.messages("security-triage") if "30 more findings" in all_text(m))
+        assert "and 20 more" in all_text(digest_msg)
+        channel = ws.channel("security-triage")
+        page_button = {"ts": digest_msg["ts"]}
+        ws.sender.block_action(user=ws.user("bob"), channel=channel, action_id=ids.ACTION_DIGEST_PAGE,
+                               value=digest_msg["blocks"][-1]["elements"][0]["value"], message=page_button)
+        first = ws.fake.wait_for("response_url", lambda c: "page 1 of 2" in all_text(c.body))[0].body
+        ws.sender.block_action(user=ws.user("bob"), channel=channel, action_id=ids.ACTION_DIGEST_PAGE,
+                               value=first["blocks"][-1]["elements"][-1]["value"], message=page_button)
+        second = ws.fake.wait_for("response_url", lambda c: "page 2 of 2" in all_text(c.body))[0].body
+        listed = all_text(first) + all_text(second)
+        assert all(f"d{i:02}" in listed for i in range(1, 31))
+        option = first["blocks"][-1]["elements"][0]["options"][0]["value"]
+        ws.sender.block_action(user=ws.user("bob"), channel=channel, action_id=ids.ACTION_FINDING_OPEN,
+                               selected={"value": option}, message=page_button)
+        threaded = ws.fake.wait_for("chat.postMessage", lambda c: c.body.get("thread_ts") == digest_msg["ts"])
+        assert ids.ACTION_FINDING_DECLARE in json.dumps(threaded[0].body["blocks"])
+    finally:
+        ws.stop()
+
+
+def test_shared_indicator_is_announced_in_the_incident_channel(ws):
+    stored, _ = show(ws, finding(id="linked"))
+    click(ws, stored, ids.ACTION_FINDING_DECLARE)
+    edited(ws, "Part of incident")
+    [incident] = ws.services.incidents.recent()
+    target = incident.channel_id or incident.origin_channel
+    show(ws, finding(id="newcomer", resources=[], type="UnauthorizedAccess:EC2/SSHBruteForce"))
+    note = ws.fake.wait_for("chat.postMessage", lambda c: "Also seen in finding" in all_text(c.body))[0].body
+    assert note["channel"] == target and "newcomer" in all_text(note) and "198.51.100.7" in all_text(note)

@@ -1,0 +1,109 @@
+"""Findings storage: dedup by id, never backwards, one row under a race, schema = models."""
+
+import threading
+from datetime import timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from core.clock import ManualClock
+from store.db import Database
+from store.finding_intake import IntakeLedger
+from store.finding_models import FindingRow
+from store.findings import FindingStore
+from store.models import Base
+from tests.findings_support import finding
+
+NOW = ManualClock().now()
+
+
+def _upsert(store, f, now=NOW):
+    with store.ingest(now) as tx:
+        return tx.upsert(f)
+
+
+def test_models_match_the_migrations(clean_db):
+    db = Database(clean_db)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    ours = [d for d in diff if "finding" in repr(d)]
+    assert ours == []
+    db.dispose()
+
+
+def test_same_id_updates_only_when_strictly_newer(clean_db):
+    store = FindingStore(Database(clean_db))
+    assert _upsert(store, finding(count=1)).outcome == "new"
+    newer = finding(count=7, severity="high", updated_at="2026-01-02T00:00:00.000Z", last_seen="2026-01-02T00:00:00.000Z")
+    change = _upsert(store, newer)
+    assert change.outcome == "updated" and change.finding.revision == 2
+    assert (change.finding.count, change.finding.severity, change.finding.last_seen) == \
+        (7, "high", "2026-01-02T00:00:00.000Z")
+    older = finding(count=99, severity="low", updated_at="2026-01-01T12:00:00.000Z")
+    assert _upsert(store, older).outcome == "unchanged"
+    assert _upsert(store, newer).outcome == "unchanged"  # a redelivery of the same copy
+    stored = store.by_finding_id("f-1")
+    assert (stored.count, stored.severity, stored.revision) == (7, "high", 2)
+    assert store.count() == 1
+
+
+def test_racing_writers_of_one_id_make_one_row(clean_db):
+    """Two workers (two engines, as two processes would have) ingest the same finding at once."""
+    engines = [Database(clean_db) for _ in range(4)]
+    outcomes, barrier = [], threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        outcomes.append(_upsert(FindingStore(engines[i % 4]), finding(id="race")).outcome)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["new"] + ["unchanged"] * 7
+    assert FindingStore(engines[0]).count() == 1
+    for db in engines:
+        db.dispose()
+
+
+def test_text_with_nul_bytes_is_stored(clean_db):
+    store = FindingStore(Database(clean_db))
+    _upsert(store, finding(title="bad\x00title", type="T\x00"))
+    stored = store.by_finding_id("f-1")
+    assert stored.title == "bad\ufffdtitle" and stored.type == "T\ufffd"
+
+
+def test_snooze_extends_and_expires(clean_db):
+    store = FindingStore(Database(clean_db))
+    stored = _upsert(store, finding()).finding
+    store.snooze(scope="type", finding=stored, until=NOW + timedelta(hours=1), by="U1", at=NOW)
+    store.snooze(scope="type", finding=stored, until=NOW + timedelta(days=1), by="U2", at=NOW)
+    with store.ingest(NOW) as tx:
+        assert tx.snoozed_until(stored) == NOW + timedelta(days=1)
+    with store.ingest(NOW + timedelta(days=2)) as tx:
+        assert tx.snoozed_until(stored) is None
+
+
+def test_rejections_are_kept_once_per_message_and_counted(clean_db):
+    ledger = IntakeLedger(Database(clean_db))
+    assert ledger.reject(origin="sqs", message_id="m1", reason="not JSON", body="{{", at=NOW) is True
+    assert ledger.reject(origin="sqs", message_id="m1", reason="not JSON", body="{{", at=NOW) is False
+    [kept] = ledger.rejected()
+    assert (kept.message_id, kept.body, kept.attempts, kept.reason) == ("m1", "{{", 2, "not JSON")
+
+
+def test_cursor_only_moves_forward(clean_db):
+    ledger = IntakeLedger(Database(clean_db))
+    assert ledger.cursor("c") is None
+    ledger.set_cursor("c", "2026-01-02T00:00:00.000Z", NOW)
+    ledger.set_cursor("c", "2026-01-01T00:00:00.000Z", NOW)
+    assert ledger.cursor("c") == "2026-01-02T00:00:00.000Z"
+
+
+def test_findings_row_keeps_the_raw_document(clean_db):
+    db = Database(clean_db)
+    _upsert(FindingStore(db), finding(raw={"nested": {"a": [1, 2]}}))
+    with db.read() as session:
+        assert session.query(FindingRow).one().raw == {"nested": {"a": [1, 2]}}
+    db.dispose()
