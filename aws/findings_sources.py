@@ -24,6 +24,7 @@ from store.finding_intake import IntakeLedger
 
 log = logging.getLogger("firebreak.worker")
 SECURITYHUB_CURSOR = "securityhub:getfindings"
+ERROR_BACKOFF_SECONDS = 5.0
 _QUEUE_REGION = re.compile(r"^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
 
 
@@ -55,10 +56,14 @@ class SqsWorker:
         """Poll until `stop` is set; a batch already received is always finished first."""
         log.info("consuming findings from %s", self.queue_url)
         while not stop.is_set():
-            messages = self.receive()
-            if messages:
-                self.process(messages)
-            release_snoozed(self.services)
+            try:
+                messages = self.receive()
+                if messages:
+                    self.process(messages)
+                release_snoozed(self.services)
+            except Exception:  # noqa: BLE001 - SQS or the database hiccuped: undeleted messages come back
+                log.exception("batch failed; retrying in %s s", ERROR_BACKOFF_SECONDS)
+                stop.wait(ERROR_BACKOFF_SECONDS)
         log.info("worker stopped after %d batch(es), %d message(s)", self.stats.batches, self.stats.messages)
         return self.stats
 

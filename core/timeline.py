@@ -18,24 +18,36 @@ def _message_time(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=timezone.utc)
 
 
-def pin(services: Services, *, channel: str, ts: str, reactor: str) -> TimelineEntry | None:
+def _reactions(message: dict | None, reaction: str) -> int:
+    return sum(r.get("count", 0) for r in (message or {}).get("reactions", []) if r.get("name") == reaction)
+
+
+def pin(services: Services, *, channel: str, ts: str, reactor: str, reaction: str) -> TimelineEntry | None:
     """Add a reacted-to message of an incident channel to its timeline, once, at the time
-    it was written (not when it was pinned)."""
+    it was written (not when it was pinned).
+
+    Slack delivers reaction events out of order and we handle them in parallel, so both
+    pin and unpin decide from the message's reactions as they are now, and pin checks
+    again after writing: whichever runs last sees the final state."""
     incident = services.incidents.by_channel(channel)
     if incident is None or services.chat is None:
         return None
     message = services.chat.message(channel, ts)
-    if message is None:
+    if message is None or _reactions(message, reaction) == 0:
         return None
-    return services.incidents.add_timeline(
+    entry = services.incidents.add_timeline(
         incident.id, kind="pin", actor=message.get("user"), text=message.get("text", ""), at=_message_time(ts),
         data={"permalink": message.get("permalink"), "pinned_by": reactor, "ts": ts},
         dedup_key=_pin_key(channel, ts))
+    if entry is not None and _reactions(services.chat.message(channel, ts), reaction) == 0:
+        services.incidents.remove_timeline(_pin_key(channel, ts))
+        return None
+    return entry
 
 
-def unpin(services: Services, *, channel: str, ts: str, remaining_reactions: int) -> bool:
+def unpin(services: Services, *, channel: str, ts: str, reaction: str) -> bool:
     """Take the message off the timeline once nobody's reaction is left on it."""
-    if remaining_reactions > 0:
+    if services.chat is None or _reactions(services.chat.message(channel, ts), reaction) > 0:
         return False
     return services.incidents.remove_timeline(_pin_key(channel, ts)) is not None
 

@@ -30,14 +30,12 @@ def register(app, services: Services) -> None:
     def on_reaction_added(event):
         target = _pin_target(services, event)
         if target and all(target):
-            timeline.pin(services, channel=target[0], ts=target[1], reactor=event.get("user"))
+            timeline.pin(services, channel=target[0], ts=target[1], reactor=event.get("user"),
+                         reaction=event["reaction"])
 
     @app.event(ids.EVENT_REACTION_REMOVED)
     @once(services)
     def on_reaction_removed(event):
         target = _pin_target(services, event)
-        if target and all(target) and services.chat is not None:
-            message = services.chat.message(target[0], target[1]) or {}
-            left = sum(r.get("count", 0) for r in message.get("reactions", [])
-                       if r.get("name") == services.config.incidents.timeline_reaction)
-            timeline.unpin(services, channel=target[0], ts=target[1], remaining_reactions=left)
+        if target and all(target):
+            timeline.unpin(services, channel=target[0], ts=target[1], reaction=event["reaction"])

@@ -7,7 +7,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from core.findings.config import DigestConfig, Route
+from core.findings.config import DigestConfig, QueueConfig, Route
 from core.findings.model import Finding
 from core.findings.normalize import normalize_text
 from core.settings import Settings
@@ -41,11 +41,12 @@ def finding(**overrides) -> Finding:
 
 
 def tuned(settings: Settings, *, routes: list[dict] | None = None, after: int = 5, pace: float = 0.0,
-          responders: list[str] | None = None, **digest) -> Settings:
+          responders: list[str] | None = None, queue: QueueConfig | None = None, **digest) -> Settings:
     cfg = settings.config
     findings = cfg.findings.model_copy(update={
         "digest": DigestConfig(after=after, pace_seconds=pace, **digest),
-        **({"routes": [Route.model_validate(r) for r in routes]} if routes is not None else {})})
+        **({"routes": [Route.model_validate(r) for r in routes]} if routes is not None else {}),
+        **({"queue": queue} if queue is not None else {})})
     update = {"findings": findings}
     if responders is not None:
         update["access"] = cfg.access.model_copy(update={"responders": responders})

@@ -245,20 +245,29 @@ def test_list_filters_open_and_severity(workspace):
 
 def test_pin_reaction_adds_message_once_and_removal_takes_it_off(workspace):
     incident = declare(workspace)
-    bob = workspace.user("bob")
-    message = workspace.fake.add_user_message(incident.channel_id, bob, "Attacker IP is 203.0.113.9")
-    event = {"type": "reaction_added", "user": workspace.user("carol"), "reaction": "pushpin",
-             "item": {"type": "message", "channel": incident.channel_id, "ts": message["ts"]}}
-    workspace.sender.event(event)
-    pinned = eventually(lambda: [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "pin"])
-    [entry] = pinned
+    fake, bob, carol, alice = workspace.fake, workspace.user("bob"), workspace.user("carol"), workspace.user("alice")
+    message = fake.add_user_message(incident.channel_id, bob, "Attacker IP is 203.0.113.9")
+    pins = lambda: [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "pin"]  # noqa: E731
+
+    def react(user, name="pushpin", add=True):
+        """What Slack does when a person reacts: the message changes, then an event is sent."""
+        fake.react(incident.channel_id, message["ts"], name, user, add=add)
+        workspace.sender.event({"type": "reaction_added" if add else "reaction_removed", "user": user,
+                                "reaction": name,
+                                "item": {"type": "message", "channel": incident.channel_id, "ts": message["ts"]}})
+
+    react(carol)
+    [entry] = eventually(pins)
     assert (entry.actor, entry.text) == (bob, "Attacker IP is 203.0.113.9")
     assert entry.data["permalink"].endswith(message["ts"].replace(".", ""))
     assert abs(entry.at.timestamp() - float(message["ts"])) < 1
-    workspace.sender.event(dict(event, user=workspace.user("alice")))  # a second pin adds nothing
-    workspace.sender.event(dict(event, reaction="eyes"))  # another reaction is ignored
-    workspace.sender.event(dict(event, type="reaction_removed"))
-    eventually(lambda: not [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "pin"])
+    react(alice)  # a second pin adds nothing
+    react(alice, name="eyes")  # another reaction is ignored
+    react(carol, add=False)  # alice's pin is still there
+    eventually(lambda: len(workspace.fake.calls_to("conversations.history")) >= 3)
+    assert len(pins()) == 1
+    react(alice, add=False)
+    eventually(lambda: not pins())
 
 
 def test_pin_in_a_non_incident_channel_is_ignored(workspace):
