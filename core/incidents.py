@@ -104,7 +104,7 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
 
 def apply(services: Services, incident_id: int, decide, *, actor: str,
           echo: bool = True) -> tuple[Incident, list[TimelineEntry]]:
-    """Run `decide(incident) -> Mutation` under the row lock, then show the result in chat
+    """Run `decide(incident, now) -> Mutation` under the row lock, then show the result in chat
     (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
     require_responder(actor, services.config.access.responders, services.directory)
     incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)

@@ -5,6 +5,8 @@ timeline in the same transaction, and only then shown in Slack."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.errors import InvalidTransition, UsageError
 from core.model import ACTIVE_PHASES, PHASES, Incident, Mutation
 from core.roles import require_role
@@ -24,13 +26,13 @@ def allowed_phases(current: str) -> list[str]:
     return forward + back
 
 
-def _entered(incident: Incident, phase: str, at_iso: str) -> dict:
+def _entered(incident: Incident, phase: str, at: datetime) -> dict:
     times = dict(incident.phase_times)
-    times.setdefault(phase, at_iso)
+    times.setdefault(phase, at.isoformat())
     return times
 
 
-def change_phase(cfg, incident: Incident, phase: str, actor: str, at_iso: str, *, command: str = "phase") -> Mutation:
+def change_phase(cfg, incident: Incident, phase: str, actor: str, at: datetime, *, command: str = "phase") -> Mutation:
     phase = phase.lower()
     if phase not in PHASES:
         raise UsageError(f"Unknown phase “{phase}”; phases are {' → '.join(PHASES)}.", "/incident phase <phase>")
@@ -43,26 +45,26 @@ def change_phase(cfg, incident: Incident, phase: str, actor: str, at_iso: str, *
                 "use `/incident close` or `/incident reopen`" if incident.phase == "post-incident" else
                 "use `/incident reopen`")
         raise InvalidTransition(f"Incident {incident.label} cannot go from {incident.phase} to {phase} ({hint}).")
-    return Mutation(changes={"phase": phase, "phase_times": _entered(incident, phase, at_iso)}).note(
+    return Mutation(changes={"phase": phase, "phase_times": _entered(incident, phase, at)}).note(
         "phase", actor, f"Phase: {incident.phase} → {phase}", previous=incident.phase, phase=phase)
 
 
-def resolve(cfg, incident: Incident, actor: str, at_iso: str) -> Mutation:
+def resolve(cfg, incident: Incident, actor: str, at: datetime) -> Mutation:
     require_role(cfg, incident, "resolve", actor)
     if incident.phase not in ACTIVE_PHASES:
         raise InvalidTransition(f"Incident {incident.label} is {incident.phase}; only an active incident can be "
                                 "resolved.")
-    return Mutation(changes={"phase": "post-incident", "phase_times": _entered(incident, "post-incident", at_iso)}
+    return Mutation(changes={"phase": "post-incident", "phase_times": _entered(incident, "post-incident", at)}
                     ).note("phase", actor, f"Resolved: {incident.phase} → post-incident",
                            previous=incident.phase, phase="post-incident")
 
 
-def close(cfg, incident: Incident, actor: str, at_iso: str) -> Mutation:
+def close(cfg, incident: Incident, actor: str, at: datetime) -> Mutation:
     require_role(cfg, incident, "close", actor)
     if incident.phase != "post-incident":
         raise InvalidTransition(f"Incident {incident.label} is in {incident.phase}; resolve it first "
                                 "(`/incident resolve`), then close it after the post-incident review.")
-    return Mutation(changes={"phase": "closed", "phase_times": _entered(incident, "closed", at_iso)}).note(
+    return Mutation(changes={"phase": "closed", "phase_times": _entered(incident, "closed", at)}).note(
         "phase", actor, "Closed", previous=incident.phase, phase="closed")
 
 

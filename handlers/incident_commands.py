@@ -89,9 +89,9 @@ class IncidentCommands:
         incident, args, rest = self._target(sub, args, rest, command)
         if not args and sub not in ("resolve", "close", "reopen"):
             raise UsageError("Missing argument.", INCIDENT_SUBCOMMANDS[sub].usage)
-        cfg, actor, at_iso = self.services.config.incidents, command["user_id"], self.services.clock.now().isoformat()
+        cfg, actor = self.services.config.incidents, command["user_id"]
         incident, entries = incidents.apply(self.services, incident.id,
-                                            lambda current: decide_with(cfg, current, args, actor, at_iso),
+                                            lambda current, at: decide_with(cfg, current, args, actor, at),
                                             actor=actor)
         self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
 
@@ -157,7 +157,7 @@ class IncidentCommands:
         role_name, user = args[0], user_id(args[1])
         cfg, actor = self.services.config.incidents, command["user_id"]
         incident, entries = incidents.apply(self.services, incident.id,
-                                            lambda current: roles.assign(cfg, current, role_name, user, actor),
+                                            lambda current, _at: roles.assign(cfg, current, role_name, user, actor),
                                             actor=actor)
         if self.services.chat is not None and incident.channel_id:
             self.services.chat.invite(incident.channel_id, [user])
@@ -172,15 +172,14 @@ class IncidentCommands:
         incident, _, rest = self._target("note", args, rest, command)
         cfg, actor, text = self.services.config.incidents, command["user_id"], from_slack(rest)
         incident, _ = incidents.apply(self.services, incident.id,
-                                      lambda current: lifecycle.note(cfg, current, text, actor), actor=actor)
+                                      lambda current, _at: lifecycle.note(cfg, current, text, actor), actor=actor)
         self._done(respond, command, incident, f"Note added to incident {incident.label}")
 
     def do_update(self, args, rest, command, respond) -> None:
         incident, _, rest = self._target("update", args, rest, command)
         cfg, actor, text = self.services.config.incidents, command["user_id"], from_slack(rest)
-        now = self.services.clock.now()
         incident, _ = incidents.apply(self.services, incident.id,
-                                      lambda current: lifecycle.status_update(cfg, current, text, actor, now),
+                                      lambda current, at: lifecycle.status_update(cfg, current, text, actor, at),
                                       actor=actor, echo=False)
         if self.services.chat is not None:
             self.services.chat.post_status_update(incident, text, actor)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from store.db import Database
-from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
+from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
 
 MAX_ID = 512
 _CLIP = {"source": 80, "product": 300, "type": 300, "account": 40, "region": 40, "raw_format": 40}
@@ -69,85 +69,7 @@ def snoozed_until(session: Session, finding: StoredFinding, now: datetime) -> da
         FindingSnoozeRow.key.in_(keys), FindingSnoozeRow.until > now)))
 
 
-@dataclass(frozen=True)
-class Change:
-    outcome: str  # new | updated | unchanged
-    finding: StoredFinding | None  # None when unchanged
-
-
-class IngestTx:
-    """One transaction of the ingest pipeline; core calls these in order per finding."""
-
-    def __init__(self, session: Session, now: datetime):
-        self.session = session
-        self.now = now
-        dialect = session.get_bind().dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-    def upsert(self, finding: Finding) -> Change:
-        """Insert a new id; otherwise apply the copy only if its updated_at is strictly newer.
-
-        ON CONFLICT DO NOTHING plus a conditional UPDATE: two workers racing on one id make
-        one row, and an older or equal copy (redelivery, out of order) changes nothing."""
-        values = _values(finding)
-        fresh = dict(values, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
-                     activity=[], revision=1, slack_revision=0)
-        inserted = self.session.execute(
-            self._insert(FindingRow).values(**fresh).on_conflict_do_nothing(index_elements=["finding_id"])
-            .returning(FindingRow.pk)).scalar()
-        if inserted is not None:
-            self._indicators(inserted, finding)
-            return Change("new", self.get(inserted))
-        updated = self.session.execute(
-            update(FindingRow).where(FindingRow.finding_id == finding.id,
-                                     FindingRow.updated_at < values["updated_at"])
-            .values(**values, changed_at=self.now, revision=FindingRow.revision + 1)
-            .returning(FindingRow.pk)).scalar()
-        if updated is None:
-            return Change("unchanged", None)
-        self.session.execute(delete(FindingIndicatorRow).where(FindingIndicatorRow.finding_pk == updated))
-        self._indicators(updated, finding)
-        return Change("updated", self.get(updated))
-
-    def _indicators(self, pk: int, finding: Finding) -> None:
-        rows = {(kind, clean(value)[:MAX_ID]) for kind, values in finding.indicators.items() for value in values}
-        if rows:
-            self.session.execute(insert(FindingIndicatorRow),
-                                 [{"finding_pk": pk, "kind": k, "value": v} for k, v in sorted(rows)])
-
-    def get(self, pk: int) -> StoredFinding:
-        return to_stored(self.session.get(FindingRow, pk, populate_existing=True))
-
-    def snoozed_until(self, finding: StoredFinding) -> datetime | None:
-        return snoozed_until(self.session, finding, self.now)
-
-    def place(self, pk: int, **values: Any) -> StoredFinding:
-        """Record the routing outcome (status, route, channel, digest_id, ...)."""
-        self.session.execute(update(FindingRow).where(FindingRow.pk == pk).values(**values))
-        return self.get(pk)
-
-    def touch_digest(self, digest_id: int) -> Digest:
-        """A finding inside the digest changed: the digest message is due for an edit."""
-        self.session.execute(update(FindingDigestRow).where(FindingDigestRow.id == digest_id)
-                             .values(revision=FindingDigestRow.revision + 1))
-        return to_digest(self.session.get(FindingDigestRow, digest_id, populate_existing=True))
-
-    def claim_window(self, route: str, channel: str, window_start: datetime, after: int) -> Digest | None:
-        """None: post this finding on its own (one of the window's first `after`);
-        else the window's digest, grown by one."""
-        key = (FindingDigestRow.route == route, FindingDigestRow.channel == channel,
-               FindingDigestRow.window_start == window_start)
-        self.session.execute(self._insert(FindingDigestRow).values(
-            route=route, channel=channel, window_start=window_start, individual=0, size=0, revision=0,
-            slack_revision=0).on_conflict_do_nothing())
-        solo = self.session.execute(update(FindingDigestRow).where(*key, FindingDigestRow.individual < after)
-                                    .values(individual=FindingDigestRow.individual + 1))
-        if solo.rowcount == 1:
-            return None
-        self.session.execute(update(FindingDigestRow).where(*key).values(
-            size=FindingDigestRow.size + 1, revision=FindingDigestRow.revision + 1))
-        return to_digest(self.session.scalars(select(FindingDigestRow).where(*key)
-                                              .execution_options(populate_existing=True)).one())
+from store.finding_ingest import IngestTx  # noqa: E402 - it builds on the helpers above
 
 
 class FindingStore:
@@ -158,7 +80,9 @@ class FindingStore:
     def ingest(self, now: datetime) -> Iterator[IngestTx]:
         """One committed-or-nothing transaction for a batch of findings."""
         with self.db.session() as session:
-            yield IngestTx(session, now)
+            tx = IngestTx(session, now)
+            yield tx
+            tx.flush()
 
     def get(self, pk: int) -> StoredFinding | None:
         with self.db.read() as session:

@@ -80,9 +80,9 @@ class IncidentStore:
                 raise
             return existing, False
 
-    def mutate(self, incident_id: int, decide: Callable[[Incident], Mutation], now: Callable[[], datetime]
+    def mutate(self, incident_id: int, decide: Callable[[Incident, datetime], Mutation], now: Callable[[], datetime]
                ) -> tuple[Incident, list[TimelineEntry]]:
-        """Apply `decide(current)` atomically under a row lock.
+        """Apply `decide(current, now)` atomically under a row lock.
 
         Two replicas changing one incident serialise here, so `decide` always sees the
         latest state and no change or timeline entry is lost or doubled. The time is read
@@ -92,7 +92,7 @@ class IncidentStore:
             if row is None:
                 raise NotFound(f"There is no incident #{incident_id}.")
             at = now()
-            mutation = decide(_incident(row, _roles(session, incident_id)))
+            mutation = decide(_incident(row, _roles(session, incident_id)), at)
             for column, value in mutation.changes.items():
                 setattr(row, column, value)
             for role, user in mutation.roles.items():

@@ -348,3 +348,14 @@ def test_export(workspace, fmt):
     else:
         assert result.stdout.startswith("# Incident #1: Suspicious console logins")
         assert "\\| pipes \\| and &lt;b&gt;tags&lt;/b&gt;" in result.stdout
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("severity", "/incident severity [id] <severity>"),
+    ("role commander", "/incident role [id] <role> @user"),
+    ("note", "/incident note [id] <text>"),
+])
+def test_missing_arguments_get_usage_before_anything_runs(workspace, text, expected):
+    body = run(workspace, text, channel="general")
+    assert body["response_type"] == "ephemeral"
+    assert expected.replace("<", "&lt;").replace(">", "&gt;") in all_text(body)

@@ -1,0 +1,128 @@
+"""The ingest transaction: dedup by finding id (never backwards), routing outcome, digest
+windows. Statements run on the Core connection, and snoozes and digest windows are read
+once per transaction and written back at its end (the window rows stay locked meanwhile),
+because a storm arrives as thousands of findings per transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.findings.model import Finding
+from core.findings.ports import Digest, StoredFinding
+from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
+from store.findings import MAX_ID, _values, aware, clean, snooze_key, to_digest, to_stored
+
+FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
+
+
+@dataclass(frozen=True)
+class Change:
+    outcome: str  # new | updated | unchanged
+    finding: StoredFinding | None  # None when unchanged
+
+
+class IngestTx:
+    """One transaction of the ingest pipeline; core calls these in order per finding."""
+
+    def __init__(self, session: Session, now: datetime):
+        self.conn = session.connection()
+        self.now = now
+        self._postgres = self.conn.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        self._windows: dict[tuple, dict[str, Any]] = {}
+        self._snoozes: dict[str, datetime] | None = None
+
+    def upsert(self, finding: Finding) -> Change:
+        """Insert a new id; otherwise apply the copy only if its updated_at is strictly newer.
+
+        ON CONFLICT DO NOTHING plus a conditional UPDATE: two workers racing on one id make
+        one row, and an older or equal copy (redelivery, out of order) changes nothing."""
+        values = _values(finding)
+        fresh = dict(values, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
+                     activity=[], revision=1, slack_revision=0, route=None, channel=None, slack_channel=None,
+                     slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)
+        pk = self.conn.execute(self._insert(FINDINGS).values(**fresh).on_conflict_do_nothing(
+            index_elements=["finding_id"]).returning(FINDINGS.c.pk)).scalar()
+        if pk is not None:
+            self._indicators(pk, finding)
+            return Change("new", StoredFinding(**{k: fresh.get(k) for k in StoredFinding.__dataclass_fields__
+                                                  if k != "pk"}, pk=pk))
+        row = self.conn.execute(update(FINDINGS).where(FINDINGS.c.finding_id == finding.id,
+                                                       FINDINGS.c.updated_at < values["updated_at"])
+                                .values(**values, changed_at=self.now, revision=FINDINGS.c.revision + 1)
+                                .returning(*FINDINGS.c)).first()
+        if row is None:
+            return Change("unchanged", None)
+        self.conn.execute(delete(INDICATORS).where(INDICATORS.c.finding_pk == row.pk))
+        self._indicators(row.pk, finding)
+        return Change("updated", to_stored(row))
+
+    def _indicators(self, pk: int, finding: Finding) -> None:
+        rows = {(kind, clean(value)[:MAX_ID]) for kind, values in finding.indicators.items() for value in values}
+        if rows:
+            self.conn.execute(insert(INDICATORS), [{"finding_pk": pk, "kind": k, "value": v} for k, v in sorted(rows)])
+
+    def get(self, pk: int) -> StoredFinding:
+        return to_stored(self.conn.execute(select(FINDINGS).where(FINDINGS.c.pk == pk)).one())
+
+    def snoozed_until(self, finding: StoredFinding) -> datetime | None:
+        if self._snoozes is None:  # active snoozes are few; read them once
+            rows = self.conn.execute(select(FindingSnoozeRow.key, FindingSnoozeRow.until)
+                                     .where(FindingSnoozeRow.until > self.now))
+            self._snoozes = {key: aware(until) for key, until in rows}
+        found = [self._snoozes.get(snooze_key("finding", finding.finding_id)),
+                 self._snoozes.get(snooze_key("type", finding.type, finding.primary_resource))]
+        return max((u for u in found if u is not None), default=None)
+
+    def place(self, finding: StoredFinding, **values: Any) -> StoredFinding:
+        """Record the routing outcome (status, route, channel, digest_id, ...)."""
+        self.conn.execute(update(FINDINGS).where(FINDINGS.c.pk == finding.pk).values(**values))
+        return dataclasses.replace(finding, **values)
+
+    def touch_digest(self, digest_id: int) -> Digest:
+        """A finding inside the digest changed: the digest message is due for an edit."""
+        window = next((w for w in self._windows.values() if w["id"] == digest_id), None)
+        if window is None:
+            row = self._lock(DIGESTS.c.id == digest_id)
+            window = self._windows[(row.route, row.channel, aware(row.window_start))] = dict(row._mapping)
+        window["revision"] += 1
+        return _digest(window)
+
+    def claim_window(self, route: str, channel: str, window_start: datetime, after: int) -> Digest | None:
+        """None: post this finding on its own (one of the window's first `after`);
+        else the window's digest, grown by one."""
+        key = (route, channel, window_start)
+        window = self._windows.get(key)
+        if window is None:
+            self.conn.execute(self._insert(DIGESTS).values(
+                route=route, channel=channel, window_start=window_start, individual=0, size=0, revision=0,
+                slack_revision=0).on_conflict_do_nothing())
+            window = self._windows[key] = dict(self._lock(
+                DIGESTS.c.route == route, DIGESTS.c.channel == channel, DIGESTS.c.window_start == window_start)._mapping)
+        if window["individual"] < after:
+            window["individual"] += 1
+            return None
+        window["size"] += 1
+        window["revision"] += 1
+        return _digest(window)
+
+    def _lock(self, *where: Any):
+        query = select(DIGESTS).where(*where)
+        return self.conn.execute(query.with_for_update() if self._postgres else query).one()
+
+    def flush(self) -> None:
+        """Write the digest windows back (before commit)."""
+        for window in self._windows.values():
+            self.conn.execute(update(DIGESTS).where(DIGESTS.c.id == window["id"]).values(
+                individual=window["individual"], size=window["size"], revision=window["revision"]))
+
+
+def _digest(window: dict[str, Any]) -> Digest:
+    return to_digest(FindingDigestRow(**window))
