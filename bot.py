@@ -144,14 +144,29 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     settings = load_settings(path)
     from core.findings.cli import load_detection_rules
 
-    rules = load_detection_rules(settings.config)
+    from core.errors import ConfigError
+    from core.playbooks.loader import load_playbooks
+
+    problems: list[str] = []
+    rules = playbooks = ()
+    try:
+        rules = load_detection_rules(settings.config)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        playbooks = load_playbooks(settings.config.playbooks.path, settings.config.incidents)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
+    print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core import timeline
+    from core import postmortem, timeline
     from core.bootstrap import build_services
     from core.errors import UsageError
 
@@ -160,8 +175,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"“{args.incident}” is not an incident number (e.g. 42).")
     services = build_services(_settings(args))
     incident, entries = timeline.load(services, int(reference))
-    render = timeline.to_json if args.format == "json" else timeline.to_markdown
-    sys.stdout.write(render(incident, entries).rstrip("\n") + "\n")
+    text = timeline.to_json(incident, entries) if args.format == "json" else postmortem.for_incident(services, incident)
+    sys.stdout.write(text.rstrip("\n") + "\n")
     return 0
 
 

@@ -23,8 +23,9 @@ class Declared:
 
 def declare(services: Services, *, title: str, declared_by: str, severity: str | None = None,
             category: str | None = None, origin_channel: str | None = None, description: str = "",
-            private: bool | None = None, dedup_key: str | None = None) -> Declared:
-    """Declare an incident and give it a channel; idempotent per dedup_key (Slack trigger, finding id)."""
+            private: bool | None = None, dedup_key: str | None = None, finding_types=()) -> Declared:
+    """Declare an incident and give it a channel; idempotent per dedup_key (Slack trigger, finding id).
+    With playbooks.auto_attach, the playbook matching `finding_types` or the category follows."""
     cfg = services.config.incidents
     require_responder(declared_by, services.config.access.responders, services.directory)
     title = " ".join(title.split())
@@ -48,6 +49,12 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         roles={cfg.declarer_role: declared_by} if cfg.declarer_role else {})
     if created and services.chat is not None:
         incident = provision(services, incident, declared_by)
+    if created and services.config.playbooks.auto_attach:
+        from core.playbooks import runtime
+
+        playbook = runtime.choose(services.playbooks, incident, finding_types)
+        if playbook is not None:
+            incident = runtime.attach(services, incident, playbook.name, declared_by)
     return Declared(incident, created)
 
 
@@ -113,6 +120,10 @@ def apply(services: Services, incident_id: int, decide, *, actor: str,
             services.chat.refresh(incident)
             if echo:
                 services.chat.post_entries(incident, entries)
+            if incident.playbook and any(e.kind == "phase" for e in entries):
+                from core.playbooks import runtime
+
+                incident = runtime.post_phase(services, incident, actor)
         except ChatError as exc:
             raise ChatError(f"Saved on the timeline of incident {incident.label}, but the channel was not "
                             f"updated: {exc.message}") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # AWS / NIST incident lifecycle, in order; "closed" ends it.
 PHASES = ("detection", "analysis", "containment", "eradication", "recovery", "post-incident", "closed")
@@ -32,6 +32,9 @@ class Incident:
     phase_times: dict = field(default_factory=dict)
     last_update_at: datetime | None = None
     roles: dict = field(default_factory=dict)  # role -> Slack user id
+    playbook: str | None = None
+    playbook_state: dict = field(default_factory=dict)
+    postmortem: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -51,6 +54,19 @@ class TimelineEntry:
     actor: str | None
     text: str
     data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    id: int
+    incident_id: int
+    text: str
+    owner: str | None
+    due: date | None
+    created_by: str
+    created_at: datetime
+    done_by: str | None = None
+    done_at: datetime | None = None
 
 
 @dataclass

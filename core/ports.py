@@ -42,5 +42,17 @@ class Chat(Protocol):
     def post_status_update(self, incident: Incident, text: str, author: str) -> None:
         """Post a status update in the incident and announcement channels."""
 
+    def notify(self, channel: str, text: str) -> None:
+        """Post a playbook notification (plain text from the playbook, shown escaped)."""
+
+    def post_checklist(self, incident: Incident, checklist) -> str:
+        """Post a phase's playbook checklist with a Done button per open step; return its ts."""
+
+    def update_checklist(self, incident: Incident, ts: str, checklist) -> None:
+        """Show the checklist's current state in the message posted earlier."""
+
+    def upload(self, channel: str, filename: str, content: str, title: str) -> None:
+        """Share a text file (the postmortem) in a channel."""
+
     def message(self, channel: str, ts: str) -> dict | None:
         """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from core.access import Directory
@@ -29,6 +29,7 @@ class Services:
     directory: Directory | None = None
     executor: Executor | None = None  # runs work after Slack's ack
     chat: Chat | None = None  # the chat platform (Slack), as core sees it
+    playbooks: dict = field(default_factory=dict)  # name -> core.playbooks.model.Playbook
     notifier: Notifier | None = None  # shows findings in chat (paced); None: they wait in the database
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)

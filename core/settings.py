@@ -20,6 +20,7 @@ from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.incident_config import IncidentsConfig
+from core.yaml_lines import dotted, line_index, locate, syntax_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
@@ -47,6 +48,16 @@ class FindingsConfig(_Strict):
     @property
     def cloudtrail_rules_path(self) -> Path:
         path = Path(self.cloudtrail_rules)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class PlaybooksConfig(_Strict):
+    directory: str = Field(min_length=1)
+    auto_attach: bool
+
+    @property
+    def path(self) -> Path:
+        path = Path(self.directory)
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
@@ -84,6 +95,7 @@ class Config(_Strict):
     slack: SlackConfig
     incidents: IncidentsConfig
     findings: FindingsConfig
+    playbooks: PlaybooksConfig
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
@@ -126,28 +138,6 @@ class Settings:
 # ---------------------------------------------------------------- loading
 
 
-def _line_index(text: str) -> dict[tuple, int]:
-    """Map each key path of a YAML document to its 1-based line number."""
-    index: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        index.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = path + (key.value,)
-                index[child] = key.start_mark.line + 1
-                walk(value, child)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                index[path + (i,)] = item.start_mark.line + 1
-                walk(item, path + (i,))
-
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
-    return index
-
-
 @dataclass
 class _Source:
     path: Path
@@ -155,10 +145,7 @@ class _Source:
     lines: dict[tuple, int]
 
     def locate(self, key_path: tuple) -> int | None:
-        for n in range(len(key_path), -1, -1):
-            if key_path[:n] in self.lines:
-                return self.lines[key_path[:n]]
-        return None
+        return locate(self.lines, key_path)
 
 
 def _read_yaml(path: Path) -> _Source:
@@ -168,12 +155,9 @@ def _read_yaml(path: Path) -> _Source:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     try:
         data = yaml.safe_load(text)
-        lines = _line_index(text)
+        lines = line_index(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{where}: invalid YAML: {problem}"]) from None
+        raise ConfigError([syntax_problem(path, exc)]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -203,13 +187,6 @@ def _secret_keys(data: Any, path: tuple = ()) -> list[tuple]:
     return found
 
 
-def _dotted(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _owner(sources: list[_Source], path: tuple) -> _Source:
     """The file that supplied the value at `path` (the user's file wins)."""
     for source in reversed(sources):
@@ -237,7 +214,7 @@ def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]
         for path in _secret_keys(source.data):
             secret_paths.add(path)
             problems.append(
-                f"{source.path}:{source.locate(path)}: {_dotted(path)}: secrets are read from the "
+                f"{source.path}:{source.locate(path)}: {dotted(path)}: secrets are read from the "
                 "environment only (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, DATABASE_URL)"
             )
     merged: dict = {}
@@ -259,7 +236,7 @@ def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]
             got = err.get("input")
             if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)):
                 message += f" (got {got!r})"
-            problems.append(f"{source.path}:{source.locate(loc)}: {_dotted(loc)}: {message}")
+            problems.append(f"{source.path}:{source.locate(loc)}: {dotted(loc)}: {message}")
     if problems:
         raise ConfigError(problems)
     return config, [s.path for s in sources]

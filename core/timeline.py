@@ -72,22 +72,3 @@ def to_json(incident: Incident, entries: list[TimelineEntry]) -> str:
         "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": e.actor, "text": e.text, "data": e.data}
                      for e in entries],
     }, indent=2, ensure_ascii=False)
-
-
-def _md(text: str) -> str:
-    """Keep people's text from turning into Markdown structure (tables, headings, links)."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def to_markdown(incident: Incident, entries: list[TimelineEntry]) -> str:
-    lines = [f"# Incident #{incident.id}: {_md(incident.title)}", "",
-             f"- Severity: {incident.severity}", f"- Category: {incident.category}", f"- Phase: {incident.phase}",
-             f"- Declared: {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"]
-    if incident.channel_name:
-        lines.append(f"- Channel: #{incident.channel_name}")
-    lines += [f"- {role}: {user}" for role, user in sorted(incident.roles.items())]
-    if incident.description:
-        lines += ["", _md(incident.description)]
-    lines += ["", "## Timeline", "", "| Time (UTC) | Kind | Who | What |", "|---|---|---|---|"]
-    lines += [f"| {e.at:%Y-%m-%d %H:%M:%S} | {e.kind} | {e.actor or ''} | {_md(e.text)} |" for e in entries]
-    return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from core.services import Services
 
 def register(app, services: Services) -> None:
     """Attach every listener, the request middleware and the error handler to `app`."""
-    from handlers import actions, commands, errors, events, middleware, triage, views
+    from handlers import actions, commands, errors, events, middleware, postmortem_view, triage, views
 
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
@@ -15,4 +15,5 @@ def register(app, services: Services) -> None:
     events.register(app, services)
     actions.register(app, services)
     views.register(app, services)
+    postmortem_view.register(app, services)
     triage.register(app, services)  # findings: triage buttons, dismiss modal, digest pages

@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackApiError
 from core.model import Incident, TimelineEntry
 from core.ports import ChannelNameTaken, ChatError
 from core.settings import Config
-from handlers import incident_blocks
-from handlers.blocks import escape, truncate
+from handlers import incident_blocks, playbook_blocks
+from handlers.blocks import escape, section, truncate
 
 log = logging.getLogger("firebreak.chat")
 HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
@@ -123,6 +123,34 @@ class SlackChat:
                 self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
             except SlackApiError as exc:
                 raise _refused("chat.postMessage", exc) from None
+
+    def notify(self, channel: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=channel, text=escape(text),
+                                         blocks=[section(f":mega: {escape(text)}")])
+        except SlackApiError as exc:
+            raise _refused("chat.postMessage", exc) from None
+
+    def post_checklist(self, incident: Incident, checklist) -> str:
+        text, blocks = playbook_blocks.checklist(incident, checklist)
+        try:
+            return self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
+        except SlackApiError as exc:
+            raise _refused("chat.postMessage", exc) from None
+
+    def update_checklist(self, incident: Incident, ts: str, checklist) -> None:
+        text, blocks = playbook_blocks.checklist(incident, checklist)
+        try:
+            self.client.chat_update(channel=incident.channel_id, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            raise _refused("chat.update", exc) from None
+
+    def upload(self, channel: str, filename: str, content: str, title: str) -> None:
+        try:  # files.getUploadURLExternal → upload → files.completeUploadExternal
+            self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
+                                        initial_comment=escape(title))
+        except SlackApiError as exc:
+            raise _refused("files.upload", exc) from None
 
     def message(self, channel: str, ts: str) -> dict | None:
         try:

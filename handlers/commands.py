@@ -38,7 +38,7 @@ def incident_usage() -> list[tuple[str, str]]:
 
 
 def register(app, services: Services) -> None:
-    incident = IncidentCommands(services)
+    incident = IncidentCommands(services, getattr(app, "client", None))
     severities = services.config.incidents.severity_names
 
     def ack_incident(ack, command, client):

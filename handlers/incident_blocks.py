@@ -9,11 +9,13 @@ from datetime import datetime
 from core.incident_config import IncidentsConfig
 from core.model import PHASES, Incident, TimelineEntry
 from handlers import ids
+from handlers.playbook_blocks import progress as playbook_progress
 from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate
 
 KIND_ICONS = {"declared": ":rotating_light:", "severity": ":warning:", "category": ":label:",
               "phase": ":arrow_forward:", "role": ":bust_in_silhouette:", "note": ":memo:",
-              "status_update": ":loudspeaker:", "pin": ":pushpin:"}
+              "status_update": ":loudspeaker:", "pin": ":pushpin:", "playbook": ":blue_book:",
+              "playbook_step": ":white_check_mark:", "action_item": ":dart:", "postmortem": ":scroll:"}
 TIMELINE_PER_PAGE = 25
 
 
@@ -72,6 +74,8 @@ def summary(incident: Incident, cfg: IncidentsConfig) -> tuple[str, list[dict]]:
         section(f"*Phase*\n{phase_track(incident.phase)}"),
         section(f"*Roles*\n{_roles_text(incident, cfg)}"),
     ]
+    if incident.playbook:
+        blocks.append(section(playbook_progress(incident)))
     if incident.description:
         blocks.insert(1, section(escape(incident.description)))
     blocks.append(context("Commands here act on this incident: `/incident help`"))

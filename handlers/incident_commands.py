@@ -14,6 +14,7 @@ from core.access import require_responder
 from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, incident_blocks
+from handlers.review_commands import ReviewCommands
 from handlers.slack_text import from_slack, user_id
 
 REF = re.compile(r"^#?\d{1,9}$")
@@ -54,12 +55,18 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "update": Sub("/incident update [id] <text>", "post a status update here and in the announcement channel",
                   1, free_text=True),
     "timeline": Sub("/incident timeline [id] [page]", "post the timeline in this channel"),
+    "playbook": Sub("/incident playbook [id] [name]", "show the playbook checklist, or attach a playbook"),
+    "action": Sub("/incident action [id] <text> @owner [due:YYYY-MM-DD]", "record an action item", 1,
+                  free_text=True),
+    "actions": Sub("/incident actions [id]", "list action items, with a Complete button each"),
+    "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
 }
 
 
-class IncidentCommands:
-    def __init__(self, services: Services):
+class IncidentCommands(ReviewCommands):
+    def __init__(self, services: Services, client=None):
         self.services = services
+        self.client = client  # for opening forms (views.open)
 
     def run(self, sub: str, args: list[str], rest: str, command: dict, respond: Callable) -> None:
         getattr(self, "do_" + sub)(args, rest, command, respond)

@@ -72,6 +72,7 @@ class FakeSlack:
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, set] = {}
         self.views: dict[str, dict] = {}
+        self.files: dict[str, dict] = {}  # id -> {"name", "title", "content", "channel"}
         self.listeners: list[Callable[[str, dict], None]] = []
         self._failures: dict[str, list[tuple]] = {}
         self._ids = itertools.count(1)
@@ -244,6 +245,14 @@ class FakeSlack:
     def handle(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict, dict]:
         parsed = urlparse(path)
         body = _parse_body(headers, raw)
+        if parsed.path.startswith("/upload/"):
+            file_id = parsed.path.removeprefix("/upload/")
+            with self._lock:
+                if file_id not in self.files:
+                    return 404, {}, {"ok": False, "error": "unknown_upload"}
+                self.files[file_id]["content"] = raw
+            self._record(Call("file_upload", {"file": file_id, "bytes": len(raw)}, headers))
+            return 200, {}, {"ok": True}
         if parsed.path.startswith("/response/"):
             _, _, channel, user = parsed.path.split("/", 3)
             return 200, {}, self._record_and_run("response_url", body, headers,
@@ -454,6 +463,30 @@ class FakeSlack:
         self.views[view_id] = view
         self._notify("view", {"view": view})
         return {"view": view}
+
+    def api_files_getUploadURLExternal(self, body: dict) -> dict:
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"name": body["filename"], "title": body["filename"], "content": None, "channel": None}
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def api_files_completeUploadExternal(self, body: dict) -> dict:
+        files = body.get("files") or []
+        if any(f.get("id") not in self.files or self.files[f["id"]]["content"] is None for f in files):
+            raise SlackError("file_not_found")
+        channel = self._channel(body.get("channel_id")) if body.get("channel_id") else None
+        shared = []
+        for f in files:
+            record = self.files[f["id"]]
+            record.update(title=f.get("title") or record["name"], channel=channel.id if channel else None)
+            shared.append({"id": f["id"], "name": record["name"], "title": record["title"]})
+            if channel:
+                message = {"type": "message", "ts": self._next_ts(), "user": self.BOT_USER,
+                           "text": body.get("initial_comment") or "", "blocks": [], "files": [shared[-1]]}
+                channel.messages.append(message)
+                self._notify("message", {"channel": channel.id, "message": message})
+        return {"files": shared}
 
     def _respond(self, channel: str, user: str, body: dict) -> dict:
         message = {"type": "message", "text": body.get("text", ""), "blocks": body.get("blocks") or [],

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
-from store.findings import MAX_ID, _values, aware, clean, snooze_key, to_digest, to_stored
+from store.finding_rows import MAX_ID, aware, clean, snooze_key, to_digest, to_stored, values_of
 
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
 
@@ -44,7 +44,7 @@ class IngestTx:
 
         ON CONFLICT DO NOTHING plus a conditional UPDATE: two workers racing on one id make
         one row, and an older or equal copy (redelivery, out of order) changes nothing."""
-        values = _values(finding)
+        values = values_of(finding)
         fresh = dict(values, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
                      activity=[], revision=1, slack_revision=0, route=None, channel=None, slack_channel=None,
                      slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
 from store.finding_models import FindingCursorRow, FindingRejectionRow
-from store.findings import clean
+from store.finding_rows import clean
 
 MAX_BODY = 256 * 1024  # SQS's own message limit; HTTP intake refuses larger bodies before this
 

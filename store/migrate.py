@@ -22,10 +22,12 @@ def _alembic_config(db: Database) -> AlembicConfig:
 
 
 def upgrade(db: Database) -> None:
+    """Apply every branch ("heads"): features add their migrations independently, so the
+    revision graph may have several heads and all of them must be applied."""
     cfg = _alembic_config(db)
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 def is_current(db: Database) -> bool:

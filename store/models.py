@@ -3,9 +3,9 @@ cannot create duplicates; the schema itself is owned by Alembic migrations."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -39,6 +39,24 @@ class IncidentRow(Base):
     # First time the incident entered each phase (feeds time-to-contain/recover metrics).
     phase_times: Mapped[dict | None] = mapped_column(JSON)
     last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    playbook: Mapped[str | None] = mapped_column(String(80))
+    # {"done": {step: {"by", "at"}}, "messages": {phase: ts}, "total": n}; changed under the row lock.
+    playbook_state: Mapped[dict | None] = mapped_column(JSON)
+    postmortem: Mapped[dict | None] = mapped_column(JSON)  # the review's answers (summary, impact, ...)
+
+
+class ActionItemRow(Base):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(80))
+    due: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentRoleRow(Base):

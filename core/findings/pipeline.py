@@ -125,17 +125,17 @@ def _placeable(finding: StoredFinding) -> bool:
 def _place(tx: IngestTx, finding: StoredFinding, decision: Decision, services: Services, effects: _Effects,
            summary: IngestSummary) -> StoredFinding:
     if decision.action == "suppress":
-        return tx.place(finding.pk, status="suppressed", route=decision.route)
+        return tx.place(finding, status="suppressed", route=decision.route)
     if tx.snoozed_until(finding) is not None:
-        return tx.place(finding.pk, status="snoozed", route=decision.route)
+        return tx.place(finding, status="snoozed", route=decision.route)
     digest_cfg = services.config.findings.digest
     digest = tx.claim_window(decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds),
                              digest_cfg.after)
     if digest is not None:  # a storm: grouped, and never auto-declared one by one
         summary.digested += 1
         effects.digests[digest.id] = digest
-        return tx.place(finding.pk, status="open", route=decision.route, digest_id=digest.id)
-    placed = tx.place(finding.pk, status="open", route=decision.route, channel=decision.channel)
+        return tx.place(finding, status="open", route=decision.route, digest_id=digest.id)
+    placed = tx.place(finding, status="open", route=decision.route, channel=decision.channel)
     if decision.action == "declare":
         effects.declare.append((placed, decision))
     return placed

@@ -1,0 +1,66 @@
+"""Action items: what the review decided to change, with an owner and a due date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.access import require_responder
+from core.errors import InvalidTransition, NotFound, UsageError
+from core.model import ActionItem, Incident
+from core.services import Services
+from store.action_items import ActionItemStore
+
+USAGE = "/incident action <text> @owner [due:YYYY-MM-DD]"
+DUE = re.compile(r"(?:^|\s)due:(\S+)")
+
+
+def parse_due(text: str) -> tuple[str, date | None]:
+    """Split `due:YYYY-MM-DD` off the text."""
+    match = DUE.search(text)
+    if not match:
+        return text, None
+    try:
+        due = date.fromisoformat(match.group(1))
+    except ValueError:
+        raise UsageError(f"“{match.group(1)[:20]}” is not a date; write due:YYYY-MM-DD.", USAGE) from None
+    return (text[:match.start()] + text[match.end():]).strip(), due
+
+
+def add(services: Services, incident: Incident, *, text: str, owner: str | None, due: date | None,
+        actor: str) -> ActionItem:
+    require_responder(actor, services.config.access.responders, services.directory)
+    text = " ".join(text.split())
+    if not text:
+        raise UsageError("An action item needs a description.", USAGE)
+    if len(text) > 500:
+        raise UsageError(f"The action item is {len(text)} characters; the limit is 500.", USAGE)
+    now = services.clock.now()
+    if due is not None and due < now.date():
+        raise UsageError(f"The due date {due:%Y-%m-%d} is in the past.", USAGE)
+    item = ActionItemStore(services.db).add(incident.id, text=text, owner=owner, due=due, created_by=actor, at=now)
+    owner_text = f" (owner <@{owner}>" + (f", due {due:%Y-%m-%d})" if due else ")") if owner else ""
+    services.incidents.add_timeline(incident.id, kind="action_item", actor=actor, at=now,
+                                    text=f"Action item #{item.id}: {text}{owner_text}",
+                                    data={"item": item.id, "user": owner, "due": due.isoformat() if due else None})
+    return item
+
+
+def complete(services: Services, item_id: int, actor: str) -> tuple[Incident, ActionItem]:
+    require_responder(actor, services.config.access.responders, services.directory)
+    store = ActionItemStore(services.db)
+    item = store.get(item_id)
+    if item is None:
+        raise NotFound(f"There is no action item #{item_id}.")
+    now = services.clock.now()
+    if not store.complete(item_id, by=actor, at=now):
+        current = store.get(item_id)
+        raise InvalidTransition(f"Action item #{item_id} was already completed by <@{current.done_by}>.",
+                                mentions=(current.done_by,))
+    services.incidents.add_timeline(item.incident_id, kind="action_item", actor=actor, at=now,
+                                    text=f"Action item #{item_id} done: {item.text}", data={"item": item_id})
+    return services.incidents.get(item.incident_id), store.get(item_id)
+
+
+def listed(services: Services, incident: Incident) -> list[ActionItem]:
+    return ActionItemStore(services.db).for_incident(incident.id)

@@ -1,0 +1,160 @@
+"""Requesting, approving, denying and undoing containment: the decisions and what is
+stored. Handlers call these after the ack and render what they return."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core import incidents
+from core.containment import rules, state
+from core.containment.catalog import SPECS, Catalog, Job, Plan
+from core.containment.model import (APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED, ContainRequest)
+from core.containment.parse import ContainCommand
+from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
+from core.model import Incident
+from core.services import Services
+from store.containment import ContainmentStore
+
+AUTO_APPROVER = "config:auto_approve"
+
+
+def store(services: Services) -> ContainmentStore:
+    return ContainmentStore(services.db)
+
+
+def timeline(services: Services, request: ContainRequest, text: str, actor: str | None, step: str) -> None:
+    """One entry per step of a request (keyed, so a replica or retry cannot double it)."""
+    services.incidents.add_timeline(request.incident_id, kind="containment", text=text, at=services.clock.now(),
+                                    actor=actor, data={"request": request.id, "step": step},
+                                    dedup_key=f"containment:{request.id}:{step}")
+
+
+def request(services: Services, catalog: Catalog, *, actor: str, channel: str | None, command: ContainCommand,
+            dedup_key: str | None) -> ContainRequest:
+    """Plan the action (read-only AWS calls) and store the request awaiting approval."""
+    incident = _incident(services, actor, channel, command.incident)
+    existing = store(services).by_key(dedup_key) if dedup_key else None
+    if existing is not None:
+        return existing
+    job = Job(command.action, command.target, dict(command.options), command.account,
+              command.region or services.config.aws.default_region, incident.id,
+              context=_context(services, incident, command))
+    return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
+                       dedup_key=dedup_key)
+
+
+def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCommand,
+         dedup_key: str | None) -> ContainRequest:
+    """Ask to reverse a succeeded request; it needs an approval like any other request."""
+    original = store(services).get(command.request_id)
+    if original is None:
+        raise NotFound(f"There is no containment request C{command.request_id}.")
+    incident = _incident(services, actor, None, str(original.incident_id))
+    existing = store(services).by_key(dedup_key) if dedup_key else None
+    if existing is not None:
+        return existing
+    if original.is_undo or not SPECS[original.action].undoable:
+        raise UsageError(f"{original.title} cannot be undone by Firebreak"
+                         + (" (snapshots are evidence: delete them by hand if you must)."
+                            if original.action == "snapshot-instance" else "."))
+    if original.state != SUCCEEDED:
+        raise InvalidTransition(f"Only a succeeded request can be undone; {original.label} is {original.state}.")
+    pending = [u for u in store(services).undos_of(original.id) if u.state in OPEN_STATES]
+    if pending:
+        raise InvalidTransition(f"Undo of {original.label} is already requested as {pending[0].label}.")
+    job = Job(original.action, original.target, original.options, original.account, original.region,
+              incident.id, undo=True, memory=original.memory)
+    return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
+                       dedup_key=dedup_key, undo_of=original.id)
+
+
+def decide(services: Services, request_id: int, *, actor: str, approve: bool) -> ContainRequest:
+    """Approve or deny under the request's row lock; the executor runs approved requests."""
+    current = store(services).get(request_id)
+    if current is None:
+        raise NotFound(f"There is no containment request C{request_id}.")
+    incident = _incident(services, actor, None, str(current.incident_id))
+    cfg, responders = services.config.containment, services.config.access.responders
+
+    def check_approver(req: ContainRequest):
+        return lambda: rules.require_approver(cfg, responders, approver=actor, requester=req.requested_by,
+                                              action=req.action, severity=incident.severity,
+                                              directory=services.directory)
+
+    now = services.clock.now()
+    result = store(services).transition(
+        request_id, lambda req: state.decide(req, approve=approve, actor=actor, now=now,
+                                             check_approver=check_approver(req)), now)
+    verb = "approved" if approve else "denied"
+    timeline(services, result, f"Containment {verb}: {result.title} ({result.label})", actor, verb)
+    return result
+
+
+def expire_due(services: Services, requests: list[ContainRequest]) -> list[ContainRequest]:
+    """Mark requests whose approval window passed as expired (read paths call this)."""
+    now, shown = services.clock.now(), []
+    for req in requests:
+        if req.state == REQUESTED and now >= req.expires_at:
+            try:
+                req = store(services).transition(req.id, lambda cur: state.expire_if_due(cur, now)
+                                                 or state.Decision(), now)
+            except FirebreakError:
+                req = store(services).get(req.id) or req
+        shown.append(req)
+    return shown
+
+
+def status(services: Services, *, actor: str, channel: str | None, command: ContainCommand
+           ) -> tuple[Incident, list[ContainRequest]]:
+    incident = _incident(services, actor, channel, command.incident)
+    return incident, expire_due(services, store(services).for_incident(incident.id))
+
+
+# ---------------------------------------------------------------------- helpers
+def _incident(services: Services, actor: str, channel: str | None, ref: str | None) -> Incident:
+    incident = incidents.find(services, actor=actor, channel=channel, ref=ref)
+    rules.require_requester(services.config.containment, services.config.access.responders, actor,
+                            services.directory)
+    return incident
+
+
+def _context(services: Services, incident: Incident, command: ContainCommand) -> dict:
+    """For block-ip: the subnets of instances this incident's requests have touched."""
+    if command.action != "block-ip" or command.options.get("subnets") or command.options.get("vpc"):
+        return {}
+    subnets = [s for r in store(services).for_incident(incident.id)
+               for s in r.plan.get("facts", {}).get("subnets", []) if r.region == (command.region or r.region)]
+    return {"incident_subnets": list(dict.fromkeys(subnets))}
+
+
+def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, incident: Incident,
+                dry_run: bool, dedup_key: str | None, undo_of: int | None = None) -> ContainRequest:
+    cfg, calls = services.config.containment, []
+    try:
+        plan: Plan = catalog.plan(job, calls.append)
+    except FirebreakError as exc:
+        store(services).record(None, {"event": "refused", "actor": actor, "action": job.action,
+                                      "target": job.target, "incident": incident.id, "undo_of": undo_of,
+                                      "error": exc.message, "code": getattr(exc, "code", None), "calls": calls},
+                               services.clock.now())
+        raise
+    dry = dry_run or cfg.dry_run
+    auto = job.action in cfg.auto_approve and not dry and undo_of is None
+    now = services.clock.now()
+    fields = dict(incident_id=incident.id, undo_of=undo_of, action=job.action, target=job.target,
+                  options=job.options, account=plan.account, region=job.region, requested_by=actor,
+                  state=PLANNED if dry else APPROVED if auto else REQUESTED, dry_run=dry, requested_at=now,
+                  expires_at=now + timedelta(minutes=cfg.approval_expiry_minutes), dedup_key=dedup_key,
+                  plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts},
+                  decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
+    event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
+             "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
+             "dry_run": dry, "auto_approved": auto, "changes": plan.changes, "calls": calls}
+    created, new = store(services).create(fields, event, now)
+    if new:
+        kind = "Dry run" if dry else "Undo requested" if undo_of else "Containment requested"
+        timeline(services, created, f"{kind}: {created.title} ({created.label})", actor, "requested")
+        if auto:
+            timeline(services, created, f"Containment auto-approved by configuration: {created.title} "
+                                        f"({created.label})", None, APPROVED)
+    return created

@@ -1,0 +1,143 @@
+"""`/contain` text → a typed command, or a UsageError that says what is wrong and how to
+write it. Pure: the ack runs it, so bad input is answered before any work starts."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from core.containment.catalog import OPTIONS_FOR_ALL, SPECS, ActionSpec
+from core.errors import UsageError
+
+SUBCOMMANDS = ("help", "status", "undo")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+ACCOUNT = re.compile(r"^\d{12}$")
+INCIDENT = re.compile(r"^#?\d{1,9}$")
+REQUEST = re.compile(r"^[Cc#]?(\d{1,9})$")
+SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+GENERAL_USAGE = "/contain <action> <target> [--region R] [--account A] [--incident N] [--dry-run]"
+
+
+@dataclass(frozen=True)
+class ContainCommand:
+    sub: str  # help | status | undo | run
+    action: str | None = None
+    target: str | None = None
+    options: dict = field(default_factory=dict)  # action-specific options (snapshot, subnets, vpc)
+    region: str | None = None
+    account: str | None = None
+    incident: str | None = None
+    dry_run: bool = False
+    request_id: int | None = None
+
+
+def usage_lines() -> list[tuple[str, str]]:
+    lines = [(spec.usage, spec.summary + ("" if spec.undoable else " (no undo)")) for spec in SPECS.values()]
+    return lines + [
+        ("/contain undo <request>", "reverse a succeeded request (same approval rule)"),
+        ("/contain status", "this incident's containment requests"),
+        ("options for every action", "--region R, --account 123456789012, --incident N (outside its "
+                                     "channel), --dry-run (post the plan only)"),
+    ]
+
+
+def parse(text: str) -> ContainCommand:
+    words = (text or "").split()
+    if not words or words[0].lower() == "help":
+        return ContainCommand("help")
+    head = words[0].lower()
+    options, positional = _options(words[1:], SPECS.get(head))
+    general = _general(options)
+    if head == "status":
+        if positional:
+            raise UsageError(f"`/contain status` takes no arguments (got “{positional[0][:40]}”).",
+                             "/contain status [--incident N]")
+        return ContainCommand("status", incident=general["incident"])
+    if head == "undo":
+        found = REQUEST.match(positional[0]) if len(positional) == 1 else None
+        if found is None:
+            raise UsageError("Name the one request to undo by its number, e.g. `/contain undo 12`.",
+                             "/contain undo <request>")
+        return ContainCommand("undo", request_id=int(found.group(1)), **general)
+    spec = SPECS.get(head)
+    if spec is None:
+        raise UsageError(f"Unknown action “{words[0][:40]}”; `/contain help` lists the catalog.", GENERAL_USAGE)
+    if len(positional) != 1:
+        raise UsageError(f"`{spec.name}` needs exactly one target ({spec.target}).", spec.usage)
+    target = positional[0]
+    if not spec.accepts(target):
+        raise UsageError(f"“{target[:80]}” does not look like a target of {spec.name} ({spec.target}).", spec.usage)
+    if spec.name == "block-ip":
+        target = _cidr(target, spec)
+    specific = {k: v for k, v in options.items() if k not in OPTIONS_FOR_ALL}
+    _check_specific(spec, specific)
+    return ContainCommand("run", action=spec.name, target=target, options=specific, **general)
+
+
+def _options(words: list[str], spec: ActionSpec | None) -> tuple[dict, list[str]]:
+    flags = ("dry-run", *(spec.flags if spec else ()))
+    values = ("region", "account", "incident", *(spec.values if spec else ()))
+    usage = spec.usage if spec else GENERAL_USAGE
+    options: dict = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--"):
+            positional.append(word)
+            i += 1
+            continue
+        name, _, inline = word[2:].partition("=")
+        name = name.lower()
+        if name in options:
+            raise UsageError(f"--{name} is given twice.", usage)
+        if name in flags and not inline:
+            options[name] = True
+            i += 1
+        elif name in values:
+            value = inline or (words[i + 1] if i + 1 < len(words) and not words[i + 1].startswith("--") else "")
+            if not value:
+                raise UsageError(f"--{name} needs a value.", usage)
+            options[name] = value
+            i += 1 if inline else 2
+        else:
+            raise UsageError(f"Unknown option “--{name[:30]}”.", usage)
+    return options, positional
+
+
+def _general(options: dict) -> dict:
+    region, account, incident = options.get("region"), options.get("account"), options.get("incident")
+    if region and not REGION.match(region):
+        raise UsageError(f"“{region[:30]}” is not an AWS region (e.g. eu-west-1).", GENERAL_USAGE)
+    if account and not ACCOUNT.match(account):
+        raise UsageError(f"“{account[:30]}” is not an AWS account id (12 digits).", GENERAL_USAGE)
+    if incident and not INCIDENT.match(incident):
+        raise UsageError(f"“{incident[:30]}” is not an incident number (e.g. 42).", GENERAL_USAGE)
+    return {"region": region, "account": account, "incident": incident,
+            "dry_run": bool(options.get("dry-run"))}
+
+
+def _cidr(target: str, spec: ActionSpec) -> str:
+    try:
+        network = ipaddress.IPv4Network(target, strict=False)
+    except ValueError:
+        raise UsageError(f"“{target[:40]}” is not an IPv4 address or CIDR.", spec.usage) from None
+    if network.prefixlen < 8:
+        raise UsageError(f"{network} is too wide to block (more than a /8).", spec.usage)
+    return str(network)
+
+
+def _check_specific(spec: ActionSpec, options: dict) -> None:
+    if "subnets" in options:
+        subnets = [s for s in options["subnets"].split(",") if s]
+        bad = [s for s in subnets if not SUBNET.match(s)]
+        if bad or not subnets:
+            raise UsageError(f"--subnets takes subnet ids separated by commas (got “{options['subnets'][:80]}”).",
+                             spec.usage)
+        options["subnets"] = subnets
+    if "vpc" in options and not VPC.match(options["vpc"]):
+        raise UsageError(f"“{options['vpc'][:40]}” is not a VPC id (vpc-…).", spec.usage)
+    if "subnets" in options and "vpc" in options:
+        raise UsageError("Give --subnets or --vpc, not both.", spec.usage)

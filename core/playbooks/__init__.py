@@ -1,0 +1,1 @@
+"""Playbooks: YAML checklists per finding type or category, walked phase by phase."""

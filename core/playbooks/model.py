@@ -1,0 +1,101 @@
+"""The playbook schema. Files are data only (playbooks/*.yaml); this is what they may say."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.model import PHASES
+
+STEP_PHASES = tuple(p for p in PHASES if p != "closed")
+Phase = Literal["detection", "analysis", "containment", "eradication", "recovery", "post-incident"]
+# Containment actions a playbook may propose; /contain still asks a second responder to approve.
+CONTAIN_ACTIONS = ("isolate-instance", "snapshot-instance", "disable-access-key", "quarantine-user",
+                   "quarantine-role", "block-public-s3", "block-ip", "disable-lambda", "revoke-instance-role")
+# Values a contain step's target may name: filled from the incident's findings.
+TARGET_FIELDS = ("instance_id", "access_key_id", "ip", "principal", "domain", "bucket", "function", "role", "user")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContainStep(_Strict):
+    action: str
+    target: str = Field(min_length=1)
+    options: dict[str, str] = Field(default_factory=dict)
+    auto: bool = False  # still needs containment.auto_approve to allow it
+
+    @field_validator("action")
+    @classmethod
+    def _known(cls, action: str) -> str:
+        if action not in CONTAIN_ACTIONS:
+            raise ValueError(f"unknown containment action {action!r}; one of {', '.join(CONTAIN_ACTIONS)}")
+        return action
+
+    @field_validator("target")
+    @classmethod
+    def _placeholders(cls, target: str) -> str:
+        unknown = [name for name in re.findall(r"{(\w+)}", target) if name not in TARGET_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; use one of {', '.join(TARGET_FIELDS)}")
+        return target
+
+
+class NotifyStep(_Strict):
+    text: str = Field(min_length=1, max_length=2000)
+    channel: str | None = None  # default: the incident channel
+
+
+class Step(_Strict):
+    """Exactly one of: a checklist item, a question, a containment proposal, a notification."""
+
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    check: str | None = Field(default=None, min_length=1, max_length=500)
+    ask: str | None = Field(default=None, min_length=1, max_length=500)
+    contain: ContainStep | None = None
+    notify: NotifyStep | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Step":
+        kinds = [k for k in ("check", "ask", "contain", "notify") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"a step is exactly one of check, ask, contain, notify (got {kinds or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("check", "ask", "contain", "notify") if getattr(self, k) is not None)
+
+
+class Match(_Strict):
+    finding_types: list[str] = Field(default_factory=list)  # globs, e.g. "UnauthorizedAccess:IAMUser/*"
+    categories: list[str] = Field(default_factory=list)
+    severities: list[str] = Field(default_factory=list)  # empty: any
+
+
+class Playbook(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
+    description: str = Field(min_length=1)
+    match: Match
+    phases: dict[Phase, list[Step]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Playbook":
+        seen = set()
+        for phase, steps in self.phases.items():
+            for key, _ in self.keyed(phase):
+                if key in seen:
+                    raise ValueError(f"step id {key!r} is used twice")
+                seen.add(key)
+        return self
+
+    def keyed(self, phase: str) -> list[tuple[str, Step]]:
+        """Steps of `phase` with stable keys (their id, else phase and position)."""
+        return [(step.id or f"{phase}-{n}", step) for n, step in enumerate(self.phases.get(phase, []), 1)]
+
+    @property
+    def total_steps(self) -> int:
+        return sum(len(steps) for steps in self.phases.values())

@@ -1,0 +1,151 @@
+"""Running a playbook on an incident: attach it, post each phase's checklist, tick steps.
+
+Step state lives on the incident row and changes under its row lock, so two people
+ticking the same step at once get one "done" and one plain refusal."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from core.errors import InvalidTransition, NotFound, UsageError
+from core.model import Incident, Mutation
+from core.playbooks.model import Playbook, Step
+from core.playbooks.targets import targets_for
+from core.services import Services
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    kind: str  # check | ask | contain | notify
+    text: str
+    done_by: str | None
+    command: str | None = None  # the /contain command a contain step proposes
+
+
+@dataclass(frozen=True)
+class Checklist:
+    playbook: str
+    phase: str
+    steps: tuple[StepView, ...]
+    done: int
+    total: int
+
+
+def choose(library: dict[str, Playbook], incident: Incident, finding_types=()) -> Playbook | None:
+    """A finding-type match wins over a category match; ties go to the name's order."""
+    ordered = [library[name] for name in sorted(library)]
+    for playbook in ordered:
+        if any(fnmatch.fnmatchcase(t, glob) for t in finding_types for glob in playbook.match.finding_types):
+            return playbook
+    for playbook in ordered:
+        severities = playbook.match.severities
+        if incident.category in playbook.match.categories and (not severities or incident.severity in severities):
+            return playbook
+    return None
+
+
+def _playbook(services: Services, incident: Incident) -> Playbook:
+    playbook = services.playbooks.get(incident.playbook or "")
+    if playbook is None:
+        raise NotFound(f"Incident {incident.label} has no playbook; `/incident playbook <name>` attaches one "
+                       f"({', '.join(sorted(services.playbooks)) or 'none configured'}).")
+    return playbook
+
+
+def _step_text(step: Step, targets: dict[str, str]) -> tuple[str, str | None]:
+    if step.contain is not None:
+        target = re.sub(r"{(\w+)}", lambda m: targets.get(m.group(1)) or f"<{m.group(1)}>", step.contain.target)
+        options = "".join(f" --{key} {value}" for key, value in step.contain.options.items())
+        command = f"/contain {step.contain.action} {target}{options}"
+        return f"Contain: {step.contain.action} {target}", command
+    if step.notify is not None:
+        return f"Notify: {step.notify.text}", None
+    return step.check or step.ask or "", None
+
+
+def checklist(services: Services, incident: Incident, phase: str, targets: dict[str, str] | None = None) -> Checklist:
+    playbook = _playbook(services, incident)
+    done = incident.playbook_state.get("done", {})
+    views = []
+    for key, step in playbook.keyed(phase):
+        text, command = _step_text(step, targets or {})
+        views.append(StepView(key, step.kind, text, (done.get(key) or {}).get("by"), command))
+    return Checklist(playbook.name, phase, tuple(views), len(done), playbook.total_steps)
+
+
+def attach(services: Services, incident: Incident, name: str, actor: str) -> Incident:
+    from core.incidents import apply
+
+    if name not in services.playbooks:
+        raise UsageError(f"There is no playbook “{name[:60]}”; playbooks: {', '.join(sorted(services.playbooks))}.",
+                         "/incident playbook <name>")
+
+    def decide(current: Incident, _at) -> Mutation:
+        if current.playbook == name:
+            raise InvalidTransition(f"Incident {current.label} already follows {name}.")
+        state = {"done": {}, "messages": {}, "total": services.playbooks[name].total_steps}
+        return Mutation(changes={"playbook": name, "playbook_state": state}).note(
+            "playbook", actor, f"Playbook: {name}", playbook=name, previous=current.playbook)
+
+    incident, _ = apply(services, incident.id, decide, actor=actor)
+    return post_phase(services, incident, actor)
+
+
+def post_phase(services: Services, incident: Incident, actor: str | None) -> Incident:
+    """Post the checklist of the incident's current phase (once per phase), sending its
+    notify steps as it does."""
+    if not incident.playbook or services.chat is None or not incident.channel_id:
+        return incident
+    playbook = services.playbooks.get(incident.playbook)
+    if playbook is None or not playbook.keyed(incident.phase):
+        return incident
+    if incident.phase in incident.playbook_state.get("messages", {}):
+        return incident
+    targets = targets_for(services, incident.id)
+    for key, step in playbook.keyed(incident.phase):
+        if step.notify is not None and key not in incident.playbook_state.get("done", {}):
+            services.chat.notify(step.notify.channel or incident.channel_id, step.notify.text)
+            incident = _mark(services, incident, key, None, f"Notified: {step.notify.text}")
+    ts = services.chat.post_checklist(incident, checklist(services, incident, incident.phase, targets))
+
+    def remember(current: Incident, _at) -> Mutation:
+        state = dict(current.playbook_state)
+        state["messages"] = {**state.get("messages", {}), current.phase: ts}
+        return Mutation(changes={"playbook_state": state})
+
+    incident, _ = services.incidents.mutate(incident.id, remember, services.clock.now)
+    return incident
+
+
+def _mark(services: Services, incident: Incident, key: str, actor: str | None, text: str) -> Incident:
+    def decide(current: Incident, at) -> Mutation:
+        done = dict(current.playbook_state.get("done", {}))
+        if key in done:
+            by = done[key].get("by")
+            raise InvalidTransition("That step is already done" + (f" (by <@{by}>)." if by else "."),
+                                    mentions=(by,) if by else ())
+        done[key] = {"by": actor, "at": at.isoformat()}
+        return Mutation(changes={"playbook_state": {**current.playbook_state, "done": done}}).note(
+            "playbook_step", actor, text, step=key, playbook=current.playbook)
+
+    incident, _ = services.incidents.mutate(incident.id, decide, services.clock.now)
+    return incident
+
+
+def complete(services: Services, incident: Incident, key: str, actor: str) -> Incident:
+    """Tick a step; the phase's checklist message and the pinned summary follow."""
+    playbook = _playbook(services, incident)
+    phase, step = next(((p, s) for p in playbook.phases for k, s in playbook.keyed(p) if k == key), (None, None))
+    if step is None:
+        raise NotFound(f"Playbook {playbook.name} has no step “{key[:60]}”.")
+    incident = _mark(services, incident, key, actor, f"Done: {_step_text(step, {})[0]}")
+    if services.chat is not None and incident.channel_id:
+        services.chat.refresh(incident)
+        ts = incident.playbook_state.get("messages", {}).get(phase)
+        if ts:
+            services.chat.update_checklist(incident, ts, checklist(services, incident, phase,
+                                                                   targets_for(services, incident.id)))
+    return incident

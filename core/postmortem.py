@@ -1,0 +1,124 @@
+"""The post-incident review: answers from the responders, plus what the timeline already
+knows (roles, findings, phases, metrics, action items), as one Markdown document."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.errors import UsageError
+from core.model import ActionItem, Incident, Mutation, TimelineEntry
+from core.services import Services
+
+QUESTIONS = (
+    ("summary", "Summary"),
+    ("impact", "Impact"),
+    ("root_cause", "Root cause"),
+    ("why1", "Why? (1)"), ("why2", "Why? (2)"), ("why3", "Why? (3)"), ("why4", "Why? (4)"), ("why5", "Why? (5)"),
+    ("went_well", "What went well"),
+    ("could_be_better", "What could be better"),
+    ("lessons", "Lessons learned"),
+)
+ANSWER_LIMIT = 3000
+
+
+def save_answers(services: Services, incident: Incident, answers: dict, actor: str) -> Incident:
+    from core.incidents import apply
+
+    cleaned = {key: (answers.get(key) or "").strip() for key, _ in QUESTIONS}
+    too_long = [label for key, label in QUESTIONS if len(cleaned[key]) > ANSWER_LIMIT]
+    if too_long:
+        raise UsageError(f"{too_long[0]} is longer than {ANSWER_LIMIT} characters.")
+    if not cleaned["summary"]:
+        raise UsageError("The postmortem needs at least a summary.")
+
+    def decide(current: Incident, at) -> Mutation:
+        first = not current.postmortem
+        record = {**cleaned, "written_by": actor, "written_at": at.isoformat()}
+        return Mutation(changes={"postmortem": record}).note(
+            "postmortem", actor, "Postmortem written" if first else "Postmortem revised")
+
+    incident, _ = apply(services, incident.id, decide, actor=actor)
+    return incident
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str:
+    if not start or not end or end < start:
+        return "n/a"
+    minutes = int((end - start) / timedelta(minutes=1))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _phase_time(incident: Incident, *phases: str) -> datetime | None:
+    times = [datetime.fromisoformat(incident.phase_times[p]) for p in phases if p in incident.phase_times]
+    return min(times) if times else None
+
+
+def response_times(incident: Incident, entries: list[TimelineEntry], first_seen: datetime | None) -> dict[str, str]:
+    """Time to detect (first finding seen → declared), acknowledge (declared → the commander's
+    first act after declaring), contain (→ eradication or later entered), recover
+    (→ post-incident entered)."""
+    commander_acts = [e.at for e in entries if e.kind != "declared" and e.actor
+                      and e.actor == incident.roles.get("commander")]
+    return {
+        "Time to detect": _duration(first_seen, incident.declared_at),
+        "Time to acknowledge": _duration(incident.declared_at, min(commander_acts) if commander_acts else None),
+        "Time to contain": _duration(incident.declared_at,
+                                     _phase_time(incident, "eradication", "recovery", "post-incident")),
+        "Time to recover": _duration(incident.declared_at, _phase_time(incident, "post-incident")),
+    }
+
+
+def md(text: str) -> str:
+    """Keep people's text from turning into Markdown structure (tables, headings, links)."""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), items: list[ActionItem] = (),
+             first_seen: datetime | None = None) -> str:
+    answers = incident.postmortem or {}
+    lines = [f"# Incident #{incident.id}: {md(incident.title)}", "",
+             f"- Severity: {incident.severity}", f"- Category: {incident.category}", f"- Phase: {incident.phase}",
+             f"- Declared: {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"]
+    if incident.channel_name:
+        lines.append(f"- Channel: #{incident.channel_name}")
+    if incident.playbook:
+        lines.append(f"- Playbook: {incident.playbook} "
+                     f"({len(incident.playbook_state.get('done', {}))}/{incident.playbook_state.get('total', 0)} steps)")
+    if incident.description:
+        lines += ["", md(incident.description)]
+    lines += ["", "## Roles", ""] + ([f"- {role}: {user}" for role, user in sorted(incident.roles.items())]
+                                    or ["- none assigned"])
+    lines += ["", "## Response times", "", "| Metric | Value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in response_times(incident, entries, first_seen).items()]
+    lines += ["", "## Review", ""]
+    if not answers:
+        lines.append("_Not written yet: run `/incident postmortem` in the incident channel._")
+    for key, label in QUESTIONS:
+        if answers.get(key):
+            lines += [f"### {label}", "", md(answers[key]), ""]
+    if answers.get("written_by"):
+        lines.append(f"_Written by {answers['written_by']} at {answers.get('written_at', '')}_")
+    lines += ["", "## Findings", ""]
+    lines += [f"- {md(f.type)}: {md(f.title)} ({f.severity}, first seen {f.first_seen or 'n/a'})" for f in findings] \
+        or ["- none linked"]
+    containment = [e for e in entries if e.kind.startswith("contain")]
+    lines += ["", "## Containment actions", ""]
+    lines += [f"- {e.at:%Y-%m-%d %H:%M:%S} {md(e.text)}" for e in containment] or ["- none recorded"]
+    lines += ["", "## Action items", ""]
+    lines += [f"- [{'x' if i.done_at else ' '}] #{i.id} {md(i.text)}" + (f" (owner {i.owner})" if i.owner else "")
+              + (f", due {i.due:%Y-%m-%d}" if i.due else "") for i in items] or ["- none"]
+    lines += ["", "## Timeline", "", "| Time (UTC) | Kind | Who | What |", "|---|---|---|---|"]
+    lines += [f"| {e.at:%Y-%m-%d %H:%M:%S} | {e.kind} | {e.actor or ''} | {md(e.text)} |" for e in entries]
+    return "\n".join(lines) + "\n"
+
+
+def for_incident(services: Services, incident: Incident) -> str:
+    """The document with everything looked up: timeline, linked findings, action items."""
+    from store.action_items import ActionItemStore
+    from store.incident_findings import linked_findings
+
+    findings = linked_findings(services.db, incident.id)
+    seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
+    return document(incident, services.incidents.timeline(incident.id, limit=None), findings=findings,
+                    items=ActionItemStore(services.db).for_incident(incident.id), first_seen=min(seen) if seen else None)

@@ -1,0 +1,68 @@
+"""The sweeps the clock runs, by name; each becomes one persisted APScheduler job.
+
+A sweep is a function of Services that decides from the database what is due *now*
+(services.clock) and acts on it idempotently, so running it late, twice, or on another
+clock after a failover changes nothing. That is also the contract for expiry hooks:
+features add `(name, function)` to EXPIRY_HOOKS (or `register` them on a registry) and
+the clock runs them every `scheduling.sweep_seconds`; the return value (how many things
+were handled) is logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from core.findings.pipeline import release_snoozed
+from core.scheduling.delivery import Deliverer
+from core.scheduling.ports import Notices, Pager
+from core.scheduling.reminders import UpdateReminders
+from core.scheduling.sla import SlaEscalations
+from core.services import Services
+from store.scheduling import NoticeLedger
+
+# Expiry of things other features put off until a time: snoozed findings are shown again.
+EXPIRY_HOOKS: tuple[tuple[str, Callable[[Services], object]], ...] = (
+    ("finding-snoozes", release_snoozed),
+)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    run: Callable[[Services], object]
+    every_seconds: int
+
+
+class SweepRegistry:
+    def __init__(self) -> None:
+        self._sweeps: dict[str, Sweep] = {}
+
+    def register(self, name: str, run: Callable[[Services], object], every_seconds: int) -> Sweep:
+        if name in self._sweeps:
+            raise ValueError(f"a sweep named {name!r} is registered already")
+        if every_seconds < 1:
+            raise ValueError(f"sweep {name!r}: every_seconds must be at least 1")
+        sweep = self._sweeps[name] = Sweep(name, run, every_seconds)
+        return sweep
+
+    def get(self, name: str) -> Sweep | None:
+        return self._sweeps.get(name)
+
+    def __iter__(self) -> Iterator[Sweep]:
+        return iter(list(self._sweeps.values()))
+
+    def __len__(self) -> int:
+        return len(self._sweeps)
+
+
+def default_registry(services: Services, notices: Notices | None, pager: Pager | None,
+                     holder: str) -> SweepRegistry:
+    """Reminders, SLA escalation and the expiry hooks, every `scheduling.sweep_seconds`."""
+    every = services.config.scheduling.sweep_seconds
+    deliver = Deliverer(NoticeLedger(services.db), holder, services.clock)
+    registry = SweepRegistry()
+    registry.register(UpdateReminders.name, UpdateReminders(notices, deliver), every)
+    registry.register(SlaEscalations.name, SlaEscalations(notices, pager, deliver), every)
+    for name, hook in EXPIRY_HOOKS:
+        registry.register(name, hook, every)
+    return registry

@@ -1,0 +1,77 @@
+"""SLA timers: per severity, an incident must be acknowledged and contained within a limit
+of its declaration (`scheduling.sla`; milestones as defined in core.metrics). When a
+deadline passes while the incident is still active and the milestone is not reached, the
+breach is escalated once: a timeline entry, a message in the incident channel mentioning
+`scheduling.escalation.mention` and the commander, and an SNS message when a topic is set.
+
+Each incident and SLA is decided once after its deadline (`met` or `breached`, kept in the
+ledger), so the sweep reads a timeline only for incidents not yet decided; each effect of
+a breach is a delivery of its own, so one failing (SNS down) is retried without repeating
+the others."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.metrics import SLAS, acknowledged_at, commander, contained_at, human
+from core.model import Incident
+from core.scheduling.delivery import Deliverer
+from core.scheduling.ports import Escalation, Notices, Pager
+from core.services import Services
+from store.scheduling import ClockQueries, NoticeLedger
+
+
+def decision_key(incident_id: int, sla: str) -> str:
+    return f"sla:{incident_id}:{sla}"
+
+
+def breach_text(sla: str, limit: timedelta, severity: str) -> str:
+    verb = "acknowledged by its commander" if sla == "acknowledge" else "contained"
+    return f"SLA breached: not {verb} within {human(limit)} of its declaration ({severity})"
+
+
+class SlaEscalations:
+    """The sweep; returns how many effects (timeline, chat, SNS) it delivered."""
+
+    name = "sla-escalations"
+
+    def __init__(self, notices: Notices | None, pager: Pager | None, deliver: Deliverer):
+        self.notices = notices
+        self.pager = pager
+        self.deliver = deliver
+
+    def __call__(self, services: Services) -> int:
+        cfg, now = services.config.scheduling, services.clock.now()
+        queries, ledger = ClockQueries(services.db), NoticeLedger(services.db)
+        past = [(incident, sla, limit) for incident in queries.active_incidents() for sla in SLAS
+                if (limit := cfg.sla_limit(incident.severity, sla)) and now >= incident.declared_at + limit]
+        keys = [decision_key(i.id, sla) for i, sla, _ in past]
+        states = ledger.states(keys + [f"{k}:{effect}" for k in keys for effect in ("timeline", "chat", "sns")])
+        entries = queries.actions([i.id for i, sla, _ in past
+                                   if sla == "acknowledge" and decision_key(i.id, sla) not in states])
+        delivered = 0
+        for incident, sla, limit in past:
+            key = decision_key(incident.id, sla)
+            state = states.get(key)
+            if state is None:
+                reached = (acknowledged_at(incident, entries.get(incident.id, [])) if sla == "acknowledge"
+                           else contained_at(incident))
+                state = ledger.decide(key, incident.id, "met" if reached else "breached", now)
+            if state == "breached":
+                delivered += self._escalate(services, incident, sla, limit, key, states)
+        return delivered
+
+    def _escalate(self, services: Services, incident: Incident, sla: str, limit: timedelta, key: str,
+                  states: dict) -> int:
+        deadline: datetime = incident.declared_at + limit
+        escalation = Escalation(incident, sla, limit, deadline, commander(incident),
+                                tuple(services.config.scheduling.escalation.mention))
+        effects = {"timeline": lambda: services.incidents.add_timeline(
+            incident.id, kind="sla_breach", text=breach_text(sla, limit, incident.severity), at=deadline,
+            data={"sla": sla, "limit_minutes": int(limit.total_seconds() // 60)}, dedup_key=key)}
+        if self.notices is not None and incident.channel_id:
+            effects["chat"] = lambda: self.notices.escalate(escalation)
+        if self.pager is not None:
+            effects["sns"] = lambda: self.pager.page(escalation)
+        return sum(self.deliver(f"{key}:{name}", incident.id, send)
+                   for name, send in effects.items() if states.get(f"{key}:{name}") != "sent")

@@ -1,0 +1,62 @@
+"""The postmortem form and what happens when it is submitted: answers saved, the document
+generated and uploaded to the incident channel."""
+
+from __future__ import annotations
+
+import json
+
+from core import postmortem
+from core.incidents import find
+from core.services import Services
+from handlers import ids
+from handlers.middleware import once
+
+MULTILINE = {"summary", "impact", "root_cause", "went_well", "could_be_better", "lessons"}
+REQUIRED = {"summary"}
+
+
+def postmortem_modal(incident) -> dict:
+    answers = incident.postmortem or {}
+    blocks = []
+    for key, label in postmortem.QUESTIONS:
+        element = {"type": "plain_text_input", "action_id": key, "multiline": key in MULTILINE,
+                   "max_length": postmortem.ANSWER_LIMIT}
+        if answers.get(key):
+            element["initial_value"] = answers[key]
+        blocks.append({"type": "input", "block_id": key, "optional": key not in REQUIRED, "element": element,
+                       "label": {"type": "plain_text", "text": label}})
+    return {"type": "modal", "callback_id": ids.VIEW_POSTMORTEM, "private_metadata": json.dumps({"incident": incident.id}),
+            "title": {"type": "plain_text", "text": f"Postmortem #{incident.id}"[:24]},
+            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": blocks}
+
+
+def _answers(view: dict) -> dict:
+    values = view.get("state", {}).get("values", {})
+    return {key: (values.get(key, {}).get(key) or {}).get("value") or "" for key, _ in postmortem.QUESTIONS}
+
+
+def _incident_ref(view: dict) -> str:
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}").get("incident", ""))
+    except (json.JSONDecodeError, AttributeError):
+        return ""
+
+
+def register(app, services: Services) -> None:
+    def ack_postmortem(ack, view):
+        if not _answers(view)["summary"].strip():
+            return ack(response_action="errors", errors={"summary": "Write at least a summary."})
+        ack()
+
+    @once(services)
+    def save(body, view):
+        user = body["user"]["id"]
+        incident = find(services, actor=user, channel=None, ref=_incident_ref(view))
+        incident = postmortem.save_answers(services, incident, _answers(view), user)
+        if services.chat is not None and incident.channel_id:
+            services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md",
+                                 postmortem.for_incident(services, incident),
+                                 f"Postmortem of incident #{incident.id}")
+
+    app.view(ids.VIEW_POSTMORTEM)(ack=ack_postmortem, lazy=[save])

@@ -1,0 +1,32 @@
+"""Read-only view of the findings linked to an incident, for playbooks, postmortems and
+metrics (findings intake owns writing them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from store.db import Database
+from store.finding_models import FindingRow
+
+
+@dataclass(frozen=True)
+class LinkedFinding:
+    finding_id: str
+    type: str
+    title: str
+    severity: str
+    first_seen: str | None
+    account: str | None
+    region: str | None
+    resources: list = field(default_factory=list)
+    indicators: dict = field(default_factory=dict)
+
+
+def linked_findings(db: Database, incident_id: int) -> list[LinkedFinding]:
+    with db.read() as session:
+        rows = session.scalars(select(FindingRow).where(FindingRow.incident_id == incident_id)
+                               .order_by(FindingRow.first_seen, FindingRow.pk))
+        return [LinkedFinding(r.finding_id, r.type, r.title, r.severity, r.first_seen, r.account, r.region,
+                              list(r.resources or []), dict(r.indicators or {})) for r in rows]
