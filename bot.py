@@ -231,6 +231,36 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clock(args: argparse.Namespace) -> int:
+    """The scheduler: one active clock across replicas (a database lease), the rest stand by."""
+    import threading
+
+    from aws.notify import sns_pager
+    from core.scheduling.runner import run_clock
+    from handlers.reminders import slack_notices
+
+    services = _findings_services(args)  # snoozes that expire show their findings in Slack
+    stop = threading.Event()
+    for name in (signal.SIGTERM, signal.SIGINT):  # finish the sweep in hand, hand the lease over
+        signal.signal(name, lambda *_: stop.set())
+    try:
+        return run_clock(services, slack_notices(services), sns_pager(services), stop)
+    finally:
+        services.drain()
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from core.bootstrap import build_services
+    from core.scheduling import stats
+
+    services = build_services(_settings(args))
+    try:
+        sys.stdout.write(stats.render(stats.build(services, stats.parse_days(str(args.days)))))
+    finally:
+        services.drain()
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -257,8 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="consume findings (SQS, $FINDINGS_QUEUE_URL) and send queued Slack messages"
                    ).set_defaults(func=cmd_worker)
-    sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(
-        func=_not_built("clock"))
+    sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(func=cmd_clock)
+    p = sub.add_parser("stats", help="response metrics (detect, acknowledge, contain, recover) and SLA breaches")
+    p.add_argument("--days", type=int, default=30, help="incidents declared in the last N days (default 30)")
+    p.set_defaults(func=cmd_stats)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("check-config", help="validate config (and playbooks); non-zero exit on problems")

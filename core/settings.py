@@ -20,6 +20,7 @@ from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.incident_config import IncidentsConfig
+from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +97,7 @@ class Config(_Strict):
     incidents: IncidentsConfig
     findings: FindingsConfig
     playbooks: PlaybooksConfig
+    scheduling: SchedulingConfig
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig

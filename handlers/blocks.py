@@ -16,6 +16,16 @@ def escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def with_mentions(text: str, users) -> str:
+    """Escape `text`, then turn back the <@U…> of these users (put there by core on purpose)
+    into mentions. Anything else that looks like a mention stays inert text."""
+    shown = escape(text)
+    for user in users or ():
+        if user and user.isalnum():
+            shown = shown.replace(f"&lt;@{user}&gt;", f"<@{user}>")
+    return shown
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -53,8 +63,9 @@ def usage(title: str, lines: list[tuple[str, str]], problem: str | None = None) 
     return escape(problem or title), blocks
 
 
-def error_message(message: str, usage_text: str = "", error_id: str | None = None) -> tuple[str, list[dict]]:
-    body = f":warning: {escape(message)}"
+def error_message(message: str, usage_text: str = "", error_id: str | None = None,
+                  mentions=()) -> tuple[str, list[dict]]:
+    body = f":warning: {with_mentions(message, mentions)}"
     if usage_text:
         body += f"\nUsage: `{escape(usage_text)}`"
     if error_id:

@@ -16,7 +16,8 @@ def describe(exc: BaseException, telemetry=None) -> tuple[str, list[dict]]:
     if isinstance(exc, FirebreakError):
         if telemetry:
             telemetry.errors.labels(kind=type(exc).__name__).inc()
-        return blocks.error_message(exc.message, exc.usage if isinstance(exc, UsageError) else "")
+        return blocks.error_message(exc.message, exc.usage if isinstance(exc, UsageError) else "",
+                                    mentions=exc.mentions)
     error_id = secrets.token_hex(4)
     if telemetry:
         telemetry.errors.labels(kind="unexpected").inc()

@@ -10,22 +10,13 @@ from core.incident_config import IncidentsConfig
 from core.model import PHASES, Incident, TimelineEntry
 from handlers import ids
 from handlers.playbook_blocks import progress as playbook_progress
-from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate
+from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate, with_mentions
 
 KIND_ICONS = {"declared": ":rotating_light:", "severity": ":warning:", "category": ":label:",
               "phase": ":arrow_forward:", "role": ":bust_in_silhouette:", "note": ":memo:",
               "status_update": ":loudspeaker:", "pin": ":pushpin:", "playbook": ":blue_book:",
               "playbook_step": ":white_check_mark:", "action_item": ":dart:", "postmortem": ":scroll:"}
 TIMELINE_PER_PAGE = 25
-
-
-def with_mentions(text: str, users: list | tuple | set) -> str:
-    """Escape `text`, then turn back the <@U…> of these users (put there by core) into mentions."""
-    shown = escape(text)
-    for user in users:
-        if user and user.isalnum():
-            shown = shown.replace(f"&lt;@{user}&gt;", f"<@{user}>")
-    return shown
 
 
 def when(moment: datetime | None) -> str:

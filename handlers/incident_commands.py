@@ -60,6 +60,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
                   free_text=True),
     "actions": Sub("/incident actions [id]", "list action items, with a Complete button each"),
     "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
+    "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
 }
 
 
@@ -199,3 +200,12 @@ class IncidentCommands(ReviewCommands):
                                                                per_page=incident_blocks.TIMELINE_PER_PAGE)
         text, shown = incident_blocks.timeline_page(incident, entries, page, total)
         respond(text=text, blocks=shown, response_type="in_channel")
+
+    def do_stats(self, args, rest, command, respond) -> None:
+        from core.scheduling import stats
+
+        require_responder(command["user_id"], self.services.config.access.responders, self.services.directory)
+        report = stats.build(self.services, stats.parse_days(args[0] if args else None))
+        text = stats.render(report)
+        respond(text=f"Response metrics, last {report.days} days", response_type="ephemeral",
+                blocks=[blocks.section(f"```{blocks.escape(part)}```") for part in text.split("\n\n")])

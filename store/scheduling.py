@@ -29,8 +29,11 @@ def job_store(db: Database) -> SQLAlchemyJobStore:
 
 def _insert_if_absent(db: Database, session: Session, row_type, **values) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (both dialects); True when this call inserted."""
-    insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(row_type)
-    return session.execute(insert.values(**values).on_conflict_do_nothing()).rowcount == 1
+    table = row_type.__table__
+    insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(table).values(**values)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT here.
+    returning = insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return session.execute(returning).first() is not None
 
 
 class LeaseStore:
@@ -84,7 +87,7 @@ class NoticeLedger:
             for start in range(0, len(keys), 500):
                 rows = session.execute(select(ScheduledNoticeRow.key, ScheduledNoticeRow.state)
                                        .where(ScheduledNoticeRow.key.in_(keys[start:start + 500])))
-                found.update(dict(rows.tuples()))
+                found.update({key: state for key, state in rows})
         return found
 
     def decide(self, key: str, incident_id: int | None, state: str, at: datetime) -> str:
@@ -166,7 +169,7 @@ class ClockQueries:
             for start in range(0, len(incident_ids), 500):
                 rows = session.execute(select(FindingRow.incident_id, FindingRow.first_seen).where(
                     FindingRow.incident_id.in_(incident_ids[start:start + 500]), FindingRow.first_seen.is_not(None)))
-                for incident_id, text in rows.tuples():
+                for incident_id, text in rows:
                     seen = parse_timestamp(text)
                     if seen is not None and (incident_id not in found or seen < found[incident_id]):
                         found[incident_id] = seen

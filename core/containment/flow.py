@@ -73,7 +73,7 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool) ->
     current = store(services).get(request_id)
     if current is None:
         raise NotFound(f"There is no containment request C{request_id}.")
-    incident = _incident(services, actor, None, str(current.incident_id))
+    incident = _incident(services, actor, None, str(current.incident_id), requesting=False)
     cfg, responders = services.config.containment, services.config.access.responders
 
     def check_approver(req: ContainRequest):
@@ -106,15 +106,17 @@ def expire_due(services: Services, requests: list[ContainRequest]) -> list[Conta
 
 def status(services: Services, *, actor: str, channel: str | None, command: ContainCommand
            ) -> tuple[Incident, list[ContainRequest]]:
-    incident = _incident(services, actor, channel, command.incident)
+    incident = _incident(services, actor, channel, command.incident, requesting=False)
     return incident, expire_due(services, store(services).for_incident(incident.id))
 
 
 # ---------------------------------------------------------------------- helpers
-def _incident(services: Services, actor: str, channel: str | None, ref: str | None) -> Incident:
+def _incident(services: Services, actor: str, channel: str | None, ref: str | None, *,
+              requesting: bool = True) -> Incident:
     incident = incidents.find(services, actor=actor, channel=channel, ref=ref)
-    rules.require_requester(services.config.containment, services.config.access.responders, actor,
-                            services.directory)
+    if requesting:
+        rules.require_requester(services.config.containment, services.config.access.responders, actor,
+                                services.directory)
     return incident
 
 

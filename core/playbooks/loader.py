@@ -28,7 +28,8 @@ def _problems_in(path: Path, cfg: IncidentsConfig) -> tuple[Playbook | None, lis
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal"))))
+            loc = tuple(p for p in err["loc"]
+                        if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal")))))
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key"

@@ -51,7 +51,7 @@ class UpdateReminders:
         done = NoticeLedger(services.db).states(key(i.id, when) for i, when in due)
         sent = 0
         for incident, when in due:
-            if key(incident.id, when) in done:
+            if done.get(key(incident.id, when)) == "sent":
                 continue
             reminder = Reminder(incident, commander(incident), incident.last_update_at or incident.declared_at,
                                 cfg.reminder_every(incident.severity), now)

@@ -66,18 +66,23 @@ class ClockRunner:
     def run(self, stop: threading.Event) -> None:
         log.info("clock %s: started; lease %s, renewed every %.1f s", self.leader.holder, self.leader.ttl,
                  self.renew_seconds)
-        announced = False
+        was_held = None
         try:
             while not stop.is_set():
-                if not self.step() and not announced:
+                held = self.step()
+                if not held and was_held is not False:
                     log.info("clock %s: standing by (another clock holds the lease)", self.leader.holder)
-                announced = not self.active
+                was_held = held
                 stop.wait(self.renew_seconds)
         finally:
-            if self.active:
-                self._stand_down(wait=True)
-            self.leader.release()
-            log.info("clock %s: stopped", self.leader.holder)
+            self.close()
+
+    def close(self) -> None:
+        """Finish the sweeps in hand, then hand the lease over."""
+        if self.active:
+            self._stand_down(wait=True)
+        self.leader.release()
+        log.info("clock %s: stopped", self.leader.holder)
 
     def run_sweep(self, name: str) -> None:
         """One job run; skipped when the lease may have run out meanwhile (fencing)."""

@@ -1,13 +1,13 @@
 """Scheduler: the leader lease, the ledger of reminders and escalations, APScheduler's jobs.
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0004, 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0006"
+down_revision = ("0004", "0006")  # merges the heads present when this was written
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,92 @@
+"""What every action module uses: clients for the job's account and region that report
+each AWS call (with its request id) to the audit, error mapping, and compensations so a
+failure part-way never leaves a half-applied change."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Protocol
+
+from aws.errors import AwsActionError, aws_errors
+from core.containment.catalog import ActionSpec, AwsCallRecorder, Job, Plan
+from core.containment.config import ContainmentConfig
+
+log = logging.getLogger("firebreak.containment")
+Checks = list[tuple[str, bool]]
+TAG_INCIDENT = "firebreak:incident"
+TAG_REQUEST = "firebreak:request"
+
+
+class ActionContext:
+    """Clients for one job; `call` maps botocore errors to AwsActionError with the AWS code."""
+
+    def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str):
+        self.sessions, self.job, self.record, self.config, self.account = sessions, job, record, config, account
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            client = self.sessions.client(service, account=self.job.account, region=self.job.region)
+            client.meta.events.register("after-call", self._after_call(service))
+            self._clients[service] = client
+        return self._clients[service]
+
+    def call(self, service: str, operation: str, **params) -> dict:
+        with aws_errors(service):
+            return getattr(self.client(service), operation)(**params)
+
+    def _after_call(self, service: str) -> Callable:
+        def report(http_response, parsed, model, **_):
+            self.record({"call": f"{service}:{model.name}", "status": http_response.status_code,
+                         "request_id": (parsed.get("ResponseMetadata") or {}).get("RequestId"),
+                         "error": (parsed.get("Error") or {}).get("Code")})
+
+        return report
+
+
+class Steps:
+    """Compensations for what apply did so far, run in reverse when a later step fails."""
+
+    def __init__(self):
+        self._undo: list[tuple[str, Callable[[], Any]]] = []
+
+    def did(self, what: str, undo: Callable[[], Any]) -> None:
+        self._undo.append((what, undo))
+
+    def roll_back(self) -> list[str]:
+        """Undo in reverse order; returns what could not be undone."""
+        left = []
+        for what, undo in reversed(self._undo):
+            try:
+                undo()
+            except AwsActionError as exc:
+                log.error("could not roll back %s: %s", what, exc.message)
+                left.append(what)
+        self._undo.clear()
+        return left
+
+
+class AwsAction(Protocol):
+    spec: ActionSpec
+
+    def plan(self, ctx: ActionContext) -> Plan: ...
+
+    def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]: ...
+
+    def verify(self, ctx: ActionContext, memory: dict) -> Checks: ...
+
+    def undo_plan(self, ctx: ActionContext) -> Plan: ...
+
+    def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]: ...
+
+    def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks: ...
+
+
+def tags(ctx: ActionContext) -> list[dict]:
+    job = ctx.job
+    found = [{"Key": TAG_INCIDENT, "Value": str(job.incident_id)}]
+    return found + ([{"Key": TAG_REQUEST, "Value": f"C{job.request_id}"}] if job.request_id else [])
+
+
+def plan(ctx: ActionContext, current: list[str], changes: list[str], **facts) -> Plan:
+    return Plan(ctx.account, current, changes, facts)

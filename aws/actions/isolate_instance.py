@@ -1,0 +1,132 @@
+"""isolate-instance: take the instance out of service and cut it off the network while
+keeping it running for forensics. Order matters: leave the Auto Scaling group and target
+groups first (so failing health checks do not get it replaced or terminated), protect it
+from termination, then move every ENI through the allow-all group into isolation."""
+
+from __future__ import annotations
+
+from aws.actions import ec2_lookup, isolation_groups, snapshots
+from aws.actions.base import TAG_INCIDENT, ActionContext, Checks, Steps, plan, tags
+from core.containment.catalog import SPECS, Plan
+
+
+class IsolateInstance:
+    spec = SPECS["isolate-instance"]
+
+    def plan(self, ctx: ActionContext) -> Plan:
+        facts = ec2_lookup.instance(ctx, ctx.job.target)
+        protected = ec2_lookup.termination_protected(ctx, facts.id)
+        asg = ec2_lookup.auto_scaling_group(ctx, facts.id)
+        tgs = ec2_lookup.target_groups(ctx, facts.id)
+        groups = {vpc: isolation_groups.find(ctx, ctx.config.isolation_group, vpc) for vpc in set(facts.eni_vpcs.values())}
+        current = [f"Instance {facts.id} {facts.name!r} ({facts.state}) in {facts.vpc}"]
+        current += [f"{eni}: security groups {', '.join(g) or 'none'}" for eni, g in facts.enis.items()]
+        current += [f"Termination protection {'on' if protected else 'off'}",
+                    f"Auto Scaling group: {asg or 'none'}",
+                    f"Target groups: {', '.join(t['arn'].split('/')[-2] for t in tgs) or 'none'}"]
+        changes = [f"Detach from Auto Scaling group {asg} (desired capacity −1)"] if asg else []
+        changes += [f"Deregister from target group {t['arn'].split('/')[-2]}" for t in tgs]
+        changes += [] if protected else ["Turn on termination protection"]
+        changes += [f"Create isolation group {ctx.config.isolation_group} in {vpc}" for vpc, g in groups.items() if not g]
+        changes += [f"{eni}: {', '.join(g) or 'none'} → allow-all pass-through → isolation (no traffic)"
+                    for eni, g in facts.enis.items()]
+        changes += [f"Tag {TAG_INCIDENT}={ctx.job.incident_id}"]
+        if ctx.job.options.get("snapshot"):
+            changes += snapshots.changes(facts)
+        return plan(ctx, current, changes, subnets=facts.subnets, vpc=facts.vpc)
+
+    def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        job, facts = ctx.job, ec2_lookup.instance(ctx, ctx.job.target)
+        memory = {"enis": facts.enis, "asg": ec2_lookup.auto_scaling_group(ctx, facts.id),
+                  "target_groups": ec2_lookup.target_groups(ctx, facts.id),
+                  "protected": ec2_lookup.termination_protected(ctx, facts.id), "isolation": {}}
+        if memory["asg"]:
+            ctx.call("autoscaling", "detach_instances", InstanceIds=[facts.id],
+                     AutoScalingGroupName=memory["asg"], ShouldDecrementDesiredCapacity=True)
+            steps.did("detach from the Auto Scaling group", lambda: _attach(ctx, facts.id, memory["asg"]))
+        for tg in memory["target_groups"]:
+            ctx.call("elbv2", "deregister_targets", TargetGroupArn=tg["arn"], Targets=[_target(facts.id, tg)])
+            steps.did("deregister", lambda tg=tg: ctx.call("elbv2", "register_targets", TargetGroupArn=tg["arn"],
+                                                           Targets=[_target(facts.id, tg)]))
+        if not memory["protected"]:
+            _protect(ctx, facts.id, True)
+            steps.did("termination protection", lambda: _protect(ctx, facts.id, False))
+        for eni, original in facts.enis.items():
+            vpc = facts.eni_vpcs[eni]
+            isolated = memory["isolation"].setdefault(vpc, isolation_groups.isolation(ctx, vpc))
+            _set_groups(ctx, eni, [isolation_groups.pass_through(ctx, vpc)])
+            steps.did(f"groups of {eni}", lambda eni=eni, groups=original: _set_groups(ctx, eni, groups))
+            _set_groups(ctx, eni, [isolated])
+        ctx.call("ec2", "create_tags", Resources=[facts.id], Tags=tags(ctx))
+        steps.did("tags", lambda: ctx.call("ec2", "delete_tags", Resources=[facts.id], Tags=tags(ctx)))
+        memory["snapshots"] = snapshots.take(ctx, facts, steps) if job.options.get("snapshot") else []
+        summary = f"{facts.id} isolated: {len(facts.enis)} network interface(s) in the isolation group"
+        return summary + (f", {len(memory['snapshots'])} snapshot(s)" if memory["snapshots"] else ""), memory
+
+    def verify(self, ctx: ActionContext, memory: dict) -> Checks:
+        instance = ctx.job.target
+        now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
+        isolated = set(memory["isolation"].values())
+        checks = [(f"{eni} is only in the isolation group", len(g) == 1 and g[0] in isolated) for eni, g in now.items()]
+        for group in sorted(isolated):
+            ingress, egress = isolation_groups.rules(ctx, group)
+            checks.append((f"{group} allows no traffic", not ingress and not egress))
+        checks.append(("termination protection is on", ec2_lookup.termination_protected(ctx, instance)))
+        if memory["asg"]:
+            checks.append(("detached from its Auto Scaling group", ec2_lookup.auto_scaling_group(ctx, instance) is None))
+        if memory["target_groups"]:
+            checks.append(("in no target group", not ec2_lookup.target_groups(ctx, instance)))
+        return checks + snapshots.check(ctx, memory.get("snapshots", []))
+
+    def undo_plan(self, ctx: ActionContext) -> Plan:
+        memory = ctx.job.memory
+        now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
+        current = [f"{eni}: security groups {', '.join(g) or 'none'}" for eni, g in now.items()]
+        changes = [f"{eni}: back to {', '.join(g)}" for eni, g in memory["enis"].items()]
+        changes += [] if memory["protected"] else ["Turn termination protection off again"]
+        changes += [f"Re-attach to Auto Scaling group {memory['asg']}"] if memory["asg"] else []
+        changes += [f"Register again in {t['arn'].split('/')[-2]}" for t in memory["target_groups"]]
+        return plan(ctx, current, changes + ["Remove the Firebreak tags (snapshots are kept)"])
+
+    def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        memory, instance = ctx.job.memory, ctx.job.target
+        now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
+        for eni, groups in memory["enis"].items():
+            _set_groups(ctx, eni, groups)
+            steps.did(f"groups of {eni}", lambda eni=eni, back=now[eni]: _set_groups(ctx, eni, back))
+        if not memory["protected"]:
+            _protect(ctx, instance, False)
+            steps.did("termination protection", lambda: _protect(ctx, instance, True))
+        if memory["asg"]:
+            _attach(ctx, instance, memory["asg"])
+        for tg in memory["target_groups"]:
+            ctx.call("elbv2", "register_targets", TargetGroupArn=tg["arn"], Targets=[_target(instance, tg)])
+        ctx.call("ec2", "delete_tags", Resources=[instance], Tags=[{"Key": t["Key"]} for t in tags(ctx)])
+        return f"{instance} restored to its original security groups", memory
+
+    def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks:
+        instance = ctx.job.target
+        now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
+        checks = [(f"{eni} is back in {', '.join(g)}", sorted(now.get(eni, [])) == sorted(g))
+                  for eni, g in memory["enis"].items()]
+        checks.append(("termination protection as before",
+                       ec2_lookup.termination_protected(ctx, instance) == memory["protected"]))
+        if memory["asg"]:
+            checks.append((f"back in {memory['asg']}", ec2_lookup.auto_scaling_group(ctx, instance) == memory["asg"]))
+        return checks
+
+
+def _target(instance: str, tg: dict) -> dict:
+    return {"Id": instance, **({"Port": tg["port"]} if tg.get("port") else {})}
+
+
+def _attach(ctx: ActionContext, instance: str, asg: str) -> None:
+    ctx.call("autoscaling", "attach_instances", InstanceIds=[instance], AutoScalingGroupName=asg)
+
+
+def _protect(ctx: ActionContext, instance: str, on: bool) -> None:
+    ctx.call("ec2", "modify_instance_attribute", InstanceId=instance, DisableApiTermination={"Value": on})
+
+
+def _set_groups(ctx: ActionContext, eni: str, groups: list[str]) -> None:
+    ctx.call("ec2", "modify_network_interface_attribute", NetworkInterfaceId=eni, Groups=groups)

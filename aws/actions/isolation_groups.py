@@ -1,0 +1,60 @@
+"""The two security groups isolation uses in each VPC, created on first use: an allow-all
+group that makes the instance's tracked connections untracked, and the isolation group
+with no ingress and no egress rules, so those connections then drop (AWS's guidance)."""
+
+from __future__ import annotations
+
+from aws.actions.base import ActionContext
+from aws.errors import AwsActionError
+
+MANAGED = [{"Key": "firebreak:managed", "Value": "isolation"}]
+ALL = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+
+
+def find(ctx: ActionContext, name: str, vpc: str) -> str | None:
+    found = ctx.call("ec2", "describe_security_groups",
+                     Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc]}])
+    groups = found.get("SecurityGroups", [])
+    return groups[0]["GroupId"] if groups else None
+
+
+def rules(ctx: ActionContext, group_id: str) -> tuple[list, list]:
+    group = ctx.call("ec2", "describe_security_groups", GroupIds=[group_id])["SecurityGroups"][0]
+    return group.get("IpPermissions", []), group.get("IpPermissionsEgress", [])
+
+
+def isolation(ctx: ActionContext, vpc: str) -> str:
+    """The isolation group of `vpc`: no ingress, and its default egress rule removed."""
+    name = ctx.config.isolation_group
+    group_id = find(ctx, name, vpc) or _create(ctx, name, vpc, "Firebreak isolation: no traffic in or out")
+    ingress, egress = rules(ctx, group_id)
+    if ingress:
+        ctx.call("ec2", "revoke_security_group_ingress", GroupId=group_id, IpPermissions=ingress)
+    if egress:
+        ctx.call("ec2", "revoke_security_group_egress", GroupId=group_id, IpPermissions=egress)
+    return group_id
+
+
+def pass_through(ctx: ActionContext, vpc: str) -> str:
+    """The allow-all group an ENI passes through on its way into isolation."""
+    name = ctx.config.isolation_group + "-pass-through"
+    group_id = find(ctx, name, vpc)
+    if group_id is None:
+        group_id = _create(ctx, name, vpc, "Firebreak: cuts tracked connections on the way into isolation")
+        ingress, _ = rules(ctx, group_id)
+        if not ingress:
+            ctx.call("ec2", "authorize_security_group_ingress", GroupId=group_id, IpPermissions=ALL)
+    return group_id
+
+
+def _create(ctx: ActionContext, name: str, vpc: str, description: str) -> str:
+    try:
+        return ctx.call("ec2", "create_security_group", GroupName=name, Description=description, VpcId=vpc,
+                        TagSpecifications=[{"ResourceType": "security-group", "Tags": MANAGED}])["GroupId"]
+    except AwsActionError as exc:
+        if exc.code != "InvalidGroup.Duplicate":
+            raise
+        found = find(ctx, name, vpc)  # another run created it a moment ago
+        if found is None:
+            raise
+        return found

@@ -1,0 +1,56 @@
+"""core.scheduling.ports.Pager over SNS: each SLA breach is published as one JSON message
+to `scheduling.escalation.sns_topic_arn`, for paging tools, email or chat-ops elsewhere.
+The client comes from AwsSessions (region from the topic ARN, the configured retries)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aws.errors import aws_errors
+from aws.sessions import AwsSessions
+from core.scheduling.ports import Escalation
+from core.services import Services
+
+SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
+
+
+def subject(escalation: Escalation) -> str:
+    incident = escalation.incident
+    text = f"Firebreak: {escalation.sla} SLA breached on incident {incident.label} ({incident.severity})"
+    return re.sub(r"[^\x20-\x7e]", "", text)[:SUBJECT_LIMIT]
+
+
+def message(escalation: Escalation) -> dict[str, Any]:
+    incident = escalation.incident
+    return {
+        "type": "firebreak.sla_breach",
+        "sla": escalation.sla,
+        "limit_minutes": int(escalation.limit.total_seconds() // 60),
+        "deadline": escalation.deadline.isoformat(),
+        "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
+                     "category": incident.category, "phase": incident.phase, "channel_id": incident.channel_id,
+                     "declared_at": incident.declared_at.isoformat(), "commander": escalation.commander},
+        "mention": list(escalation.mention),
+    }
+
+
+class SnsPager:
+    def __init__(self, client: Any, topic_arn: str):
+        self.client = client
+        self.topic_arn = topic_arn
+
+    def page(self, escalation: Escalation) -> None:
+        with aws_errors("sns"):
+            self.client.publish(TopicArn=self.topic_arn, Subject=subject(escalation),
+                                Message=json.dumps(message(escalation)))
+
+
+def sns_pager(services: Services) -> SnsPager | None:
+    """A pager for the configured topic; None when no topic is set."""
+    topic = services.config.scheduling.escalation.sns_topic_arn
+    if not topic:
+        return None
+    region = topic.split(":")[3]
+    return SnsPager(AwsSessions(services.config.aws).client("sns", region=region), topic)

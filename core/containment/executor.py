@@ -1,0 +1,95 @@
+"""Runs approved requests exactly once, and recovers after a crash.
+
+A run takes the request's execution lease, then claims it (approved → executing, a
+conditional update only one caller wins), calls the catalog, and records the verdict only
+if the request is still executing. Recovery never re-runs blindly: a request left
+executing with no live holder is marked failed-unknown; an approved one is resumed."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from core.containment.catalog import Catalog, Job
+from core.containment.flow import store, timeline
+from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
+from core.errors import FirebreakError
+from core.services import Services
+from store.containment_lease import ExecutionLeases
+
+log = logging.getLogger("firebreak.containment")
+INTERRUPTED = ("Firebreak stopped while this action was running, so its result is unknown. It is not re-run "
+               "automatically: check the resource, then request the action again (its plan shows the state now).")
+
+
+def execute(services: Services, catalog: Catalog, request_id: int) -> ContainRequest | None:
+    """Run an approved request; None when another click, replica or sweep already took it."""
+    requests = store(services)
+    with ExecutionLeases(services.db).hold(request_id):
+        if not requests.claim(request_id, services.clock.now()):
+            return None
+        request = requests.get(request_id)
+        if request.is_undo and not requests.move(request.undo_of, SUCCEEDED, {"state": UNDONE},
+                                                 {"event": "undoing", "by": request.id}, services.clock.now()):
+            return _finish(services, request, FAILED, error=f"C{request.undo_of} is no longer in effect "
+                                                            "(already undone or never succeeded).")
+        try:
+            outcome = catalog.apply(_job(services, request), _recorder(services, request_id))
+        except FirebreakError as exc:  # ActionFailed or an AWS refusal: the message names the code
+            return _failed(services, request, FAILED, exc.message, getattr(exc, "code", None))
+        except Exception:  # noqa: BLE001 - an unexpected error leaves the resource in an unknown state
+            error_id = secrets.token_hex(4)
+            log.exception("containment C%s failed unexpectedly (error id %s)", request_id, error_id)
+            return _failed(services, request, UNKNOWN, f"Unexpected error (id {error_id}) during the action; "
+                                                       "check the resource before trying again.", None)
+        return _finish(services, request, SUCCEEDED, memory=outcome.memory,
+                       outcome={"summary": outcome.summary, "checks": [list(c) for c in outcome.checks],
+                                "verified": outcome.verified})
+
+
+def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
+    """After a restart (and periodically): settle abandoned runs, resume approved requests."""
+    requests, leases, changed = store(services), ExecutionLeases(services.db), []
+    for request in requests.in_states(EXECUTING):
+        if not leases.held(request.id) and requests.finish(
+                request.id, {"state": UNKNOWN, "error": INTERRUPTED}, {"event": UNKNOWN}, services.clock.now()):
+            timeline(services, request, f"Containment interrupted, result unknown: {request.title} "
+                                        f"({request.label})", None, UNKNOWN)
+            changed.append(requests.get(request.id))
+    for request in requests.in_states(APPROVED):
+        if (done := execute(services, catalog, request.id)) is not None:
+            changed.append(done)
+    return changed
+
+
+def _job(services: Services, request: ContainRequest) -> Job:
+    memory = store(services).get(request.undo_of).memory if request.is_undo else {}
+    return Job(request.action, request.target, request.options, request.account, request.region,
+               request.incident_id, request.id, undo=request.is_undo, memory=memory,
+               context=request.plan.get("facts", {}))
+
+
+def _recorder(services: Services, request_id: int):
+    """Each AWS call goes to the audit chain as it happens, so a crash loses none of them."""
+    requests = store(services)
+    return lambda call: requests.record(request_id, {"event": "aws-call", **call}, services.clock.now())
+
+
+def _failed(services: Services, request: ContainRequest, verdict: str, message: str,
+            code: str | None) -> ContainRequest:
+    if request.is_undo:  # the original is still in effect
+        store(services).move(request.undo_of, UNDONE, {"state": SUCCEEDED}, {"event": "undo-failed",
+                                                                           "by": request.id},
+                             services.clock.now())
+    return _finish(services, request, verdict, error=message, error_code=code)
+
+
+def _finish(services: Services, request: ContainRequest, verdict: str, **changes) -> ContainRequest:
+    store(services).finish(request.id, {"state": verdict, **changes},
+                           {"event": verdict, "code": changes.get("error_code"), "error": changes.get("error"),
+                            "verified": (changes.get("outcome") or {}).get("verified")}, services.clock.now())
+    done = store(services).get(request.id)
+    word = {SUCCEEDED: "done", FAILED: "failed", UNKNOWN: "result unknown"}[verdict]
+    detail = f" — {done.error_code or done.error}" if verdict != SUCCEEDED else ""
+    timeline(services, done, f"Containment {word}: {done.title} ({done.label}){detail}", done.decided_by, verdict)
+    return done

@@ -1,0 +1,81 @@
+"""`/incident stats [30d]` and `python bot.py stats [--days N]`: response metrics of the
+incidents declared in the last N days, by severity and by category, with SLA breaches
+(definitions in core.metrics; limits from `scheduling.sla`). One plain-text table serves
+both the terminal and Slack (in a code block)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.errors import UsageError
+from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize
+from core.services import Services
+from store.scheduling import ClockQueries
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3650
+USAGE = "/incident stats [30d]"
+
+
+@dataclass(frozen=True)
+class Report:
+    days: int
+    since: datetime
+    total: Summary
+    by_severity: list[Summary]
+    by_category: list[Summary]
+
+
+def parse_days(word: str | None) -> int:
+    """`30d`, `30` or nothing (30 days)."""
+    if not word:
+        return DEFAULT_DAYS
+    match = re.fullmatch(r"(\d{1,4})d?", word.strip().lower())
+    if not match or not 1 <= int(match.group(1)) <= MAX_DAYS:
+        raise UsageError(f"“{word[:20]}” is not a number of days between 1 and {MAX_DAYS} (e.g. 30d).", USAGE)
+    return int(match.group(1))
+
+
+def build(services: Services, days: int) -> Report:
+    now = services.clock.now()
+    since = now - timedelta(days=days)
+    queries, cfg = ClockQueries(services.db), services.config
+    incidents = queries.declared_since(since)
+    ids = [i.id for i in incidents]
+    actions, seen = queries.actions(ids), queries.first_seen(ids)
+    measured = [measure(i, actions[i.id], seen.get(i.id),
+                        {sla: cfg.scheduling.sla_limit(i.severity, sla) for sla in SLAS}, now) for i in incidents]
+    return Report(days, since, summarize(measured, "all"),
+                  group(measured, lambda i: i.severity, cfg.incidents.severity_names),
+                  group(measured, lambda i: i.category, cfg.incidents.categories))
+
+
+def _cell(stats: tuple[int, timedelta, timedelta] | None) -> str:
+    if stats is None:
+        return "n/a"
+    n, average, middle = stats
+    return f"{human(average)} / {human(middle)} ({n})"
+
+
+def _rows(heading: str, summaries: list[Summary]) -> list[list[str]]:
+    return [[heading, "count", *METRICS, "SLA breaches"]] + [
+        [s.label, str(s.count), *(_cell(s.stats[m]) for m in METRICS),
+         " / ".join(str(s.breaches[sla]) for sla in SLAS)] for s in summaries]
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+            .rstrip() for row in rows]
+
+
+def render(report: Report) -> str:
+    lines = [f"Incidents declared in the last {report.days} days (since {report.since:%Y-%m-%d %H:%M} UTC): "
+             f"{report.total.count}",
+             "Each metric: mean / median (incidents measured); SLA breaches: acknowledge / contain.", ""]
+    if report.total.count:
+        lines += _table(_rows("severity", [report.total, *report.by_severity])) + [""]
+        lines += _table(_rows("category", report.by_category))
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,161 @@
+"""The clock in-process: persisted jobs that survive a restart and a failover, jobs that
+reach their sweep, the lease deciding who runs, and fencing when it is lost."""
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from core.bootstrap import build_services
+from core.errors import ConfigError
+from core.scheduling.jobs import RUN, ensure_jobs
+from core.scheduling.leader import Leader
+from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
+from core.scheduling.runner import ClockRunner, make_scheduler, run_clock
+from store.scheduling import LeaseStore
+from tests.core.scheduling.support import with_scheduling
+from tests.helpers import eventually
+
+
+@pytest.fixture
+def services(settings, clock):
+    built = build_services(with_scheduling(settings), clock=clock)
+    yield built
+    built.drain()
+
+
+def counting_registry(every=60):
+    runs = []
+    registry = SweepRegistry()
+    registry.register("count", lambda services: runs.append(services.clock.now()) or 1, every)
+    registry.register("other", lambda services: 0, every)
+    return registry, runs
+
+
+def runner(services, holder, registry):
+    leader = Leader(LeaseStore(services.db), holder, timedelta(seconds=30))
+    return ClockRunner(services, registry, leader, renew_seconds=10)
+
+
+def stored_jobs(services) -> dict[str, float]:
+    with services.db.engine.connect() as conn:
+        return dict(conn.execute(text("SELECT id, next_run_time FROM apscheduler_jobs")).all())
+
+
+def expire_lease(services):
+    """What time does to a lease whose holder died (the database decides expiry)."""
+    with services.db.engine.begin() as conn:
+        conn.execute(text("UPDATE scheduler_leases SET expires_at = :past"),
+                      {"past": datetime(2000, 1, 1, tzinfo=timezone.utc)})
+
+
+def test_jobs_are_persisted_and_a_restart_keeps_their_schedule(services):
+    registry, _ = counting_registry()
+    first = runner(services, "clock-a", registry)
+    assert first.step() and first.active
+    before = stored_jobs(services)
+    assert set(before) == {"count", "other"}
+    first.close()
+    assert stored_jobs(services) == before  # still there with the stopped clock
+
+    second = runner(services, "clock-b", registry)
+    assert second.step()
+    assert stored_jobs(services) == before  # picked up, not re-added: next run times kept
+    second.close()
+
+
+def test_a_changed_interval_reschedules_and_a_retired_sweep_is_dropped(services):
+    registry, _ = counting_registry(every=60)
+    clock_a = runner(services, "clock-a", registry)
+    clock_a.step()
+    clock_a.close()
+    changed = SweepRegistry()
+    changed.register("count", lambda services: 0, 120)
+    clock_b = runner(services, "clock-b", changed)
+    clock_b.step()
+    [job] = clock_b.scheduler.get_jobs()
+    assert (job.id, job.trigger.interval, job.func_ref) == ("count", timedelta(seconds=120), RUN)
+    clock_b.close()
+
+
+def test_a_due_job_runs_its_sweep_with_the_services_clock(services, clock):
+    registry, runs = counting_registry()
+    clock_a = runner(services, "clock-a", registry)
+    clock_a.step()
+    clock_a.scheduler.modify_job("count", next_run_time=datetime.now(timezone.utc))
+    eventually(lambda: runs)
+    assert runs == [clock.now()] and clock_a.last_run["count"][1] == 1
+    clock_a.close()
+
+
+def test_only_the_lease_holder_runs_and_another_takes_over_when_it_expires(services):
+    registry, _ = counting_registry()
+    clock_a, clock_b = runner(services, "clock-a", registry), runner(services, "clock-b", registry)
+    assert clock_a.step() and not clock_b.step()
+    assert clock_a.active and not clock_b.active
+    expire_lease(services)  # clock-a stopped renewing (it hung or died)
+    assert clock_b.step() and clock_b.active
+    assert not clock_a.step() and not clock_a.active  # it notices and stands down
+    clock_b.close()
+    assert clock_a.step()  # a graceful stop hands the lease over at once
+    clock_a.close()
+
+
+def test_a_sweep_is_skipped_once_the_lease_is_not_confirmed(services):
+    registry, runs = counting_registry()
+    clock_a, clock_b = runner(services, "clock-a", registry), runner(services, "clock-b", registry)
+    clock_a.step()
+    expire_lease(services)
+    clock_b.step()
+    clock_a.leader.hold()  # the renewal fails: clock-b holds it now
+    clock_a.run_sweep("count")
+    assert runs == []
+    clock_a.close()
+    clock_b.close()
+
+
+class DownStore:
+    def acquire(self, *args):
+        raise OSError("database unreachable")
+
+
+def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
+    now = [100.0]
+    leader = Leader(LeaseStore.__new__(LeaseStore), "clock-a", timedelta(seconds=30), monotonic=lambda: now[0])
+    leader.leases.acquire = lambda *args: True
+    assert leader.hold()
+    leader.leases = DownStore()
+    now[0] = 129.0
+    assert leader.hold() and leader.valid()
+    now[0] = 130.0
+    assert not leader.hold() and not leader.valid()
+
+
+def test_the_default_registry_runs_reminders_escalations_and_expiry_hooks(services):
+    registry = default_registry(services, None, None, "clock-a")
+    assert [s.name for s in registry] == ["update-reminders", "sla-escalations", *(n for n, _ in EXPIRY_HOOKS)]
+    assert {s.every_seconds for s in registry} == {services.config.scheduling.sweep_seconds}
+    assert "finding-snoozes" in [n for n, _ in EXPIRY_HOOKS]
+    with pytest.raises(ValueError, match="registered already"):
+        registry.register("update-reminders", lambda s: 0, 60)
+
+
+def test_ensure_jobs_keeps_jobs_that_are_not_sweeps(services):
+    registry, _ = counting_registry()
+    scheduler = make_scheduler(services, 1)
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job("builtins:print", "interval", seconds=60, id="someone-elses")
+        assert sorted(ensure_jobs(scheduler, registry)) == ["count", "other", "someone-elses"]
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_unknown_severities_stop_the_clock_before_it_starts(settings, clock):
+    services = build_services(with_scheduling(settings, update_reminder_minutes={"sev9": 5}), clock=clock)
+    try:
+        with pytest.raises(ConfigError, match=r"scheduling.update_reminder_minutes.sev9: unknown severity"):
+            run_clock(services, None, None, threading.Event())
+    finally:
+        services.drain()

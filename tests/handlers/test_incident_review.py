@@ -1,0 +1,189 @@
+"""Playbooks, action items and the postmortem, driven through signed Slack requests."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from core.clock import ManualClock
+from local.workspace import LocalWorkspace
+from tests.handlers.test_incident_lifecycle import declare, responses, run
+from tests.helpers import all_text, eventually
+
+
+def checklist_messages(ws, incident):
+    return [m for m in ws.fake.channels[incident.channel_id].messages if "checklist for incident" in m.get("text", "")]
+
+
+def test_matching_category_attaches_the_playbook_and_posts_its_checklist(workspace):
+    incident = declare(workspace, "declare sev2 Access key used from Tor")
+    assert incident.playbook is None  # category "other": nothing matches
+    run(workspace, "category credential-compromise", incident=incident)
+    eventually(lambda: workspace.services.incidents.get(incident.id).category == "credential-compromise")
+    run(workspace, "playbook compromised-iam-credentials", incident=incident)
+    current = eventually(lambda: (i := workspace.services.incidents.get(incident.id)).playbook_state.get("messages")
+                         and i)
+    assert current.playbook == "compromised-iam-credentials"
+    [message] = checklist_messages(workspace, current)
+    assert "Playbook compromised-iam-credentials — detection" in all_text(message)
+    buttons = [b["accessory"]["value"] for b in message["blocks"] if "accessory" in b]
+    assert buttons == [f"{incident.id}:detection-1", f"{incident.id}:detection-2"]
+    summary = [c.body for c in workspace.fake.calls_to("chat.update") if c.body["ts"] == incident.summary_ts][-1]
+    assert "compromised-iam-credentials: 0/" in json.dumps(summary["blocks"])
+
+
+def test_declare_with_a_matching_category_attaches_automatically(workspace):
+    workspace.sender.command("/incident", "declare", user=workspace.user("alice"), channel=workspace.channel("general"))
+    workspace.fake.wait_for("views.open")
+    values = {"title": {"title": {"type": "plain_text_input", "value": "Bucket open to the world"}},
+              "severity": {"severity": {"type": "static_select", "selected_option": {"value": "sev2"}}},
+              "category": {"category": {"type": "static_select", "selected_option": {"value": "data-exposure"}}}}
+    workspace.sender.view_submission(user=workspace.user("alice"), callback_id="incident_declare", values=values)
+    incident = eventually(lambda: next((i for i in workspace.services.incidents.recent()
+                                        if i.playbook_state.get("messages")), None))
+    assert incident.playbook == "s3-public-exposure"
+    assert any(e.kind == "playbook" for e in workspace.services.incidents.timeline(incident.id))
+
+
+def test_ticking_a_step_is_attributed_once_and_moving_phase_posts_the_next_list(workspace):
+    incident = declare(workspace)
+    run(workspace, "playbook compromised-ec2-instance", incident=incident)
+    eventually(lambda: workspace.services.incidents.get(incident.id).playbook_state.get("messages"))
+    press = dict(user=workspace.user("bob"), channel=incident.channel_id, action_id="playbook_step_done",
+                 value=f"{incident.id}:detection-1")
+    workspace.sender.block_action(**press)
+    done = eventually(lambda: workspace.services.incidents.get(incident.id).playbook_state["done"].get("detection-1"))
+    assert done["by"] == workspace.user("bob")
+    workspace.sender.block_action(**press)  # a second click on the same step
+    [refusal] = responses(workspace)
+    assert "already done" in all_text(refusal) and f"<@{workspace.user('bob')}>" in all_text(refusal)
+    entries = [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "playbook_step"]
+    assert len(entries) == 1 and entries[0].actor == workspace.user("bob")
+    eventually(lambda: f"<@{workspace.user('bob')}>" in json.dumps(checklist_messages(workspace, incident)[0]["blocks"]))
+    assert len(checklist_messages(workspace, incident)) == 1  # updated in place, not posted again
+    run(workspace, "phase analysis", incident=incident)
+    eventually(lambda: "analysis" in workspace.services.incidents.get(incident.id).playbook_state["messages"])
+    analysis = checklist_messages(workspace, incident)[-1]
+    assert "— analysis" in all_text(analysis)
+    assert "/contain snapshot-instance &lt;instance_id&gt;" in all_text(analysis)  # no finding: placeholder shown
+
+
+def test_unknown_playbook_lists_the_known_ones(workspace):
+    incident = declare(workspace)
+    run(workspace, "playbook nope", incident=incident)
+    [answer] = responses(workspace)
+    assert "There is no playbook" in all_text(answer) and "crypto-mining" in all_text(answer)
+
+
+def test_notify_steps_are_sent_when_their_phase_starts(workspace):
+    incident = declare(workspace, "declare sev1 Flood")
+    run(workspace, "playbook denial-of-service", incident=incident)
+    eventually(lambda: workspace.services.incidents.get(incident.id).playbook_state.get("messages"))
+    texts = [m.get("text") for m in workspace.fake.channels[incident.channel_id].messages]
+    assert any("service owners and support are being informed" in (t or "") for t in texts)
+    state = workspace.services.incidents.get(incident.id).playbook_state
+    notify_key = next(k for k, v in state["done"].items() if v["by"] is None)
+    assert notify_key.startswith("detection-")
+
+
+def test_action_items_added_listed_and_completed_once(workspace):
+    incident = declare(workspace)
+    carol = workspace.user("carol")
+    run(workspace, f"action Rotate the CI deploy key <@{carol}|carol> due:2099-01-31", incident=incident)
+    [added] = responses(workspace)
+    assert "Action item #1" in all_text(added) and f"<@{carol}>" in all_text(added) and "2099-01-31" in all_text(added)
+    run(workspace, "action Bad date due:tomorrow", incident=incident)
+    assert "is not a date" in all_text(responses(workspace, 2)[-1])
+    run(workspace, "actions", incident=incident)
+    listed = responses(workspace, 3)[-1]
+    [button] = [b["accessory"] for b in listed["blocks"] if "accessory" in b]
+    press = dict(user=workspace.user("bob"), channel=incident.channel_id, action_id="action_item_done",
+                 value=button["value"])
+    workspace.sender.block_action(**press)
+    completed = responses(workspace, 4)[-1]
+    assert completed["replace_original"] is True and "done by" in all_text(completed)
+    workspace.sender.block_action(**press)
+    assert "already completed" in all_text(responses(workspace, 5)[-1])
+    kinds = [e.text for e in workspace.services.incidents.timeline(incident.id) if e.kind == "action_item"]
+    assert kinds == [f"Action item #1: Rotate the CI deploy key (owner <@{carol}>, due 2099-01-31)",
+                     "Action item #1 done: Rotate the CI deploy key"]
+
+
+POSTMORTEM = {"summary": "Leaked key used from <!channel> Tor exit", "impact": "Read access to one bucket",
+              "root_cause": "Key committed to a public repo", "why1": "No secret scanning", "went_well": "Fast triage",
+              "could_be_better": "Slow key owner lookup", "lessons": "Prefer roles"}
+
+
+def _submit_postmortem(ws, incident, answers):
+    values = {key: {key: {"type": "plain_text_input", "value": value}} for key, value in answers.items()}
+    return ws.sender.view_submission(user=ws.user("alice"), callback_id="incident_postmortem", values=values,
+                                     private_metadata=json.dumps({"incident": incident.id}))
+
+
+def test_postmortem_form_saves_answers_and_uploads_the_document(settings):
+    clock = ManualClock()
+    ws = LocalWorkspace(settings, clock=clock, threads=2)
+    try:
+        incident = declare(ws)
+        clock.advance(minutes=7)
+        run(ws, "phase containment", incident=incident)
+        eventually(lambda: ws.services.incidents.get(incident.id).phase == "containment")
+        clock.advance(minutes=30)
+        run(ws, "phase eradication", incident=incident)
+        eventually(lambda: ws.services.incidents.get(incident.id).phase == "eradication")
+        clock.advance(hours=2)
+        run(ws, "resolve", incident=incident)
+        eventually(lambda: ws.services.incidents.get(incident.id).phase == "post-incident")
+        run(ws, "postmortem", incident=incident)
+        [opened] = ws.fake.wait_for("views.open")
+        assert opened.body["view"]["callback_id"] == "incident_postmortem"
+        assert _submit_postmortem(ws, incident, POSTMORTEM).status == 200
+        [upload] = ws.fake.wait_for("files.completeUploadExternal")
+        [file_id] = [f["id"] for f in upload.body["files"]]
+        document = ws.fake.files[file_id]["content"].decode()
+        assert ws.fake.files[file_id]["channel"] == incident.channel_id
+        assert document.startswith("# Incident #1: Suspicious console logins")
+        assert "| Time to acknowledge | 7 min |" in document
+        assert "| Time to contain | 37 min |" in document
+        assert "| Time to recover | 2 h 37 min |" in document
+        assert "| Time to detect | n/a |" in document  # no finding linked
+        assert "### Root cause\n\nKey committed to a public repo" in document
+        assert "Leaked key used from &lt;!channel&gt; Tor exit" in document
+        assert "| phase | " in document and "Resolved: eradication → post-incident" in document
+        stored = ws.services.incidents.get(incident.id).postmortem
+        assert stored["summary"] == POSTMORTEM["summary"] and stored["written_by"] == ws.user("alice")
+    finally:
+        ws.stop()
+
+
+def test_postmortem_needs_a_summary(workspace):
+    incident = declare(workspace)
+    reply = _submit_postmortem(workspace, incident, {"summary": " ", "impact": "x"})
+    assert reply.json() == {"response_action": "errors", "errors": {"summary": "Write at least a summary."}}
+    assert workspace.services.incidents.get(incident.id).postmortem == {}
+
+
+def test_export_md_is_the_postmortem_document(workspace):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    incident = declare(workspace)
+    _submit_postmortem(workspace, incident, POSTMORTEM)
+    eventually(lambda: workspace.services.incidents.get(incident.id).postmortem)
+    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "export", str(incident.id)], capture_output=True,
+                            text=True, cwd=REPO, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": workspace.settings.secrets.database_url})
+    assert result.returncode == 0, result.stderr
+    assert "## Review" in result.stdout and "Key committed to a public repo" in result.stdout
+    assert "## Action items" in result.stdout and "## Timeline" in result.stdout
+
+
+@pytest.mark.parametrize("minutes,expected", [(0, "0 min"), (59, "59 min"), (61, "1 h 01 min")])
+def test_durations_read_well(minutes, expected):
+    from core.postmortem import _duration
+    from datetime import datetime, timezone
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert _duration(start, start + timedelta(minutes=minutes)) == expected
