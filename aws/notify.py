@@ -5,7 +5,6 @@ The client comes from AwsSessions (region from the topic ARN, the configured ret
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from aws.errors import aws_errors
@@ -13,13 +12,13 @@ from aws.sessions import AwsSessions
 from core.scheduling.ports import Escalation
 from core.services import Services
 
-SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
+SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters (hence no title in it)
 
 
 def subject(escalation: Escalation) -> str:
     incident = escalation.incident
-    text = f"Firebreak: {escalation.sla} SLA breached on incident {incident.label} ({incident.severity})"
-    return re.sub(r"[^\x20-\x7e]", "", text)[:SUBJECT_LIMIT]
+    return f"Firebreak: {escalation.sla} SLA breached on incident {incident.label} ({incident.severity})"[
+        :SUBJECT_LIMIT]
 
 
 def message(escalation: Escalation) -> dict[str, Any]:

@@ -76,30 +76,26 @@ def reopen(cfg, incident: Incident, actor: str) -> Mutation:
         "phase", actor, f"Reopened: {incident.phase} → analysis", previous=incident.phase, phase="analysis")
 
 
+def _set_field(cfg, incident: Incident, field: str, value: str, allowed: list[str], actor: str) -> Mutation:
+    """Severity and category change the same way: validated, role-checked, timelined."""
+    value = value.lower()
+    if value not in allowed:
+        raise UsageError(f"Unknown {field} “{value}”; use one of {', '.join(allowed)}.",
+                         f"/incident {field} <{field}>")
+    require_role(cfg, incident, field, actor)
+    current = getattr(incident, field)
+    if value == current:
+        raise InvalidTransition(f"Incident {incident.label} is already {value}.")
+    return Mutation(changes={field: value}).note(
+        field, actor, f"{field.capitalize()}: {current} → {value}", previous=current, **{field: value})
+
+
 def set_severity(cfg, incident: Incident, severity: str, actor: str) -> Mutation:
-    severity = severity.lower()
-    if severity not in cfg.severity_names:
-        raise UsageError(f"Unknown severity “{severity}”; use one of {', '.join(cfg.severity_names)}.",
-                         "/incident severity <severity>")
-    require_role(cfg, incident, "severity", actor)
-    if severity == incident.severity:
-        raise InvalidTransition(f"Incident {incident.label} is already {severity}.")
-    return Mutation(changes={"severity": severity}).note(
-        "severity", actor, f"Severity: {incident.severity} → {severity}", previous=incident.severity,
-        severity=severity)
+    return _set_field(cfg, incident, "severity", severity, cfg.severity_names, actor)
 
 
 def set_category(cfg, incident: Incident, category: str, actor: str) -> Mutation:
-    category = category.lower()
-    if category not in cfg.categories:
-        raise UsageError(f"Unknown category “{category}”; use one of {', '.join(cfg.categories)}.",
-                         "/incident category <category>")
-    require_role(cfg, incident, "category", actor)
-    if category == incident.category:
-        raise InvalidTransition(f"Incident {incident.label} is already {category}.")
-    return Mutation(changes={"category": category}).note(
-        "category", actor, f"Category: {incident.category} → {category}", previous=incident.category,
-        category=category)
+    return _set_field(cfg, incident, "category", category, cfg.categories, actor)
 
 
 def note(cfg, incident: Incident, text: str, actor: str) -> Mutation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from core.access import Directory
 from core.findings.ports import Notifier, WriteBack
@@ -33,6 +33,7 @@ class Services:
     notifier: Notifier | None = None  # shows findings in chat (paced); None: they wait in the database
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
+    aws: Any = None  # aws.sessions.AwsSessions: boto3 clients per account (containment builds it if unset)
 
     def drain(self) -> None:
         """Let work already accepted finish (graceful shutdown), then release the database."""

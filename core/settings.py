@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
+from core.containment.config import ContainmentConfig
 from core.incident_config import IncidentsConfig
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
@@ -98,6 +99,7 @@ class Config(_Strict):
     findings: FindingsConfig
     playbooks: PlaybooksConfig
     scheduling: SchedulingConfig
+    containment: ContainmentConfig
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.services import Services
-from handlers import blocks, ids
+from handlers import blocks, contain, ids
 from handlers.incident_commands import INCIDENT_SUBCOMMANDS, IncidentCommands
 from handlers.middleware import once
 from handlers.views import open_declare_modal
 
-CONTAIN_USAGE = [("/contain help", "show the containment catalog")]
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,5 @@ def register(app, services: Services) -> None:
             return
         incident.run(parsed.sub, parsed.args, parsed.rest, command, respond)
 
-    def ack_contain(ack, command):
-        parsed = parse(command.get("text", ""), {"help"})
-        text, shown = blocks.usage("Containment", CONTAIN_USAGE, parsed.problem)
-        shown.append(blocks.context("No containment actions are available in this version yet."))
-        ack(text=text, blocks=shown, response_type="ephemeral")
-
     app.command(ids.COMMAND_INCIDENT)(ack=ack_incident, lazy=[run_incident])
-    app.command(ids.COMMAND_CONTAIN)(ack_contain)
+    contain.register(app, services)  # /contain and its Approve / Deny buttons

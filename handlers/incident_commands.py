@@ -208,4 +208,4 @@ class IncidentCommands(ReviewCommands):
         report = stats.build(self.services, stats.parse_days(args[0] if args else None))
         text = stats.render(report)
         respond(text=f"Response metrics, last {report.days} days", response_type="ephemeral",
-                blocks=[blocks.section(f"```{blocks.escape(part)}```") for part in text.split("\n\n")])
+                blocks=[blocks.section(f"```\n{blocks.escape(part)}\n```") for part in text.split("\n\n")])

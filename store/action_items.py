@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 
 from core.model import ActionItem
-from store.db import Database
+from store.db import Database, utc
 from store.models import ActionItemRow
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
 def _item(row: ActionItemRow) -> ActionItem:
-    return ActionItem(row.id, row.incident_id, row.text, row.owner, row.due, row.created_by, _aware(row.created_at),
-                      row.done_by, _aware(row.done_at))
+    return ActionItem(row.id, row.incident_id, row.text, row.owner, row.due, row.created_by, utc(row.created_at),
+                      row.done_by, utc(row.done_at))
 
 
 class ActionItemStore:

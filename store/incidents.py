@@ -3,7 +3,7 @@ command or a second replica finds the existing record instead of adding another.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -13,23 +13,18 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.model import Incident, Mutation, TimelineEntry
-from store.db import Database
+from store.db import Database, utc
 from store.models import IncidentRoleRow, IncidentRow, TimelineEntryRow
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def _incident(row: IncidentRow, roles: dict | None = None) -> Incident:
     return Incident(
         id=row.id, title=row.title, severity=row.severity, category=row.category, phase=row.phase,
-        declared_by=row.declared_by, declared_at=_aware(row.declared_at), updated_at=_aware(row.updated_at),
+        declared_by=row.declared_by, declared_at=utc(row.declared_at), updated_at=utc(row.updated_at),
         origin_channel=row.origin_channel, channel_id=row.channel_id, version=row.version,
         description=row.description or "", private=bool(row.private), channel_name=row.channel_name,
         summary_ts=row.summary_ts, announce_channel=row.announce_channel, announce_ts=row.announce_ts,
-        phase_times=dict(row.phase_times or {}), last_update_at=_aware(row.last_update_at), roles=roles or {},
+        phase_times=dict(row.phase_times or {}), last_update_at=utc(row.last_update_at), roles=roles or {},
         playbook=row.playbook, playbook_state=dict(row.playbook_state or {}), postmortem=dict(row.postmortem or {}),
     )
 
@@ -40,7 +35,7 @@ def _roles(session: Session, incident_id: int) -> dict:
 
 
 def _entry(row: TimelineEntryRow) -> TimelineEntry:
-    return TimelineEntry(id=row.id, incident_id=row.incident_id, at=_aware(row.at), kind=row.kind,
+    return TimelineEntry(id=row.id, incident_id=row.incident_id, at=utc(row.at), kind=row.kind,
                          actor=row.actor, text=row.text, data=row.data or {})
 
 

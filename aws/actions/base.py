@@ -50,6 +50,9 @@ class Steps:
     def __init__(self):
         self._undo: list[tuple[str, Callable[[], Any]]] = []
 
+    def __len__(self) -> int:
+        return len(self._undo)
+
     def did(self, what: str, undo: Callable[[], Any]) -> None:
         self._undo.append((what, undo))
 

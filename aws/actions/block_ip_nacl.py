@@ -8,9 +8,11 @@ from __future__ import annotations
 from aws.actions.base import ActionContext, Checks, Steps, plan
 from aws.errors import AwsActionError
 from core.containment.catalog import Plan
+from core.containment.model import ActionFailed
 from core.errors import UsageError
 
 ATTEMPTS = 5
+DIRECTIONS = ((False, "inbound"), (True, "outbound"))
 
 
 def subnets(ctx: ActionContext) -> list[str]:
@@ -27,20 +29,88 @@ def subnets(ctx: ActionContext) -> list[str]:
                      "/contain block-ip <ip or cidr> [--subnets …] [--vpc …]")
 
 
-def acls(ctx: ActionContext, subnet_ids: list[str]) -> list[dict]:
-    found = ctx.call("ec2", "describe_network_acls",
-                     Filters=[{"Name": "association.subnet-id", "Values": subnet_ids}])["NetworkAcls"]
-    return found
+def _acls(ctx: ActionContext, subnet_ids: list[str]) -> list[dict]:
+    return ctx.call("ec2", "describe_network_acls",
+                    Filters=[{"Name": "association.subnet-id", "Values": subnet_ids}])["NetworkAcls"]
 
 
-def _free(acl: dict, egress: bool, low: int, high: int) -> int:
+def _acl(ctx: ActionContext, acl_id: str) -> dict:
+    return ctx.call("ec2", "describe_network_acls", NetworkAclIds=[acl_id])["NetworkAcls"][0]
+
+
+def _free(ctx: ActionContext, acl: dict, egress: bool) -> int:
+    low, high = ctx.config.block_ip.nacl_rule_range
     used = {e["RuleNumber"] for e in acl.get("Entries", []) if e["Egress"] == egress}
-    for number in range(low, high + 1):
-        if number not in used:
-            return number
-    raise AwsActionError.__new__(AwsActionError)  # replaced below
+    number = next((n for n in range(low, high + 1) if n not in used), None)
+    if number is None:
+        raise ActionFailed(f"{acl['NetworkAclId']} has no free rule number in {low}-{high} "
+                           "(containment.block_ip.nacl_rule_range).", "NaclRuleRangeFull")
+    return number
 
 
 def _blocked(acl: dict, cidr: str, egress: bool) -> int | None:
     return next((e["RuleNumber"] for e in acl.get("Entries", []) if e["Egress"] == egress
                  and e.get("CidrBlock") == cidr and e["RuleAction"] == "deny"), None)
+
+
+def _add(ctx: ActionContext, acl_id: str, cidr: str, egress: bool) -> int:
+    for _ in range(ATTEMPTS):
+        number = _free(ctx, _acl(ctx, acl_id), egress)
+        try:
+            ctx.call("ec2", "create_network_acl_entry", NetworkAclId=acl_id, RuleNumber=number, Protocol="-1",
+                     RuleAction="deny", Egress=egress, CidrBlock=cidr)
+            return number
+        except AwsActionError as exc:
+            if exc.code != "NetworkAclEntryAlreadyExists":
+                raise
+    raise ActionFailed(f"Could not find a free rule number in {acl_id} after {ATTEMPTS} tries.", "NaclRuleCollision")
+
+
+def _delete(ctx: ActionContext, entry: dict) -> None:
+    ctx.call("ec2", "delete_network_acl_entry", NetworkAclId=entry["acl"], RuleNumber=entry["rule"],
+             Egress=entry["egress"])
+
+
+class NaclBlock:
+    def plan(self, ctx: ActionContext) -> Plan:
+        cidr, subnet_ids = ctx.job.target, subnets(ctx)
+        current, changes = [], []
+        for acl in _acls(ctx, subnet_ids):
+            mine = [a["SubnetId"] for a in acl.get("Associations", []) if a["SubnetId"] in subnet_ids]
+            current.append(f"{acl['NetworkAclId']} (subnets {', '.join(mine)}): {len(acl.get('Entries', []))} entries")
+            for egress, word in DIRECTIONS:
+                done = _blocked(acl, cidr, egress)
+                changes.append(f"{acl['NetworkAclId']}: {word} already denied (rule {done})" if done else
+                               f"{acl['NetworkAclId']}: deny {cidr} {word} as rule {_free(ctx, acl, egress)}")
+        if not current:
+            raise ActionFailed(f"No network ACL is associated with {', '.join(subnet_ids)}.", "NoNetworkAcl")
+        return plan(ctx, current, changes, subnets=subnet_ids)
+
+    def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        cidr, added = ctx.job.target, []
+        for acl in _acls(ctx, subnets(ctx)):
+            for egress, _ in DIRECTIONS:
+                if _blocked(acl, cidr, egress) is None:
+                    entry = {"acl": acl["NetworkAclId"], "rule": _add(ctx, acl["NetworkAclId"], cidr, egress),
+                             "egress": egress}
+                    steps.did("NACL entry", lambda entry=entry: _delete(ctx, entry))
+                    added.append(entry)
+        return f"{cidr} denied in {len({e['acl'] for e in added})} network ACL(s)", {"entries": added}
+
+    def verify(self, ctx: ActionContext, memory: dict) -> Checks:
+        return [(f"{e['acl']} rule {e['rule']} denies {ctx.job.target}",
+                 _blocked(_acl(ctx, e["acl"]), ctx.job.target, e["egress"]) == e["rule"]) for e in memory["entries"]]
+
+    def undo_plan(self, ctx: ActionContext) -> Plan:
+        entries = ctx.job.memory["entries"]
+        return plan(ctx, [f"{e['acl']} rule {e['rule']} ({'outbound' if e['egress'] else 'inbound'})" for e in entries],
+                    [f"Delete {e['acl']} rule {e['rule']}" for e in entries])
+
+    def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        for entry in ctx.job.memory["entries"]:
+            _delete(ctx, entry)
+        return f"{ctx.job.target} no longer denied by Firebreak's NACL entries", ctx.job.memory
+
+    def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks:
+        return [(f"{e['acl']} rule {e['rule']} removed", _blocked(_acl(ctx, e["acl"]), ctx.job.target, e["egress"])
+                 is None) for e in memory["entries"]]

@@ -98,4 +98,4 @@ def test_one_clock_is_active_and_the_other_takes_over_when_it_dies(past_workspac
     eventually(lambda: posted(ws, second, ALARM), timeout=15)
     assert lease_holder(ws) == standby.said(r"clock (\S+): active with")[0]
     assert len(posted(ws, first, ALARM)) == 1  # the new clock knows it was sent
-    assert took_over < 2 + 2 / 3 + 2  # lease + one renewal interval + slack for a loaded machine
+    assert took_over < 8  # lease (2 s) + one renewal (0.7 s) + start-up, with room for a loaded machine

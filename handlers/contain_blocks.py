@@ -1,0 +1,97 @@
+"""Block Kit for containment: the request card (plan, buttons, decision, result), the
+status list and help. Everything that came from AWS or a person (names, tags, targets,
+error messages) is escaped; only user ids Firebreak itself recorded become mentions."""
+
+from __future__ import annotations
+
+from core.containment.model import (DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
+                                    ContainRequest)
+from core.containment.flow import AUTO_APPROVER
+from core.model import Incident
+from handlers import ids
+from handlers.blocks import context, escape, section, user
+from handlers.incident_blocks import when
+
+ICONS = {REQUESTED: ":hourglass_flowing_sand:", "approved": ":white_check_mark:", EXECUTING: ":gear:",
+         SUCCEEDED: ":shield:", "failed": ":x:", "failed-unknown": ":grey_question:", DENIED: ":no_entry:",
+         EXPIRED: ":alarm_clock:", PLANNED: ":memo:", UNDONE: ":leftwards_arrow_with_hook:"}
+PER_SECTION = 10  # lines per section: 10 long lines stay under Slack's 3,000 characters
+
+
+def _who(user_id: str | None) -> str:
+    if user_id == AUTO_APPROVER:
+        return "configuration (auto-approve)"
+    return user(user_id) if user_id else "nobody"
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(f"• {escape(item)}" for item in items) or "• _nothing_"
+
+
+def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
+    """The message everyone in the incident channel sees, updated as the request moves on."""
+    title = f"{escape(request.title)}"
+    shown = [
+        section(f"{ICONS.get(request.state, '')} *Containment {request.label}: {title}* — "
+                f"incident {incident.label} · *{escape(request.state)}*"),
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}"},
+            {"type": "mrkdwn", "text": f"*Region*\n{escape(request.region)}"},
+            {"type": "mrkdwn", "text": f"*Target*\n`{escape(request.target)}`"},
+            {"type": "mrkdwn", "text": f"*Requested by*\n{_who(request.requested_by)}"},
+        ]},
+        section(f"*Current state*\n{_lines(request.plan.get('current', []))}"),
+        section(f"*{'Would change' if request.state == PLANNED else 'Change'}*\n"
+                f"{_lines(request.plan.get('changes', []))}"),
+    ]
+    shown += _status(request)
+    if request.state == REQUESTED:
+        shown.append({"type": "actions", "block_id": f"contain:{request.id}", "elements": [
+            {"type": "button", "action_id": ids.ACTION_CONTAIN_APPROVE, "value": str(request.id), "style": "primary",
+             "text": {"type": "plain_text", "text": "Approve"},
+             "confirm": {"title": {"type": "plain_text", "text": f"Run {request.action}?"[:100]},
+                         "text": {"type": "plain_text", "text": f"This changes {request.target} in "
+                                                                f"{request.account} now."[:300]},
+                         "confirm": {"type": "plain_text", "text": "Approve"},
+                         "deny": {"type": "plain_text", "text": "Cancel"}}},
+            {"type": "button", "action_id": ids.ACTION_CONTAIN_DENY, "value": str(request.id), "style": "danger",
+             "text": {"type": "plain_text", "text": "Deny"}}]})
+    return escape(f"Containment {request.label} ({request.state}): {request.title}"), shown
+
+
+def _status(request: ContainRequest) -> list[dict]:
+    if request.state == PLANNED:
+        return [context("Dry run: the plan only; nothing was changed and nothing will be.")]
+    if request.state == REQUESTED:
+        return [context(f"Needs approval by someone other than {_who(request.requested_by)} before "
+                        f"{when(request.expires_at)}. `/contain status` lists this incident's requests.")]
+    lines = []
+    if request.decided_by:
+        verb = "Denied" if request.state == DENIED else "Approved"
+        lines.append(context(f"{verb} by {_who(request.decided_by)} {when(request.decided_at)}"))
+    if request.state == EXPIRED:
+        lines.append(context(f"Expired {when(request.expires_at)} without approval."))
+    outcome = request.outcome or {}
+    if outcome.get("summary"):
+        checks = "\n".join(f"{':white_check_mark:' if ok else ':warning:'} {escape(what)}"
+                           for what, ok in outcome.get("checks", []))
+        verdict = "Verified" if outcome.get("verified") else "*Verification found problems*"
+        lines.append(section(f"*Result*: {escape(outcome['summary'])}\n*{verdict}*\n{checks}"))
+    if request.error:
+        code = f" (`{escape(request.error_code)}`)" if request.error_code else ""
+        lines.append(section(f":x: *Failed*{code}: {escape(request.error)}"))
+    if request.state == SUCCEEDED and not request.is_undo:
+        lines.append(context(f"Reverse with `/contain undo {request.id}` (needs approval too)."))
+    return lines
+
+
+def status_list(incident: Incident, requests: list[ContainRequest]) -> tuple[str, list[dict]]:
+    heading = f"Containment requests of incident {incident.label}"
+    if not requests:
+        return heading, [section(f"*{heading}*\nNone yet. `/contain help` lists the catalog.")]
+    lines = [f"{ICONS.get(r.state, '')} *{r.label}* {escape(r.title)} · {escape(r.account)}/{escape(r.region)} · "
+             f"*{escape(r.state)}* · by {_who(r.requested_by)}"
+             + (f" · decided by {_who(r.decided_by)}" if r.decided_by else "")
+             + (f" · `{escape(r.error_code)}`" if r.error_code else "") for r in requests[-400:]]
+    chunks = [lines[i:i + PER_SECTION] for i in range(0, len(lines), PER_SECTION)]
+    return heading, [section(f"*{heading}*")] + [section("\n".join(chunk)) for chunk in chunks]

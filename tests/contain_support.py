@@ -1,0 +1,77 @@
+"""Shared by the containment tests: an AWS estate in moto and a workspace driven over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import boto3
+
+from core.clock import ManualClock
+from local.workspace import LocalWorkspace
+from tests.helpers import eventually
+
+REGION = "us-east-1"
+
+
+def with_containment(settings, **changes):
+    """Settings whose containment section has `changes` (e.g. approvers, dry_run)."""
+    cfg = settings.config
+    return dataclasses.replace(settings, config=cfg.model_copy(update={
+        "containment": cfg.containment.model_copy(update=changes)}))
+
+
+def workspace(settings, clock: ManualClock | None = None) -> LocalWorkspace:
+    return LocalWorkspace(settings, clock=clock or ManualClock(), threads=4)
+
+
+def declare(ws, user="alice", title="Crypto miner on web host"):
+    ws.sender.command("/incident", f"declare sev2 {title}", user=ws.user(user), channel=ws.channel("general"))
+    return eventually(lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
+
+
+def contain(ws, incident, text, user="alice"):
+    """Send `/contain text` in the incident channel; returns the ack reply."""
+    return ws.sender.command("/contain", text, user=ws.user(user), channel=incident.channel_id)
+
+
+def click(ws, incident, request_id, user="bob", approve=True, sender=None):
+    return (sender or ws.sender).block_action(
+        user=ws.user(user), channel=incident.channel_id, value=str(request_id),
+        action_id="contain_approve" if approve else "contain_deny")
+
+
+def requests(ws):
+    from core.containment.flow import store
+
+    return store(ws.services).in_states("requested", "approved", "executing", "succeeded", "failed",
+                                        "failed-unknown", "denied", "expired", "planned", "undone")
+
+
+def wait_state(ws, request_id, *states, timeout=10.0):
+    from core.containment.flow import store
+
+    return eventually(lambda: (r := store(ws.services).get(request_id)) is not None and r.state in states and r,
+                      timeout=timeout)
+
+
+def instance(region=REGION, with_asg=False):
+    """A running instance in a VPC with two security groups; returns (instance id, vpc id, groups)."""
+    ec2 = boto3.client("ec2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    groups = [ec2.create_security_group(GroupName=f"web-{n}", Description="web", VpcId=vpc)["GroupId"]
+              for n in range(2)]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    # Groups go on the network interface: moto 5.2 adds an instance's launch-time groups to
+    # every attached ENI's view, which would hide what isolation does to the ENI.
+    found = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                              NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "Groups": groups}],
+                              TagSpecifications=[{"ResourceType": "instance",
+                                                  "Tags": [{"Key": "Name", "Value": "<!channel> web-1"}]}])
+    return found["Instances"][0]["InstanceId"], vpc, subnet, groups
+
+
+def eni_groups(instance_id, region=REGION):
+    ec2 = boto3.client("ec2", region_name=region)
+    found = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}])
+    return {n["NetworkInterfaceId"]: sorted(g["GroupId"] for g in n["Groups"]) for n in found["NetworkInterfaces"]}
