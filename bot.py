@@ -12,9 +12,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Callable
 
-NOT_BUILT = 2  # exit code of commands whose issue has not landed yet
 EXIT_FAILURE = 1
 
 log = logging.getLogger("firebreak")
@@ -36,13 +34,6 @@ def _settings(args: argparse.Namespace):
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     print(f"firebreak: {message}", file=sys.stderr)
     return code
-
-
-def _not_built(what: str) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        return _fail(f"`{what}` is not built yet in this version.", NOT_BUILT)
-
-    return run
 
 
 # ---------------------------------------------------------------------- commands
@@ -157,6 +148,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         playbooks = load_playbooks(settings.config.playbooks.path, settings.config.incidents)
     except ConfigError as exc:
         problems += exc.problems
+    from core.scheduling.config import problems as scheduling_problems
+
+    problems += scheduling_problems(settings.config)
     if problems:
         raise ConfigError(problems)
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
@@ -261,6 +255,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the containment audit chain; exit 1 naming the first broken link."""
+    from core.containment.audit import verify
+    from store.containment_audit import AuditLog
+    from store.db import Database
+
+    log_ = AuditLog(Database(_settings(args).secrets.database_url))
+    verdict = verify(log_.records(), log_.head())
+    if not verdict.ok:
+        return _fail(f"audit chain broken at entry {verdict.broken_at}: {verdict.reason} "
+                     f"({verdict.count} entries before it are intact).")
+    print(f"Audit chain intact: {verdict.count} entries.")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -315,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(title="commands", metavar="COMMAND")
-    audit_sub.add_parser("verify", help="check the audit hash chain").set_defaults(func=_not_built("audit verify"))
+    audit_sub.add_parser("verify", help="check the audit hash chain").set_defaults(func=cmd_audit_verify)
     audit.set_defaults(func=lambda _a: (audit.print_help(), 2)[1])
     return parser
 

@@ -23,11 +23,15 @@ class Declared:
 
 def declare(services: Services, *, title: str, declared_by: str, severity: str | None = None,
             category: str | None = None, origin_channel: str | None = None, description: str = "",
-            private: bool | None = None, dedup_key: str | None = None, finding_types=()) -> Declared:
+            private: bool | None = None, dedup_key: str | None = None, finding_types=(),
+            automated: bool = False) -> Declared:
     """Declare an incident and give it a channel; idempotent per dedup_key (Slack trigger, finding id).
-    With playbooks.auto_attach, the playbook matching `finding_types` or the category follows."""
+    With playbooks.auto_attach, the playbook matching `finding_types` or the category follows.
+    `automated` declarations come from routing rules (declared_by names the rule's actor): they
+    need no responder and give nobody the declarer's role."""
     cfg = services.config.incidents
-    require_responder(declared_by, services.config.access.responders, services.directory)
+    if not automated:
+        require_responder(declared_by, services.config.access.responders, services.directory)
     title = " ".join(title.split())
     if not title:
         raise UsageError("An incident needs a title.", DECLARE_USAGE)
@@ -46,19 +50,19 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         at=services.clock.now(), origin_channel=origin_channel, dedup_key=dedup_key,
         timeline_text=f"Incident declared: {title}", description=description.strip(),
         private=cfg.private_by_default if private is None else private,
-        roles={cfg.declarer_role: declared_by} if cfg.declarer_role else {})
+        roles={cfg.declarer_role: declared_by} if cfg.declarer_role and not automated else {})
     if created and services.chat is not None:
-        incident = provision(services, incident, declared_by)
+        incident = provision(services, incident, None if automated else declared_by)
     if created and services.config.playbooks.auto_attach:
         from core.playbooks import runtime
 
         playbook = runtime.choose(services.playbooks, incident, finding_types)
         if playbook is not None:
-            incident = runtime.attach(services, incident, playbook.name, declared_by)
+            incident = runtime.attach(services, incident, playbook.name, declared_by, automated=automated)
     return Declared(incident, created)
 
 
-def provision(services: Services, incident: Incident, actor: str) -> Incident:
+def provision(services: Services, incident: Incident, actor: str | None) -> Incident:
     """Channel, invitations, topic, pinned summary, announcement. Each step is skipped when
     already done, so a failed run can simply be run again."""
     chat, store, cfg = services.chat, services.incidents, services.config.incidents
@@ -66,7 +70,8 @@ def provision(services: Services, incident: Incident, actor: str) -> Incident:
         channel_id, name = _create_channel(services, incident)
         store.set_fields(incident.id, channel_id=channel_id, channel_name=name)
         incident = store.get(incident.id)
-    chat.invite(incident.channel_id, list(dict.fromkeys([actor, *incident.roles.values(), *cfg.invite])))
+    people = [actor] if actor else []
+    chat.invite(incident.channel_id, list(dict.fromkeys([*people, *incident.roles.values(), *cfg.invite])))
     chat.describe_channel(incident)
     if not incident.summary_ts:
         store.set_fields(incident.id, summary_ts=chat.post_summary(incident))
@@ -109,11 +114,12 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
     return incident
 
 
-def apply(services: Services, incident_id: int, decide, *, actor: str,
-          echo: bool = True) -> tuple[Incident, list[TimelineEntry]]:
+def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
+          automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
     """Run `decide(incident, now) -> Mutation` under the row lock, then show the result in chat
     (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
-    require_responder(actor, services.config.access.responders, services.directory)
+    if not automated:
+        require_responder(actor, services.config.access.responders, services.directory)
     incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
     if services.chat is not None and incident.channel_id:
         try:

@@ -3,8 +3,9 @@ knows (roles, findings, phases, metrics, action items), as one Markdown document
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from core import metrics
 from core.errors import UsageError
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 from core.services import Services
@@ -41,31 +42,14 @@ def save_answers(services: Services, incident: Incident, answers: dict, actor: s
     return incident
 
 
-def _duration(start: datetime | None, end: datetime | None) -> str:
-    if not start or not end or end < start:
-        return "n/a"
-    minutes = int((end - start) / timedelta(minutes=1))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
-def _phase_time(incident: Incident, *phases: str) -> datetime | None:
-    times = [datetime.fromisoformat(incident.phase_times[p]) for p in phases if p in incident.phase_times]
-    return min(times) if times else None
-
-
 def response_times(incident: Incident, entries: list[TimelineEntry], first_seen: datetime | None) -> dict[str, str]:
-    """Time to detect (first finding seen → declared), acknowledge (declared → the commander's
-    first act after declaring), contain (→ eradication or later entered), recover
-    (→ post-incident entered)."""
-    commander_acts = [e.at for e in entries if e.kind != "declared" and e.actor
-                      and e.actor == incident.roles.get("commander")]
-    return {
-        "Time to detect": _duration(first_seen, incident.declared_at),
-        "Time to acknowledge": _duration(incident.declared_at, min(commander_acts) if commander_acts else None),
-        "Time to contain": _duration(incident.declared_at,
-                                     _phase_time(incident, "eradication", "recovery", "post-incident")),
-        "Time to recover": _duration(incident.declared_at, _phase_time(incident, "post-incident")),
-    }
+    """The four response metrics, as core.metrics defines them (the same as `/incident stats`)."""
+    start = incident.declared_at
+    reached = {"acknowledge": metrics.acknowledged_at(incident, entries), "contain": metrics.contained_at(incident),
+               "recover": metrics.recovered_at(incident)}
+    spans = {"detect": metrics.detect_time(incident, first_seen),
+             **{name: (at - start if at else None) for name, at in reached.items()}}
+    return {f"Time to {name}": metrics.human(span) if span is not None else "n/a" for name, span in spans.items()}
 
 
 def md(text: str) -> str:

@@ -25,8 +25,13 @@ def workspace(settings, clock: ManualClock | None = None) -> LocalWorkspace:
 
 
 def declare(ws, user="alice", title="Crypto miner on web host"):
+    """Declare from #general; returns once the channel exists and the declarer was answered,
+    so later answers (response_url calls) are the containment ones."""
+    answered = len(ws.fake.calls_to("response_url"))
     ws.sender.command("/incident", f"declare sev2 {title}", user=ws.user(user), channel=ws.channel("general"))
-    return eventually(lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
+    incident = eventually(lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
+    ws.fake.wait_for("response_url", count=answered + 1)
+    return incident
 
 
 def contain(ws, incident, text, user="alice"):

@@ -39,7 +39,7 @@ class BlockPublicS3:
     spec = SPECS["block-public-s3"]
 
     def plan(self, ctx: ActionContext) -> Plan:
-        ctx.call("s3", "head_bucket", Bucket=ctx.job.target)
+        ctx.call("s3", "get_bucket_location", Bucket=ctx.job.target)  # NoSuchBucket if unknown
         setting = _block(ctx)
         change = "Nothing: all four settings are on" if setting == ALL_ON else \
             "Turn on BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets"

@@ -124,8 +124,9 @@ def _context(services: Services, incident: Incident, command: ContainCommand) ->
     """For block-ip: the subnets of instances this incident's requests have touched."""
     if command.action != "block-ip" or command.options.get("subnets") or command.options.get("vpc"):
         return {}
-    subnets = [s for r in store(services).for_incident(incident.id)
-               for s in r.plan.get("facts", {}).get("subnets", []) if r.region == (command.region or r.region)]
+    region = command.region or services.config.aws.default_region
+    subnets = [s for r in store(services).for_incident(incident.id) if r.region == region
+               for s in r.plan.get("facts", {}).get("subnets", [])]
     return {"incident_subnets": list(dict.fromkeys(subnets))}
 
 

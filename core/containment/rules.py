@@ -11,16 +11,12 @@ from core.containment.config import ContainmentConfig
 from core.errors import PermissionDenied
 
 
-def _on(user: str, allowed: list[str], directory: Directory | None) -> bool:
-    return is_responder(user, allowed, directory)
-
-
 def require_requester(cfg: ContainmentConfig, responders: list[str], user: str,
                       directory: Directory | None) -> None:
-    if not _on(user, responders, directory):
+    if not is_responder(user, responders, directory):
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot request containment. "
                                "Ask an administrator to add you (access.responders).")
-    if not _on(user, cfg.requesters, directory):
+    if not is_responder(user, cfg.requesters, directory):
         raise PermissionDenied("You may not request containment actions: you are not in containment.requesters.")
 
 
@@ -36,10 +32,10 @@ def require_approver(cfg: ContainmentConfig, responders: list[str], *, approver:
                      action: str, severity: str, directory: Directory | None) -> None:
     if approver == requester:
         raise PermissionDenied("You requested this action, so someone else must approve it (two-person rule).")
-    if not _on(approver, responders, directory):
+    if not is_responder(approver, responders, directory):
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot approve containment.")
     for allowed in approver_lists(cfg, action, severity):
-        if not _on(approver, allowed, directory):
+        if not is_responder(approver, allowed, directory):
             who = ", ".join(f"<@{i}>" if not i.startswith("S") else f"<!subteam^{i}>" for i in allowed)
             raise PermissionDenied(f"You may not approve {action} on a {severity} incident; approvers: {who}.",
                                    mentions=tuple(i for i in allowed if not i.startswith("S")))

@@ -111,7 +111,7 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
         declared = incidents.declare(
             services, title=_title(services, finding), declared_by=SYSTEM_ACTOR,
             severity=decision.incident_severity, category=decision.category, origin_channel=decision.channel,
-            dedup_key=f"finding:{finding.finding_id}"[:200])
+            dedup_key=f"finding:{finding.finding_id}"[:200], finding_types=[finding.type], automated=True)
     except FirebreakError as exc:
         FindingState(services.db).change(finding.pk, entry(
             services, None, "declare-failed", f"Automatic declaration (route {decision.route}) failed: {exc.message}"))

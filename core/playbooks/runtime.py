@@ -76,7 +76,7 @@ def checklist(services: Services, incident: Incident, phase: str, targets: dict[
     return Checklist(playbook.name, phase, tuple(views), len(done), playbook.total_steps)
 
 
-def attach(services: Services, incident: Incident, name: str, actor: str) -> Incident:
+def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:
     from core.incidents import apply
 
     if name not in services.playbooks:
@@ -90,7 +90,7 @@ def attach(services: Services, incident: Incident, name: str, actor: str) -> Inc
         return Mutation(changes={"playbook": name, "playbook_state": state}).note(
             "playbook", actor, f"Playbook: {name}", playbook=name, previous=current.playbook)
 
-    incident, _ = apply(services, incident.id, decide, actor=actor)
+    incident, _ = apply(services, incident.id, decide, actor=actor, automated=automated)
     return post_phase(services, incident, actor)
 
 

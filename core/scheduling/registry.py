@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from core.containment import flow as containment
+from core.containment.model import EXPIRED, REQUESTED
 from core.findings.pipeline import release_snoozed
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Pager
@@ -20,9 +22,19 @@ from core.scheduling.sla import SlaEscalations
 from core.services import Services
 from store.scheduling import NoticeLedger
 
-# Expiry of things other features put off until a time: snoozed findings are shown again.
+
+def expire_approvals(services: Services) -> int:
+    """Containment requests still awaiting approval after their window become `expired`."""
+    requests = containment.store(services).in_states(REQUESTED)
+    return sum(r.state == EXPIRED for r in containment.expire_due(services, requests))
+
+
+# Expiry of what other features put off until a time: snoozed findings are shown again,
+# unapproved containment requests expire (approving one checks the time too; this keeps the
+# stored state and listings true without waiting for someone to look).
 EXPIRY_HOOKS: tuple[tuple[str, Callable[[Services], object]], ...] = (
     ("finding-snoozes", release_snoozed),
+    ("containment-approvals", expire_approvals),
 )
 
 

@@ -6,7 +6,7 @@ outage of the clock only the latest missed reminder is sent, not one per missed 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from core.metrics import commander
 from core.model import ACTIVE_PHASES, Incident
@@ -27,7 +27,7 @@ def due_at(incident: Incident, every: timedelta | None, now: datetime) -> dateti
 
 
 def key(incident_id: int, due: datetime) -> str:
-    return f"reminder:{incident_id}:{due.isoformat()}"
+    return f"reminder:{incident_id}:{due.astimezone(timezone.utc).isoformat()}"  # one spelling per instant
 
 
 class UpdateReminders:

@@ -64,12 +64,16 @@ class ClockRunner:
         return held
 
     def run(self, stop: threading.Event) -> None:
-        log.info("clock %s: started; lease %s, renewed every %.1f s", self.leader.holder, self.leader.ttl,
-                 self.renew_seconds)
+        log.info("clock %s: started; lease %.0f s, renewed every %.1f s", self.leader.holder,
+                 self.leader.ttl.total_seconds(), self.renew_seconds)
         was_held = None
         try:
             while not stop.is_set():
-                held = self.step()
+                try:
+                    held = self.step()
+                except Exception:  # noqa: BLE001 - e.g. the job store was unreachable: try again
+                    log.exception("clock %s: could not start the scheduler; retrying", self.leader.holder)
+                    held = False
                 if not held and was_held is not False:
                     log.info("clock %s: standing by (another clock holds the lease)", self.leader.holder)
                 was_held = held
@@ -100,9 +104,13 @@ class ClockRunner:
     def _activate(self) -> None:
         scheduler = make_scheduler(self.services, max(1, len(self.registry)))
         scheduler.start(paused=True)
+        try:
+            jobs = ensure_jobs(scheduler, self.registry)
+        except Exception:
+            scheduler.shutdown(wait=False)
+            raise
         BOUND.bind(self)
         self.scheduler = scheduler
-        jobs = ensure_jobs(scheduler, self.registry)
         scheduler.resume()
         log.info("clock %s: active with %d job(s): %s", self.leader.holder, len(jobs), ", ".join(jobs))
 

@@ -37,12 +37,6 @@ def test_no_credentials_starts_the_local_workspace_and_it_works(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("command", [["clock"], ["audit", "verify"]], ids=" ".join)
-def test_commands_not_built_yet_say_so_with_exit_2(command):
-    result = run(*command)
-    assert result.returncode == 2 and "not built yet" in result.stderr
-
-
 def test_serve_without_credentials_explains_instead_of_failing():
     result = run("serve")
     assert result.returncode == 1

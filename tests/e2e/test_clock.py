@@ -1,6 +1,6 @@
 """Two real `python bot.py clock` processes on one database (PostgreSQL in CI's second
 pass, SQLite otherwise) with a 2-second lease: exactly one is active and sends each due
-reminder once; when it is killed, the other takes over and carries on."""
+reminder once; when it is killed, the other takes over the persisted jobs and carries on."""
 
 import os
 import re
@@ -79,7 +79,7 @@ def lease_holder(ws) -> str | None:
 def test_one_clock_is_active_and_the_other_takes_over_when_it_dies(past_workspace, clocks):
     ws = past_workspace
     first = declare(ws, "sev1 Miner on build host")
-    active = eventually(lambda: [c for c in clocks if c.said(r"clock (\S+): active with 3 job")], timeout=30)
+    active = eventually(lambda: [c for c in clocks if c.said(r"clock (\S+): active with \d+ job")], timeout=30)
     eventually(lambda: all(c.said(r"clock (\S+): (?:active|standing by)") for c in clocks), timeout=30)
     eventually(lambda: posted(ws, first, ALARM), timeout=15)
     time.sleep(3)  # a lease and more: renewals, several sweeps on the active clock
@@ -98,4 +98,17 @@ def test_one_clock_is_active_and_the_other_takes_over_when_it_dies(past_workspac
     eventually(lambda: posted(ws, second, ALARM), timeout=15)
     assert lease_holder(ws) == standby.said(r"clock (\S+): active with")[0]
     assert len(posted(ws, first, ALARM)) == 1  # the new clock knows it was sent
+    assert leader.said(r'Added job "(\S+)"') and not standby.said(r'Added job "(\S+)"'), \
+        "the jobs the first clock persisted were not picked up as they were"
     assert took_over < 8  # lease (2 s) + one renewal (0.7 s) + start-up, with room for a loaded machine
+
+
+def test_a_severity_typo_stops_the_clock_with_a_reason(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text("scheduling:\n  sla:\n    sev01: {acknowledge_minutes: 15}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_")) and k != "DATABASE_URL"}
+    env.update({"FIREBREAK_CONFIG": str(config), "DATABASE_URL": f"sqlite:///{tmp_path / 'clock.db'}"})
+    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "clock"], cwd=REPO, env=env, text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "scheduling.sla.sev01: unknown severity" in result.stderr

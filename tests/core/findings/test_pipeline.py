@@ -129,13 +129,28 @@ def test_declare_route_declares_links_and_records_the_timeline(make):
     assert services.incidents.count() == 1  # an update never declares twice
 
 
-def test_refused_automatic_declaration_still_shows_the_finding(make):
+def test_automatic_declaration_needs_no_responder_and_names_no_commander(make):
     services = make(responders=["U0NLYME"], routes=[{"name": "all", "action": "declare"}])
+    ingest(services, [finding()])
+    [incident] = services.incidents.recent()
+    assert incident.roles == {}  # the bot is nobody's commander: a responder takes the role
+    assert FindingStore(services.db).by_finding_id("f-1").incident_id == incident.id
+
+
+def test_refused_automatic_declaration_still_shows_the_finding(make, monkeypatch):
+    from core import incidents
+    from core.errors import UsageError
+
+    def refuse(*_args, **_kwargs):
+        raise UsageError("The title is 400 characters; the limit is 150.")
+
+    services = make(routes=[{"name": "all", "action": "declare"}])
+    monkeypatch.setattr(incidents, "declare", refuse)
     ingest(services, [finding()])
     stored = FindingStore(services.db).by_finding_id("f-1")
     assert services.incidents.count() == 0
     assert stored.channel == "security-triage" and stored.activity[-1]["action"] == "declare-failed"
-    assert "responder list" in stored.activity[-1]["text"]
+    assert "the limit is 150" in stored.activity[-1]["text"]
 
 
 def test_shared_indicator_tells_the_open_incident_once(make):

@@ -2,6 +2,7 @@
 reach their sweep, the lease deciding who runs, and fencing when it is lost."""
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -113,6 +114,25 @@ def test_a_sweep_is_skipped_once_the_lease_is_not_confirmed(services):
     assert runs == []
     clock_a.close()
     clock_b.close()
+
+
+def test_run_stands_by_then_stops_and_hands_the_lease_over(services):
+    registry, _ = counting_registry()
+    clock_a, clock_b = runner(services, "clock-a", registry), runner(services, "clock-b", registry)
+    clock_b.step()
+    clock_a.renew_seconds = 0.05
+    stop = threading.Event()
+    thread = threading.Thread(target=clock_a.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(0.2)  # a few renewal rounds
+        assert not clock_a.active  # clock-b holds the lease
+        clock_b.close()
+        eventually(lambda: clock_a.active)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not clock_a.active and LeaseStore(services.db).holder("clock") is None
 
 
 class DownStore:

@@ -1,0 +1,148 @@
+"""Access keys, IAM users and roles, S3, Lambda and block-ip against moto: the state
+before, after and after undo, as AWS itself reports it."""
+
+import io
+import json
+import zipfile
+
+import boto3
+import pytest
+
+from aws.errors import AwsActionError
+from core.containment.config import BlockIp, ContainmentConfig, WafIpSet
+from core.errors import UsageError
+from tests.aws.actions.conftest import Runner
+from tests.contain_support import instance
+
+iam = lambda: boto3.client("iam")  # noqa: E731 - short helpers for the assertions
+
+
+def test_disable_access_key_and_undo(runner):
+    iam().create_user(UserName="deploy")
+    key = iam().create_access_key(UserName="deploy")["AccessKey"]["AccessKeyId"]
+    status = lambda: iam().list_access_keys(UserName="deploy")["AccessKeyMetadata"][0]["Status"]  # noqa: E731
+    job = runner.job("disable-access-key", key)
+    plan = runner.plan(job)
+    assert plan.current == [f"Access key {key} of IAM user deploy: Active"] and plan.facts["user"] == "deploy"
+    outcome = runner.apply(job)
+    assert status() == "Inactive"
+    runner.undo(job, outcome)
+    assert status() == "Active"
+
+
+def test_unknown_access_key_names_the_aws_error(runner):
+    with pytest.raises(AwsActionError) as caught:
+        runner.plan(runner.job("disable-access-key", "AKIAIOSFODNN7EXAMPLE"))
+    assert caught.value.code == "NoSuchEntity" and "(request id" in caught.value.message
+
+
+def test_quarantine_user_and_undo(runner):
+    iam().create_user(UserName="intern")
+    policies = lambda: iam().list_user_policies(UserName="intern")["PolicyNames"]  # noqa: E731
+    job = runner.job("quarantine-user", "intern")
+    assert "no Firebreak quarantine policy" in runner.plan(job).current[0]
+    outcome = runner.apply(job)
+    document = iam().get_user_policy(UserName="intern", PolicyName="firebreak-quarantine")["PolicyDocument"]
+    assert document["Statement"][0] == {"Sid": "FirebreakQuarantine", "Effect": "Deny", "Action": "*", "Resource": "*"}
+    runner.undo(job, outcome)
+    assert policies() == []
+
+
+def test_quarantine_role_revokes_older_sessions_and_undo_keeps_that(runner):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    iam().create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(trust))
+    job = runner.job("quarantine-role", "app")
+    outcome = runner.apply(job)
+    assert sorted(iam().list_role_policies(RoleName="app")["PolicyNames"]) == [
+        "AWSRevokeOlderSessions", "firebreak-quarantine"]
+    revoke = iam().get_role_policy(RoleName="app", PolicyName="AWSRevokeOlderSessions")["PolicyDocument"]
+    assert "aws:TokenIssueTime" in revoke["Statement"][0]["Condition"]["DateLessThan"]
+    runner.undo(job, outcome)
+    assert iam().list_role_policies(RoleName="app")["PolicyNames"] == ["AWSRevokeOlderSessions"]
+
+
+def test_block_public_s3_remembers_the_prior_setting(runner):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="exposed-data")
+    prior = {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+             "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket="exposed-data", PublicAccessBlockConfiguration=prior)
+    job = runner.job("block-public-s3", "exposed-data")
+    assert runner.plan(job).current == ["Bucket exposed-data: on: BlockPublicAcls"]
+    outcome = runner.apply(job)
+    setting = s3.get_public_access_block(Bucket="exposed-data")["PublicAccessBlockConfiguration"]
+    assert all(setting.values())
+    runner.undo(job, outcome)
+    assert s3.get_public_access_block(Bucket="exposed-data")["PublicAccessBlockConfiguration"] == prior
+
+
+def test_unknown_bucket(runner):
+    with pytest.raises(AwsActionError) as caught:
+        runner.plan(runner.job("block-public-s3", "no-such-bucket"))
+    assert caught.value.code == "NoSuchBucket"
+
+
+def lambda_function(name="exfil"):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    role = iam().create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    boto3.client("lambda", region_name="us-east-1").create_function(
+        FunctionName=name, Runtime="python3.11", Role=role, Handler="handler.handler", Code={"ZipFile": code.getvalue()})
+
+
+def test_disable_lambda_and_undo(runner):
+    lambda_function()
+    client = boto3.client("lambda", region_name="us-east-1")
+    client.put_function_concurrency(FunctionName="exfil", ReservedConcurrentExecutions=5)
+    job = runner.job("disable-lambda", "exfil")
+    assert runner.plan(job).current == ["Function exfil: reserved concurrency 5"]
+    outcome = runner.apply(job)
+    assert client.get_function_concurrency(FunctionName="exfil")["ReservedConcurrentExecutions"] == 0
+    runner.undo(job, outcome)
+    assert client.get_function_concurrency(FunctionName="exfil")["ReservedConcurrentExecutions"] == 5
+
+
+def nacl_entries(subnet, cidr):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+    return sorted((e["RuleNumber"], e["Egress"]) for e in acl["Entries"]
+                  if e.get("CidrBlock") == cidr and e["RuleAction"] == "deny")
+
+
+@pytest.mark.slow
+def test_block_ip_in_nacls_with_managed_rule_numbers_and_undo(runner):
+    _, vpc, subnet, _ = instance()
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+    ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=1, Protocol="-1", RuleAction="allow",
+                                 Egress=False, CidrBlock="10.9.0.0/16")  # rule 1 inbound is taken
+    job = runner.job("block-ip", "203.0.113.9/32", vpc=vpc)
+    plan = runner.plan(job)
+    assert any("inbound as rule 2" in c for c in plan.changes) and any("outbound as rule 1" in c for c in plan.changes)
+    outcome = runner.apply(job)
+    assert nacl_entries(subnet, "203.0.113.9/32") == [(1, True), (2, False)]
+    runner.undo(job, outcome)
+    assert nacl_entries(subnet, "203.0.113.9/32") == []
+
+
+def test_block_ip_needs_subnets(runner):
+    with pytest.raises(UsageError, match="needs subnets"):
+        runner.plan(runner.job("block-ip", "203.0.113.9/32"))
+
+
+def test_block_ip_in_a_waf_ip_set_and_undo(moto_inprocess):
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    ip_set = waf.create_ip_set(Name="blocked", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=["198.51.100.0/24"])
+    ref = {"Name": "blocked", "Scope": "REGIONAL", "Id": ip_set["Summary"]["Id"]}
+    runner = Runner(ContainmentConfig(block_ip=BlockIp(mode="waf", waf_ip_set=WafIpSet(name="blocked",
+                                                                                       id=ref["Id"]))))
+    job = runner.job("block-ip", "203.0.113.9/32")
+    assert runner.plan(job).changes == ["Add 203.0.113.9/32 to blocked"]
+    outcome = runner.apply(job)
+    assert sorted(waf.get_ip_set(**ref)["IPSet"]["Addresses"]) == ["198.51.100.0/24", "203.0.113.9/32"]
+    runner.undo(job, outcome)
+    assert waf.get_ip_set(**ref)["IPSet"]["Addresses"] == ["198.51.100.0/24"]

@@ -1,0 +1,207 @@
+"""Containment through signed Slack requests against the fake Slack and moto: the plan
+card, approval by a second person, exactly-once execution, undo, and every refusal."""
+
+import json
+import time
+
+import boto3
+import pytest
+
+from core.clock import ManualClock
+from core.containment.config import Approvers
+from core.containment.flow import store
+from store.containment_audit import AuditLog
+from tests.contain_support import (click, contain, declare, eni_groups, instance, requests, wait_state,
+                                   with_containment, workspace)
+from tests.helpers import ack_body, all_text, eventually, mrkdwn_of
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def ws(settings, clock, moto_inprocess):
+    ws = workspace(settings, clock)
+    yield ws
+    ws.stop()
+
+
+def card(ws, request):
+    request = store(ws.services).get(request.id)
+    message = next(m for m in ws.fake.messages(request.message_channel) if m["ts"] == request.message_ts)
+    return message
+
+
+def last_answer(ws, before):
+    calls = eventually(lambda: (found := ws.fake.calls_to("response_url")) and len(found) > before and found)
+    return all_text(calls[-1].body)
+
+
+def requested(ws, incident, text, user="alice"):
+    """Send `/contain text` and wait for the new request's card."""
+    before = len(requests(ws))
+    assert ack_body(contain(ws, incident, text, user=user)) == {}
+    return eventually(lambda: len(found := sorted(requests(ws), key=lambda r: r.id)) > before
+                      and found[-1].message_ts and found[-1])
+
+
+@pytest.mark.slow
+def test_isolate_approve_run_verify_and_undo(ws):
+    instance_id, _, _, groups = instance()
+    incident = declare(ws)
+    request = requested(ws, incident, f"isolate-instance {instance_id}")
+    shown = card(ws, request)
+    text = mrkdwn_of(shown)
+    assert "123456789012" in text and "us-east-1" in text and instance_id in text
+    assert "&lt;!channel&gt; web-1" in text and "<!channel>" not in text, "AWS tags must be escaped"
+    assert {"contain_approve", "contain_deny"} <= {e["action_id"] for b in shown["blocks"] if b["type"] == "actions"
+                                                   for e in b["elements"]}
+    assert list(eni_groups(instance_id).values()) == [sorted(groups)], "nothing changes before approval"
+
+    click(ws, incident, request.id, user="bob")
+    done = wait_state(ws, request.id, "succeeded")
+    assert done.decided_by == ws.user("bob") and done.outcome["verified"]
+    assert list(eni_groups(instance_id).values()) == [list(done.memory["isolation"].values())]
+    eventually(lambda: "Verified" in all_text(card(ws, request)))
+    timeline = [e.text for e in ws.services.incidents.timeline(incident.id) if e.kind == "containment"]
+    assert [t.split(":")[0] for t in timeline] == ["Containment requested", "Containment approved", "Containment done"]
+
+    undo = requested(ws, incident, f"undo {request.id}", user="carol")
+    assert undo.undo_of == request.id and undo.state == "requested"
+    click(ws, incident, undo.id, user="bob")
+    wait_state(ws, undo.id, "succeeded")
+    assert list(eni_groups(instance_id).values()) == [sorted(groups)]
+    assert store(ws.services).get(request.id).state == "undone"
+    events = [e["event"] for e in AuditLog(ws.services.db).for_request(request.id)]
+    assert events[:4] == ["requested", "approved", "executing", "aws-call"] and "succeeded" in events
+
+
+def test_requester_cannot_approve_and_unlisted_approver_is_refused(settings, clock, moto_inprocess):
+    ws = workspace(settings, clock)
+    try:
+        ws.services.settings = with_containment(settings, approvers=Approvers(default=[ws.user("carol")]))
+        incident = declare(ws)
+        bucket = boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed") and "exposed"
+        request = requested(ws, incident, f"block-public-s3 {bucket}")
+        seen = len(ws.fake.calls_to("response_url"))
+        click(ws, incident, request.id, user="alice")
+        assert "someone else must approve" in last_answer(ws, seen)
+        seen = len(ws.fake.calls_to("response_url"))
+        click(ws, incident, request.id, user="bob")
+        assert "You may not approve block-public-s3" in last_answer(ws, seen)
+        assert store(ws.services).get(request.id).state == "requested"
+        click(ws, incident, request.id, user="carol")
+        wait_state(ws, request.id, "succeeded")
+    finally:
+        ws.stop()
+
+
+def test_unauthorised_requester_is_refused(settings, clock, moto_inprocess):
+    ws = workspace(settings, clock)
+    try:
+        ws.services.settings = with_containment(settings, requesters=[ws.user("alice")])
+        incident = declare(ws)
+        seen = len(ws.fake.calls_to("response_url"))
+        contain(ws, incident, "disable-lambda exfil", user="bob")
+        assert "containment.requesters" in last_answer(ws, seen)
+        assert requests(ws) == []
+    finally:
+        ws.stop()
+
+
+def test_approval_after_expiry_is_refused_and_recorded(ws, clock):
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    request = requested(ws, incident, "block-public-s3 exposed")
+    clock.advance(minutes=31)
+    seen = len(ws.fake.calls_to("response_url"))
+    click(ws, incident, request.id, user="bob")
+    assert "expired" in last_answer(ws, seen)
+    assert store(ws.services).get(request.id).state == "expired"
+
+
+def test_unknown_target_and_access_denied_are_shown_with_the_aws_code(ws, monkeypatch):
+    incident = declare(ws)
+    seen = len(ws.fake.calls_to("response_url"))
+    contain(ws, incident, "isolate-instance i-0123456789abcdef0")
+    assert "InvalidInstanceID.NotFound" in last_answer(ws, seen)
+    from botocore.exceptions import ClientError
+
+    def denied(self, operation, params):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized to perform lambda:GetFunction"},
+                           "ResponseMetadata": {"RequestId": "req-1"}}, operation)
+
+    monkeypatch.setattr("botocore.client.BaseClient._make_api_call", denied)
+    seen = len(ws.fake.calls_to("response_url"))
+    contain(ws, incident, "disable-lambda exfil")
+    shown = last_answer(ws, seen)
+    assert "AccessDenied" in shown and "request id req-1" in shown
+    assert requests(ws) == []
+    refused = [json.loads(r.body) for r in AuditLog(ws.services.db).records()]
+    assert [r["code"] for r in refused] == ["InvalidInstanceID.NotFound", "AccessDenied"]
+
+
+def test_malformed_arguments_get_the_usage_in_the_ack(ws):
+    incident = declare(ws)
+    body = ack_body(contain(ws, incident, "isolate-instance i-123 --force"))
+    assert body["response_type"] == "ephemeral" and "Usage: `/contain isolate-instance" in all_text(body)
+
+
+def test_dry_run_posts_the_plan_only(ws):
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    request = requested(ws, incident, "block-public-s3 exposed --dry-run")
+    assert request.state == "planned"
+    shown = card(ws, request)
+    assert "Dry run" in all_text(shown) and not [b for b in shown["blocks"] if b["type"] == "actions"]
+
+
+def test_deny_status_and_double_clicks_run_nothing_twice(ws):
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    denied = requested(ws, incident, "block-public-s3 exposed")
+    click(ws, incident, denied.id, user="bob", approve=False)
+    wait_state(ws, denied.id, "denied")
+    approved = requested(ws, incident, "block-public-s3 exposed")
+    seen = len(ws.fake.calls_to("response_url"))
+    for n in range(3):  # a triple click, then Slack's retry of one of those requests
+        ws.sender.block_action(user=ws.user("bob"), channel=incident.channel_id, value=str(approved.id),
+                               action_id="contain_approve", trigger_id=f"click-{n}")
+    reply = ws.sender.block_action(user=ws.user("bob"), channel=incident.channel_id, value=str(approved.id),
+                                   action_id="contain_approve", trigger_id="click-1", retry_num=1)
+    assert reply.status == 200
+    wait_state(ws, approved.id, "succeeded")
+    refused = ws.fake.wait_for("response_url", count=seen + 2)[seen:]
+    assert all("already" in all_text(c.body) for c in refused)
+    events = [e["event"] for e in AuditLog(ws.services.db).for_request(approved.id)]
+    assert events.count("executing") == 1 and events.count("succeeded") == 1
+    time.sleep(0.3)  # the retry, had it run, would have answered by now
+    assert len(ws.fake.calls_to("response_url")) == seen + 2
+    seen = len(ws.fake.calls_to("response_url"))
+    contain(ws, incident, "status")
+    shown = last_answer(ws, seen)
+    assert f"C{denied.id}" in shown and "denied" in shown and "succeeded" in shown
+
+
+def test_auto_approved_actions_run_without_a_second_person(settings, clock, moto_inprocess):
+    ws = workspace(settings, clock)
+    try:
+        ws.services.settings = with_containment(settings, auto_approve=["block-public-s3"])
+        incident = declare(ws)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+        request = requested(ws, incident, "block-public-s3 exposed")
+        done = wait_state(ws, request.id, "succeeded")
+        assert done.decided_by == "config:auto_approve"
+        eventually(lambda: "configuration (auto-approve)" in all_text(card(ws, request)))
+    finally:
+        ws.stop()
+
+
+def test_an_unconfigured_account_is_refused_before_anything_runs(ws):
+    incident = declare(ws)
+    seen = len(ws.fake.calls_to("response_url"))
+    contain(ws, incident, "disable-lambda exfil --account 999999999999")
+    assert "Account 999999999999 is not configured" in last_answer(ws, seen)
+    assert requests(ws) == []
