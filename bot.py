@@ -229,6 +229,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     """The scheduler: one active clock across replicas (a database lease), the rest stand by."""
     import threading
 
+    from aws.findings_sources import polling_sweeps
     from aws.notify import sns_pager
     from core.scheduling.runner import run_clock
     from handlers.reminders import slack_notices
@@ -238,9 +239,11 @@ def cmd_clock(args: argparse.Namespace) -> int:
     for name in (signal.SIGTERM, signal.SIGINT):  # finish the sweep in hand, hand the lease over
         signal.signal(name, lambda *_: stop.set())
     try:
-        return run_clock(services, slack_notices(services), sns_pager(services), stop)
+        return run_clock(services, slack_notices(services), sns_pager(services), stop,
+                         extra_sweeps=polling_sweeps(services))
     finally:
         services.drain()
+
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -13,9 +13,10 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from aws.errors import aws_errors
+from aws.sessions import AwsSessions
 from core.findings.normalize import normalize, normalize_text
 from core.findings.pipeline import IngestSummary, ingest, release_snoozed
 from core.findings.timeutil import format_timestamp, iso_utc
@@ -149,3 +150,18 @@ def poll_security_hub(services: Services, client: Any, rules: Any = None) -> Ing
         if not page.get("NextToken"):
             return summary
         request["NextToken"] = page["NextToken"]
+
+
+def polling_sweeps(services: Services, client: Any = None) -> list[tuple[str, Callable[[Services], int], int]]:
+    """Security Hub polling as a clock sweep (name, function, seconds) when
+    findings.securityhub_poll.enabled; the function returns how many findings it stored."""
+    poll = services.config.findings.securityhub_poll
+    if not poll.enabled:
+        return []
+    securityhub = client or AwsSessions(services.config.aws).client("securityhub")
+
+    def sweep(current: Services) -> int:
+        summary = poll_security_hub(current, securityhub)
+        return summary.new + summary.updated
+
+    return [("securityhub-poll", sweep, poll.every_minutes * 60)]

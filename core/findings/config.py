@@ -66,6 +66,8 @@ class IntakeConfig(_Strict):
 
 
 class SecurityHubPollConfig(_Strict):
+    enabled: bool = False
+    every_minutes: int = Field(default=5, ge=1, le=24 * 60)
     lookback_minutes: int = Field(default=60, ge=1, le=60 * 24 * 90)
     page_size: int = Field(default=100, ge=1, le=100)
 

@@ -120,8 +120,10 @@ class ClockRunner:
         BOUND.unbind(self)
 
 
-def run_clock(services: Services, notices: Notices | None, pager: Pager | None, stop: threading.Event) -> int:
-    """The clock process: exits when `stop` is set (SIGTERM, SIGINT)."""
+def run_clock(services: Services, notices: Notices | None, pager: Pager | None, stop: threading.Event,
+              extra_sweeps=()) -> int:
+    """The clock process: exits when `stop` is set (SIGTERM, SIGINT). `extra_sweeps` are
+    (name, function, seconds) that need what core cannot import (e.g. AWS polling)."""
     problems = scheduling_config.problems(services.config)
     if problems:
         raise ConfigError(problems)
@@ -129,6 +131,8 @@ def run_clock(services: Services, notices: Notices | None, pager: Pager | None, 
     if notices is None:
         log.warning("no SLACK_BOT_TOKEN: reminders and escalations are not posted in Slack")
     registry = default_registry(services, notices, pager, holder)
+    for name, run, seconds in extra_sweeps:
+        registry.register(name, run, seconds)
     leader = Leader(LeaseStore(services.db), holder, timedelta(seconds=cfg.lease_seconds))
     ClockRunner(services, registry, leader, renew_seconds=cfg.lease_seconds / 3).run(stop)
     return 0

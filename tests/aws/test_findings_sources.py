@@ -169,3 +169,28 @@ def test_security_hub_poll_pages_and_keeps_a_cursor(settings, clock, aws_env):
         again = poll_security_hub(services, client)
     assert (again.new, again.unchanged) == (0, 1)
     services.db.dispose()
+
+
+def test_security_hub_polling_is_a_clock_sweep_only_when_enabled(settings, clock, aws_env):
+    import dataclasses
+
+    from aws.findings_sources import polling_sweeps
+
+    services = build_services(tuned(settings), clock=clock)
+    services.notifier = Recorder()
+    assert polling_sweeps(services) == []
+    findings = services.config.findings
+    enabled = findings.model_copy(update={"securityhub_poll": findings.securityhub_poll.model_copy(
+        update={"enabled": True, "every_minutes": 10})})
+    services.settings = dataclasses.replace(services.settings, config=services.config.model_copy(
+        update={"findings": enabled}))
+    client = boto3.client("securityhub", region_name="us-east-1")
+    [(name, sweep, seconds)] = polling_sweeps(services, client)
+    assert (name, seconds) == ("securityhub-poll", 600)
+    page = json.loads(fixture_text("securityhub/asff_getfindings_inspector_accessanalyzer.json"))
+    for f in page["Findings"]:
+        f.setdefault("Description", f["Title"])
+    with Stubber(client) as stub:
+        stub.add_response("get_findings", {"Findings": page["Findings"]})
+        assert sweep(services) == 2
+    services.db.dispose()
