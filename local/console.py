@@ -28,6 +28,7 @@ Console commands:
   :press N [OPTION]      press button N, or choose OPTION in select N (a bare N works too)
   :set N TEXT            fill field N of the open form        :submit / :cancel  send or drop it
   :pin [K] / :unpin [K]  react with the pin reaction to the K-th latest message (default 1)
+  :ingest FILE           run a file of findings (GuardDuty, Security Hub, CloudTrail) through intake
   :history [N]           the last N messages of the channel (default 10)
   :help                  this text
   :quit                  stop (Ctrl-D works too)"""
@@ -159,6 +160,8 @@ class Console:
         elif name == "cancel":
             self.form = None
             self.say("Form dropped.")
+        elif name == "ingest" and args:
+            self._ingest(args[0])
         elif name in ("pin", "unpin"):
             self._pin(int(args[0]) if args and args[0].isdigit() else 1, add=name == "pin")
         elif name == "press" and args and args[0].isdigit():
@@ -250,6 +253,17 @@ class Console:
         else:
             self.form = None
             self.say("Submitted.")
+
+    def _ingest(self, path: str) -> None:
+        """Findings arrive as they would from SQS or `bot.py ingest`; triage messages follow."""
+        from core.errors import FirebreakError
+        from core.findings.cli import read_input
+        from core.findings.ingest_cli import ingest_command
+
+        try:
+            ingest_command(self.ws.services, path, read_input(path), out=self.stdout)
+        except FirebreakError as exc:
+            self.say(f"! {exc.message}")
 
     def _pin(self, nth: int, *, add: bool) -> None:
         channel_id = self.ws.channel(self.channel)

@@ -135,3 +135,15 @@ def test_local_workspace_survives_a_restart(settings, tmp_path):
         eventually(lambda: any(e.text == "still here" for e in second.services.incidents.timeline(incident.id)))
     finally:
         second.stop()
+
+
+def test_findings_can_be_ingested_from_the_console(console, workspace):
+    from tests.conftest import REPO
+
+    con, out = console
+    sample = next((REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty").glob("*.json"))
+    con.handle(f":ingest {sample}")
+    _wait_for(out, "#security-triage · Firebreak")
+    assert "Declare" in out.getvalue()  # the triage message's buttons are numbered and pressable
+    con.handle(":ingest /nonexistent.json")
+    assert "cannot read" in out.getvalue()
