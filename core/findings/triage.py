@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from core import incidents
+from core.playbooks import runtime as playbooks
 from core.access import require_responder
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.findings.ports import Digest, StoredFinding
@@ -87,6 +88,7 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
                  f"Finding linked ({linked.severity}, {linked.type}): {linked.title} [{linked.finding_id}]",
                  "finding-link")
     _changed(services, linked)
+    playbooks.refresh_checklist(services, incident.id)  # contain steps can now name their targets
     return linked
 
 
@@ -100,7 +102,7 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
     declared = incidents.declare(
         services, title=_title(services, finding), declared_by=user,
         severity=router.incident_severity(finding.severity), category=router.category(finding.route),
-        origin_channel=origin_channel, dedup_key=f"finding:{finding.finding_id}"[:200])
+        origin_channel=origin_channel, dedup_key=f"finding:{finding.finding_id}"[:200], finding_types=[finding.type])
     _link(services, finding, declared.incident, user, "Declared")
     return declared.incident
 

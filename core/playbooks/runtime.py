@@ -149,3 +149,14 @@ def complete(services: Services, incident: Incident, key: str, actor: str) -> In
             services.chat.update_checklist(incident, ts, checklist(services, incident, phase,
                                                                    targets_for(services, incident.id)))
     return incident
+
+
+def refresh_checklist(services: Services, incident_id: int) -> None:
+    """Re-render the current phase's checklist (e.g. a finding was linked: targets changed)."""
+    incident = services.incidents.get(incident_id)
+    if incident is None or not incident.playbook or services.chat is None or not incident.channel_id:
+        return
+    ts = incident.playbook_state.get("messages", {}).get(incident.phase)
+    if ts and incident.playbook in services.playbooks:
+        services.chat.update_checklist(incident, ts, checklist(services, incident, incident.phase,
+                                                               targets_for(services, incident.id)))

@@ -176,3 +176,25 @@ def test_export_md_is_the_postmortem_document(workspace):
     assert result.returncode == 0, result.stderr
     assert "## Review" in result.stdout and "Key committed to a public repo" in result.stdout
     assert "## Action items" in result.stdout and "## Timeline" in result.stdout
+
+
+def test_declaring_from_a_finding_attaches_its_playbook_with_real_targets(workspace):
+    import io
+
+    from core.findings.ingest_cli import ingest_command
+    from tests.conftest import REPO
+
+    path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
+    ingest_command(workspace.services, str(path), path.read_text(), out=io.StringIO())
+    triage = workspace.fake.wait_for("chat.postMessage", lambda c: "finding_declare" in json.dumps(c.body))[0].body
+    [button] = [e for b in triage["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "finding_declare"]
+    workspace.sender.block_action(user=workspace.user("alice"), channel=workspace.channel("security-triage"),
+                                  action_id="finding_declare", value=button["value"])
+    incident = eventually(lambda: next((i for i in workspace.services.incidents.recent()
+                                        if i.playbook_state.get("messages")), None))
+    assert incident.playbook == "s3-public-exposure"
+    run(workspace, "phase containment", incident=incident)
+    eventually(lambda: "containment" in workspace.services.incidents.get(incident.id).playbook_state["messages"])
+    containment = checklist_messages(workspace, incident)[-1]
+    assert "/contain block-public-s3 acme-finance-exports" in all_text(containment)
