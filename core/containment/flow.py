@@ -14,6 +14,7 @@ from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.model import Incident
 from core.services import Services
 from store.containment import ContainmentStore
+from store.incident_findings import linked_findings
 
 AUTO_APPROVER = "config:auto_approve"
 
@@ -36,8 +37,8 @@ def request(services: Services, catalog: Catalog, *, actor: str, channel: str | 
     existing = store(services).by_key(dedup_key) if dedup_key else None
     if existing is not None:
         return existing
-    job = Job(command.action, command.target, dict(command.options), command.account,
-              command.region or services.config.aws.default_region, incident.id,
+    account, region = _where(services, incident, command)
+    job = Job(command.action, command.target, dict(command.options), account, region, incident.id,
               context=_context(services, incident, command))
     return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
                        dedup_key=dedup_key)
@@ -120,11 +121,22 @@ def _incident(services: Services, actor: str, channel: str | None, ref: str | No
     return incident
 
 
+def _where(services: Services, incident: Incident, command: ContainCommand) -> tuple[str | None, str]:
+    """Account and region: --account/--region, else those of the incident's first finding (its
+    account only when containment.accounts maps it: others are the home account's own), else
+    the home account and aws.default_region."""
+    found = next((f for f in linked_findings(services.db, incident.id) if f.region), None)
+    account = command.account
+    if account is None and found is not None and found.account in services.config.containment.accounts:
+        account = found.account
+    return account, command.region or (found.region if found else None) or services.config.aws.default_region
+
+
 def _context(services: Services, incident: Incident, command: ContainCommand) -> dict:
     """For block-ip: the subnets of instances this incident's requests have touched."""
     if command.action != "block-ip" or command.options.get("subnets") or command.options.get("vpc"):
         return {}
-    region = command.region or services.config.aws.default_region
+    region = _where(services, incident, command)[1]
     subnets = [s for r in store(services).for_incident(incident.id) if r.region == region
                for s in r.plan.get("facts", {}).get("subnets", [])]
     return {"incident_subnets": list(dict.fromkeys(subnets))}

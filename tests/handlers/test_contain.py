@@ -205,3 +205,26 @@ def test_an_unconfigured_account_is_refused_before_anything_runs(ws):
     contain(ws, incident, "disable-lambda exfil --account 999999999999")
     assert "Account 999999999999 is not configured" in last_answer(ws, seen)
     assert requests(ws) == []
+
+
+def test_region_comes_from_the_incidents_finding_when_not_given(ws):
+    """A finding in us-west-2 linked to the incident: /contain acts there without --region."""
+    import io
+    import json as jsonlib
+
+    from core.findings import triage
+    from core.findings.ingest_cli import ingest_command
+    from store.findings import FindingStore
+    from tests.conftest import REPO
+
+    incident = declare(ws)
+    path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
+    ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
+    finding_id = jsonlib.loads(path.read_text())["detail"]["id"]
+    stored = FindingStore(ws.services.db).by_finding_id(finding_id)
+    triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
+    boto3.client("s3", region_name="us-west-2").create_bucket(
+        Bucket="acme-finance-exports", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    request = requested(ws, incident, "block-public-s3 acme-finance-exports --dry-run")
+    assert request.region == "us-west-2"
+    assert request.account != "444455556666"  # not in containment.accounts: the home account acts
