@@ -1,19 +1,23 @@
 """`/contain` and the Approve / Deny buttons: ack at once (usage on bad input), then plan,
 decide and execute after the ack, once per user act. Decisions live in core.containment;
-this module parses, calls core and keeps the request's card in the channel up to date."""
+this module parses, calls core and keeps the request's card in the channel up to date.
+A playbook's contain step can be requested with a button, the same way."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 
 from aws.actions.registry import AwsCatalog
 from aws.sessions import AwsSessions
+from core import incidents
 from core.containment import executor, flow
 from core.containment.model import APPROVED, ContainRequest
 from core.containment.parse import parse, usage_lines
 from core.errors import UsageError
+from core.playbooks import runtime as playbooks
 from core.services import Services
 from handlers import blocks, contain_blocks, ids
 from handlers.middleware import once
@@ -124,6 +128,20 @@ def register(app, services: Services) -> None:
         listener.__name__ = "approve" if approve else "deny"
         return listener
 
+    @once(services)
+    def from_playbook(body, action, respond):
+        """A playbook's contain step, requested as if its /contain command had been typed."""
+        ref, _, key = (action.get("value") or "").partition(":")
+        actor = body["user"]["id"]
+        incident = incidents.find(services, actor=actor, channel=None, ref=ref)
+        parsed = parse(playbooks.step_command(services, incident, key))
+        request = flow.request(services, catalog, actor=actor, channel=incident.channel_id,
+                               command=dataclasses.replace(parsed, incident=str(incident.id)),
+                               dedup_key=f"slack:{body.get('trigger_id')}")
+        cards.publish(request, fallback_channel=incident.channel_id)
+        run(request)
+
     app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
+    app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_button, lazy=[from_playbook])
     app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_button, lazy=[decide(True)])
     app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_button, lazy=[decide(False)])

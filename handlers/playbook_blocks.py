@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.model import ActionItem, Incident
 from core.playbooks.runtime import Checklist
 from handlers import ids
-from handlers.blocks import context, escape, section, truncate
+from handlers.blocks import MAX_BLOCKS, context, escape, section, truncate
 
 KIND_LABEL = {"check": ":white_square_button:", "ask": ":grey_question:", "contain": ":shield:",
               "notify": ":mega:"}
@@ -15,7 +15,10 @@ def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
     """One section per step: done ones say who did them, open ones carry a Done button."""
     blocks = [section(f"*Playbook {escape(view.playbook)} — {escape(view.phase)}* "
                       f"(incident {incident.label}, {view.done}/{view.total} steps done overall)")]
-    for step in view.steps[:45]:
+    for step in view.steps:
+        if len(blocks) >= MAX_BLOCKS - 3:
+            blocks.append(context("More steps than one message can show: `/incident playbook` lists them."))
+            break
         text = f"{KIND_LABEL.get(step.kind, '•')} {escape(step.text)}"
         if step.command:
             text += f"\n`{escape(step.command)}`"
@@ -23,9 +26,17 @@ def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
             blocks.append(section(truncate(f":white_check_mark: ~{escape(step.text)}~ — <@{step.done_by}>", 2900)
                                   if step.done_by.isalnum() else f":white_check_mark: ~{escape(step.text)}~"))
             continue
+        value = f"{incident.id}:{step.key}"
+        done = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_STEP, "value": value,
+                "text": {"type": "plain_text", "text": "Done"}}
+        if step.command and "<" not in step.command:  # a real target: offer to request it
+            blocks.append(section(truncate(text, 2900)))
+            blocks.append({"type": "actions", "elements": [
+                {"type": "button", "action_id": ids.ACTION_CONTAIN_FROM_PLAYBOOK, "value": value, "style": "primary",
+                 "text": {"type": "plain_text", "text": "Request containment"}}, done]})
+            continue
         block = section(truncate(text, 2900))
-        block["accessory"] = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_STEP,
-                              "value": f"{incident.id}:{step.key}", "text": {"type": "plain_text", "text": "Done"}}
+        block["accessory"] = done
         blocks.append(block)
     if any(step.command for step in view.steps):
         blocks.append(context("Containment steps still need a second responder's approval when requested."))

@@ -76,6 +76,19 @@ def checklist(services: Services, incident: Incident, phase: str, targets: dict[
     return Checklist(playbook.name, phase, tuple(views), len(done), playbook.total_steps)
 
 
+def step_command(services: Services, incident: Incident, key: str) -> str:
+    """The /contain text a contain step proposes, with its target filled from the findings."""
+    playbook = _playbook(services, incident)
+    step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
+    if step is None or step.contain is None:
+        raise NotFound(f"Playbook {playbook.name} has no containment step “{key[:60]}”.")
+    command = _step_text(step, targets_for(services, incident.id))[1]
+    if "<" in command:
+        raise UsageError("The incident's findings do not name this step's target yet; type the command with the "
+                         f"target yourself: `{command}`")
+    return command.removeprefix("/contain ")
+
+
 def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:
     from core.incidents import apply
 

@@ -207,8 +207,8 @@ def test_an_unconfigured_account_is_refused_before_anything_runs(ws):
     assert requests(ws) == []
 
 
-def test_region_comes_from_the_incidents_finding_when_not_given(ws):
-    """A finding in us-west-2 linked to the incident: /contain acts there without --region."""
+def _incident_with_s3_finding(ws):
+    """An incident linked to the GuardDuty S3 exfiltration fixture (us-west-2, acme-finance-exports)."""
     import io
     import json as jsonlib
 
@@ -220,11 +220,35 @@ def test_region_comes_from_the_incidents_finding_when_not_given(ws):
     incident = declare(ws)
     path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
     ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
-    finding_id = jsonlib.loads(path.read_text())["detail"]["id"]
-    stored = FindingStore(ws.services.db).by_finding_id(finding_id)
+    stored = FindingStore(ws.services.db).by_finding_id(jsonlib.loads(path.read_text())["detail"]["id"])
     triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
     boto3.client("s3", region_name="us-west-2").create_bucket(
         Bucket="acme-finance-exports", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    return incident
+
+
+def test_region_comes_from_the_incidents_finding_when_not_given(ws):
+    incident = _incident_with_s3_finding(ws)
     request = requested(ws, incident, "block-public-s3 acme-finance-exports --dry-run")
     assert request.region == "us-west-2"
     assert request.account != "444455556666"  # not in containment.accounts: the home account acts
+
+
+def test_a_playbook_step_requests_containment_with_a_button(ws):
+    import json as jsonlib
+
+    incident = _incident_with_s3_finding(ws)
+    ws.sender.command("/incident", "playbook s3-public-exposure", user=ws.user("alice"), channel=incident.channel_id)
+    eventually(lambda: ws.services.incidents.get(incident.id).playbook_state.get("messages"))
+    ws.sender.command("/incident", "phase containment", user=ws.user("alice"), channel=incident.channel_id)
+    checklist = eventually(lambda: next((m for m in ws.fake.messages(incident.channel_id)
+                                         if "contain_from_playbook" in jsonlib.dumps(m.get("blocks"))), None))
+    [button] = [e for b in checklist["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "contain_from_playbook"]
+    before = len(requests(ws))
+    ws.sender.block_action(user=ws.user("carol"), channel=incident.channel_id, action_id="contain_from_playbook",
+                           value=button["value"])
+    request = eventually(lambda: len(found := requests(ws)) > before and found[-1])
+    assert (request.action, request.target, request.region, request.requested_by) == \
+        ("block-public-s3", "acme-finance-exports", "us-west-2", ws.user("carol"))
+    assert request.state == "requested"  # still needs a second person's approval
