@@ -38,6 +38,10 @@ class RunningServer:
         """Finish requests in flight, then close every socket from the server's own loop
         thread (closing them from here would pull file descriptors out from under select)."""
         self._server.task_dispatcher.shutdown(timeout=5)
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        except OSError:  # the loop is gone already (its wake-up pipe closed): close what is left
+            log.warning("HTTP server loop already stopped; closing its sockets directly")
+            wasyncore.close_all(self._server._map, ignore_all=True)
         if self._thread and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
