@@ -7,9 +7,10 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.validators import SlackIds
+
 # Subcommands whose use can be restricted to incident roles (incidents.permissions).
 RESTRICTABLE = ("severity", "category", "phase", "resolve", "close", "reopen", "role", "update", "note")
-SLACK_ID = re.compile(r"^[UWS][A-Z0-9]+$")
 
 
 class _Strict(BaseModel):
@@ -30,7 +31,7 @@ class IncidentsConfig(_Strict):
     roles: list[str] = Field(min_length=1)
     declarer_role: str | None = None
     permissions: dict[str, list[str]] = Field(default_factory=dict)
-    invite: list[str] = Field(default_factory=list)
+    invite: SlackIds = Field(default_factory=list)
     private_by_default: bool = False
     timeline_reaction: str = Field(min_length=1, pattern=r"^[a-z0-9_+'-]+$")
     channel_pattern: str = Field(min_length=1)
@@ -44,14 +45,6 @@ class IncidentsConfig(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"entries must be unique, got {names}")
         return names
-
-    @field_validator("invite")
-    @classmethod
-    def _slack_ids(cls, ids: list[str]) -> list[str]:
-        bad = [i for i in ids if not SLACK_ID.match(i)]
-        if bad:
-            raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
-        return ids
 
     @field_validator("channel_pattern")
     @classmethod

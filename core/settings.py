@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
 from core.incident_config import IncidentsConfig
+from core.validators import SlackIds
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
 
@@ -64,15 +65,7 @@ class PlaybooksConfig(_Strict):
 
 
 class AccessConfig(_Strict):
-    responders: list[str] = Field(default_factory=list)
-
-    @field_validator("responders")
-    @classmethod
-    def _slack_ids(cls, ids: list[str]) -> list[str]:
-        bad = [i for i in ids if not (i[:1] in ("U", "W", "S") and i[1:].isalnum())]
-        if bad:
-            raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
-        return ids
+    responders: SlackIds = Field(default_factory=list)
 
 
 class ServerConfig(_Strict):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 
 
@@ -59,3 +64,32 @@ def eventually(check, timeout: float = 5.0, interval: float = 0.02):
             assert value, "condition not met in time"
             return value
         time.sleep(interval)
+
+
+@contextlib.contextmanager
+def second_replica(workspace):
+    """`python bot.py serve` in its own process, sharing the workspace's Slack and database
+    (and whatever AWS endpoint the environment names); yields a signer aimed at it."""
+    from local.slack_sender import SlackSender
+    from tests.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_"))}
+    env.update({"SLACK_BOT_TOKEN": workspace.fake.token,
+                "SLACK_SIGNING_SECRET": workspace.settings.secrets.slack_signing_secret,
+                "SLACK_API_URL": workspace.fake.api_url, "DATABASE_URL": workspace.settings.secrets.database_url})
+    proc = subprocess.Popen([sys.executable, str(REPO / "bot.py"), "serve", "--host", "127.0.0.1", "--port", "0"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url, deadline = None, time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            found = re.search(r"serving Slack requests on (http://[\d.:]+)/slack/events", proc.stdout.readline())
+            url = found.group(1) if found else None
+        assert url, "the second replica did not start"
+        yield SlackSender(url, workspace.settings.secrets.slack_signing_secret,
+                          response_url=workspace.fake.response_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

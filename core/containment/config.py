@@ -9,21 +9,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.containment.catalog import SPECS
-
-SLACK_ID = re.compile(r"^[UWS][A-Z0-9]+$")
+from core.validators import slack_ids
 
 
 def _actions(names) -> None:
     unknown = [n for n in names if n not in SPECS]
     if unknown:
         raise ValueError(f"unknown containment actions {unknown}; the catalog has {sorted(SPECS)}")
-
-
-def _slack_ids(ids: list[str]) -> list[str]:
-    bad = [i for i in ids if not SLACK_ID.match(i)]
-    if bad:
-        raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
-    return ids
 
 
 class _Strict(BaseModel):
@@ -41,13 +33,13 @@ class Approvers(_Strict):
     @field_validator("default")
     @classmethod
     def _ids(cls, ids: list[str]) -> list[str]:
-        return _slack_ids(ids)
+        return slack_ids(ids)
 
     @field_validator("actions", "severities")
     @classmethod
     def _id_lists(cls, lists: dict[str, list[str]]) -> dict[str, list[str]]:
         for ids in lists.values():
-            _slack_ids(ids)
+            slack_ids(ids)
         return lists
 
     @model_validator(mode="after")
@@ -97,7 +89,7 @@ class ContainmentConfig(_Strict):
     @field_validator("requesters")
     @classmethod
     def _ids(cls, ids: list[str]) -> list[str]:
-        return _slack_ids(ids)
+        return slack_ids(ids)
 
     @field_validator("auto_approve")
     @classmethod

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.incident_config import SLACK_ID
+from core.validators import SlackIds
 
 Minutes = Annotated[int, Field(ge=1, le=525600)]
 SNS_TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -30,16 +30,8 @@ class SlaTargets(_Strict):
 
 
 class EscalationConfig(_Strict):
-    mention: list[str] = Field(default_factory=list)
+    mention: SlackIds = Field(default_factory=list)
     sns_topic_arn: str | None = None
-
-    @field_validator("mention")
-    @classmethod
-    def _slack_ids(cls, ids: list[str]) -> list[str]:
-        bad = [i for i in ids if not SLACK_ID.match(i)]
-        if bad:
-            raise ValueError(f"expected Slack user ids (U…/W…) or user-group ids (S…), got {bad}")
-        return ids
 
     @field_validator("sns_topic_arn")
     @classmethod

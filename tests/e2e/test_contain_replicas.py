@@ -2,20 +2,14 @@
 one moto server): the action runs exactly once, and every other click is told why not."""
 
 import json
-import os
-import re
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local.slack_sender import SlackSender
 from store.containment_audit import AuditLog
-from tests.conftest import REPO
 from tests.contain_support import declare, eni_groups, instance, requests
-from tests.helpers import eventually
+from tests.helpers import eventually, second_replica as start_replica
 
 pytestmark = pytest.mark.slow
 CLICKS = 50
@@ -23,21 +17,8 @@ CLICKS = 50
 
 @pytest.fixture
 def second_replica(workspace, moto_endpoint):
-    """`python bot.py serve` in its own process: same Slack, database and AWS endpoint."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_"))}
-    env.update({"SLACK_BOT_TOKEN": workspace.fake.token,
-                "SLACK_SIGNING_SECRET": workspace.settings.secrets.slack_signing_secret,
-                "SLACK_API_URL": workspace.fake.api_url, "DATABASE_URL": workspace.settings.secrets.database_url})
-    proc = subprocess.Popen([sys.executable, str(REPO / "bot.py"), "serve", "--host", "127.0.0.1", "--port", "0"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url, deadline = None, time.monotonic() + 30
-    while url is None and time.monotonic() < deadline:
-        found = re.search(r"serving Slack requests on (http://[\d.:]+)/slack/events", proc.stdout.readline())
-        url = found.group(1) if found else None
-    assert url, "the second replica did not start"
-    yield SlackSender(url, workspace.settings.secrets.slack_signing_secret, response_url=workspace.fake.response_url)
-    proc.terminate()
-    proc.wait(timeout=15)
+    with start_replica(workspace) as sender:
+        yield sender
 
 
 def test_fifty_approvals_on_two_replicas_run_the_action_once(moto_endpoint, workspace, second_replica):

@@ -2,39 +2,20 @@
 lost and no timeline entry doubled, even when Slack's retry of a command reaches the other
 replica. Runs on SQLite and, in CI's second pass, on PostgreSQL (the supported scale-out)."""
 
-import os
-import re
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local.slack_sender import SlackSender
-from tests.conftest import REPO
-from tests.helpers import eventually
+from tests.helpers import eventually, second_replica as start_replica
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def second_replica(workspace):
-    """`python bot.py serve` in its own process, sharing the workspace's Slack and database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_"))}
-    env.update({"SLACK_BOT_TOKEN": workspace.fake.token,
-                "SLACK_SIGNING_SECRET": workspace.settings.secrets.slack_signing_secret,
-                "SLACK_API_URL": workspace.fake.api_url, "DATABASE_URL": workspace.settings.secrets.database_url})
-    proc = subprocess.Popen([sys.executable, str(REPO / "bot.py"), "serve", "--host", "127.0.0.1", "--port", "0"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url, deadline = None, time.monotonic() + 30
-    while url is None and time.monotonic() < deadline:
-        found = re.search(r"serving Slack requests on (http://[\d.:]+)/slack/events", proc.stdout.readline())
-        url = found.group(1) if found else None
-    assert url, "the second replica did not start"
-    yield SlackSender(url, workspace.settings.secrets.slack_signing_secret, response_url=workspace.fake.response_url)
-    proc.terminate()
-    proc.wait(timeout=15)
+    with start_replica(workspace) as sender:
+        yield sender
 
 
 def test_two_replicas_lose_nothing_and_double_nothing(workspace, second_replica):
