@@ -7,7 +7,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from core.metrics import human
-from core.scheduling.ports import Escalation, Reminder
+from core.scheduling.ports import Escalation, FollowUp, Reminder
 from core.services import Services
 from handlers.app import build_client
 from handlers.blocks import context, escape, section, user
@@ -50,6 +50,19 @@ def escalation_message(escalation: Escalation) -> tuple[str, list[dict]]:
     return f"{' '.join(people)} SLA breached on incident {incident.label}".strip(), shown
 
 
+def follow_up_message(follow_up: FollowUp) -> tuple[str, list[dict]]:
+    incident = follow_up.incident
+    who = user(follow_up.owner) if follow_up.owner else "Nobody owns this yet"
+    if follow_up.kind == "postmortem":
+        body = (f":scroll: {who}: the postmortem of {_about(incident)} was due "
+                f"{follow_up.deadline:%Y-%m-%d %H:%M} UTC. Write it with `/incident postmortem`.")
+    else:
+        item = follow_up.item
+        body = (f":dart: {who}: action item #{item.id} of {_about(incident)} was due {item.due:%Y-%m-%d}: "
+                f"{escape(item.text)}. `/incident actions` completes it.")
+    return f"{follow_up.kind.replace('_', ' ')} overdue on incident {incident.label}", [section(body)]
+
+
 class SlackNotices:
     def __init__(self, client: WebClient):
         self.client = client
@@ -61,6 +74,10 @@ class SlackNotices:
     def escalate(self, escalation: Escalation) -> None:
         text, shown = escalation_message(escalation)
         self.client.chat_postMessage(channel=escalation.incident.channel_id, text=text, blocks=shown)
+
+    def follow_up(self, follow_up: FollowUp) -> None:
+        text, shown = follow_up_message(follow_up)
+        self.client.chat_postMessage(channel=follow_up.incident.channel_id, text=text, blocks=shown)
 
 
 def slack_notices(services: Services) -> SlackNotices | None:

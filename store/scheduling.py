@@ -144,6 +144,13 @@ class ClockQueries:
                                         .order_by(IncidentRow.id)))
             return self._with_roles(session, rows)
 
+    def resolved_without_postmortem(self) -> list[Incident]:
+        """Incidents in post-incident whose review is not written yet."""
+        with self.db.read() as session:
+            rows = [r for r in session.scalars(select(IncidentRow).where(IncidentRow.phase == "post-incident")
+                                               .order_by(IncidentRow.id)) if not r.postmortem]
+            return self._with_roles(session, rows)
+
     def declared_since(self, since: datetime) -> list[Incident]:
         with self.db.read() as session:
             rows = list(session.scalars(select(IncidentRow).where(IncidentRow.declared_at >= since)

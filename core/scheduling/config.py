@@ -47,6 +47,7 @@ class SchedulingConfig(_Strict):
     update_reminder_minutes: dict[str, Minutes] = Field(default_factory=dict)
     sla: dict[str, SlaTargets] = Field(default_factory=dict)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    postmortem_due_days: int = Field(default=5, ge=0, le=90)  # 0: no postmortem reminders
 
     def reminder_every(self, severity: str) -> timedelta | None:
         minutes = self.update_reminder_minutes.get(severity)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.model import Incident
+from core.model import ActionItem, Incident
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,26 @@ class Escalation:
     mention: tuple[str, ...]  # configured users (U…) and user groups (S…)
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Something owed after the incident: its postmortem (due `deadline`), or an overdue action item."""
+
+    incident: Incident
+    kind: str  # postmortem | action_item
+    owner: str | None
+    deadline: datetime | None
+    item: ActionItem | None
+
+
 class Notices(Protocol):
     def remind(self, reminder: Reminder) -> None:
         """Ask the commander for a status update (raise if it could not be delivered)."""
 
     def escalate(self, escalation: Escalation) -> None:
         """Tell the incident channel, mentioning who must step in (raise on failure)."""
+
+    def follow_up(self, follow_up: FollowUp) -> None:
+        """Remind the owner of a postmortem or action item in the incident channel."""
 
 
 class Pager(Protocol):

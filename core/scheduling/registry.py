@@ -18,6 +18,7 @@ from core.findings.pipeline import release_snoozed
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Pager
 from core.scheduling.reminders import UpdateReminders
+from core.scheduling.review import ReviewReminders
 from core.scheduling.sla import SlaEscalations
 from core.services import Services
 from store.scheduling import NoticeLedger
@@ -69,12 +70,14 @@ class SweepRegistry:
 
 def default_registry(services: Services, notices: Notices | None, pager: Pager | None,
                      holder: str) -> SweepRegistry:
-    """Reminders, SLA escalation and the expiry hooks, every `scheduling.sweep_seconds`."""
+    """Reminders (updates, postmortems, action items), SLA escalation and the expiry hooks, every
+    `scheduling.sweep_seconds`."""
     every = services.config.scheduling.sweep_seconds
     deliver = Deliverer(NoticeLedger(services.db), holder, services.clock)
     registry = SweepRegistry()
     registry.register(UpdateReminders.name, UpdateReminders(notices, deliver), every)
     registry.register(SlaEscalations.name, SlaEscalations(notices, pager, deliver), every)
+    registry.register(ReviewReminders.name, ReviewReminders(notices, deliver), every)
     for name, hook in EXPIRY_HOOKS:
         registry.register(name, hook, every)
     return registry

@@ -154,7 +154,8 @@ def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
 
 def test_the_default_registry_runs_reminders_escalations_and_expiry_hooks(services):
     registry = default_registry(services, None, None, "clock-a")
-    assert [s.name for s in registry] == ["update-reminders", "sla-escalations", *(n for n, _ in EXPIRY_HOOKS)]
+    assert [s.name for s in registry] == ["update-reminders", "sla-escalations", "review-reminders",
+                                         *(n for n, _ in EXPIRY_HOOKS)]
     assert {s.every_seconds for s in registry} == {services.config.scheduling.sweep_seconds}
     assert "finding-snoozes" in [n for n, _ in EXPIRY_HOOKS]
     with pytest.raises(ValueError, match="registered already"):
