@@ -13,9 +13,11 @@ import time
 from aws.actions.registry import AwsCatalog
 from aws.sessions import AwsSessions
 from core import incidents
+from core.findings import triage
 from core.containment import executor, flow
 from core.containment.model import APPROVED, ContainRequest
-from core.containment.parse import parse, usage_lines
+from core.containment.parse import ContainCommand, parse, usage_lines
+from core.containment.suggest import suggestions
 from core.errors import UsageError
 from core.playbooks import runtime as playbooks
 from core.services import Services
@@ -141,7 +143,24 @@ def register(app, services: Services) -> None:
         cards.publish(request, fallback_channel=incident.channel_id)
         run(request)
 
+    @once(services)
+    def from_finding(body, action):
+        """The "Contain…" menu of a finding that belongs to an incident: a request there."""
+        pk, _, index = ((action.get("selected_option") or {}).get("value") or "").partition(":")
+        finding = triage.get(services, int(pk)) if pk.isdigit() else None
+        options = suggestions(finding.indicators, finding.resources) if finding else []
+        if finding is None or finding.incident_id is None or not index.isdigit() or int(index) >= len(options):
+            raise UsageError("That menu entry no longer matches the finding; use /contain in the incident channel.")
+        name, target = options[int(index)]
+        incident = services.incidents.get(finding.incident_id)
+        parsed = ContainCommand("run", name, target, region=finding.region, incident=str(incident.id))
+        request = flow.request(services, catalog, actor=body["user"]["id"], channel=incident.channel_id,
+                               command=parsed, dedup_key=f"slack:{body.get('trigger_id')}")
+        cards.publish(request, fallback_channel=incident.channel_id)
+        run(request)
+
     app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
+    app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_button, lazy=[from_finding])
     app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_button, lazy=[from_playbook])
     app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_button, lazy=[decide(True)])
     app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_button, lazy=[decide(False)])

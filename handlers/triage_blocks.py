@@ -5,6 +5,7 @@ Slack itself gave us become mentions."""
 
 from __future__ import annotations
 
+from core.containment.suggest import suggestions
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
 from core.model import Incident
@@ -73,6 +74,13 @@ def _controls(f: StoredFinding, open_incidents: list[Incident]) -> dict | None:
             elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
                              "placeholder": _plain("Add to incident"),
                              "options": [_option(f"#{i.id} {i.title}", f"{f.pk}:{i.id}") for i in open_incidents[:100]]})
+    else:
+        contain = suggestions(f.indicators, f.resources)
+        if contain:  # requests go to the finding's incident and still need a second approver
+            elements.append({"type": "static_select", "action_id": ids.ACTION_CONTAIN_FROM_FINDING,
+                             "placeholder": _plain("Contain…"), "options": [
+                                 _option(f"{action} {target}", f"{f.pk}:{n}")
+                                 for n, (action, target) in enumerate(contain)]})
     elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_SNOOZE, "placeholder": _plain("Snooze"),
                      "options": [_option(f"{label} · {SNOOZE_SCOPES[scope]}", f"{f.pk}:{scope}:{key}")
                                  for scope in SNOOZE_SCOPES for key, (_, label) in SNOOZE_CHOICES.items()]})

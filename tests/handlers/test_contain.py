@@ -252,3 +252,22 @@ def test_a_playbook_step_requests_containment_with_a_button(ws):
     assert (request.action, request.target, request.region, request.requested_by) == \
         ("block-public-s3", "acme-finance-exports", "us-west-2", ws.user("carol"))
     assert request.state == "requested"  # still needs a second person's approval
+
+
+def test_a_linked_findings_contain_menu_files_a_request_in_its_incident(ws):
+    import json as jsonlib
+
+    incident = _incident_with_s3_finding(ws)
+    message = eventually(lambda: next((m for m in ws.fake.messages("security-triage")
+                                       if "contain_from_finding" in jsonlib.dumps(m.get("blocks"))), None))
+    [menu] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == "contain_from_finding"]
+    labels = [o["text"]["text"] for o in menu["options"]]
+    assert "block-public-s3 acme-finance-exports" in labels and "block-ip 45.134.26.12" in labels
+    chosen = menu["options"][labels.index("block-public-s3 acme-finance-exports")]
+    before = len(requests(ws))
+    ws.sender.block_action(user=ws.user("carol"), channel=ws.channel("security-triage"),
+                           action_id="contain_from_finding", selected=chosen)
+    request = eventually(lambda: len(found := requests(ws)) > before and found[-1])
+    assert (request.action, request.target, request.region, request.incident_id, request.state) == \
+        ("block-public-s3", "acme-finance-exports", "us-west-2", incident.id, "requested")
