@@ -4,6 +4,7 @@ knows (roles, findings, phases, metrics, action items), as one Markdown document
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from core import metrics
 from core.errors import UsageError
@@ -106,3 +107,22 @@ def for_incident(services: Services, incident: Incident) -> str:
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
     return document(incident, services.incidents.timeline(incident.id, limit=None), findings=findings,
                     items=ActionItemStore(services.db).for_incident(incident.id), first_seen=min(seen) if seen else None)
+
+
+class Archive(Protocol):
+    def put(self, bucket: str, key: str, content: str) -> str:
+        """Store the document; return where (e.g. an s3:// URL)."""
+
+
+def publish(services: Services, incident: Incident, archive: Archive | None = None) -> str:
+    """Share the document in the incident channel and, when configured, keep it in S3."""
+    document = for_incident(services, incident)
+    if services.chat is not None and incident.channel_id:
+        services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md", document,
+                             f"Postmortem of incident #{incident.id}")
+    cfg = services.config.postmortem
+    if cfg.s3_bucket and archive is not None:
+        where = archive.put(cfg.s3_bucket, f"{cfg.s3_prefix}incident-{incident.id}.md", document)
+        services.incidents.add_timeline(incident.id, kind="postmortem", text=f"Postmortem archived to {where}",
+                                        at=services.clock.now(), data={"archive": where})
+    return document

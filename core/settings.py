@@ -54,6 +54,12 @@ class FindingsConfig(_Strict):
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+class PostmortemConfig(_Strict):
+    # Besides the incident channel, keep each postmortem document in S3 (null: don't).
+    s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_prefix: str = "postmortems/"
+
+
 class PlaybooksConfig(_Strict):
     directory: str = Field(min_length=1)
     auto_attach: bool
@@ -91,6 +97,7 @@ class Config(_Strict):
     incidents: IncidentsConfig
     findings: FindingsConfig
     playbooks: PlaybooksConfig
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     scheduling: SchedulingConfig
     containment: ContainmentConfig
     access: AccessConfig

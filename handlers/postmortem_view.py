@@ -7,6 +7,7 @@ import json
 
 from core import postmortem
 from core.incidents import find
+from aws.archive import S3Archive
 from core.services import Services
 from handlers import ids
 from handlers.middleware import once
@@ -44,6 +45,7 @@ def _incident_ref(view: dict) -> str:
 
 
 def register(app, services: Services) -> None:
+    archive = S3Archive(services.config.aws) if services.config.postmortem.s3_bucket else None
     def ack_postmortem(ack, view):
         if not _answers(view)["summary"].strip():
             return ack(response_action="errors", errors={"summary": "Write at least a summary."})
@@ -54,9 +56,6 @@ def register(app, services: Services) -> None:
         user = body["user"]["id"]
         incident = find(services, actor=user, channel=None, ref=_incident_ref(view))
         incident = postmortem.save_answers(services, incident, _answers(view), user)
-        if services.chat is not None and incident.channel_id:
-            services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md",
-                                 postmortem.for_incident(services, incident),
-                                 f"Postmortem of incident #{incident.id}")
+        postmortem.publish(services, incident, archive)
 
     app.view(ids.VIEW_POSTMORTEM)(ack=ack_postmortem, lazy=[save])

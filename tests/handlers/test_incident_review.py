@@ -1,5 +1,6 @@
 """Playbooks, action items and the postmortem, driven through signed Slack requests."""
 
+import dataclasses
 import json
 
 
@@ -198,3 +199,25 @@ def test_declaring_from_a_finding_attaches_its_playbook_with_real_targets(worksp
     eventually(lambda: "containment" in workspace.services.incidents.get(incident.id).playbook_state["messages"])
     containment = checklist_messages(workspace, incident)[-1]
     assert "/contain block-public-s3 acme-finance-exports" in all_text(containment)
+
+
+def test_postmortem_is_also_kept_in_s3_when_a_bucket_is_configured(settings, moto_inprocess):
+    import boto3
+
+    cfg = settings.config
+    archived = dataclasses.replace(settings, config=cfg.model_copy(update={
+        "postmortem": cfg.postmortem.model_copy(update={"s3_bucket": "ir-archive", "s3_prefix": "pm/"})}))
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="ir-archive")
+    ws = LocalWorkspace(archived, threads=2)
+    try:
+        incident = declare(ws)
+        _submit_postmortem(ws, incident, POSTMORTEM)
+        entry = eventually(lambda: next((e for e in ws.services.incidents.timeline(incident.id)
+                                         if e.data.get("archive")), None))
+        assert entry.data["archive"] == f"s3://ir-archive/pm/incident-{incident.id}.md"
+        body = s3.get_object(Bucket="ir-archive", Key=f"pm/incident-{incident.id}.md")["Body"].read().decode()
+        assert "Key committed to a public repo" in body
+        ws.fake.wait_for("files.completeUploadExternal")  # shared in the channel as well
+    finally:
+        ws.stop()
