@@ -13,6 +13,7 @@ import re
 import threading
 import urllib.request
 from collections import OrderedDict
+from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -62,9 +63,11 @@ def https_get(url: str) -> bytes:
 
 
 class SnsVerifier:
-    def __init__(self, fetch: Callable[[str], bytes] = https_get, cache_size: int = 16):
+    def __init__(self, fetch: Callable[[str], bytes] = https_get, cache_size: int = 16,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.fetch = fetch
-        self._keys: OrderedDict[str, rsa.RSAPublicKey] = OrderedDict()
+        self.now = now  # real time: certificate validity is about the world, not a test clock
+        self._keys: OrderedDict[str, tuple[rsa.RSAPublicKey, datetime, datetime]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -90,9 +93,16 @@ class SnsVerifier:
 
     def _key(self, url: str) -> rsa.RSAPublicKey:
         with self._lock:
-            if url in self._keys:
+            cached = self._keys.get(url)
+            if cached:
                 self._keys.move_to_end(url)
-                return self._keys[url]
+        key, valid_from, valid_until = cached or self._load(url)
+        if not valid_from <= self.now() <= valid_until:
+            raise SnsRejected(f"signing certificate is not valid now (valid {valid_from:%Y-%m-%d} to "
+                              f"{valid_until:%Y-%m-%d})")
+        return key
+
+    def _load(self, url: str) -> tuple[rsa.RSAPublicKey, datetime, datetime]:
         try:
             pem = self.fetch(url)
         except Exception as exc:  # noqa: BLE001 - any fetch failure is a refusal, not a crash
@@ -100,16 +110,18 @@ class SnsVerifier:
         if len(pem) > MAX_CERT_BYTES:
             raise SnsRejected("signing certificate is implausibly large")
         try:
-            key = x509.load_pem_x509_certificate(pem).public_key()
+            certificate = x509.load_pem_x509_certificate(pem)
         except ValueError:
             raise SnsRejected("signing certificate is not a PEM X.509 certificate") from None
+        key = certificate.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
             raise SnsRejected("signing certificate does not hold an RSA key")
+        loaded = (key, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
         with self._lock:
-            self._keys[url] = key
+            self._keys[url] = loaded
             while len(self._keys) > self._cache_size:
                 self._keys.popitem(last=False)
-        return key
+        return loaded
 
     def confirm(self, message: dict[str, Any]) -> None:
         """Subscribe by visiting SubscribeURL (only an SNS host; message already verified)."""

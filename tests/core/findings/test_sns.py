@@ -94,3 +94,13 @@ def test_subscription_is_confirmed_only_on_an_sns_host(signer):
     verifier.verify(evil)  # signed, yet the URL is not SNS's
     with pytest.raises(SnsRejected, match="SubscribeURL"):
         verifier.confirm(evil)
+
+
+def test_certificate_outside_its_validity_is_refused(signer):
+    from datetime import datetime, timedelta, timezone
+
+    message = signer.notification({"detail": {}})
+    later = datetime.now(timezone.utc) + timedelta(days=365)
+    with pytest.raises(SnsRejected, match="not valid now"):
+        SnsVerifier(signer.fetch, now=lambda: later).verify(message)
+    SnsVerifier(signer.fetch).verify(message)  # the same certificate today is fine
