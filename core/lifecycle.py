@@ -98,21 +98,23 @@ def set_category(cfg, incident: Incident, category: str, actor: str) -> Mutation
     return _set_field(cfg, incident, "category", category, cfg.categories, actor)
 
 
-def note(cfg, incident: Incident, text: str, actor: str) -> Mutation:
+def _text(text: str, what: str, usage: str) -> str:
+    """Notes and status updates: non-empty, within NOTE_LIMIT."""
     text = text.strip()
     if not text:
-        raise UsageError("A note needs text.", "/incident note <text>")
+        raise UsageError(f"A {what} needs text.", usage)
     if len(text) > NOTE_LIMIT:
-        raise UsageError(f"The note is {len(text)} characters; the limit is {NOTE_LIMIT}.")
+        raise UsageError(f"The {what} is {len(text)} characters; the limit is {NOTE_LIMIT}.")
+    return text
+
+
+def note(cfg, incident: Incident, text: str, actor: str) -> Mutation:
+    text = _text(text, "note", "/incident note <text>")
     require_role(cfg, incident, "note", actor)
     return Mutation().note("note", actor, text)
 
 
 def status_update(cfg, incident: Incident, text: str, actor: str, at) -> Mutation:
-    text = text.strip()
-    if not text:
-        raise UsageError("A status update needs text.", "/incident update <text>")
-    if len(text) > NOTE_LIMIT:
-        raise UsageError(f"The update is {len(text)} characters; the limit is {NOTE_LIMIT}.")
+    text = _text(text, "status update", "/incident update <text>")
     require_role(cfg, incident, "update", actor)
     return Mutation(changes={"last_update_at": at}).note("status_update", actor, text)

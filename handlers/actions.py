@@ -7,7 +7,7 @@ from core.playbooks import runtime
 from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, ids, incident_blocks, playbook_blocks
-from handlers.middleware import once
+from handlers.middleware import ack_only, once
 
 
 def register(app, services: Services) -> None:
@@ -48,9 +48,6 @@ def register(app, services: Services) -> None:
         incident, _ = action_items.complete(services, int(item_ref), body["user"]["id"])
         text, shown = playbook_blocks.action_items(incident, action_items.listed(services, incident))
         respond(text=text, blocks=shown, replace_original=True)
-
-    def ack_only(ack):
-        ack()
 
     app.action(ids.ACTION_INCIDENT_JOIN)(ack=ack_only, lazy=[join])
     app.action(ids.ACTION_TIMELINE_PAGE)(ack=ack_only, lazy=[timeline_page])

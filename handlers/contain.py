@@ -22,7 +22,7 @@ from core.errors import UsageError
 from core.playbooks import runtime as playbooks
 from core.services import Services
 from handlers import blocks, contain_blocks, ids
-from handlers.middleware import once
+from handlers.middleware import ack_only, once
 
 log = logging.getLogger("firebreak.containment")
 
@@ -116,9 +116,6 @@ def register(app, services: Services) -> None:
         cards.publish(request, fallback_channel=channel)
         run(request)
 
-    def ack_button(ack):
-        ack()
-
     def decide(approve: bool):
         @once(services)
         def listener(body, action):
@@ -160,7 +157,7 @@ def register(app, services: Services) -> None:
         run(request)
 
     app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
-    app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_button, lazy=[from_finding])
-    app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_button, lazy=[from_playbook])
-    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_button, lazy=[decide(True)])
-    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_button, lazy=[decide(False)])
+    app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_only, lazy=[from_finding])
+    app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_only, lazy=[from_playbook])
+    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_only, lazy=[decide(True)])
+    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_only, lazy=[decide(False)])

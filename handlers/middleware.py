@@ -45,6 +45,11 @@ def count_requests(services: Services):
     return middleware
 
 
+def ack_only(ack) -> None:
+    """The ack of a button whose work runs after it (in a lazy listener guarded by once())."""
+    ack()
+
+
 def first_delivery(services: Services, body: dict) -> bool:
     """Record this request's key; False if this act was already handled (retry, replay)."""
     key = request_key(body)

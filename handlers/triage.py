@@ -11,7 +11,7 @@ from core.errors import UsageError
 from core.findings import triage
 from core.services import Services
 from handlers import ids, triage_blocks, triage_notify
-from handlers.middleware import once
+from handlers.middleware import ack_only, once
 
 
 def _numbers(value: str, parts: int) -> list[int]:
@@ -81,9 +81,6 @@ def register(app, services: Services) -> None:
     def open_finding(body, action):
         [pk] = _numbers(_selected(action), 1)
         triage.open_from_digest(services, pk, body["user"]["id"])
-
-    def ack_only(ack):
-        ack()
 
     app.action(ids.ACTION_FINDING_DECLARE)(ack=ack_only, lazy=[declare])
     app.action(ids.ACTION_FINDING_LINK)(ack=ack_only, lazy=[link])
