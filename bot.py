@@ -50,9 +50,7 @@ def cmd_default(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from core.bootstrap import build_services
-    from handlers.app import build_app
-    from handlers.http import WebApp
+    import composition
     from handlers.server import RunningServer
 
     settings = _settings(args)
@@ -62,46 +60,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if missing:
         return _fail(f"serve needs {' and '.join(missing)} in the environment "
                      "(or run `python bot.py` without them for the local workspace).")
-    services = build_services(settings)
-    bolt = build_app(services)
+    process = composition.build(settings, slack_app=True)
     server_cfg = settings.config.server
     host = args.host or server_cfg.host
     port = args.port if args.port is not None else int(os.environ.get("PORT") or server_cfg.port)
-    server = RunningServer(WebApp(bolt, services), host, port, server_cfg.threads)
+    server = RunningServer(process.web, host, port, server_cfg.threads)
     log.info("serving Slack requests on %s/slack/events (health: /healthz, metrics: /metrics)", server.url)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     try:
         server.run_forever()
     finally:
-        services.drain()
+        process.drain()
     return 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from core.bootstrap import build_services
-    from handlers.app import build_app
+    import composition
 
     settings = _settings(args)
     if not (settings.secrets.slack_app_token and settings.secrets.slack_bot_token):
         return _fail("socket needs SLACK_APP_TOKEN (xapp-…, connections:write) and SLACK_BOT_TOKEN.")
-    services = build_services(settings)
-    SocketModeHandler(build_app(services), settings.secrets.slack_app_token).start()
+    process = composition.build(settings, slack_app=True)
+    try:
+        SocketModeHandler(process.bolt, settings.secrets.slack_app_token).start()
+    finally:
+        process.drain()
     return 0
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from local.console import Console
-    from local.workspace import LocalWorkspace
-
+    import composition
     from core.settings import PROJECT_ROOT
+    from local.console import Console
 
     settings = _settings(args)
     # The fake workspace is kept beside the default SQLite file so incidents and their
     # channels stay together between runs; with another database it starts fresh.
     state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
-    workspace = LocalWorkspace(settings, port=args.port or 0, state_file=state)
+    workspace = composition.local_workspace(settings, port=args.port or 0, state_file=state)
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
@@ -118,13 +116,10 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from store import migrate
-    from store.db import Database
+    import composition
 
-    settings = _settings(args)
-    db = Database(settings.secrets.database_url)
-    migrate.upgrade(db)
-    print(f"Database schema is current ({db.engine.url.render_as_string(hide_password=True)}).")
+    where = composition.migrate_database(_settings(args))
+    print(f"Database schema is current ({where}).")
     return 0
 
 
@@ -160,16 +155,20 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from composition import build_services
     from core import postmortem, timeline
-    from core.bootstrap import build_services
     from core.errors import UsageError
 
     reference = args.incident.lstrip("#")
     if not reference.isdigit():
         raise UsageError(f"“{args.incident}” is not an incident number (e.g. 42).")
-    services = build_services(_settings(args))
-    incident, entries = timeline.load(services, int(reference))
-    text = timeline.to_json(incident, entries) if args.format == "json" else postmortem.for_incident(services, incident)
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        incident, entries = timeline.load(services, int(reference))
+        text = (timeline.to_json(incident, entries) if args.format == "json"
+                else postmortem.for_incident(services, incident))
+    finally:
+        services.drain()
     sys.stdout.write(text.rstrip("\n") + "\n")
     return 0
 
@@ -180,15 +179,14 @@ def cmd_findings_normalize(args: argparse.Namespace) -> int:
     return normalize_command(_settings(args).config, args.file)
 
 
-def _findings_services(args: argparse.Namespace):
-    """Services for intake outside the Slack server: Slack posting when a token is set."""
-    from core.bootstrap import build_services
-    from handlers.triage_notify import attach
+def _findings_process(args: argparse.Namespace):
+    """The wiring for intake outside the Slack server: Slack posting when a token is set."""
+    import composition
 
-    services = build_services(_settings(args))
-    if attach(services) is None:
+    process = composition.build(_settings(args))
+    if process.services.notifier is None:
         log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
-    return services
+    return process
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -196,32 +194,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from core.findings.ingest_cli import ingest_command
 
     text = read_input(args.file)  # a missing file is reported before anything starts
-    services = _findings_services(args)
+    process = _findings_process(args)
     try:
-        return ingest_command(services, args.file, text)
+        return ingest_command(process.services, args.file, text)
     finally:
-        services.drain()
+        process.drain()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
-    from aws.findings_sources import SqsWorker, queue_region
-    from aws.sessions import AwsSessions
-    from core.findings.cli import load_detection_rules
+    import composition
 
     queue_url = os.environ.get("FINDINGS_QUEUE_URL")
     if not queue_url:
         return _fail("worker needs FINDINGS_QUEUE_URL (the SQS queue your findings arrive on).")
-    services = _findings_services(args)
-    client = AwsSessions(services.config.aws).client("sqs", region=queue_region(queue_url))
+    process = _findings_process(args)
     stop = threading.Event()
     for name in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then stop
         signal.signal(name, lambda *_: stop.set())
     try:
-        SqsWorker(services, client, queue_url, load_detection_rules(services.config)).run(stop)
+        composition.sqs_worker(process, queue_url).run(stop)
     finally:
-        services.drain()
+        process.drain()
     return 0
 
 
@@ -229,28 +224,23 @@ def cmd_clock(args: argparse.Namespace) -> int:
     """The scheduler: one active clock across replicas (a database lease), the rest stand by."""
     import threading
 
-    from aws.findings_sources import polling_sweeps
-    from aws.notify import sns_pager
     from core.scheduling.runner import run_clock
-    from handlers.reminders import slack_notices
 
-    services = _findings_services(args)  # snoozes that expire show their findings in Slack
+    process = _findings_process(args)  # snoozes that expire show their findings in Slack
     stop = threading.Event()
     for name in (signal.SIGTERM, signal.SIGINT):  # finish the sweep in hand, hand the lease over
         signal.signal(name, lambda *_: stop.set())
     try:
-        return run_clock(services, slack_notices(services), sns_pager(services), stop,
-                         extra_sweeps=polling_sweeps(services))
+        return run_clock(process.services, stop)
     finally:
-        services.drain()
-
+        process.drain()
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from core.bootstrap import build_services
+    from composition import build_services
     from core.scheduling import stats
 
-    services = build_services(_settings(args))
+    services = build_services(_settings(args), chat=None, notifier=None)
     try:
         sys.stdout.write(stats.render(stats.build(services, stats.parse_days(str(args.days)))))
     finally:
@@ -260,12 +250,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Walk the containment audit chain; exit 1 naming the first broken link."""
+    from composition import build_services
     from core.containment.audit import verify
-    from store.containment_audit import AuditLog
-    from store.db import Database
 
-    log_ = AuditLog(Database(_settings(args).secrets.database_url))
-    verdict = verify(log_.records(), log_.head())
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        audit = services.repos.audit
+        verdict = verify(audit.records(), audit.head())
+    finally:
+        services.drain()
     if not verdict.ok:
         return _fail(f"audit chain broken at entry {verdict.broken_at}: {verdict.reason} "
                      f"({verdict.count} entries before it are intact).")

@@ -7,8 +7,8 @@ from aws.sessions import AwsSessions
 
 
 class S3Archive:
-    def __init__(self, aws_config, sessions: AwsSessions | None = None):
-        self.sessions = sessions or AwsSessions(aws_config)
+    def __init__(self, sessions: AwsSessions):
+        self.sessions = sessions
 
     def put(self, bucket: str, key: str, content: str) -> str:
         with aws_errors("s3"):

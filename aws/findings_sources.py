@@ -17,11 +17,11 @@ from typing import Any, Callable
 
 from aws.errors import aws_errors
 from aws.sessions import AwsSessions
-from core.findings.normalize import normalize, normalize_text
-from core.findings.pipeline import IngestSummary, ingest, release_snoozed
+from core.findings.config import SecurityHubPollConfig
+from core.findings.intake import Document, receive
+from core.findings.pipeline import IngestSummary, release_snoozed
 from core.findings.timeutil import format_timestamp, iso_utc
 from core.services import Services
-from store.finding_intake import IntakeLedger
 
 log = logging.getLogger("firebreak.worker")
 SECURITYHUB_CURSOR = "securityhub:getfindings"
@@ -44,13 +44,11 @@ class WorkerStats:
 
 
 class SqsWorker:
-    def __init__(self, services: Services, client: Any, queue_url: str, rules: Any):
+    def __init__(self, services: Services, client: Any, queue_url: str):
         self.services = services
         self.client = client
         self.queue_url = queue_url
-        self.rules = rules
         self.config = services.config.findings.queue
-        self.ledger = IntakeLedger(services.db)
         self.stats = WorkerStats()
 
     def run(self, stop: threading.Event) -> WorkerStats:
@@ -79,27 +77,13 @@ class SqsWorker:
         """Store the batch's findings in one commit, then delete what is done."""
         self.stats.batches += 1
         self.stats.messages += len(messages)
-        findings, done, poison = [], [], []
-        for message in messages:
-            result = normalize_text(message.get("Body") or "", self.rules)
-            bad = [r for r in result.rejected if r.kind != "no_match"]
-            if bad:
-                self._record(message, bad)
-            if result.findings or not bad:  # CloudTrail noise alone is done too: nothing to keep
-                findings.extend(result.findings)
-                self.stats.summary.not_matched += len(result.rejected) - len(bad)
-                done.append(message)
-            else:
-                poison.append(message)
-        ingest(self.services, findings, self.stats.summary)  # committed before anything is deleted
-        self._delete(done)
-        for message in poison:
-            self._set_aside(message)
-
-    def _record(self, message: dict[str, Any], bad: list) -> None:
-        self.stats.summary.rejected.extend(bad)
-        self.ledger.reject(origin="sqs", message_id=f"sqs:{message.get('MessageId')}", body=message.get("Body") or "",
-                           reason="; ".join(r.reason for r in bad)[:2000], at=self.services.clock.now())
+        documents = [Document(m.get("Body") or "", f"sqs:{m.get('MessageId')}") for m in messages]
+        _, received = receive(self.services, documents, origin="sqs", summary=self.stats.summary)
+        done = [m for m, r in zip(messages, received) if not r.unreadable]  # CloudTrail noise alone is done too
+        self._delete(done)  # only after the findings are committed
+        for message, outcome in zip(messages, received):
+            if outcome.unreadable:
+                self._set_aside(message)
 
     def _delete(self, messages: list[dict[str, Any]]) -> None:
         if not messages:
@@ -125,13 +109,13 @@ class SqsWorker:
         log.warning("message %s holds no finding; recorded and moved to %s", message.get("MessageId"), dlq)
 
 
-def poll_security_hub(services: Services, client: Any, rules: Any = None) -> IngestSummary:
+def poll_security_hub(services: Services, client: Any) -> IngestSummary:
     """GetFindings updated since the stored cursor (first run: findings.securityhub_poll
     lookback), oldest first; the cursor advances after each committed page."""
     cfg = services.config.findings.securityhub_poll
-    ledger = IntakeLedger(services.db)
+    cursors = services.repos.intake
     now = services.clock.now()
-    start = ledger.cursor(SECURITYHUB_CURSOR) or format_timestamp(now - timedelta(minutes=cfg.lookback_minutes))
+    start = cursors.cursor(SECURITYHUB_CURSOR) or format_timestamp(now - timedelta(minutes=cfg.lookback_minutes))
     request: dict[str, Any] = {"Filters": {"UpdatedAt": [{"Start": start, "End": format_timestamp(now)}]},
                                "SortCriteria": [{"Field": "UpdatedAt", "SortOrder": "asc"}],
                                "MaxResults": cfg.page_size}
@@ -141,27 +125,26 @@ def poll_security_hub(services: Services, client: Any, rules: Any = None) -> Ing
             page = client.get_findings(**request)
         found = page.get("Findings") or []
         if found:
-            result = normalize({"Findings": found}, rules)
-            summary.add_rejections(result.rejected)
-            ingest(services, result.findings, summary)
+            receive(services, [Document({"Findings": found}, f"securityhub:{start}")], origin="securityhub-poll",
+                    summary=summary)
         latest = max((iso_utc(f.get("UpdatedAt")) or "" for f in found if isinstance(f, dict)), default="")
         if latest:
-            ledger.set_cursor(SECURITYHUB_CURSOR, latest, services.clock.now())
+            cursors.set_cursor(SECURITYHUB_CURSOR, latest, services.clock.now())
         if not page.get("NextToken"):
             return summary
         request["NextToken"] = page["NextToken"]
 
 
-def polling_sweeps(services: Services, client: Any = None) -> list[tuple[str, Callable[[Services], int], int]]:
+def security_hub_polls(sessions: AwsSessions, poll: SecurityHubPollConfig,
+                       client: Any = None) -> tuple[tuple[str, Callable[[Services], int], int], ...]:
     """Security Hub polling as a clock sweep (name, function, seconds) when
     findings.securityhub_poll.enabled; the function returns how many findings it stored."""
-    poll = services.config.findings.securityhub_poll
     if not poll.enabled:
-        return []
-    securityhub = client or AwsSessions(services.config.aws).client("securityhub")
+        return ()
+    securityhub = client or sessions.client("securityhub")
 
-    def sweep(current: Services) -> int:
-        summary = poll_security_hub(current, securityhub)
+    def sweep(services: Services) -> int:
+        summary = poll_security_hub(services, securityhub)
         return summary.new + summary.updated
 
-    return [("securityhub-poll", sweep, poll.every_minutes * 60)]
+    return (("securityhub-poll", sweep, poll.every_minutes * 60),)

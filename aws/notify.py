@@ -10,7 +10,6 @@ from typing import Any
 from aws.errors import aws_errors
 from aws.sessions import AwsSessions
 from core.scheduling.ports import Escalation
-from core.services import Services
 
 SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters (hence no title in it)
 
@@ -46,10 +45,8 @@ class SnsPager:
                                 Message=json.dumps(message(escalation)))
 
 
-def sns_pager(services: Services) -> SnsPager | None:
-    """A pager for the configured topic; None when no topic is set."""
-    topic = services.config.scheduling.escalation.sns_topic_arn
-    if not topic:
+def sns_pager(sessions: AwsSessions, topic_arn: str | None) -> SnsPager | None:
+    """A pager for the configured topic (client in the topic's region); None when no topic is set."""
+    if not topic_arn:
         return None
-    region = topic.split(":")[3]
-    return SnsPager(AwsSessions(services.config.aws).client("sns", region=region), topic)
+    return SnsPager(sessions.client("sns", region=topic_arn.split(":")[3]), topic_arn)

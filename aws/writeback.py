@@ -9,7 +9,6 @@ events have nothing to update in AWS."""
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 from aws.errors import AwsActionError, AwsFailure, aws_errors
@@ -31,17 +30,8 @@ def detector_id(raw: dict[str, Any]) -> str | None:
 
 
 class AwsWriteBack:
-    def __init__(self, aws_config, sessions: AwsSessions | None = None):
-        self._config = aws_config
-        self._sessions = sessions
-        self._lock = threading.Lock()
-
-    @property
-    def sessions(self) -> AwsSessions:
-        with self._lock:  # created on first use: serving Slack should not need AWS until then
-            if self._sessions is None:
-                self._sessions = AwsSessions(self._config)
-            return self._sessions
+    def __init__(self, sessions: AwsSessions):
+        self.sessions = sessions
 
     def dismiss(self, finding: StoredFinding, reason: str, user: str) -> str:
         if finding.raw_format.startswith("asff"):

@@ -43,7 +43,7 @@ from core.settings import load_settings  # noqa: E402
 from handlers.app import build_client  # noqa: E402
 from handlers.server import RunningServer  # noqa: E402
 from local.slack_sender import Reply, SlackSender  # noqa: E402
-from local.workspace import LocalWorkspace  # noqa: E402
+from composition import local_workspace  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
 
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             db = Database(url)
             migrate.upgrade(db)
             db.dispose()
-        ws = LocalWorkspace(load_settings(environ={"DATABASE_URL": url}), threads=args.threads)
+        ws = local_workspace(load_settings(environ={"DATABASE_URL": url}), threads=args.threads)
         floor = floor_server(ws.sender.signing_secret, ws.fake.token, ws.fake.api_url, args.threads)
         try:
             return report(ws, floor, args, url)
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             ws.stop()
 
 
-def report(ws: LocalWorkspace, floor: RunningServer, args: argparse.Namespace, url: str) -> int:
+def report(ws, floor: RunningServer, args: argparse.Namespace, url: str) -> int:
     n, c = args.n, args.concurrency
     user, channel = ws.user("alice"), ws.channel("general")
     floor_sender = SlackSender(floor.url, ws.sender.signing_secret, response_url=ws.fake.response_url)

@@ -32,7 +32,7 @@ from sqlalchemy import text  # noqa: E402
 from local.fake_slack import FakeSlack  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.incidents import IncidentStore  # noqa: E402
+from store.incidents import SqlIncidentRepository  # noqa: E402
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SWEEP = re.compile(r"sweep (\S+): (\d+) in ([\d.]+) s")
@@ -40,7 +40,7 @@ CONFIG = "scheduling:\n  sweep_seconds: 2\n  lease_seconds: 10\n"
 
 
 def seed(db: Database, fake: FakeSlack, count: int) -> None:
-    store, at = IncidentStore(db), datetime.now(timezone.utc) - timedelta(hours=4, minutes=5)
+    store, at = SqlIncidentRepository(db), datetime.now(timezone.utc) - timedelta(hours=4, minutes=5)
     for n in range(count):
         incident, _ = store.create(title=f"Bench incident {n}", severity=SEVERITIES[n % 4], category="other",
                                    declared_by="UBENCH", at=at, origin_channel=None, dedup_key=None,

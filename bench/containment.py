@@ -31,7 +31,7 @@ import boto3  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 from core.settings import load_settings  # noqa: E402
-from local.workspace import LocalWorkspace  # noqa: E402
+from composition import local_workspace  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -90,7 +90,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         settings = load_settings(environ={"DATABASE_URL": url})
-        ws = LocalWorkspace(settings, threads=8)
+        ws = local_workspace(settings, threads=8)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
         try:
             return run(ws, args.rounds)
@@ -99,7 +99,7 @@ def main() -> int:
             server.stop()
 
 
-def run(ws: LocalWorkspace, rounds: int) -> int:
+def run(ws, rounds: int) -> int:
     from core.containment.flow import store
 
     ec2 = boto3.client("ec2", region_name=REGION)

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Column, MetaData, Table, insert, text  # noqa: E402
 
-from core.bootstrap import build_services  # noqa: E402
+from composition import build_services  # noqa: E402
 from core.findings.normalize import normalize_text  # noqa: E402
 from core.findings.pipeline import ingest, ingest_result  # noqa: E402
 from core.settings import load_settings  # noqa: E402
-from local.workspace import LocalWorkspace  # noqa: E402
+from composition import local_workspace  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.finding_models import FindingRow  # noqa: E402
@@ -99,7 +99,7 @@ def floor(db: Database, lines: list[str]) -> tuple[int, float]:
 
 def storm(url: str, lines: list[str]) -> dict:
     settings = load_settings(environ={"DATABASE_URL": url})
-    ws = LocalWorkspace(settings, threads=4)
+    ws = local_workspace(settings, threads=4)
     try:
         for method in ("chat.postMessage", "chat.update"):
             ws.fake.rate_limit(method, retry_after=1, times=3)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from core import postmortem, timeline  # noqa: E402
-from core.bootstrap import build_services  # noqa: E402
+from composition import build_services  # noqa: E402
 from core.settings import load_settings  # noqa: E402
-from handlers import incident_blocks  # noqa: E402
+from handlers.incidents import blocks as incident_blocks  # noqa: E402
 from store import migrate  # noqa: E402
 from store.models import TimelineEntryRow  # noqa: E402
 

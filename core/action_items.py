@@ -9,7 +9,7 @@ from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.model import ActionItem, Incident
 from core.services import Services
-from store.action_items import ActionItemStore
+from core.mentions import person
 
 USAGE = "/incident action <text> @owner [due:YYYY-MM-DD]"
 DUE = re.compile(r"(?:^|\s)due:(\S+)")
@@ -38,8 +38,8 @@ def add(services: Services, incident: Incident, *, text: str, owner: str | None,
     now = services.clock.now()
     if due is not None and due < now.date():
         raise UsageError(f"The due date {due:%Y-%m-%d} is in the past.", USAGE)
-    item = ActionItemStore(services.db).add(incident.id, text=text, owner=owner, due=due, created_by=actor, at=now)
-    owner_text = f" (owner <@{owner}>" + (f", due {due:%Y-%m-%d})" if due else ")") if owner else ""
+    item = services.repos.action_items.add(incident.id, text=text, owner=owner, due=due, created_by=actor, at=now)
+    owner_text = f" (owner {person(owner)}" + (f", due {due:%Y-%m-%d})" if due else ")") if owner else ""
     services.incidents.add_timeline(incident.id, kind="action_item", actor=actor, at=now,
                                     text=f"Action item #{item.id}: {text}{owner_text}",
                                     data={"item": item.id, "user": owner, "due": due.isoformat() if due else None})
@@ -48,14 +48,14 @@ def add(services: Services, incident: Incident, *, text: str, owner: str | None,
 
 def complete(services: Services, item_id: int, actor: str) -> tuple[Incident, ActionItem]:
     require_responder(actor, services.config.access.responders, services.directory)
-    store = ActionItemStore(services.db)
+    store = services.repos.action_items
     item = store.get(item_id)
     if item is None:
         raise NotFound(f"There is no action item #{item_id}.")
     now = services.clock.now()
     if not store.complete(item_id, by=actor, at=now):
         current = store.get(item_id)
-        raise InvalidTransition(f"Action item #{item_id} was already completed by <@{current.done_by}>.",
+        raise InvalidTransition(f"Action item #{item_id} was already completed by {person(current.done_by)}.",
                                 mentions=(current.done_by,))
     services.incidents.add_timeline(item.incident_id, kind="action_item", actor=actor, at=now,
                                     text=f"Action item #{item_id} done: {item.text}", data={"item": item_id})
@@ -63,4 +63,4 @@ def complete(services: Services, item_id: int, actor: str) -> tuple[Incident, Ac
 
 
 def listed(services: Services, incident: Incident) -> list[ActionItem]:
-    return ActionItemStore(services.db).for_incident(incident.id)
+    return services.repos.action_items.for_incident(incident.id)

@@ -11,7 +11,7 @@ class FirebreakError(Exception):
     def __init__(self, message: str, *, mentions: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
-        # User ids written as <@U…> in the message on purpose (shown as mentions, not text).
+        # Ids written into the message on purpose as core.mentions tokens (shown as mentions).
         self.mentions = mentions
 
 

@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from core.validators import SlackIds
+from core.validators import SlackIds, Strict
 
 # Subcommands whose use can be restricted to incident roles (incidents.permissions).
 RESTRICTABLE = ("severity", "category", "phase", "resolve", "close", "reopen", "role", "update", "note")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Severity(_Strict):
+class Severity(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
 
 
-class IncidentsConfig(_Strict):
+class IncidentsConfig(Strict):
     severities: list[Severity] = Field(min_length=1)
     default_severity: str
     categories: list[str] = Field(min_length=1)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import naming
+from core import incident_updates, naming
 from core.access import require_responder
 from core.errors import NotFound, UsageError
 from core.model import Incident, TimelineEntry
+from core.playbooks import runtime
 from core.ports import ChannelNameTaken, ChatError
 from core.services import Services
 
@@ -54,8 +55,6 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
     if created and services.chat is not None:
         incident = provision(services, incident, None if automated else declared_by)
     if created and services.config.playbooks.auto_attach:
-        from core.playbooks import runtime
-
         playbook = runtime.choose(services.playbooks, incident, finding_types)
         if playbook is not None:
             incident = runtime.attach(services, incident, playbook.name, declared_by, automated=automated)
@@ -116,22 +115,14 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
           automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
-    """Run `decide(incident, now) -> Mutation` under the row lock, then show the result in chat
-    (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
-    if not automated:
-        require_responder(actor, services.config.access.responders, services.directory)
-    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
-    if services.chat is not None and incident.channel_id:
+    """A change under the row lock, shown in the channel; a phase change also posts that
+    phase's playbook checklist."""
+    incident, entries = incident_updates.change(services, incident_id, decide, actor=actor, echo=echo,
+                                                automated=automated)
+    if incident.playbook and services.chat is not None and incident.channel_id \
+            and any(e.kind == "phase" for e in entries):
         try:
-            services.chat.refresh(incident)
-            if echo:
-                services.chat.post_entries(incident, entries)
-            if incident.playbook and any(e.kind == "phase" for e in entries):
-                from core.playbooks import runtime
-
-                incident = runtime.post_phase(services, incident, actor)
+            incident = runtime.post_phase(services, incident, actor)
         except ChatError as exc:
-            raise ChatError(f"Saved on the timeline of incident {incident.label}, but the channel was not "
-                            f"updated: {exc.message}") from None
+            raise incident_updates.saved_but_not_shown(incident, exc) from None
     return incident, entries
-

@@ -56,3 +56,10 @@ class Chat(Protocol):
 
     def message(self, channel: str, ts: str) -> dict | None:
         """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""
+
+
+class Archive(Protocol):
+    """Long-term storage of documents (postmortems in S3)."""
+
+    def put(self, bucket: str, key: str, content: str) -> str:
+        """Store the document; return where (e.g. an s3:// URL)."""

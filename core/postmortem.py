@@ -4,10 +4,10 @@ knows (roles, findings, phases, metrics, action items), as one Markdown document
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
 from core import metrics
 from core.errors import UsageError
+from core.mentions import as_text
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 from core.services import Services
 
@@ -55,7 +55,7 @@ def response_times(incident: Incident, entries: list[TimelineEntry], first_seen:
 
 def md(text: str) -> str:
     """Keep people's text from turning into Markdown structure (tables, headings, links)."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return (as_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
@@ -100,29 +100,21 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
 
 def for_incident(services: Services, incident: Incident) -> str:
     """The document with everything looked up: timeline, linked findings, action items."""
-    from store.action_items import ActionItemStore
-    from store.incident_findings import linked_findings
-
-    findings = linked_findings(services.db, incident.id)
+    findings = services.repos.findings.linked(incident.id)
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
     return document(incident, services.incidents.timeline(incident.id, limit=None), findings=findings,
-                    items=ActionItemStore(services.db).for_incident(incident.id), first_seen=min(seen) if seen else None)
+                    items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None)
 
 
-class Archive(Protocol):
-    def put(self, bucket: str, key: str, content: str) -> str:
-        """Store the document; return where (e.g. an s3:// URL)."""
-
-
-def publish(services: Services, incident: Incident, archive: Archive | None = None) -> str:
+def publish(services: Services, incident: Incident) -> str:
     """Share the document in the incident channel and, when configured, keep it in S3."""
     document = for_incident(services, incident)
     if services.chat is not None and incident.channel_id:
         services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md", document,
                              f"Postmortem of incident #{incident.id}")
     cfg = services.config.postmortem
-    if cfg.s3_bucket and archive is not None:
-        where = archive.put(cfg.s3_bucket, f"{cfg.s3_prefix}incident-{incident.id}.md", document)
+    if cfg.s3_bucket and services.archive is not None:
+        where = services.archive.put(cfg.s3_bucket, f"{cfg.s3_prefix}incident-{incident.id}.md", document)
         services.incidents.add_timeline(incident.id, kind="postmortem", text=f"Postmortem archived to {where}",
                                         at=services.clock.now(), data={"archive": where})
     return document

@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.errors import PermissionDenied, UsageError
 from core.incident_config import IncidentsConfig
 from core.model import Incident, Mutation
+from core.mentions import person
 
 
 def require_role(cfg: IncidentsConfig, incident: Incident, command: str, actor: str) -> None:
@@ -16,7 +17,7 @@ def require_role(cfg: IncidentsConfig, incident: Incident, command: str, actor: 
     holders = {incident.roles.get(role) for role in allowed} - {None}
     if not holders or actor in holders:
         return
-    who = ", ".join(f"{role} <@{incident.roles[role]}>" for role in allowed if incident.roles.get(role))
+    who = ", ".join(f"{role} {person(incident.roles[role])}" for role in allowed if incident.roles.get(role))
     raise PermissionDenied(f"Only the {' or '.join(allowed)} may run `/incident {command}` on incident "
                            f"{incident.label} (now: {who}).", mentions=tuple(holders))
 
@@ -30,6 +31,6 @@ def assign(cfg: IncidentsConfig, incident: Incident, role: str, user: str, actor
     require_role(cfg, incident, "role", actor)
     previous = incident.roles.get(role)
     if previous == user:
-        raise UsageError(f"<@{user}> is already the {role} of incident {incident.label}.", mentions=(user,))
-    text = f"{role}: <@{previous}> → <@{user}>" if previous else f"{role}: <@{user}>"
+        raise UsageError(f"{person(user)} is already the {role} of incident {incident.label}.", mentions=(user,))
+    text = f"{role}: {person(previous)} → {person(user)}" if previous else f"{role}: {person(user)}"
     return Mutation(roles={role: user}).note("role", actor, text, role=role, previous=previous, user=user)

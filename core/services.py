@@ -1,46 +1,61 @@
-"""The dependencies every part of Firebreak receives explicitly (no globals)."""
+"""The dependencies every part of Firebreak receives explicitly (no globals).
+
+The composition root (composition.py) builds one `Services` per process, complete, and
+nobody changes it afterwards: behaviour never depends on which listener registered first.
+Every field is typed by an interface core defines; tests build their own with fakes."""
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from datetime import datetime
+from typing import Any, Callable, Mapping, Protocol
 
 from core.access import Directory
+from core.containment.ports import Board, Catalog
 from core.findings.ports import Notifier, WriteBack
-from core.ports import Chat
+from core.ports import Archive, Chat
+from core.repositories import Database, IncidentRepository, Repositories
+from core.scheduling.ports import Notices, Pager
 from core.settings import Settings
 from core.telemetry import Telemetry
-from store.db import Database
-from store.incidents import IncidentStore
-from store.requests import RequestLedger
 
 
 class Clock(Protocol):
-    def now(self): ...
+    def now(self) -> datetime: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
     settings: Settings
-    db: Database
+    db: Database  # health and shutdown only; queries go through `repos`
+    repos: Repositories
     clock: Clock
     telemetry: Telemetry
-    directory: Directory | None = None
-    executor: Executor | None = None  # runs work after Slack's ack
-    chat: Chat | None = None  # the chat platform (Slack), as core sees it
-    playbooks: dict = field(default_factory=dict)  # name -> core.playbooks.model.Playbook
+    playbooks: Mapping = field(default_factory=dict)  # name -> core.playbooks.model.Playbook
+    detection_rules: tuple = ()  # CloudTrail rules (core.findings.cloudtrail_rules.Rule), loaded once
+    directory: Directory | None = None  # user-group membership (Slack)
+    chat: Chat | None = None  # the chat platform as core sees it; None: nothing is posted
     notifier: Notifier | None = None  # shows findings in chat (paced); None: they wait in the database
+    notices: Notices | None = None  # the clock's reminders and escalations in chat
+    board: Board | None = None  # containment request cards in chat
+    catalog: Catalog | None = None  # containment actions (AWS)
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
+    archive: Archive | None = None  # postmortems kept in S3 when configured
+    pager: Pager | None = None  # SLA escalations outside chat (SNS)
+    finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
+    executor: Executor | None = None  # runs work after Slack's ack
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
-    aws: Any = None  # aws.sessions.AwsSessions: boto3 clients per account (containment builds it if unset)
+    closers: tuple[Callable[[], Any], ...] = ()  # released on drain, last built first
 
     def drain(self) -> None:
-        """Let work already accepted finish (graceful shutdown), then release the database."""
+        """Let work already accepted finish (graceful shutdown), then release what was opened."""
         if self.executor is not None:
             self.executor.shutdown(wait=True)
         if self.notifier is not None and hasattr(self.notifier, "close"):
             self.notifier.close()  # send what is queued for Slack (paced), then stop
+        for close in reversed(self.closers):
+            close()
         self.db.dispose()
 
     @property
@@ -48,9 +63,6 @@ class Services:
         return self.settings.config
 
     @property
-    def incidents(self) -> IncidentStore:
-        return IncidentStore(self.db)
-
-    @property
-    def requests(self) -> RequestLedger:
-        return RequestLedger(self.db)
+    def incidents(self) -> IncidentRepository:
+        """The repository nearly every domain function reads; short for `repos.incidents`."""
+        return self.repos.incidents

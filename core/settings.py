@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
 from core.incident_config import IncidentsConfig
-from core.validators import SlackIds
+from core.validators import SlackIds, Strict
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
 
@@ -30,16 +30,12 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
 SECRET_WORDS = ("token", "secret", "password")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SlackConfig(_Strict):
+class SlackConfig(Strict):
     announce_channel: str = Field(min_length=1)
     triage_channel: str = Field(min_length=1)
 
 
-class FindingsConfig(_Strict):
+class FindingsConfig(Strict):
     cloudtrail_rules: str = Field(min_length=1)
     routes: list[Route] = Field(default_factory=list)
     severity_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
@@ -54,13 +50,13 @@ class FindingsConfig(_Strict):
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-class PostmortemConfig(_Strict):
+class PostmortemConfig(Strict):
     # Besides the incident channel, keep each postmortem document in S3 (null: don't).
     s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
     s3_prefix: str = "postmortems/"
 
 
-class PlaybooksConfig(_Strict):
+class PlaybooksConfig(Strict):
     directory: str = Field(min_length=1)
     auto_attach: bool
 
@@ -70,28 +66,28 @@ class PlaybooksConfig(_Strict):
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-class AccessConfig(_Strict):
+class AccessConfig(Strict):
     responders: SlackIds = Field(default_factory=list)
 
 
-class ServerConfig(_Strict):
+class ServerConfig(Strict):
     host: str
     port: int = Field(ge=0, le=65535)
     threads: int = Field(ge=1, le=256)
 
 
-class AwsConfig(_Strict):
+class AwsConfig(Strict):
     default_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     retry_mode: Literal["legacy", "standard", "adaptive"]
     max_attempts: int = Field(ge=1, le=20)
 
 
-class LocalConfig(_Strict):
+class LocalConfig(Strict):
     users: list[str] = Field(min_length=2)
     channels: list[str] = Field(min_length=1)
 
 
-class Config(_Strict):
+class Config(Strict):
     bot_name: str
     slack: SlackConfig
     incidents: IncidentsConfig

@@ -1,11 +1,18 @@
-"""Field types shared by the configuration models."""
+"""The base and the field types shared by the configuration and playbook models."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+class Strict(BaseModel):
+    """Config is data people write by hand: unknown keys are errors (typos surface), and a
+    loaded model never changes afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 SLACK_ID = re.compile(r"^[UWS][A-Z0-9]+$")
 

@@ -1,4 +1,7 @@
-"""Slack transport: the only package that knows Slack payloads."""
+"""Slack transport: the only package that knows Slack payloads. One folder per domain
+(incidents, findings, containment, playbooks, postmortems, scheduling), each holding its
+commands, actions, views and Block Kit; the shared pieces (app, middleware, errors, ids,
+chat, http) sit at this level."""
 
 from __future__ import annotations
 
@@ -7,13 +10,9 @@ from core.services import Services
 
 def register(app, services: Services) -> None:
     """Attach every listener, the request middleware and the error handler to `app`."""
-    from handlers import actions, commands, errors, events, middleware, postmortem_view, triage, views
+    from handlers import containment, errors, findings, incidents, middleware, playbooks, postmortems
 
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
-    commands.register(app, services)
-    events.register(app, services)
-    actions.register(app, services)
-    views.register(app, services)
-    postmortem_view.register(app, services)
-    triage.register(app, services)  # findings: triage buttons, dismiss modal, digest pages
+    for domain in (incidents, findings, containment, playbooks, postmortems):
+        domain.register(app, services)

@@ -1,9 +1,9 @@
-"""Builds the Bolt app from explicit settings (an app factory: no import-time globals)."""
+"""Builds the Bolt app around a Web API client the composition root made (an app factory:
+no import-time globals, nothing assigned into Services)."""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -11,8 +11,6 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 import handlers
 from core.services import Services
-from handlers.chat import SlackChat
-from handlers.directory import SlackDirectory
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -26,20 +24,17 @@ def build_client(token: str, api_url: str | None = None) -> WebClient:
     return client
 
 
-def build_app(services: Services, *, verify_token: bool = True) -> App:
-    secrets = services.settings.secrets
-    client = build_client(secrets.slack_bot_token or "", secrets.slack_api_url)
-    services.directory = services.directory or SlackDirectory(client)
-    # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
-    services.executor = services.executor or ThreadPoolExecutor(
-        max_workers=services.config.server.threads, thread_name_prefix="firebreak-work")
+def build_app(services: Services, client: WebClient, *, verify_token: bool = True) -> App:
     app = App(
+        # The ack runs to completion before the work after it starts, so what the ack parsed
+        # reaches that work (handlers.middleware.accept); the work itself still runs after
+        # the HTTP response, on the listener executor.
+        process_before_response=True,
         listener_executor=services.executor,
         client=client,
-        signing_secret=secrets.slack_signing_secret,
+        signing_secret=services.settings.secrets.slack_signing_secret,
         token_verification_enabled=verify_token,
         logger=logging.getLogger("firebreak.bolt"),
     )
-    services.chat = services.chat or SlackChat(client, services.config, services.directory)
     handlers.register(app, services)
     return app

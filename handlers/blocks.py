@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
+from core.mentions import person
+
 SECTION_TEXT_LIMIT = 3000
 MAX_BLOCKS = 50
 
@@ -16,13 +18,19 @@ def escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mention(user_or_group: str) -> str:
+    """A person (U…/W…) or a user group (S…) as Slack mrkdwn."""
+    return f"<!subteam^{user_or_group}>" if user_or_group.startswith("S") else f"<@{user_or_group}>"
+
+
 def with_mentions(text: str, users) -> str:
-    """Escape `text`, then turn back the <@U…> of these users (put there by core on purpose)
-    into mentions. Anything else that looks like a mention stays inert text."""
+    """Escape `text`, then turn the core.mentions tokens of exactly these ids (put there by
+    core on purpose) into mentions. Anything else that looks like a mention stays inert.
+    Timeline entries stored before core wrote tokens carry <@U…>; those ids are honoured too."""
     shown = escape(text)
     for user in users or ():
         if user and user.isalnum():
-            shown = shown.replace(f"&lt;@{user}&gt;", f"<@{user}>")
+            shown = shown.replace(person(user), mention(user)).replace(f"&lt;@{user}&gt;", mention(user))
     return shown
 
 
@@ -41,17 +49,6 @@ def context(mrkdwn: str) -> dict:
 def user(user_id: str) -> str:
     """A user mention; ids come from Slack's own payload, never from free text."""
     return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)
-
-
-def incident_declared(incident, declared_by: str) -> tuple[str, list[dict]]:
-    """The in-channel announcement that an incident now exists."""
-    fallback = f"Incident {incident.label} declared: {incident.title}"
-    return escape(fallback), [
-        section(f":rotating_light: *Incident {incident.label} declared* by {user(declared_by)}\n"
-                f"*{escape(incident.title)}*"),
-        context(f"Severity *{escape(incident.severity)}* · Category *{escape(incident.category)}* · "
-                f"Phase *{escape(incident.phase)}*"),
-    ]
 
 
 def usage(title: str, lines: list[tuple[str, str]], problem: str | None = None) -> tuple[str, list[dict]]:

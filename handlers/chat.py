@@ -9,17 +9,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.model import Incident, TimelineEntry
-from core.ports import ChannelNameTaken, ChatError
+from core.ports import ChannelNameTaken
 from core.settings import Config
-from handlers import incident_blocks, playbook_blocks
+from handlers.incidents import blocks as incident_blocks
+from handlers.playbooks import blocks as playbook_blocks
 from handlers.blocks import escape, section, truncate
+from handlers.errors import chat_error, slack_call
 
 log = logging.getLogger("firebreak.chat")
 HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
-
-
-def _refused(method: str, exc: SlackApiError) -> ChatError:
-    return ChatError(f"Slack refused {method} ({exc.response.get('error', 'unknown error')}).")
 
 
 class SlackChat:
@@ -34,7 +32,7 @@ class SlackChat:
         except SlackApiError as exc:
             if exc.response.get("error") == "name_taken":
                 raise ChannelNameTaken(name) from None
-            raise _refused("conversations.create", exc) from None
+            raise chat_error("conversations.create", exc) from None
 
     def invite(self, channel: str, members: list[str]) -> None:
         users: list[str] = []
@@ -62,19 +60,15 @@ class SlackChat:
     def describe_channel(self, incident: Incident) -> None:
         commander = incident.roles.get("commander")
         topic = f"{incident.severity} · {incident.phase}" + (f" · commander <@{commander}>" if commander else "")
-        try:
+        with slack_call("conversations.setTopic"):
             self.client.conversations_setTopic(channel=incident.channel_id, topic=truncate(topic, 250))
             self.client.conversations_setPurpose(channel=incident.channel_id,
                                                  purpose=truncate(escape(f"Incident {incident.label}: {incident.title}"), 250))
-        except SlackApiError as exc:
-            raise _refused("conversations.setTopic", exc) from None
 
     def post_summary(self, incident: Incident) -> str:
         text, blocks = incident_blocks.summary(incident, self.config.incidents)
-        try:
+        with slack_call("chat.postMessage"):
             ts = self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
-        except SlackApiError as exc:
-            raise _refused("chat.postMessage", exc) from None
         try:
             self.client.pins_add(channel=incident.channel_id, timestamp=ts)
         except SlackApiError as exc:
@@ -95,7 +89,7 @@ class SlackChat:
         return response["channel"], response["ts"]
 
     def refresh(self, incident: Incident) -> None:
-        try:
+        with slack_call("chat.update"):
             if incident.summary_ts:
                 text, blocks = incident_blocks.summary(incident, self.config.incidents)
                 self.client.chat_update(channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks)
@@ -103,54 +97,40 @@ class SlackChat:
                 text, blocks = incident_blocks.announcement(incident)
                 self.client.chat_update(channel=incident.announce_channel, ts=incident.announce_ts, text=text,
                                         blocks=blocks)
-        except SlackApiError as exc:
-            raise _refused("chat.update", exc) from None
         self.describe_channel(incident)
 
     def post_entries(self, incident: Incident, entries: list[TimelineEntry]) -> None:
         for entry in entries:
             text, blocks = incident_blocks.entry_message(entry)
-            try:
+            with slack_call("chat.postMessage"):
                 self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)
-            except SlackApiError as exc:
-                raise _refused("chat.postMessage", exc) from None
 
     def post_status_update(self, incident: Incident, text: str, author: str) -> None:
         fallback, blocks = incident_blocks.status_update(incident, text, author)
         targets = [incident.channel_id, incident.announce_channel or self.config.slack.announce_channel]
         for channel in dict.fromkeys(t for t in targets if t):
-            try:
+            with slack_call("chat.postMessage"):
                 self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
-            except SlackApiError as exc:
-                raise _refused("chat.postMessage", exc) from None
 
     def notify(self, channel: str, text: str) -> None:
-        try:
+        with slack_call("chat.postMessage"):
             self.client.chat_postMessage(channel=channel, text=escape(text),
                                          blocks=[section(f":mega: {escape(text)}")])
-        except SlackApiError as exc:
-            raise _refused("chat.postMessage", exc) from None
 
     def post_checklist(self, incident: Incident, checklist) -> str:
         text, blocks = playbook_blocks.checklist(incident, checklist)
-        try:
+        with slack_call("chat.postMessage"):
             return self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
-        except SlackApiError as exc:
-            raise _refused("chat.postMessage", exc) from None
 
     def update_checklist(self, incident: Incident, ts: str, checklist) -> None:
         text, blocks = playbook_blocks.checklist(incident, checklist)
-        try:
+        with slack_call("chat.update"):
             self.client.chat_update(channel=incident.channel_id, ts=ts, text=text, blocks=blocks)
-        except SlackApiError as exc:
-            raise _refused("chat.update", exc) from None
 
     def upload(self, channel: str, filename: str, content: str, title: str) -> None:
-        try:  # files.getUploadURLExternal → upload → files.completeUploadExternal
+        with slack_call("files.upload"):  # files.getUploadURLExternal → upload → files.completeUploadExternal
             self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
                                         initial_comment=escape(title))
-        except SlackApiError as exc:
-            raise _refused("files.upload", exc) from None
 
     def message(self, channel: str, ts: str) -> dict | None:
         try:

@@ -13,13 +13,10 @@ import logging
 import os
 from typing import Any, Callable
 
-from core.errors import ConfigError
-from core.findings.cli import load_detection_rules
-from core.findings.normalize import normalize_text
-from core.findings.pipeline import IngestSummary, ingest_result
+from core.findings.intake import receive_one
+from core.findings.pipeline import IngestSummary
 from core.findings.sns import SnsRejected, SnsVerifier, https_get
 from core.services import Services
-from store.finding_intake import IntakeLedger
 
 SNS_PATH = "/intake/sns"
 EVENTBRIDGE_PATH = "/intake/eventbridge"
@@ -40,7 +37,6 @@ class Intake:
         self.services = services
         self._env = environ
         self._verifier: SnsVerifier | None = None
-        self._rules = None
 
     def handle(self, path: str, environ: dict) -> Reply:
         try:
@@ -104,18 +100,8 @@ class Intake:
 
     # ------------------------------------------------------------------ shared
     def _ingest(self, text: str, origin: str, message_id: str | None, *, status_when_rejected: int) -> Reply:
-        try:
-            rules = self._rules = self._rules or load_detection_rules(self.services.config)
-        except ConfigError as exc:
-            log.error("CloudTrail rules unusable: %s", exc.message)
-            return _json(503, {"error": "detection rules unusable; see the log"})
-        result = normalize_text(text, rules)
-        summary = ingest_result(self.services, result)
-        if summary.rejected:
-            IntakeLedger(self.services.db).reject(
-                origin=origin, message_id=message_id, body=text, at=self.services.clock.now(),
-                reason="; ".join(r.reason for r in summary.rejected)[:2000])
-        status = status_when_rejected if summary.rejected and not result.findings else 200
+        summary, received = receive_one(self.services, text, origin=origin, message_id=message_id)
+        status = status_when_rejected if summary.rejected and not received.findings else 200
         return _json(status, _report(summary))
 
     def _refuse(self, status: int, reason: str, message: str) -> Reply:

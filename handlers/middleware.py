@@ -15,6 +15,7 @@ from core.services import Services
 from handlers.errors import describe
 
 PRUNE_ONE_IN = 500  # housekeeping of old request keys rides along with some writes
+PARSED = "firebreak_parsed"  # what the ack parsed, handed to the work after it (Bolt copies context)
 
 
 def request_key(body: dict) -> str | None:
@@ -50,13 +51,22 @@ def ack_only(ack) -> None:
     ack()
 
 
+def accept(ack, context, parsed) -> None:
+    """Ack a request whose input parsed, handing what it parsed to the work after the ack.
+
+    The one convention for input: the ack parses once and answers a usage error itself;
+    a listener that takes `parsed` then runs only when the ack accepted the input."""
+    context[PARSED] = parsed
+    ack()
+
+
 def first_delivery(services: Services, body: dict) -> bool:
     """Record this request's key; False if this act was already handled (retry, replay)."""
     key = request_key(body)
     if key is None:
         return True
     now: datetime = services.clock.now()
-    ledger = services.requests
+    ledger = services.repos.requests
     if random.randrange(PRUNE_ONE_IN) == 0:
         ledger.forget_before(now - ledger.retention())
     if ledger.first_time(key, now):
@@ -74,7 +84,10 @@ def once(services: Services) -> Callable[[Callable], Callable]:
 
         def guarded(body, respond, say, logger, client, context, command, action, view, event):
             available = {"body": body, "respond": respond, "say": say, "logger": logger, "client": client,
-                         "context": context, "command": command, "action": action, "view": view, "event": event}
+                         "context": context, "command": command, "action": action, "view": view, "event": event,
+                         "parsed": context.get(PARSED)}
+            if "parsed" in wanted and available["parsed"] is None:
+                return None  # the ack refused the input and said why; nothing to do
             if not first_delivery(services, body):
                 logger.info("ignored a repeated Slack request %s", request_key(body))
                 return None

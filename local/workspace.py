@@ -5,24 +5,39 @@ and benchmarks run the very same thing without one."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 import secrets as random_secrets
+from pathlib import Path
+from typing import Any, Callable, Protocol
 
-from core.bootstrap import build_services
 from core.services import Clock, Services
 from core.settings import Settings
-from handlers.app import build_app
-from handlers.http import WebApp
-from handlers.server import RunningServer
 from local.fake_slack import FakeSlack
 from local.slack_sender import SlackSender
 
 
-class LocalWorkspace:
-    """Fake Slack + bot server. Users and channels come from the `local:` config section."""
+class RunningBot(Protocol):
+    """The bot serving Slack's HTTP requests, as the composition root starts it."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, host: str = "127.0.0.1",
-                 port: int = 0, threads: int | None = None, state_file: Path | None = None):
+    services: Services
+    url: str
+    bolt: Any  # the Slack app, for tests that add a listener of their own
+
+    def stop(self) -> None: ...
+
+
+StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides) -> RunningBot
+
+
+class LocalWorkspace:
+    """Fake Slack + bot server. Users and channels come from the `local:` config section.
+    `start_bot` comes from the composition root (local/ never builds the bot itself);
+    `overrides` replace Services fields (tests hand in fakes this way); `adjust` changes the
+    settings once the workspace's users exist (e.g. to make one of them the only approver)."""
+
+    def __init__(self, settings: Settings, start_bot: StartBot, *, clock: Clock | None = None,
+                 host: str = "127.0.0.1", port: int = 0, threads: int | None = None,
+                 state_file: Path | None = None, overrides: dict[str, Any] | None = None,
+                 adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None):
         self.state_file = state_file
         self.fake = FakeSlack(token="xoxb-local-" + random_secrets.token_hex(8))
         restored = bool(state_file) and self.fake.load(state_file)
@@ -37,15 +52,24 @@ class LocalWorkspace:
         for name in cfg.local.channels:
             if not (restored and self.fake.channel_id(name)):
                 self.fake.add_channel(name, members=tuple(self.users.values()))
-        self.services: Services = build_services(self.settings, clock=clock)
-        self.bolt = build_app(self.services)
-        self.server = RunningServer(WebApp(self.bolt, self.services), host, port,
-                                    threads or cfg.server.threads).start()
-        self.sender = SlackSender(self.server.url, signing_secret, response_url=self.fake.response_url)
+        if adjust is not None:
+            self.settings = adjust(self.settings, self)
+        self.bot = start_bot(self.settings, clock=clock, host=host, port=port,
+                             threads=threads or self.settings.config.server.threads, overrides=overrides)
+        self.services: Services = self.bot.services
+        self.bolt = self.bot.bolt
+        self.sender = SlackSender(self.bot.url, signing_secret, response_url=self.fake.response_url)
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return self.bot.url
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until the bot has finished the work it acknowledged (and sent what it queued
+        for Slack); True when it has. Lets a console or a test read results without polling."""
+        executor, notifier = self.services.executor, self.services.notifier
+        idle = executor.wait_idle(timeout) if hasattr(executor, "wait_idle") else True
+        return idle and (notifier is None or notifier.drain(timeout))
 
     def user(self, name: str) -> str:
         return self.users[name]
@@ -57,8 +81,7 @@ class LocalWorkspace:
         return cid
 
     def stop(self) -> None:
-        self.server.stop()
-        self.services.drain()
+        self.bot.stop()
         self.fake.stop()
         if self.state_file:
             self.fake.save(self.state_file)

@@ -16,7 +16,7 @@ def _item(row: ActionItemRow) -> ActionItem:
                       row.done_by, utc(row.done_at))
 
 
-class ActionItemStore:
+class SqlActionItemRepository:
     def __init__(self, db: Database):
         self.db = db
 

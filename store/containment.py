@@ -33,7 +33,7 @@ def _request(row: ContainRequestRow) -> ContainRequest:
         outcome=dict(row.outcome or {}), finished_at=_aware(row.finished_at))
 
 
-class ContainmentStore:
+class SqlContainmentRepository:
     def __init__(self, db: Database):
         self.db = db
 

@@ -58,7 +58,7 @@ def append(session: Session, at: datetime, event: dict, request_id: int | None =
     return seq
 
 
-class AuditLog:
+class SqlAuditRepository:
     def __init__(self, db: Database):
         self.db = db
 

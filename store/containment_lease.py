@@ -17,7 +17,7 @@ from store.db import Database
 LOCK_CLASS = 0x46425243  # "FBRC": keeps our advisory locks apart from anyone else's
 
 
-class ExecutionLeases:
+class SqlExecutionLeaseRepository:
     _local: dict[str, set[int]] = {}
     _local_lock = threading.Lock()
 

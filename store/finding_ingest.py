@@ -6,7 +6,6 @@ because a storm arrives as thousands of findings per transaction."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,16 +15,11 @@ from sqlalchemy.orm import Session
 
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
+from core.repositories import Change
 from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
 from store.finding_rows import MAX_ID, aware, clean, snooze_key, to_digest, to_stored, values_of
 
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
-
-
-@dataclass(frozen=True)
-class Change:
-    outcome: str  # new | updated | unchanged
-    finding: StoredFinding | None  # None when unchanged
 
 
 class IngestTx:

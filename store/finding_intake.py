@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.repositories import Rejected
 from store.db import Database
 from store.finding_models import FindingCursorRow, FindingRejectionRow
 from store.finding_rows import clean
@@ -15,17 +15,8 @@ from store.finding_rows import clean
 MAX_BODY = 256 * 1024  # SQS's own message limit; HTTP intake refuses larger bodies before this
 
 
-@dataclass(frozen=True)
-class Rejected:
-    id: int
-    origin: str
-    message_id: str | None
-    reason: str
-    body: str
-    attempts: int
 
-
-class IntakeLedger:
+class SqlIntakeRepository:
     def __init__(self, db: Database):
         self.db = db
 

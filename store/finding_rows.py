@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
+from core.repositories import MAX_FINDING_ID
 from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
 
-MAX_ID = 512
+MAX_ID = MAX_FINDING_ID
 _CLIP = {"source": 80, "product": 300, "type": 300, "account": 40, "region": 40, "raw_format": 40}
 
 

@@ -22,9 +22,14 @@ CLAIM = "claim:"
 _TABLES = {"finding": (FindingRow, FindingRow.pk), "digest": (FindingDigestRow, FindingDigestRow.id)}
 
 
-class FindingState:
+class SqlFindingStateRepository:
     def __init__(self, db: Database):
         self.db = db
+
+    @staticmethod
+    def is_claim(ts: str | None) -> bool:
+        """A placeholder written while a message is being posted, not a real Slack ts."""
+        return bool(ts) and ts.startswith(CLAIM)
 
     # ------------------------------------------------------------- triage
     def change(self, pk: int, entry: dict[str, Any] | None, check: Callable[[StoredFinding], None] | None = None,

@@ -11,14 +11,16 @@ from sqlalchemy import func, select
 
 from core.findings.ports import Digest, StoredFinding
 from store.db import Database
+from core.repositories import LinkedFinding
 from store.finding_ingest import IngestTx
+from store.incident_findings import linked_findings
 from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
 from store.finding_rows import MAX_ID, clean, snooze_key, snoozed_until, to_digest, to_stored
 
-__all__ = ["MAX_ID", "FindingStore", "IngestTx", "clean"]
+__all__ = ["MAX_ID", "SqlFindingRepository", "IngestTx", "clean"]
 
 
-class FindingStore:
+class SqlFindingRepository:
     def __init__(self, db: Database):
         self.db = db
 
@@ -87,3 +89,7 @@ class FindingStore:
             pks = session.scalars(select(FindingRow.pk).where(FindingRow.status == "snoozed")
                                   .order_by(FindingRow.pk).limit(limit)).all()
             return [pk for pk in pks if snoozed_until(session, to_stored(session.get(FindingRow, pk)), now) is None]
+
+    def linked(self, incident_id: int) -> list[LinkedFinding]:
+        """The findings linked to an incident, oldest first."""
+        return linked_findings(self.db, incident_id)

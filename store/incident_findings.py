@@ -3,25 +3,13 @@ metrics (findings intake owns writing them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from core.repositories import LinkedFinding
 from store.db import Database
 from store.finding_models import FindingRow
 
-
-@dataclass(frozen=True)
-class LinkedFinding:
-    finding_id: str
-    type: str
-    title: str
-    severity: str
-    first_seen: str | None
-    account: str | None
-    region: str | None
-    resources: list = field(default_factory=list)
-    indicators: dict = field(default_factory=dict)
 
 
 def linked_findings(db: Database, incident_id: int) -> list[LinkedFinding]:

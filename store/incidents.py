@@ -39,7 +39,7 @@ def _entry(row: TimelineEntryRow) -> TimelineEntry:
                          actor=row.actor, text=row.text, data=row.data or {})
 
 
-class IncidentStore:
+class SqlIncidentRepository:
     def __init__(self, db: Database):
         self.db = db
 

@@ -11,7 +11,7 @@ from store.db import Database
 from store.models import SlackRequestRow
 
 
-class RequestLedger:
+class SqlRequestRepository:
     def __init__(self, db: Database):
         self.db = db
 

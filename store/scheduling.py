@@ -36,7 +36,7 @@ def _insert_if_absent(db: Database, session: Session, row_type, **values) -> boo
     return session.execute(returning).first() is not None
 
 
-class LeaseStore:
+class SqlClockLeaseRepository:
     """A named lease: at most one holder until it expires. Renewal and takeover are one
     conditional UPDATE, which PostgreSQL re-checks after a row lock and SQLite runs under
     its write lock, so two contenders can never both succeed."""
@@ -74,7 +74,7 @@ class LeaseStore:
             return session.scalar(select(SchedulerLeaseRow.holder).where(SchedulerLeaseRow.name == name))
 
 
-class NoticeLedger:
+class SqlNoticeRepository:
     """Decisions (`met`, `breached`) and deliveries (`claimed` → `sent`) by natural key."""
 
     def __init__(self, db: Database):
@@ -122,7 +122,7 @@ class NoticeLedger:
             session.execute(delete(row).where(row.key == key, row.state == "claimed", row.holder == holder))
 
 
-class ClockQueries:
+class SqlClockQueryRepository:
     """Reads for sweeps and statistics, each one query however many incidents there are."""
 
     def __init__(self, db: Database):

@@ -11,14 +11,14 @@ from sqlalchemy import inspect
 
 from core.clock import ManualClock
 from core.settings import load_settings
-from local.workspace import LocalWorkspace
+from composition import local_workspace
 from store import migrate
 from store.db import Database
 
 REPO = Path(__file__).resolve().parents[1]
 
 # moto fixtures (aws_env, moto_inprocess, moto_server, moto_endpoint) for every folder.
-pytest_plugins = ["tests.aws.harness"]
+pytest_plugins = ["tests.support.aws"]
 
 
 def pytest_report_header(config):
@@ -69,6 +69,6 @@ def clock():
 
 @pytest.fixture
 def workspace(settings):
-    ws = LocalWorkspace(settings, threads=4)
+    ws = local_workspace(settings, threads=4)
     yield ws
     ws.stop()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.containment.catalog import SPECS
-from core.validators import slack_ids
+from core.validators import Strict, slack_ids
 
 
 def _actions(names) -> None:
@@ -18,11 +18,7 @@ def _actions(names) -> None:
         raise ValueError(f"unknown containment actions {unknown}; the catalog has {sorted(SPECS)}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Approvers(_Strict):
+class Approvers(Strict):
     """Who may approve. Every list that applies (the action's, the incident severity's) must
     name the approver; when none applies, `default`; an empty default means any responder."""
 
@@ -48,18 +44,18 @@ class Approvers(_Strict):
         return self
 
 
-class AccountRole(_Strict):
+class AccountRole(Strict):
     role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
     external_id: str | None = Field(default=None, min_length=2, max_length=1224)
 
 
-class WafIpSet(_Strict):
+class WafIpSet(Strict):
     name: str = Field(min_length=1)
     id: str = Field(min_length=1)
     scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
 
 
-class BlockIp(_Strict):
+class BlockIp(Strict):
     mode: Literal["nacl", "waf"] = "nacl"
     # NACL rule numbers Firebreak may use for its deny entries; keep them below your allow rules.
     nacl_rule_range: tuple[int, int] = (1, 99)
@@ -75,7 +71,7 @@ class BlockIp(_Strict):
         return self
 
 
-class ContainmentConfig(_Strict):
+class ContainmentConfig(Strict):
     requesters: list[str] = Field(default_factory=list)
     approvers: Approvers = Field(default_factory=Approvers)
     approval_expiry_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -15,7 +15,6 @@ from core.containment.flow import store, timeline
 from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
 from core.errors import FirebreakError
 from core.services import Services
-from store.containment_lease import ExecutionLeases
 
 log = logging.getLogger("firebreak.containment")
 INTERRUPTED = ("Firebreak stopped while this action was running, so its result is unknown. It is not re-run "
@@ -25,7 +24,7 @@ INTERRUPTED = ("Firebreak stopped while this action was running, so its result i
 def execute(services: Services, catalog: Catalog, request_id: int) -> ContainRequest | None:
     """Run an approved request; None when another click, replica or sweep already took it."""
     requests = store(services)
-    with ExecutionLeases(services.db).hold(request_id):
+    with services.repos.leases.hold(request_id):
         if not requests.claim(request_id, services.clock.now()):
             return None
         request = requests.get(request_id)
@@ -49,7 +48,7 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
 
 def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
     """After a restart (and periodically): settle abandoned runs, resume approved requests."""
-    requests, leases, changed = store(services), ExecutionLeases(services.db), []
+    requests, leases, changed = store(services), services.repos.leases, []
     for request in requests.in_states(EXECUTING):
         if not leases.held(request.id) and requests.finish(
                 request.id, {"state": UNKNOWN, "error": INTERRUPTED}, {"event": UNKNOWN}, services.clock.now()):

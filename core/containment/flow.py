@@ -12,15 +12,14 @@ from core.containment.model import (APPROVED, OPEN_STATES, PLANNED, REQUESTED, S
 from core.containment.parse import ContainCommand
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.model import Incident
+from core.repositories import ContainmentRepository
 from core.services import Services
-from store.containment import ContainmentStore
-from store.incident_findings import linked_findings
 
 AUTO_APPROVER = "config:auto_approve"
 
 
-def store(services: Services) -> ContainmentStore:
-    return ContainmentStore(services.db)
+def store(services: Services) -> ContainmentRepository:
+    return services.repos.containment
 
 
 def timeline(services: Services, request: ContainRequest, text: str, actor: str | None, step: str) -> None:
@@ -125,7 +124,7 @@ def _where(services: Services, incident: Incident, command: ContainCommand) -> t
     """Account and region: --account/--region, else those of the incident's first finding (its
     account only when containment.accounts maps it: others are the home account's own), else
     the home account and aws.default_region."""
-    found = next((f for f in linked_findings(services.db, incident.id) if f.region), None)
+    found = next((f for f in services.repos.findings.linked(incident.id) if f.region), None)
     account = command.account
     if account is None and found is not None and found.account in services.config.containment.accounts:
         account = found.account

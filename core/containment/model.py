@@ -11,7 +11,6 @@ REQUESTED, APPROVED, EXECUTING = "requested", "approved", "executing"
 SUCCEEDED, FAILED, UNKNOWN = "succeeded", "failed", "failed-unknown"
 DENIED, EXPIRED, PLANNED, UNDONE = "denied", "expired", "planned", "undone"
 OPEN_STATES = (REQUESTED, APPROVED, EXECUTING)
-FINAL_STATES = (SUCCEEDED, FAILED, UNKNOWN, DENIED, EXPIRED, PLANNED, UNDONE)
 
 
 class ActionFailed(FirebreakError):

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from core.containment.catalog import OPTIONS_FOR_ALL, SPECS, ActionSpec
 from core.errors import UsageError
 
-SUBCOMMANDS = ("help", "status", "undo")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 ACCOUNT = re.compile(r"^\d{12}$")
 INCIDENT = re.compile(r"^#?\d{1,9}$")
@@ -74,6 +73,34 @@ def parse(text: str) -> ContainCommand:
     specific = {k: v for k, v in options.items() if k not in OPTIONS_FOR_ALL}
     _check_specific(spec, specific)
     return ContainCommand("run", action=spec.name, target=target, options=specific, **general)
+
+
+def command_for(action: str, target: str, options: dict | None = None, *, incident: str | None = None,
+                region: str | None = None, account: str | None = None) -> ContainCommand:
+    """A command built from data (a playbook step, a finding's menu), checked exactly like
+    typed text: the target must match the action's pattern and hold no whitespace, and only
+    the action's own options are accepted (never --account or --region smuggled in a value)."""
+    spec = SPECS.get(action)
+    if spec is None:
+        raise UsageError(f"Unknown action “{str(action)[:40]}”; `/contain help` lists the catalog.", GENERAL_USAGE)
+    if not isinstance(target, str) or any(c.isspace() for c in target) or not spec.accepts(target):
+        raise UsageError(f"“{str(target)[:80]}” is not a valid target of {spec.name} ({spec.target}).", spec.usage)
+    if spec.name == "block-ip":
+        target = _cidr(target, spec)
+    specific: dict = {}
+    for name, value in (options or {}).items():
+        if name in spec.flags:
+            if value not in (True, False, "true", "false"):
+                raise UsageError(f"--{name} is a switch: true or false (got “{str(value)[:30]}”).", spec.usage)
+            if value in (True, "true"):
+                specific[name] = True
+        elif name in spec.values and isinstance(value, (str, list)):
+            specific[name] = ",".join(value) if isinstance(value, list) else value
+        else:
+            raise UsageError(f"{spec.name} takes no option “{str(name)[:30]}”.", spec.usage)
+    _check_specific(spec, specific)
+    return ContainCommand("run", action=spec.name, target=target, options=specific,
+                          **_general({"region": region, "account": account, "incident": incident}))
 
 
 def _options(words: list[str], spec: ActionSpec | None) -> tuple[dict, list[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.access import Directory, is_responder
 from core.containment.config import ContainmentConfig
 from core.errors import PermissionDenied
+from core.mentions import people
 
 
 def require_requester(cfg: ContainmentConfig, responders: list[str], user: str,
@@ -36,6 +37,6 @@ def require_approver(cfg: ContainmentConfig, responders: list[str], *, approver:
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot approve containment.")
     for allowed in approver_lists(cfg, action, severity):
         if not is_responder(approver, allowed, directory):
-            who = ", ".join(f"<@{i}>" if not i.startswith("S") else f"<!subteam^{i}>" for i in allowed)
+            who = people(allowed)
             raise PermissionDenied(f"You may not approve {action} on a {severity} incident; approvers: {who}.",
-                                   mentions=tuple(i for i in allowed if not i.startswith("S")))
+                                   mentions=tuple(allowed))

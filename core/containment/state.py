@@ -10,6 +10,7 @@ from datetime import datetime
 from core.containment.model import (APPROVED, DENIED, EXECUTING, EXPIRED, FAILED, REQUESTED, SUCCEEDED,
                                     UNKNOWN, ContainRequest)
 from core.errors import FirebreakError, InvalidTransition
+from core.mentions import person
 
 ALLOWED = {
     REQUESTED: {APPROVED, DENIED, EXPIRED},
@@ -32,7 +33,7 @@ class Decision:
 
 def require(request: ContainRequest, new_state: str) -> None:
     if new_state not in ALLOWED.get(request.state, set()):
-        by = f" by <@{request.decided_by}>" if request.decided_by and request.state in (APPROVED, DENIED) else ""
+        by = f" by {person(request.decided_by)}" if request.decided_by and request.state in (APPROVED, DENIED) else ""
         raise InvalidTransition(f"Request {request.label} ({request.title}) is already "
                                 f"{DONE_BY.get(request.state, request.state)}{by}.",
                                 mentions=(request.decided_by,) if by else ())

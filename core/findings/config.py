@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from core.findings.model import SEVERITIES
+from core.validators import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RouteMatch(_Strict):
+class RouteMatch(Strict):
     """Every key given must match (AND); within a list any value may match (OR)."""
 
     source: list[str] = Field(default_factory=list)
@@ -30,7 +27,7 @@ class RouteMatch(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)  # resource tag key: value, all must match
 
 
-class Route(_Strict):
+class Route(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
     match: RouteMatch = Field(default_factory=RouteMatch)
     action: Literal["post", "declare", "suppress"]
@@ -47,25 +44,25 @@ class Route(_Strict):
         return self
 
 
-class DigestConfig(_Strict):
+class DigestConfig(Strict):
     after: int = Field(default=5, ge=0, le=1000)
     window_seconds: int = Field(default=300, ge=10, le=86400)
     top: int = Field(default=10, ge=1, le=30)
     pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
 
 
-class QueueConfig(_Strict):
+class QueueConfig(Strict):
     wait_seconds: int = Field(default=20, ge=0, le=20)
     batch_size: int = Field(default=10, ge=1, le=10)
     visibility_timeout: int = Field(default=120, ge=0, le=43200)
     dead_letter_queue_url: str | None = Field(default=None, pattern=r"^https?://")
 
 
-class IntakeConfig(_Strict):
+class IntakeConfig(Strict):
     sns_topic_arns: list[str] = Field(default_factory=list)  # empty: any topic (signature still checked)
 
 
-class SecurityHubPollConfig(_Strict):
+class SecurityHubPollConfig(Strict):
     enabled: bool = False
     every_minutes: int = Field(default=5, ge=1, le=24 * 60)
     lookback_minutes: int = Field(default=60, ge=1, le=60 * 24 * 90)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from core.findings.ports import IndicatorMatch, StoredFinding
 from core.services import Services
-from store.finding_state import FindingState
 
 
 def announce(services: Services, findings: list[StoredFinding]) -> int:
     """Record and announce matches for `findings`; returns how many incidents were told."""
     if not findings:
         return 0
-    known = FindingState(services.db).open_incident_indicators()
+    known = services.repos.finding_state.open_incident_indicators()
     if not known:
         return 0
     told = 0

@@ -5,9 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from core.findings.cli import load_detection_rules
-from core.findings.normalize import normalize_text
-from core.findings.pipeline import ingest_result
+from core.findings.intake import receive_one
 from core.services import Services
 
 SLACK_WAIT_SECONDS = 600
@@ -16,8 +14,7 @@ SLACK_WAIT_SECONDS = 600
 def ingest_command(services: Services, path: str, text: str, out: TextIO = sys.stdout) -> int:
     """Exit 0 when everything was a finding (or CloudTrail no rule selects), 1 when some input
     was rejected; the summary says what was stored, suppressed and rejected, and why."""
-    result = normalize_text(text, load_detection_rules(services.config))
-    summary = ingest_result(services, result)
+    summary, _ = receive_one(services, text, origin="cli")
     for line in summary.lines():
         out.write(f"{path}: {line}\n")
     if services.notifier is None:

@@ -6,7 +6,6 @@ from typing import Any
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
 INDICATOR_KINDS = ("ip", "domain", "access_key_id", "principal", "instance_id")
-RAW_FORMATS = ("guardduty", "guardduty-event", "asff", "asff-event", "cloudtrail-event")
 
 # Score for a severity known only by label: Security Hub's own Label -> Normalized mapping.
 LABEL_SCORES = {"informational": 0.0, "low": 1.0, "medium": 40.0, "high": 70.0, "critical": 90.0}

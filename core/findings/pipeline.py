@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 
 from core.findings import correlate, triage
 from core.findings.model import Finding
-from core.findings.normalize import NormalizeResult, Rejection
+from core.findings.normalize import Rejection
 from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
+from core.repositories import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
-from store.findings import MAX_ID, FindingStore, IngestTx
 
 CHUNK = 200
 
@@ -56,12 +56,6 @@ class _Effects:
     stored: list[StoredFinding] = field(default_factory=list)
 
 
-def ingest_result(services: Services, result: NormalizeResult) -> IngestSummary:
-    summary = IngestSummary()
-    summary.add_rejections(result.rejected)
-    return ingest(services, result.findings, summary)
-
-
 def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None) -> IngestSummary:
     summary = summary if summary is not None else IngestSummary()
     router = Router.from_config(services.config)
@@ -72,7 +66,7 @@ def ingest(services: Services, findings: list[Finding], summary: IngestSummary |
 
 def release_snoozed(services: Services) -> int:
     """Show findings whose snooze has expired (a job for the worker loop or the scheduler)."""
-    store, router, effects = FindingStore(services.db), Router.from_config(services.config), _Effects()
+    store, router, effects = services.repos.findings, Router.from_config(services.config), _Effects()
     pks = store.snoozed_past(services.clock.now())
     shown_before = []
     with store.ingest(services.clock.now()) as tx:
@@ -92,10 +86,10 @@ def release_snoozed(services: Services) -> int:
 
 def _store(services: Services, router: Router, findings: list[Finding], summary: IngestSummary) -> _Effects:
     effects = _Effects()
-    with FindingStore(services.db).ingest(services.clock.now()) as tx:
+    with services.repos.findings.ingest(services.clock.now()) as tx:
         for finding in findings:
-            if len(finding.id) > MAX_ID:
-                summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_ID} "
+            if len(finding.id) > MAX_FINDING_ID:
+                summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
                                                      "characters", "invalid"))
                 continue
             change = tx.upsert(finding)
@@ -122,7 +116,7 @@ def _placeable(finding: StoredFinding) -> bool:
             and finding.status in ("open", "suppressed", "snoozed"))
 
 
-def _place(tx: IngestTx, finding: StoredFinding, decision: Decision, services: Services, effects: _Effects,
+def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, services: Services, effects: _Effects,
            summary: IngestSummary) -> StoredFinding:
     if decision.action == "suppress":
         return tx.place(finding, status="suppressed", route=decision.route)

@@ -18,8 +18,6 @@ from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
 from core.model import Incident
 from core.services import Services
-from store.finding_state import FindingState
-from store.findings import FindingStore
 
 SYSTEM_ACTOR = "firebreak"
 SNOOZE_CHOICES = {"1h": (timedelta(hours=1), "1 h"), "1d": (timedelta(days=1), "1 d"),
@@ -34,7 +32,7 @@ def entry(services: Services, user: str | None, action: str, text: str) -> dict[
 
 
 def get(services: Services, pk: int) -> StoredFinding:
-    finding = FindingStore(services.db).get(pk)
+    finding = services.repos.findings.get(pk)
     if finding is None:
         raise NotFound("That finding is no longer stored in Firebreak.")
     return finding
@@ -46,14 +44,14 @@ def require_triager(services: Services, user: str) -> None:
 
 
 def get_digest(services: Services, digest_id: int) -> Digest:
-    digest = FindingStore(services.db).digest(digest_id)
+    digest = services.repos.findings.digest(digest_id)
     if digest is None:
         raise NotFound("That digest is no longer stored in Firebreak.")
     return digest
 
 
 def digest_items(services: Services, digest_id: int, offset: int, limit: int) -> list[StoredFinding]:
-    return FindingStore(services.db).digest_items(digest_id, offset=offset, limit=limit)
+    return services.repos.findings.digest_items(digest_id, offset=offset, limit=limit)
 
 
 def _title(services: Services, finding: StoredFinding) -> str:
@@ -81,7 +79,7 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
         if current.incident_id not in (None, incident.id):
             raise InvalidTransition(f"This finding is already part of incident #{current.incident_id}.")
 
-    linked = FindingState(services.db).change(
+    linked = services.repos.finding_state.change(
         finding.pk, entry(services, user, "linked", f"{how} incident #{incident.id}"), unlinked,
         incident_id=incident.id)
     _on_timeline(services, linked, user, "finding",
@@ -115,7 +113,7 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
             severity=decision.incident_severity, category=decision.category, origin_channel=decision.channel,
             dedup_key=f"finding:{finding.finding_id}"[:200], finding_types=[finding.type], automated=True)
     except FirebreakError as exc:
-        FindingState(services.db).change(finding.pk, entry(
+        services.repos.finding_state.change(finding.pk, entry(
             services, None, "declare-failed", f"Automatic declaration (route {decision.route}) failed: {exc.message}"))
         return
     _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
@@ -144,16 +142,16 @@ def snooze(services: Services, pk: int, user: str, choice: str) -> StoredFinding
     delta, label = SNOOZE_CHOICES[duration]
     now = services.clock.now()
     until = now + delta
-    FindingStore(services.db).snooze(scope=scope, finding=finding, until=until, by=user, at=now)
+    services.repos.findings.snooze(scope=scope, finding=finding, until=until, by=user, at=now)
     text = f"Snoozed {SNOOZE_SCOPES[scope]} for {label} (until {format_timestamp(until)})"
-    snoozed = FindingState(services.db).change(pk, entry(services, user, "snoozed", text), status="snoozed")
+    snoozed = services.repos.finding_state.change(pk, entry(services, user, "snoozed", text), status="snoozed")
     _on_timeline(services, snoozed, user, "finding", f"{text}: {snoozed.title}", f"finding-snooze-{now.timestamp()}")
     _changed(services, snoozed)
     return snoozed
 
 
 def unsnooze(services: Services, pk: int) -> None:
-    finding = FindingState(services.db).change(pk, entry(services, None, "unsnoozed", "Snooze expired"),
+    finding = services.repos.finding_state.change(pk, entry(services, None, "unsnoozed", "Snooze expired"),
                                                status="open")
     _changed(services, finding)
 
@@ -174,7 +172,7 @@ def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFindin
     not_dismissed(finding)
     done = services.writeback.dismiss(finding, reason, user) if services.writeback else \
         "recorded in Firebreak only (no AWS write-back configured)"
-    dismissed = FindingState(services.db).change(
+    dismissed = services.repos.finding_state.change(
         pk, entry(services, user, "dismissed", f"Dismissed as false positive: {reason} — {done}"), not_dismissed,
         status="dismissed")
     _on_timeline(services, dismissed, user, "finding", f"Finding dismissed as false positive: {reason}",
@@ -189,10 +187,10 @@ def open_from_digest(services: Services, pk: int, user: str) -> StoredFinding:
     finding = get(services, pk)
     if finding.channel:
         return finding
-    digest = FindingStore(services.db).digest(finding.digest_id) if finding.digest_id else None
+    digest = services.repos.findings.digest(finding.digest_id) if finding.digest_id else None
     if digest is None or not digest.slack_ts or digest.slack_ts.startswith("claim:"):
         raise InvalidTransition("This finding is not in a posted digest.")
-    shown = FindingState(services.db).change(pk, entry(services, user, "opened", "Opened from the digest"),
+    shown = services.repos.finding_state.change(pk, entry(services, user, "opened", "Opened from the digest"),
                                              channel=digest.channel, thread_ts=digest.slack_ts)
     _changed(services, shown)
     return shown

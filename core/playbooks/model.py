@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from core.model import PHASES
+from core.validators import Strict
 
-STEP_PHASES = tuple(p for p in PHASES if p != "closed")
 Phase = Literal["detection", "analysis", "containment", "eradication", "recovery", "post-incident"]
 # Containment actions a playbook may propose; /contain still asks a second responder to approve.
 CONTAIN_ACTIONS = ("isolate-instance", "snapshot-instance", "disable-access-key", "quarantine-user",
@@ -18,11 +17,7 @@ CONTAIN_ACTIONS = ("isolate-instance", "snapshot-instance", "disable-access-key"
 TARGET_FIELDS = ("instance_id", "access_key_id", "ip", "principal", "domain", "bucket", "function", "role", "user")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ContainStep(_Strict):
+class ContainStep(Strict):
     action: str
     target: str = Field(min_length=1)
     options: dict[str, str] = Field(default_factory=dict)
@@ -44,12 +39,12 @@ class ContainStep(_Strict):
         return target
 
 
-class NotifyStep(_Strict):
+class NotifyStep(Strict):
     text: str = Field(min_length=1, max_length=2000)
     channel: str | None = None  # default: the incident channel
 
 
-class Step(_Strict):
+class Step(Strict):
     """Exactly one of: a checklist item, a question, a containment proposal, a notification."""
 
     id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
@@ -70,13 +65,13 @@ class Step(_Strict):
         return next(k for k in ("check", "ask", "contain", "notify") if getattr(self, k) is not None)
 
 
-class Match(_Strict):
+class Match(Strict):
     finding_types: list[str] = Field(default_factory=list)  # globs, e.g. "UnauthorizedAccess:IAMUser/*"
     categories: list[str] = Field(default_factory=list)
     severities: list[str] = Field(default_factory=list)  # empty: any
 
 
-class Playbook(_Strict):
+class Playbook(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
     description: str = Field(min_length=1)
     match: Match

@@ -9,11 +9,13 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from core import incident_updates
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.model import Incident, Mutation
-from core.playbooks.model import Playbook, Step
+from core.playbooks.model import ContainStep, Playbook, Step
 from core.playbooks.targets import targets_for
 from core.services import Services
+from core.mentions import person
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,23 @@ def checklist(services: Services, incident: Incident, phase: str, targets: dict[
     return Checklist(playbook.name, phase, tuple(views), len(done), playbook.total_steps)
 
 
-def step_command(services: Services, incident: Incident, key: str) -> str:
-    """The /contain text a contain step proposes, with its target filled from the findings."""
+def contain_step(services: Services, incident: Incident, key: str) -> ContainStep:
+    """A contain step with its target filled from the incident's findings (still unchecked:
+    containment checks it against the action's pattern like any typed target)."""
     playbook = _playbook(services, incident)
     step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
     if step is None or step.contain is None:
         raise NotFound(f"Playbook {playbook.name} has no containment step “{key[:60]}”.")
-    command = _step_text(step, targets_for(services, incident.id))[1]
-    if "<" in command:
+    targets = targets_for(services, incident.id)
+    missing = [name for name in re.findall(r"{(\w+)}", step.contain.target) if not targets.get(name)]
+    if missing:
         raise UsageError("The incident's findings do not name this step's target yet; type the command with the "
-                         f"target yourself: `{command}`")
-    return command.removeprefix("/contain ")
+                         f"target yourself: `{_step_text(step, targets)[1]}`")
+    target = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.contain.target)
+    return step.contain.model_copy(update={"target": target})
 
 
 def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:
-    from core.incidents import apply
-
     if name not in services.playbooks:
         raise UsageError(f"There is no playbook “{name[:60]}”; playbooks: {', '.join(sorted(services.playbooks))}.",
                          "/incident playbook <name>")
@@ -103,7 +106,7 @@ def attach(services: Services, incident: Incident, name: str, actor: str, *, aut
         return Mutation(changes={"playbook": name, "playbook_state": state}).note(
             "playbook", actor, f"Playbook: {name}", playbook=name, previous=current.playbook)
 
-    incident, _ = apply(services, incident.id, decide, actor=actor, automated=automated)
+    incident, _ = incident_updates.change(services, incident.id, decide, actor=actor, automated=automated)
     return post_phase(services, incident, actor)
 
 
@@ -138,7 +141,7 @@ def _mark(services: Services, incident: Incident, key: str, actor: str | None, t
         done = dict(current.playbook_state.get("done", {}))
         if key in done:
             by = done[key].get("by")
-            raise InvalidTransition("That step is already done" + (f" (by <@{by}>)." if by else "."),
+            raise InvalidTransition("That step is already done" + (f" (by {person(by)})." if by else "."),
                                     mentions=(by,) if by else ())
         done[key] = {"by": actor, "at": at.isoformat()}
         return Mutation(changes={"playbook_state": {**current.playbook_state, "done": done}}).note(

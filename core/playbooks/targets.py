@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from core.services import Services
-from store.incident_findings import linked_findings
 
 _INDICATORS = {"instance_id": "instance_id", "access_key_id": "access_key_id", "ip": "ip", "domain": "domain",
                "principal": "principal"}
@@ -18,7 +17,7 @@ def _name(resource_id: str) -> str:
 def targets_for(services: Services, incident_id: int) -> dict[str, str]:
     """The first value of each kind, in the order the findings were first seen."""
     found: dict[str, str] = {}
-    for finding in linked_findings(services.db, incident_id):
+    for finding in services.repos.findings.linked(incident_id):
         for placeholder, key in _INDICATORS.items():
             values = finding.indicators.get(key) or []
             if values and placeholder not in found:

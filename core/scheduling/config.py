@@ -8,19 +8,15 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from core.validators import SlackIds
+from core.validators import SlackIds, Strict
 
 Minutes = Annotated[int, Field(ge=1, le=525600)]
 SNS_TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SlaTargets(_Strict):
+class SlaTargets(Strict):
     acknowledge_minutes: Minutes | None = None
     contain_minutes: Minutes | None = None
 
@@ -29,7 +25,7 @@ class SlaTargets(_Strict):
         return timedelta(minutes=minutes) if minutes else None
 
 
-class EscalationConfig(_Strict):
+class EscalationConfig(Strict):
     mention: SlackIds = Field(default_factory=list)
     sns_topic_arn: str | None = None
 
@@ -41,7 +37,7 @@ class EscalationConfig(_Strict):
         return arn
 
 
-class SchedulingConfig(_Strict):
+class SchedulingConfig(Strict):
     sweep_seconds: int = Field(default=60, ge=1, le=3600)
     lease_seconds: int = Field(default=30, ge=2, le=600)
     update_reminder_minutes: dict[str, Minutes] = Field(default_factory=dict)

@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import Callable
 
 from core.services import Clock
-from store.scheduling import NoticeLedger
+from core.repositories import NoticeRepository
 
 CLAIM_STALE = timedelta(minutes=5)
 log = logging.getLogger("firebreak.clock")
 
 
 class Deliverer:
-    def __init__(self, ledger: NoticeLedger, holder: str, clock: Clock):
+    def __init__(self, ledger: NoticeRepository, holder: str, clock: Clock):
         self.ledger = ledger
         self.holder = holder
         self.clock = clock

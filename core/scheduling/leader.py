@@ -18,14 +18,14 @@ import time
 from datetime import timedelta
 from typing import Callable
 
-from store.scheduling import LeaseStore
+from core.repositories import ClockLeaseRepository
 
 LEASE_NAME = "clock"
 log = logging.getLogger("firebreak.clock")
 
 
 class Leader:
-    def __init__(self, leases: LeaseStore, holder: str, ttl: timedelta, *, name: str = LEASE_NAME,
+    def __init__(self, leases: ClockLeaseRepository, holder: str, ttl: timedelta, *, name: str = LEASE_NAME,
                  monotonic: Callable[[], float] = time.monotonic):
         self.leases = leases
         self.holder = holder

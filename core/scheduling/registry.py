@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from core.containment import flow as containment
+from core.containment import service as containment_service
 from core.containment.model import EXPIRED, REQUESTED
 from core.findings.pipeline import release_snoozed
 from core.scheduling.delivery import Deliverer
@@ -21,7 +22,6 @@ from core.scheduling.reminders import UpdateReminders
 from core.scheduling.review import ReviewReminders
 from core.scheduling.sla import SlaEscalations
 from core.services import Services
-from store.scheduling import NoticeLedger
 
 
 def expire_approvals(services: Services) -> int:
@@ -73,11 +73,14 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
     """Reminders (updates, postmortems, action items), SLA escalation and the expiry hooks, every
     `scheduling.sweep_seconds`."""
     every = services.config.scheduling.sweep_seconds
-    deliver = Deliverer(NoticeLedger(services.db), holder, services.clock)
+    deliver = Deliverer(services.repos.notices, holder, services.clock)
     registry = SweepRegistry()
     registry.register(UpdateReminders.name, UpdateReminders(notices, deliver), every)
     registry.register(SlaEscalations.name, SlaEscalations(notices, pager, deliver), every)
     registry.register(ReviewReminders.name, ReviewReminders(notices, deliver), every)
     for name, hook in EXPIRY_HOOKS:
         registry.register(name, hook, every)
+    recovery = services.config.containment.recovery_interval_seconds
+    if services.catalog is not None and recovery:
+        registry.register("containment-recovery", containment_service.recover, recovery)
     return registry

@@ -13,7 +13,6 @@ from core.model import ACTIVE_PHASES, Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Reminder
 from core.services import Services
-from store.scheduling import ClockQueries, NoticeLedger
 
 
 def due_at(incident: Incident, every: timedelta | None, now: datetime) -> datetime | None:
@@ -44,11 +43,11 @@ class UpdateReminders:
             return 0
         cfg, now = services.config.scheduling, services.clock.now()
         due = []
-        for incident in ClockQueries(services.db).active_incidents():
+        for incident in services.repos.clock_queries.active_incidents():
             when = due_at(incident, cfg.reminder_every(incident.severity), now)
             if when is not None and incident.channel_id:
                 due.append((incident, when))
-        done = NoticeLedger(services.db).states(key(i.id, when) for i, when in due)
+        done = services.repos.notices.states(key(i.id, when) for i, when in due)
         sent = 0
         for incident, when in due:
             if done.get(key(incident.id, when)) == "sent":

@@ -10,8 +10,6 @@ from core.metrics import commander
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import FollowUp, Notices
 from core.services import Services
-from store.action_items import ActionItemStore
-from store.scheduling import ClockQueries
 
 
 def postmortem_due(resolved_at: datetime | None, days: int) -> datetime | None:
@@ -33,13 +31,13 @@ class ReviewReminders:
         now, days = services.clock.now(), services.config.scheduling.postmortem_due_days
         today = now.date().isoformat()
         due: list[tuple[str, FollowUp]] = []
-        for incident in ClockQueries(services.db).resolved_without_postmortem():
+        for incident in services.repos.clock_queries.resolved_without_postmortem():
             resolved = incident.phase_times.get("post-incident")
             deadline = postmortem_due(datetime.fromisoformat(resolved) if resolved else None, days)
             if deadline and deadline <= now and incident.channel_id:
                 due.append((f"postmortem:{incident.id}:{today}",
                             FollowUp(incident, "postmortem", commander(incident), deadline, None)))
-        items = ActionItemStore(services.db)
+        items = services.repos.action_items
         for item in items.open_due_before(now.date()):
             incident = services.incidents.get(item.incident_id)
             if incident is not None and incident.channel_id:

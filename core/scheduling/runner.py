@@ -20,10 +20,8 @@ from core.errors import ConfigError
 from core.scheduling import config as scheduling_config
 from core.scheduling.jobs import BOUND, ensure_jobs
 from core.scheduling.leader import Leader
-from core.scheduling.ports import Notices, Pager
 from core.scheduling.registry import SweepRegistry, default_registry
 from core.services import Services
-from store.scheduling import LeaseStore, job_store
 
 log = logging.getLogger("firebreak.clock")
 
@@ -36,7 +34,7 @@ def make_scheduler(services: Services, workers: int) -> BackgroundScheduler:
     # Sweeps are idempotent and decide from the database, so a late run is run once
     # (coalesce) however late (no misfire grace limit), and never beside itself.
     return BackgroundScheduler(
-        jobstores={"default": job_store(services.db)}, executors={"default": ThreadPoolExecutor(workers)},
+        jobstores={"default": services.repos.scheduler_jobs()}, executors={"default": ThreadPoolExecutor(workers)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}, timezone=timezone.utc)
 
 
@@ -120,19 +118,18 @@ class ClockRunner:
         BOUND.unbind(self)
 
 
-def run_clock(services: Services, notices: Notices | None, pager: Pager | None, stop: threading.Event,
-              extra_sweeps=()) -> int:
-    """The clock process: exits when `stop` is set (SIGTERM, SIGINT). `extra_sweeps` are
-    (name, function, seconds) that need what core cannot import (e.g. AWS polling)."""
+def run_clock(services: Services, stop: threading.Event) -> int:
+    """The clock process: exits when `stop` is set (SIGTERM, SIGINT). Besides the reminders
+    and escalations it runs the finding polls the composition root configured."""
     problems = scheduling_config.problems(services.config)
     if problems:
         raise ConfigError(problems)
     cfg, holder = services.config.scheduling, holder_id()
-    if notices is None:
+    if services.notices is None:
         log.warning("no SLACK_BOT_TOKEN: reminders and escalations are not posted in Slack")
-    registry = default_registry(services, notices, pager, holder)
-    for name, run, seconds in extra_sweeps:
+    registry = default_registry(services, services.notices, services.pager, holder)
+    for name, run, seconds in services.finding_polls:
         registry.register(name, run, seconds)
-    leader = Leader(LeaseStore(services.db), holder, timedelta(seconds=cfg.lease_seconds))
+    leader = Leader(services.repos.clock_leases, holder, timedelta(seconds=cfg.lease_seconds))
     ClockRunner(services, registry, leader, renew_seconds=cfg.lease_seconds / 3).run(stop)
     return 0

@@ -18,7 +18,6 @@ from core.model import Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Escalation, Notices, Pager
 from core.services import Services
-from store.scheduling import ClockQueries, NoticeLedger
 
 
 def decision_key(incident_id: int, sla: str) -> str:
@@ -42,7 +41,7 @@ class SlaEscalations:
 
     def __call__(self, services: Services) -> int:
         cfg, now = services.config.scheduling, services.clock.now()
-        queries, ledger = ClockQueries(services.db), NoticeLedger(services.db)
+        queries, ledger = services.repos.clock_queries, services.repos.notices
         past = [(incident, sla, limit) for incident in queries.active_incidents() for sla in SLAS
                 if (limit := cfg.sla_limit(incident.severity, sla)) and now >= incident.declared_at + limit]
         keys = [decision_key(i.id, sla) for i, sla, _ in past]

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from core.errors import UsageError
 from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize
 from core.services import Services
-from store.scheduling import ClockQueries
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
@@ -41,7 +40,7 @@ def parse_days(word: str | None) -> int:
 def build(services: Services, days: int) -> Report:
     now = services.clock.now()
     since = now - timedelta(days=days)
-    queries, cfg = ClockQueries(services.db), services.config
+    queries, cfg = services.repos.clock_queries, services.config
     incidents = queries.declared_since(since)
     ids = [i.id for i in incidents]
     actions, seen = queries.actions(ids), queries.first_seen(ids)

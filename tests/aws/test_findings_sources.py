@@ -10,12 +10,11 @@ import pytest
 from botocore.stub import Stubber
 
 from aws.findings_sources import SECURITYHUB_CURSOR, SqsWorker, poll_security_hub, queue_region
-from core.bootstrap import build_services
-from core.findings.cli import load_detection_rules
+from composition import build_services
 from core.findings.config import QueueConfig
-from store.finding_intake import IntakeLedger
-from store.findings import FindingStore
-from tests.findings_support import fixture_text, tuned
+from store.finding_intake import SqlIntakeRepository
+from store.findings import SqlFindingRepository
+from tests.support.findings import fixture_text, tuned
 
 BODIES = {  # real-format messages as EventBridge -> SQS (and SNS -> SQS) deliver them: findings in each
     "guardduty/gd_eventbridge_s3_exfiltration.json": 1,
@@ -54,10 +53,10 @@ def worker_for(settings, sqs):
     made = []
 
     def make(queue_url, notifier=None, **queue):
-        services = build_services(tuned(settings, after=1000, queue=QueueConfig(wait_seconds=0, **queue)))
-        services.notifier = notifier or Recorder()
+        services = build_services(tuned(settings, after=1000, queue=QueueConfig(wait_seconds=0, **queue)),
+                                  notifier=notifier or Recorder())
         made.append(services)
-        return SqsWorker(services, sqs, queue_url, load_detection_rules(services.config))
+        return SqsWorker(services, sqs, queue_url)
 
     yield make
     for services in made:
@@ -83,11 +82,11 @@ def test_findings_are_stored_then_deleted_and_poison_goes_to_the_dlq(sqs, worker
     sqs.send_message(QueueUrl=url, MessageBody=fixture_text("cloudtrail/ct_raw_putbucketpolicy_vpce_restricted.json"))
     worker = worker_for(url, dead_letter_queue_url=dlq)
     _drain_queue(worker)
-    assert FindingStore(worker.services.db).count() == sum(BODIES.values())
+    assert SqlFindingRepository(worker.services.db).count() == sum(BODIES.values())
     assert _left(sqs, url) == 0
     [moved] = sqs.receive_message(QueueUrl=dlq)["Messages"]
     assert moved["Body"] == "{not json"
-    [kept] = IntakeLedger(worker.services.db).rejected()
+    [kept] = SqlIntakeRepository(worker.services.db).rejected()
     assert kept.body == "{not json" and "invalid JSON" in kept.reason and kept.origin == "sqs"
     assert worker.stats.poison == 1 and worker.stats.summary.not_matched == 1
 
@@ -98,7 +97,7 @@ def test_poison_without_a_dlq_is_recorded_and_left_for_the_redrive_policy(sqs, w
     worker = worker_for(url, visibility_timeout=0)
     worker.process(worker.receive())
     worker.process(worker.receive())
-    [kept] = IntakeLedger(worker.services.db).rejected()
+    [kept] = SqlIntakeRepository(worker.services.db).rejected()
     assert kept.attempts == 2 and "not a GuardDuty, Security Hub or CloudTrail document" in kept.reason
     assert _left(sqs, url) == 1  # still there, never silently dropped
 
@@ -113,10 +112,10 @@ def test_stop_mid_batch_finishes_the_batch_and_loses_or_doubles_nothing(sqs, wor
     first = worker_for(url, notifier=Recorder(on_first=stop.set), batch_size=10)
     stats = first.run(stop)  # SIGTERM arrives while the first batch is being stored
     assert (stats.batches, stats.deleted) == (1, 10)
-    assert FindingStore(first.services.db).count() == 10 and _left(sqs, url) == 15
+    assert SqlFindingRepository(first.services.db).count() == 10 and _left(sqs, url) == 15
     second = worker_for(url)
     _drain_queue(second)
-    assert FindingStore(second.services.db).count() == 25 and _left(sqs, url) == 0
+    assert SqlFindingRepository(second.services.db).count() == 25 and _left(sqs, url) == 0
     assert second.stats.summary.new == 15 and second.stats.summary.unchanged == 0
 
 
@@ -130,13 +129,13 @@ def test_crash_between_commit_and_delete_means_a_harmless_redelivery(sqs, worker
     with pytest.raises(SystemExit):
         crashing.process(crashing.receive())
     monkeypatch.undo()
-    stored = FindingStore(crashing.services.db).count()
+    stored = SqlFindingRepository(crashing.services.db).count()
     assert stored == sum(BODIES.values())
     time.sleep(1.2)  # the visibility timeout runs out: SQS delivers again
     again = worker_for(url)
     _drain_queue(again)
     assert again.stats.summary.unchanged == stored and again.stats.summary.new == 0
-    assert FindingStore(again.services.db).count() == stored and _left(sqs, url) == 0
+    assert SqlFindingRepository(again.services.db).count() == stored and _left(sqs, url) == 0
     assert again.services.notifier.shown == []  # nothing shown twice
 
 
@@ -146,8 +145,7 @@ def test_queue_region_comes_from_the_queue_url():
 
 
 def test_security_hub_poll_pages_and_keeps_a_cursor(settings, clock, aws_env):
-    services = build_services(tuned(settings), clock=clock)
-    services.notifier = Recorder()
+    services = build_services(tuned(settings), clock=clock, notifier=Recorder())
     page = json.loads(fixture_text("securityhub/asff_getfindings_inspector_accessanalyzer.json"))
     for f in page["Findings"]:  # the Stubber checks responses against the model, which requires these
         f.setdefault("Description", f["Title"])
@@ -160,7 +158,7 @@ def test_security_hub_poll_pages_and_keeps_a_cursor(settings, clock, aws_env):
         summary = poll_security_hub(services, client)
         stub.assert_no_pending_responses()
     assert summary.new == 2
-    cursor = IntakeLedger(services.db).cursor(SECURITYHUB_CURSOR)
+    cursor = SqlIntakeRepository(services.db).cursor(SECURITYHUB_CURSOR)
     assert cursor == "2026-11-23T12:00:00.000Z"
     clock.advance(minutes=5)
     with Stubber(client) as stub:
@@ -172,20 +170,16 @@ def test_security_hub_poll_pages_and_keeps_a_cursor(settings, clock, aws_env):
 
 
 def test_security_hub_polling_is_a_clock_sweep_only_when_enabled(settings, clock, aws_env):
-    import dataclasses
+    from aws.findings_sources import security_hub_polls
+    from aws.sessions import AwsSessions
 
-    from aws.findings_sources import polling_sweeps
-
-    services = build_services(tuned(settings), clock=clock)
-    services.notifier = Recorder()
-    assert polling_sweeps(services) == []
-    findings = services.config.findings
-    enabled = findings.model_copy(update={"securityhub_poll": findings.securityhub_poll.model_copy(
-        update={"enabled": True, "every_minutes": 10})})
-    services.settings = dataclasses.replace(services.settings, config=services.config.model_copy(
-        update={"findings": enabled}))
+    services = build_services(tuned(settings), clock=clock, notifier=Recorder())
+    poll = services.config.findings.securityhub_poll
+    sessions = AwsSessions(services.config.aws)
+    assert security_hub_polls(sessions, poll) == ()
     client = boto3.client("securityhub", region_name="us-east-1")
-    [(name, sweep, seconds)] = polling_sweeps(services, client)
+    [(name, sweep, seconds)] = security_hub_polls(
+        sessions, poll.model_copy(update={"enabled": True, "every_minutes": 10}), client)
     assert (name, seconds) == ("securityhub-poll", 600)
     page = json.loads(fixture_text("securityhub/asff_getfindings_inspector_accessanalyzer.json"))
     for f in page["Findings"]:

@@ -10,7 +10,7 @@ from aws.writeback import AwsWriteBack, detector_id
 from core.errors import FirebreakError
 from core.findings.normalize import normalize_text
 from core.findings.ports import StoredFinding
-from tests.findings_support import fixture_text
+from tests.support.findings import fixture_text
 
 
 class FixedSessions:
@@ -47,7 +47,7 @@ def test_security_hub_finding_is_suppressed_with_the_reason_as_note(aws):
             "Workflow": {"Status": "SUPPRESSED"},
             "Note": {"Text": "scanner we run", "UpdatedBy": "firebreak:U1"}})
         sessions = FixedSessions(client)
-        done = AwsWriteBack(None, sessions).dismiss(finding, "scanner we run", "U1")
+        done = AwsWriteBack(sessions).dismiss(finding, "scanner we run", "U1")
         stub.assert_no_pending_responses()
     assert "SUPPRESSED" in done
     assert sessions.asked == [("securityhub", finding.account, finding.region)]
@@ -61,7 +61,7 @@ def test_security_hub_unprocessed_finding_is_an_error(aws):
             "FindingIdentifier": {"Id": finding.finding_id, "ProductArn": finding.raw["ProductArn"]},
             "ErrorCode": "FindingNotFound", "ErrorMessage": "gone"}]})
         with pytest.raises(AwsActionError, match="FindingNotFound"):
-            AwsWriteBack(None, FixedSessions(client)).dismiss(finding, "x", "U1")
+            AwsWriteBack(FixedSessions(client)).dismiss(finding, "x", "U1")
 
 
 def test_guardduty_finding_gets_feedback_and_is_archived_on_its_detector(aws):
@@ -74,7 +74,7 @@ def test_guardduty_finding_gets_feedback_and_is_archived_on_its_detector(aws):
             "DetectorId": detector, "FindingIds": [finding.finding_id], "Feedback": "NOT_USEFUL",
             "Comments": "approved miner"})
         stub.add_response("archive_findings", {}, {"DetectorId": detector, "FindingIds": [finding.finding_id]})
-        done = AwsWriteBack(None, FixedSessions(client)).dismiss(finding, "approved miner", "U1")
+        done = AwsWriteBack(FixedSessions(client)).dismiss(finding, "approved miner", "U1")
         stub.assert_no_pending_responses()
     assert "archived" in done and detector in done
 
@@ -88,12 +88,12 @@ def test_guardduty_without_arn_asks_for_the_regions_detector(aws):
         stub.add_response("update_findings_feedback", {}, {
             "DetectorId": "abc123", "FindingIds": [finding.finding_id], "Feedback": "NOT_USEFUL", "Comments": "x"})
         stub.add_response("archive_findings", {}, {"DetectorId": "abc123", "FindingIds": [finding.finding_id]})
-        AwsWriteBack(None, FixedSessions(client)).dismiss(finding, "x", "U1")
+        AwsWriteBack(FixedSessions(client)).dismiss(finding, "x", "U1")
         stub.assert_no_pending_responses()
     with Stubber(client) as stub:
         stub.add_response("list_detectors", {"DetectorIds": []})
         with pytest.raises(FirebreakError, match="0 detectors"):
-            AwsWriteBack(None, FixedSessions(client)).dismiss(finding, "x", "U1")
+            AwsWriteBack(FixedSessions(client)).dismiss(finding, "x", "U1")
 
 
 def test_refusal_from_aws_names_the_call_and_code(aws):
@@ -102,10 +102,10 @@ def test_refusal_from_aws_names_the_call_and_code(aws):
     with Stubber(client) as stub:
         stub.add_client_error("update_findings_feedback", "AccessDeniedException", "not allowed")
         with pytest.raises(AwsActionError) as caught:
-            AwsWriteBack(None, FixedSessions(client)).dismiss(finding, "x", "U1")
+            AwsWriteBack(FixedSessions(client)).dismiss(finding, "x", "U1")
     assert "guardduty:UpdateFindingsFeedback" in caught.value.message and "AccessDeniedException" in caught.value.message
 
 
 def test_cloudtrail_findings_have_nothing_to_update_in_aws():
     finding = stored(fixture_text("cloudtrail/ct_eb_root_console_login_with_mfa.json"))
-    assert "no finding in AWS" in AwsWriteBack(None, FixedSessions(None)).dismiss(finding, "x", "U1")
+    assert "no finding in AWS" in AwsWriteBack(FixedSessions(None)).dismiss(finding, "x", "U1")

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 
 from core.clock import ManualClock
-from local.workspace import LocalWorkspace
+from composition import local_workspace
 from tests.conftest import REPO
-from tests.core.scheduling.support import declare, posted
-from tests.helpers import eventually
+from tests.support.scheduling import declare, posted
+from tests.support.slack import eventually
 
 pytestmark = pytest.mark.slow
 ALARM = ":alarm_clock:"
@@ -52,7 +52,7 @@ class ClockProcess:
 def past_workspace(settings):
     """Incidents declared 31 minutes ago by the clock of the workspace, so reminders are due now."""
     clock = ManualClock(datetime.now(timezone.utc) - timedelta(minutes=31))
-    ws = LocalWorkspace(settings, clock=clock, threads=2)
+    ws = local_workspace(settings, clock=clock, threads=2)
     yield ws
     ws.stop()
 

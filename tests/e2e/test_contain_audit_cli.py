@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from store.containment import ContainmentStore
+from store.containment import SqlContainmentRepository
 from store.containment_models import AuditEntryRow
 from store.db import Database
 from tests.conftest import REPO
@@ -28,7 +28,7 @@ def test_audit_verify_counts_and_names_the_first_broken_link(clean_db):
     db = Database(clean_db)
     at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for n in range(5):
-        ContainmentStore(db).record(None, {"event": "aws-call", "call": f"ec2:Call{n}"}, at)
+        SqlContainmentRepository(db).record(None, {"event": "aws-call", "call": f"ec2:Call{n}"}, at)
     result = verify(clean_db)
     assert result.returncode == 0 and "Audit chain intact: 5 entries." in result.stdout, result.stderr
     with db.session() as session:

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from store.containment_audit import AuditLog
-from tests.contain_support import declare, eni_groups, instance, requests
-from tests.helpers import eventually, second_replica as start_replica
+from store.containment_audit import SqlAuditRepository
+from tests.support.containment import declare, eni_groups, instance, requests
+from tests.support.slack import eventually, second_replica as start_replica
 
 pytestmark = pytest.mark.slow
 CLICKS = 50
@@ -42,9 +42,9 @@ def test_fifty_approvals_on_two_replicas_run_the_action_once(moto_endpoint, work
     time.sleep(1)  # anything still in flight would show up now
     assert len(workspace.fake.calls_to("response_url")[answered:]) == CLICKS - 1
     assert all("already" in json.dumps(c.body) for c in refusals)
-    events = [e["event"] for e in AuditLog(workspace.services.db).for_request(request.id)]
+    events = [e["event"] for e in SqlAuditRepository(workspace.services.db).for_request(request.id)]
     assert events.count("approved") == events.count("executing") == events.count("succeeded") == 1
-    moves = [e for e in AuditLog(workspace.services.db).for_request(request.id)
+    moves = [e for e in SqlAuditRepository(workspace.services.db).for_request(request.id)
              if e.get("call") == "ec2:ModifyNetworkInterfaceAttribute"]
     assert len(moves) == 2, "one ENI, moved once through the pass-through group and once into isolation"
     assert len(list(eni_groups(instance_id).values())[0]) == 1

@@ -12,9 +12,9 @@ import pytest
 
 from local.fake_slack import FakeSlack
 from store.db import Database
-from store.findings import FindingStore
+from store.findings import SqlFindingRepository
 from tests.conftest import REPO
-from tests.findings_support import FIXTURES, fixture_text
+from tests.support.findings import FIXTURES, fixture_text
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,7 @@ def test_worker_consumes_sqs_and_stops_cleanly_on_sigterm(clean_db, moto_endpoin
     worker = subprocess.Popen([sys.executable, str(REPO / "bot.py"), "worker"], cwd=REPO, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        store = FindingStore(Database(clean_db))
+        store = SqlFindingRepository(Database(clean_db))
         deadline = time.monotonic() + 60
         while store.count() < 12 and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -8,11 +8,11 @@ import urllib.request
 
 import pytest
 
-from local.workspace import LocalWorkspace
-from store.finding_intake import IntakeLedger
-from store.findings import FindingStore
-from tests.findings_support import fixture_text, tuned
-from tests.sns_support import SnsSigner
+from composition import local_workspace
+from store.finding_intake import SqlIntakeRepository
+from store.findings import SqlFindingRepository
+from tests.support.findings import fixture_text, tuned
+from tests.support.sns import SnsSigner
 
 SECRET = "s3cret-for-tests"
 
@@ -24,8 +24,7 @@ def signer():
 
 @pytest.fixture
 def ws(settings, signer):
-    workspace = LocalWorkspace(tuned(settings), threads=4)
-    workspace.services.fetch_url = signer.fetch
+    workspace = local_workspace(tuned(settings), threads=4, overrides={"fetch_url": signer.fetch})
     yield workspace
     workspace.stop()
 
@@ -53,7 +52,7 @@ def test_signed_notification_is_stored_and_posted(ws, signer):
     event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
     status, body = post(ws, "/intake/sns", signer.notification(event, "1"))
     assert status == 200 and body["new"] == 1
-    assert FindingStore(ws.services.db).count() == 1
+    assert SqlFindingRepository(ws.services.db).count() == 1
     assert ws.services.notifier.drain(10)
     assert ws.fake.messages("security-triage")
     again = post(ws, "/intake/sns", signer.notification(event, "2", MessageId="m-2"))
@@ -67,14 +66,14 @@ def test_forged_notification_is_refused_and_nothing_is_stored(ws, signer):
     message["Message"] = json.dumps(tampered)
     status, body = post(ws, "/intake/sns", message)
     assert status == 403 and "does not verify" in body["error"]
-    assert FindingStore(ws.services.db).count() == 0
+    assert SqlFindingRepository(ws.services.db).count() == 0
     assert 'reason="sns_signature"' in ws.services.telemetry.exposition().decode()
 
 
 def test_signed_notification_without_a_finding_is_kept_with_its_reason(ws, signer):
     status, body = post(ws, "/intake/sns", signer.notification({"hello": "world"}, MessageId="odd"))
     assert status == 200 and body["new"] == 0 and "not a GuardDuty" in body["rejected"][0]
-    [kept] = IntakeLedger(ws.services.db).rejected()
+    [kept] = SqlIntakeRepository(ws.services.db).rejected()
     assert (kept.origin, kept.message_id) == ("sns", "sns:odd")
 
 
@@ -82,9 +81,9 @@ def test_sns_topic_outside_the_allow_list_is_refused(settings, signer):
     cfg = tuned(settings)
     intake = cfg.config.findings.intake.model_copy(update={"sns_topic_arns": ["arn:aws:sns:us-east-1:1:other"]})
     findings = cfg.config.findings.model_copy(update={"intake": intake})
-    ws = LocalWorkspace(dataclasses.replace(cfg, config=cfg.config.model_copy(update={"findings": findings})))
+    ws = local_workspace(dataclasses.replace(cfg, config=cfg.config.model_copy(update={"findings": findings})),
+                         overrides={"fetch_url": signer.fetch})
     try:
-        ws.services.fetch_url = signer.fetch
         status, body = post(ws, "/intake/sns", signer.notification("{}"))
         assert status == 403 and "sns_topic_arns" in body["error"]
     finally:
@@ -106,7 +105,7 @@ def test_eventbridge_garbage_is_a_400_with_the_reason_kept(ws, monkeypatch):
     monkeypatch.setenv("FIREBREAK_INTAKE_SECRET", SECRET)
     status, body = post(ws, "/intake/eventbridge", b"{oops", {"X-Firebreak-Intake-Secret": SECRET})
     assert status == 400 and "invalid JSON" in body["rejected"][0]
-    assert IntakeLedger(ws.services.db).rejected()[0].body == "{oops"
+    assert SqlIntakeRepository(ws.services.db).rejected()[0].body == "{oops"
     big = b"x" * (256 * 1024 + 1)
     assert post(ws, "/intake/eventbridge", big, {"X-Firebreak-Intake-Secret": SECRET})[0] == 413
 

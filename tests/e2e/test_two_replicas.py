@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers import eventually, second_replica as start_replica
+from tests.support.slack import eventually, second_replica as start_replica
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ import pytest
 from core.clock import ManualClock
 from core.containment.config import Approvers
 from core.containment.flow import store
-from store.containment_audit import AuditLog
-from tests.contain_support import (click, contain, declare, eni_groups, instance, requests, wait_state,
-                                   with_containment, workspace)
-from tests.helpers import ack_body, all_text, eventually, mrkdwn_of
+from store.containment_audit import SqlAuditRepository
+from tests.support.containment import (click, contain, declare, eni_groups, instance, requests, wait_state,
+                                   workspace)
+from tests.support.slack import ack_body, all_text, mrkdwn_of, settled
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def card(ws, request):
 
 
 def last_answer(ws, before):
-    calls = eventually(lambda: (found := ws.fake.calls_to("response_url")) and len(found) > before and found)
+    calls = settled(ws, lambda: (found := ws.fake.calls_to("response_url")) and len(found) > before and found)
     return all_text(calls[-1].body)
 
 
@@ -43,7 +43,7 @@ def requested(ws, incident, text, user="alice"):
     """Send `/contain text` and wait for the new request's card."""
     before = len(requests(ws))
     assert ack_body(contain(ws, incident, text, user=user)) == {}
-    return eventually(lambda: len(found := sorted(requests(ws), key=lambda r: r.id)) > before
+    return settled(ws, lambda: len(found := sorted(requests(ws), key=lambda r: r.id)) > before
                       and found[-1].message_ts and found[-1])
 
 
@@ -64,7 +64,7 @@ def test_isolate_approve_run_verify_and_undo(ws):
     done = wait_state(ws, request.id, "succeeded")
     assert done.decided_by == ws.user("bob") and done.outcome["verified"]
     assert list(eni_groups(instance_id).values()) == [list(done.memory["isolation"].values())]
-    eventually(lambda: "Verified" in all_text(card(ws, request)))
+    settled(ws, lambda: "Verified" in all_text(card(ws, request)))
     timeline = [e.text for e in ws.services.incidents.timeline(incident.id) if e.kind == "containment"]
     assert [t.split(":")[0] for t in timeline] == ["Containment requested", "Containment approved", "Containment done"]
 
@@ -74,14 +74,13 @@ def test_isolate_approve_run_verify_and_undo(ws):
     wait_state(ws, undo.id, "succeeded")
     assert list(eni_groups(instance_id).values()) == [sorted(groups)]
     assert store(ws.services).get(request.id).state == "undone"
-    events = [e["event"] for e in AuditLog(ws.services.db).for_request(request.id)]
+    events = [e["event"] for e in SqlAuditRepository(ws.services.db).for_request(request.id)]
     assert events[:4] == ["requested", "approved", "executing", "aws-call"] and "succeeded" in events
 
 
 def test_requester_cannot_approve_and_unlisted_approver_is_refused(settings, clock, moto_inprocess):
-    ws = workspace(settings, clock)
+    ws = workspace(settings, clock, approvers=lambda ws: Approvers(default=[ws.user("carol")]))
     try:
-        ws.services.settings = with_containment(settings, approvers=Approvers(default=[ws.user("carol")]))
         incident = declare(ws)
         bucket = boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed") and "exposed"
         request = requested(ws, incident, f"block-public-s3 {bucket}")
@@ -99,9 +98,8 @@ def test_requester_cannot_approve_and_unlisted_approver_is_refused(settings, clo
 
 
 def test_unauthorised_requester_is_refused(settings, clock, moto_inprocess):
-    ws = workspace(settings, clock)
+    ws = workspace(settings, clock, requesters=lambda ws: [ws.user("alice")])
     try:
-        ws.services.settings = with_containment(settings, requesters=[ws.user("alice")])
         incident = declare(ws)
         seen = len(ws.fake.calls_to("response_url"))
         contain(ws, incident, "disable-lambda exfil", user="bob")
@@ -139,7 +137,7 @@ def test_unknown_target_and_access_denied_are_shown_with_the_aws_code(ws, monkey
     shown = last_answer(ws, seen)
     assert "AccessDenied" in shown and "request id req-1" in shown
     assert requests(ws) == []
-    refused = [json.loads(r.body) for r in AuditLog(ws.services.db).records()]
+    refused = [json.loads(r.body) for r in SqlAuditRepository(ws.services.db).records()]
     assert [r["code"] for r in refused] == ["InvalidInstanceID.NotFound", "AccessDenied"]
 
 
@@ -147,6 +145,19 @@ def test_malformed_arguments_get_the_usage_in_the_ack(ws):
     incident = declare(ws)
     body = ack_body(contain(ws, incident, "isolate-instance i-123 --force"))
     assert body["response_type"] == "ephemeral" and "Usage: `/contain isolate-instance" in all_text(body)
+
+
+def test_a_usage_error_is_shown_exactly_once(ws):
+    """The ack answers bad input; the work after the ack never runs for it (it used to parse
+    again and post the same error a second time)."""
+    incident = declare(ws)
+    seen = len(ws.fake.calls_to("response_url"))
+    for text in ("isolate-instance i-123 --force", "block-ip not-an-ip", "undo", "launch-missiles x"):
+        assert "Usage" in all_text(ack_body(contain(ws, incident, text)))
+    contain(ws, incident, "status")  # a valid command after them: its answer is the only one
+    answers = ws.fake.wait_for("response_url", count=seen + 1)[seen:]
+    assert len(ws.fake.calls_to("response_url")) == seen + 1
+    assert "Usage" not in all_text(answers[0].body)
 
 
 def test_dry_run_posts_the_plan_only(ws):
@@ -175,7 +186,7 @@ def test_deny_status_and_double_clicks_run_nothing_twice(ws):
     wait_state(ws, approved.id, "succeeded")
     refused = ws.fake.wait_for("response_url", count=seen + 2)[seen:]
     assert all("already" in all_text(c.body) for c in refused)
-    events = [e["event"] for e in AuditLog(ws.services.db).for_request(approved.id)]
+    events = [e["event"] for e in SqlAuditRepository(ws.services.db).for_request(approved.id)]
     assert events.count("executing") == 1 and events.count("succeeded") == 1
     time.sleep(0.3)  # the retry, had it run, would have answered by now
     assert len(ws.fake.calls_to("response_url")) == seen + 2
@@ -186,15 +197,14 @@ def test_deny_status_and_double_clicks_run_nothing_twice(ws):
 
 
 def test_auto_approved_actions_run_without_a_second_person(settings, clock, moto_inprocess):
-    ws = workspace(settings, clock)
+    ws = workspace(settings, clock, auto_approve=["block-public-s3"])
     try:
-        ws.services.settings = with_containment(settings, auto_approve=["block-public-s3"])
         incident = declare(ws)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
         request = requested(ws, incident, "block-public-s3 exposed")
         done = wait_state(ws, request.id, "succeeded")
         assert done.decided_by == "config:auto_approve"
-        eventually(lambda: "configuration (auto-approve)" in all_text(card(ws, request)))
+        settled(ws, lambda: "configuration (auto-approve)" in all_text(card(ws, request)))
     finally:
         ws.stop()
 
@@ -214,13 +224,13 @@ def _incident_with_s3_finding(ws):
 
     from core.findings import triage
     from core.findings.ingest_cli import ingest_command
-    from store.findings import FindingStore
+    from store.findings import SqlFindingRepository
     from tests.conftest import REPO
 
     incident = declare(ws)
     path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
     ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
-    stored = FindingStore(ws.services.db).by_finding_id(jsonlib.loads(path.read_text())["detail"]["id"])
+    stored = SqlFindingRepository(ws.services.db).by_finding_id(jsonlib.loads(path.read_text())["detail"]["id"])
     triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
     boto3.client("s3", region_name="us-west-2").create_bucket(
         Bucket="acme-finance-exports", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
@@ -239,16 +249,16 @@ def test_a_playbook_step_requests_containment_with_a_button(ws):
 
     incident = _incident_with_s3_finding(ws)
     ws.sender.command("/incident", "playbook s3-public-exposure", user=ws.user("alice"), channel=incident.channel_id)
-    eventually(lambda: ws.services.incidents.get(incident.id).playbook_state.get("messages"))
+    settled(ws, lambda: ws.services.incidents.get(incident.id).playbook_state.get("messages"))
     ws.sender.command("/incident", "phase containment", user=ws.user("alice"), channel=incident.channel_id)
-    checklist = eventually(lambda: next((m for m in ws.fake.messages(incident.channel_id)
+    checklist = settled(ws, lambda: next((m for m in ws.fake.messages(incident.channel_id)
                                          if "contain_from_playbook" in jsonlib.dumps(m.get("blocks"))), None))
     [button] = [e for b in checklist["blocks"] if b["type"] == "actions" for e in b["elements"]
                 if e["action_id"] == "contain_from_playbook"]
     before = len(requests(ws))
     ws.sender.block_action(user=ws.user("carol"), channel=incident.channel_id, action_id="contain_from_playbook",
                            value=button["value"])
-    request = eventually(lambda: len(found := requests(ws)) > before and found[-1])
+    request = settled(ws, lambda: len(found := requests(ws)) > before and found[-1])
     assert (request.action, request.target, request.region, request.requested_by) == \
         ("block-public-s3", "acme-finance-exports", "us-west-2", ws.user("carol"))
     assert request.state == "requested"  # still needs a second person's approval
@@ -258,7 +268,7 @@ def test_a_linked_findings_contain_menu_files_a_request_in_its_incident(ws):
     import json as jsonlib
 
     incident = _incident_with_s3_finding(ws)
-    message = eventually(lambda: next((m for m in ws.fake.messages("security-triage")
+    message = settled(ws, lambda: next((m for m in ws.fake.messages("security-triage")
                                        if "contain_from_finding" in jsonlib.dumps(m.get("blocks"))), None))
     [menu] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
               if e["action_id"] == "contain_from_finding"]
@@ -268,6 +278,6 @@ def test_a_linked_findings_contain_menu_files_a_request_in_its_incident(ws):
     before = len(requests(ws))
     ws.sender.block_action(user=ws.user("carol"), channel=ws.channel("security-triage"),
                            action_id="contain_from_finding", selected=chosen)
-    request = eventually(lambda: len(found := requests(ws)) > before and found[-1])
+    request = settled(ws, lambda: len(found := requests(ws)) > before and found[-1])
     assert (request.action, request.target, request.region, request.incident_id, request.state) == \
         ("block-public-s3", "acme-finance-exports", "us-west-2", incident.id, "requested")

@@ -5,12 +5,11 @@ from datetime import datetime, timezone
 
 import boto3
 
-from aws.actions.registry import AwsCatalog
 from core.containment import executor
 from core.containment.flow import store
 from core.containment.model import APPROVED, EXECUTING
-from tests.contain_support import workspace
-from tests.helpers import eventually
+from tests.support.containment import workspace
+from tests.support.slack import settled
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -33,12 +32,12 @@ def test_restart_resumes_approved_and_settles_abandoned_runs(settings, moto_inpr
                                                 at=AT, origin_channel=None, dedup_key=None, timeline_text="t")[0]
         approved = stored(ws, incident.id, APPROVED, "resume-me")
         abandoned = stored(ws, incident.id, EXECUTING, "left-running")
-        catalog = AwsCatalog(ws.services.aws, ws.services.config.containment)
+        catalog = ws.services.catalog
         changed = executor.recover(ws.services, catalog)
         assert sorted((r.id, r.state) for r in changed) == [(approved.id, "succeeded"), (abandoned.id, "failed-unknown")]
         assert "not re-run automatically" in store(ws.services).get(abandoned.id).error
         assert s3.get_public_access_block(Bucket="resume-me")["PublicAccessBlockConfiguration"]["BlockPublicAcls"]
         assert executor.recover(ws.services, catalog) == [], "a second sweep finds nothing to do"
-        eventually(lambda: any(e.kind == "containment" for e in ws.services.incidents.timeline(incident.id)))
+        settled(ws, lambda: any(e.kind == "containment" for e in ws.services.incidents.timeline(incident.id)))
     finally:
         ws.stop()

@@ -5,7 +5,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.helpers import ack_body
+from tests.support.slack import ack_body
 
 
 def _get(url):

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from local.workspace import LocalWorkspace
-from tests.helpers import ack_body, all_text, eventually, mrkdwn_of
+from composition import local_workspace
+from tests.support.slack import ack_body, all_text, mrkdwn_of, settled
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_slack_retry_of_a_declare_creates_nothing_new(workspace, alice, general)
     retry = workspace.sender.command("/incident", "declare sev1 Root login", user=alice, channel=general,
                                      trigger_id="trig-1", retry_num=1)
     assert first.status == retry.status == 200
-    eventually(lambda: "firebreak_duplicate_requests_total 1.0" in workspace.services.telemetry.exposition().decode())
+    settled(workspace, lambda: "firebreak_duplicate_requests_total 1.0" in workspace.services.telemetry.exposition().decode())
     assert workspace.services.incidents.count() == 1
     assert len(workspace.fake.calls_to("response_url")) == 1
     assert len(workspace.fake.calls_to("conversations.create")) == 1
@@ -113,7 +113,7 @@ def test_two_distinct_declares_make_two_incidents(workspace, alice, general):
 def test_user_outside_the_responder_list_is_refused(settings):
     restricted = dataclasses.replace(settings, config=settings.config.model_copy(
         update={"access": settings.config.access.model_copy(update={"responders": ["U0000001"]})}))
-    ws = LocalWorkspace(restricted, threads=2)
+    ws = local_workspace(restricted, threads=2)
     try:
         bob = ws.user("bob")
         assert bob != "U0000001"
@@ -128,7 +128,7 @@ def test_user_outside_the_responder_list_is_refused(settings):
 def test_responder_via_user_group(settings):
     restricted = dataclasses.replace(settings, config=settings.config.model_copy(
         update={"access": settings.config.access.model_copy(update={"responders": ["S0SECOPS"]})}))
-    ws = LocalWorkspace(restricted, threads=2)
+    ws = local_workspace(restricted, threads=2)
     try:
         ws.fake.usergroups["S0SECOPS"] = {ws.user("carol")}
         ws.sender.command("/incident", "declare From carol", user=ws.user("carol"), channel=ws.channel("general"))

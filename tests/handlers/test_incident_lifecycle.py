@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from local.workspace import LocalWorkspace
-from tests.helpers import ack_body, all_text, eventually
+from composition import local_workspace
+from tests.support.slack import ack_body, all_text, settled
 
 
 _SEEN: dict[int, int] = {}
@@ -18,7 +18,7 @@ def declare(ws, text="declare sev2 Suspicious console logins", user="alice", cha
     later `responses()` only count what came after it."""
     before = len(ws.services.incidents.recent())
     ws.sender.command("/incident", text, user=ws.user(user), channel=ws.channel(channel))
-    incident = eventually(lambda: len(found := [i for i in ws.services.incidents.recent() if i.announce_ts]) > before
+    incident = settled(ws, lambda: len(found := [i for i in ws.services.incidents.recent() if i.announce_ts]) > before
                           and found[0])
     _SEEN[id(ws)] = len(ws.fake.wait_for("response_url", count=before + 1))
     return incident
@@ -66,14 +66,15 @@ def test_name_taken_picks_the_next_free_name(workspace):
 
 
 def test_configured_responders_are_invited(settings):
-    cfg = settings.config
-    ws = LocalWorkspace(settings, threads=2)
+    def invite_carol_and_oncall(current, ws):
+        ws.fake.usergroups["S0ONCALL"] = {ws.user("bob")}
+        cfg = current.config
+        return dataclasses.replace(current, config=cfg.model_copy(update={
+            "incidents": cfg.incidents.model_copy(update={"invite": [ws.user("carol"), "S0ONCALL"]})}))
+
+    ws = local_workspace(settings, threads=2, adjust=invite_carol_and_oncall)
     try:
         carol = ws.user("carol")
-        ws.fake.usergroups["S0ONCALL"] = {ws.user("bob")}
-        ws.services.settings = dataclasses.replace(ws.services.settings, config=cfg.model_copy(update={
-            "incidents": cfg.incidents.model_copy(update={"invite": [carol, "S0ONCALL"]})}))
-        ws.services.chat.config = ws.services.settings.config
         incident = declare(ws)
         members = ws.fake.channels[incident.channel_id].members
         assert {ws.user("alice"), ws.user("bob"), carol} <= members
@@ -96,7 +97,7 @@ def test_declare_without_text_opens_a_modal_and_submission_declares(workspace):
     reply = workspace.sender.view_submission(user=workspace.user("bob"), callback_id="incident_declare",
                                              values=values, private_metadata=view["private_metadata"])
     assert reply.status == 200 and reply.body == ""
-    incident = eventually(lambda: next((i for i in workspace.services.incidents.recent() if i.announce_ts), None))
+    incident = settled(workspace, lambda: next((i for i in workspace.services.incidents.recent() if i.announce_ts), None))
     assert (incident.title, incident.severity, incident.category, incident.private) == \
         ("Crypto-miner on build host", "sev1", "malware", True)
     assert incident.description == "CPU at 100% <!here>"
@@ -118,9 +119,9 @@ def test_roles_assignment_handoff_and_listing(workspace):
     incident = declare(workspace)
     bob, carol = workspace.user("bob"), workspace.user("carol")
     run(workspace, f"role scribe <@{bob}|bob>", incident=incident)
-    eventually(lambda: workspace.services.incidents.get(incident.id).roles.get("scribe") == bob)
+    settled(workspace, lambda: workspace.services.incidents.get(incident.id).roles.get("scribe") == bob)
     run(workspace, f"role commander <@{carol}|carol>", incident=incident)
-    current = eventually(lambda: (i := workspace.services.incidents.get(incident.id)).roles["commander"] == carol and i)
+    current = settled(workspace, lambda: (i := workspace.services.incidents.get(incident.id)).roles["commander"] == carol and i)
     assert bob in workspace.fake.channels[incident.channel_id].members
     handoff = [e for e in workspace.services.incidents.timeline(incident.id) if e.kind == "role"][-1]
     assert handoff.data == {"role": "commander", "previous": workspace.user("alice"), "user": carol}
@@ -148,7 +149,7 @@ def test_severity_and_category_changes_update_summary_and_timeline(workspace):
     incident = declare(workspace)
     run(workspace, "severity sev1", incident=incident)
     run(workspace, "category credential-compromise", incident=incident)
-    current = eventually(lambda: (i := workspace.services.incidents.get(incident.id)).category
+    current = settled(workspace, lambda: (i := workspace.services.incidents.get(incident.id)).category
                          == "credential-compromise" and i)
     assert current.severity == "sev1"
     kinds = [(e.kind, e.text) for e in workspace.services.incidents.timeline(incident.id)]
@@ -169,7 +170,7 @@ def test_invalid_severity_lists_the_valid_ones(workspace):
 def test_phases_forward_refusal_resolve_close_reopen(workspace, clock):
     incident = declare(workspace)
     run(workspace, "phase containment", incident=incident)
-    eventually(lambda: workspace.services.incidents.get(incident.id).phase == "containment")
+    settled(workspace, lambda: workspace.services.incidents.get(incident.id).phase == "containment")
     run(workspace, "phase detection", incident=incident)  # two steps back: refused
     [refusal] = responses(workspace)
     assert "cannot go from containment to detection" in all_text(refusal)
@@ -177,12 +178,12 @@ def test_phases_forward_refusal_resolve_close_reopen(workspace, clock):
     run(workspace, "close", incident=incident)
     assert "resolve it first" in all_text(responses(workspace, 2)[-1])
     run(workspace, "resolve", incident=incident)
-    eventually(lambda: workspace.services.incidents.get(incident.id).phase == "post-incident")
+    settled(workspace, lambda: workspace.services.incidents.get(incident.id).phase == "post-incident")
     run(workspace, "close", incident=incident)
-    closed = eventually(lambda: (i := workspace.services.incidents.get(incident.id)).phase == "closed" and i)
+    closed = settled(workspace, lambda: (i := workspace.services.incidents.get(incident.id)).phase == "closed" and i)
     assert set(closed.phase_times) == {"detection", "containment", "post-incident", "closed"}
     run(workspace, "reopen", incident=incident)
-    assert eventually(lambda: workspace.services.incidents.get(incident.id).phase == "analysis")
+    assert settled(workspace, lambda: workspace.services.incidents.get(incident.id).phase == "analysis")
     phases = [e.text for e in workspace.services.incidents.timeline(incident.id) if e.kind == "phase"]
     assert phases == ["Phase: detection → containment", "Resolved: containment → post-incident", "Closed",
                       "Reopened: closed → analysis"]
@@ -192,12 +193,12 @@ def test_note_and_update_are_recorded_and_update_is_announced(workspace):
     incident = declare(workspace)
     run(workspace, "note Found 3 <!channel> suspicious sessions &amp; more", incident=incident)
     run(workspace, "update Contained: keys disabled, watching for re-entry", incident=incident)
-    current = eventually(lambda: (i := workspace.services.incidents.get(incident.id)).last_update_at and i)
+    current = settled(workspace, lambda: (i := workspace.services.incidents.get(incident.id)).last_update_at and i)
     entries = workspace.services.incidents.timeline(incident.id)
     assert ("note", "Found 3 @channel suspicious sessions & more") in [(e.kind, e.text) for e in entries]
     assert any(e.kind == "status_update" and e.text.startswith("Contained:") for e in entries)
     announce = workspace.fake.channel_id("incidents")
-    eventually(lambda: any("Contained: keys disabled" in t for t in channel_texts(workspace, announce)))
+    settled(workspace, lambda: any("Contained: keys disabled" in t for t in channel_texts(workspace, announce)))
     assert any("Contained: keys disabled" in t for t in channel_texts(workspace, incident.channel_id))
     assert current.last_update_at is not None
 
@@ -205,7 +206,7 @@ def test_note_and_update_are_recorded_and_update_is_announced(workspace):
 def test_note_starting_with_a_number_inside_the_channel_is_text(workspace):
     incident = declare(workspace)
     run(workspace, "note 42 hosts affected", incident=incident)
-    eventually(lambda: any(e.text == "42 hosts affected" for e in workspace.services.incidents.timeline(incident.id)))
+    settled(workspace, lambda: any(e.text == "42 hosts affected" for e in workspace.services.incidents.timeline(incident.id)))
 
 
 def test_commands_elsewhere_need_an_incident_id(workspace):
@@ -220,7 +221,7 @@ def test_commands_elsewhere_need_an_incident_id(workspace):
     assert "There is no incident #99" in all_text(unknown)
     assert "Suspicious console logins" in all_text(found) and "detection" in all_text(found)
     run(workspace, f"severity #{incident.id} sev1", channel="general")
-    eventually(lambda: workspace.services.incidents.get(incident.id).severity == "sev1")
+    settled(workspace, lambda: workspace.services.incidents.get(incident.id).severity == "sev1")
     assert "Incident #1: Severity: sev2 → sev1" in all_text(responses(workspace, 4)[-1])
 
 
@@ -228,7 +229,7 @@ def test_list_filters_open_and_severity(workspace):
     first = declare(workspace, "declare sev1 First")
     second = declare(workspace, "declare sev3 Second")
     run(workspace, "resolve", incident=second)
-    eventually(lambda: workspace.services.incidents.get(second.id).phase == "post-incident")
+    settled(workspace, lambda: workspace.services.incidents.get(second.id).phase == "post-incident")
     run(workspace, "list sev1", channel="general")
     [listed] = responses(workspace)
     run(workspace, "list bogus", channel="general")
@@ -257,17 +258,17 @@ def test_pin_reaction_adds_message_once_and_removal_takes_it_off(workspace):
                                 "item": {"type": "message", "channel": incident.channel_id, "ts": message["ts"]}})
 
     react(carol)
-    [entry] = eventually(pins)
+    [entry] = settled(workspace, pins)
     assert (entry.actor, entry.text) == (bob, "Attacker IP is 203.0.113.9")
     assert entry.data["permalink"].endswith(message["ts"].replace(".", ""))
     assert abs(entry.at.timestamp() - float(message["ts"])) < 1
     react(alice)  # a second pin adds nothing
     react(alice, name="eyes")  # another reaction is ignored
     react(carol, add=False)  # alice's pin is still there
-    eventually(lambda: len(workspace.fake.calls_to("conversations.history")) >= 3)
+    settled(workspace, lambda: len(workspace.fake.calls_to("conversations.history")) >= 3)
     assert len(pins()) == 1
     react(alice, add=False)
-    eventually(lambda: not pins())
+    settled(workspace, lambda: not pins())
 
 
 def test_pin_in_a_non_incident_channel_is_ignored(workspace):
@@ -305,7 +306,7 @@ def test_join_button_invites_the_presser(workspace):
     assert carol not in workspace.fake.channels[incident.channel_id].members
     workspace.sender.block_action(user=carol, channel=workspace.fake.channel_id("incidents"),
                                   action_id="incident_join", value=str(incident.id))
-    eventually(lambda: carol in workspace.fake.channels[incident.channel_id].members)
+    settled(workspace, lambda: carol in workspace.fake.channels[incident.channel_id].members)
 
 
 def test_slack_refusal_after_saving_says_so_plainly(workspace):
@@ -336,7 +337,7 @@ def test_export(workspace, fmt):
 
     incident = declare(workspace)
     run(workspace, "note | pipes | and &lt;b&gt;tags&lt;/b&gt;", incident=incident)
-    eventually(lambda: len(workspace.services.incidents.timeline(incident.id)) == 2)
+    settled(workspace, lambda: len(workspace.services.incidents.timeline(incident.id)) == 2)
     result = subprocess.run([sys.executable, str(REPO / "bot.py"), "export", str(incident.id), "--format", fmt],
                             capture_output=True, text=True, cwd=REPO, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "DATABASE_URL": workspace.settings.secrets.database_url})

@@ -53,7 +53,7 @@ def _comment_list(text, name):
 
 
 def test_registered_listeners_match_manifest(settings):
-    from core.bootstrap import build_services
+    from composition import build_services
 
     app = RecordingApp()
     handlers.register(app, build_services(settings))

@@ -9,10 +9,10 @@ from aws.errors import AwsActionError, AwsFailure
 from core import incidents
 from core.findings.pipeline import ingest
 from handlers import ids
-from local.workspace import LocalWorkspace
-from store.findings import FindingStore
-from tests.findings_support import finding, tuned
-from tests.helpers import all_text
+from composition import local_workspace
+from store.findings import SqlFindingRepository
+from tests.support.findings import finding, tuned
+from tests.support.slack import all_text
 
 
 class WriteBackRecorder:
@@ -27,9 +27,7 @@ class WriteBackRecorder:
 
 
 def _workspace(settings, **tuning):
-    ws = LocalWorkspace(tuned(settings, **tuning), threads=4)
-    ws.services.writeback = WriteBackRecorder()
-    return ws
+    return local_workspace(tuned(settings, **tuning), threads=4, overrides={"writeback": WriteBackRecorder()})
 
 
 @pytest.fixture
@@ -43,7 +41,7 @@ def show(ws, *findings):
     """Ingest and wait until Slack shows it; the finding's current message."""
     ingest(ws.services, list(findings))
     assert ws.services.notifier.drain(10)
-    stored = FindingStore(ws.services.db).by_finding_id(findings[-1].id)
+    stored = SqlFindingRepository(ws.services.db).by_finding_id(findings[-1].id)
     return stored, message(ws, stored)
 
 
@@ -118,7 +116,7 @@ def test_snooze_is_stored_with_expiry_and_shown(ws):
     click(ws, stored, ids.ACTION_FINDING_SNOOZE, selected=f"{stored.pk}:type:7d")
     body = edited(ws, "Snoozed this type on this resource for 7 d")
     assert f"<@{ws.user('alice')}>" in all_text(body)
-    assert FindingStore(ws.services.db).get(stored.pk).status == "snoozed"
+    assert SqlFindingRepository(ws.services.db).get(stored.pk).status == "snoozed"
 
 
 def test_dismiss_asks_for_a_reason_then_writes_back(ws):
@@ -141,15 +139,15 @@ def test_dismiss_asks_for_a_reason_then_writes_back(ws):
 
 
 def test_refused_write_back_changes_nothing_and_tells_the_user(ws):
-    ws.services.writeback = WriteBackRecorder(fail=AwsActionError(AwsFailure(
-        "AccessDeniedException", "AWS refused securityhub:BatchUpdateFindings (AccessDeniedException): no")))
+    ws.services.writeback.fail = AwsActionError(AwsFailure(
+        "AccessDeniedException", "AWS refused securityhub:BatchUpdateFindings (AccessDeniedException): no"))
     stored, _ = show(ws, finding())
     ws.sender.view_submission(user=ws.user("alice"), callback_id=ids.VIEW_FINDING_DISMISS,
                               private_metadata=str(stored.pk),
                               values={"reason": {"reason": {"type": "plain_text_input", "value": "noise"}}})
     told = ws.fake.wait_for("chat.postMessage", lambda c: "AccessDeniedException" in all_text(c.body))
     assert told[0].body["channel"] == ws.user("alice")
-    assert FindingStore(ws.services.db).get(stored.pk).status == "open"
+    assert SqlFindingRepository(ws.services.db).get(stored.pk).status == "open"
 
 
 def test_people_outside_the_responder_list_cannot_triage(settings):

@@ -7,22 +7,22 @@ import pytest
 
 from core.findings.pipeline import ingest
 from handlers.outbox import Outbox, outbox_client
-from handlers.triage_notify import SlackNotifier
-from local.workspace import LocalWorkspace
-from store.findings import FindingStore
-from tests.findings_support import finding, tuned
-from tests.helpers import all_text
+from handlers.findings.notifier import SlackNotifier
+from composition import local_workspace
+from store.findings import SqlFindingRepository
+from tests.support.findings import finding, tuned
+from tests.support.slack import all_text
 
 
 @pytest.mark.slow
 def test_storm_under_429_is_grouped_paced_and_loses_nothing(settings):
-    ws = LocalWorkspace(tuned(settings, after=5, pace=0.05), threads=4)
+    ws = local_workspace(tuned(settings, after=5, pace=0.05), threads=4)
     try:
         ws.fake.rate_limit("chat.postMessage", retry_after=1, times=2)
         for batch in range(20):  # like 20 SQS batches arriving while Slack messages go out
             ingest(ws.services, [finding(id=f"storm-{batch}-{n}", title=f"probe {batch}/{n}") for n in range(100)])
         assert ws.services.notifier.drain(30)
-        store = FindingStore(ws.services.db)
+        store = SqlFindingRepository(ws.services.db)
         assert store.count() == 2000
         shown = ws.fake.messages("security-triage")
         assert len(shown) == 6  # 5 findings on their own + 1 digest
@@ -42,11 +42,12 @@ def test_storm_under_429_is_grouped_paced_and_loses_nothing(settings):
 
 @pytest.mark.slow
 def test_two_workers_never_post_one_finding_twice(settings):
-    ws = LocalWorkspace(tuned(settings), threads=2)
+    ws = local_workspace(tuned(settings), threads=2)
     try:
         ingest(ws.services, [finding()])
-        stored = FindingStore(ws.services.db).by_finding_id("f-1")
-        other = SlackNotifier(ws.services, outbox_client(ws.fake.token, ws.fake.api_url), Outbox(0.0))
+        stored = SqlFindingRepository(ws.services.db).by_finding_id("f-1")
+        other = SlackNotifier(ws.services.repos, ws.services.clock, ws.services.config,
+                              outbox_client(ws.fake.token, ws.fake.api_url), Outbox(0.0))
         barrier = threading.Barrier(2)
         for notifier in (ws.services.notifier, other):
             threading.Thread(target=lambda n=notifier: (barrier.wait(), n.finding_changed(stored))).start()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from local.console import Console
-from tests.helpers import eventually
+from tests.support.slack import eventually
 
 
 @pytest.fixture
@@ -119,15 +119,15 @@ def test_pin_and_role_mentions_from_the_console(console, workspace):
 
 
 def test_local_workspace_survives_a_restart(settings, tmp_path):
-    from local.workspace import LocalWorkspace
+    from composition import local_workspace
 
     state = tmp_path / "slack.json"
-    first = LocalWorkspace(settings, threads=2, state_file=state)
+    first = local_workspace(settings, threads=2, state_file=state)
     first.sender.command("/incident", "declare Kept", user=first.user("alice"), channel=first.channel("general"))
     incident = eventually(lambda: next((i for i in first.services.incidents.recent() if i.announce_ts), None))
     alice = first.user("alice")
     first.stop()
-    second = LocalWorkspace(settings, threads=2, state_file=state)
+    second = local_workspace(settings, threads=2, state_file=state)
     try:
         assert second.user("alice") == alice
         assert second.fake.channels[incident.channel_id].name == "inc-001-kept"

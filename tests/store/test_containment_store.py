@@ -5,33 +5,33 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from core.containment.audit import verify
-from store.containment import ContainmentStore
-from store.containment_audit import AuditLog
-from store.containment_lease import ExecutionLeases
+from store.containment import SqlContainmentRepository
+from store.containment_audit import SqlAuditRepository
+from store.containment_lease import SqlExecutionLeaseRepository
 from store.db import Database
-from store.incidents import IncidentStore
+from store.incidents import SqlIncidentRepository
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def approved_request(db):
-    incident = IncidentStore(db).create(title="t", severity="sev2", category="other", declared_by="UALICE", at=AT,
+    incident = SqlIncidentRepository(db).create(title="t", severity="sev2", category="other", declared_by="UALICE", at=AT,
                                         origin_channel=None, dedup_key=None, timeline_text="t")[0]
     fields = dict(incident_id=incident.id, action="disable-lambda", target="fn", options={}, account="123456789012",
                   region="us-east-1", state="approved", dry_run=False, requested_by="UALICE", requested_at=AT,
                   expires_at=AT, plan={})
-    return ContainmentStore(db).create(fields, {"event": "requested"}, AT)[0]
+    return SqlContainmentRepository(db).create(fields, {"event": "requested"}, AT)[0]
 
 
 def test_one_claim_of_many_wins_and_the_chain_holds(clean_db):
     db = Database(clean_db)
     request = approved_request(db)
-    store = ContainmentStore(db)
+    store = SqlContainmentRepository(db)
     with ThreadPoolExecutor(16) as pool:
         claims = list(pool.map(lambda _: store.claim(request.id, AT), range(32)))
         list(pool.map(lambda n: store.record(request.id, {"event": "aws-call", "n": n}, AT), range(40)))
     assert claims.count(True) == 1 and store.get(request.id).state == "executing"
-    log = AuditLog(db)
+    log = SqlAuditRepository(db)
     verdict = verify(log.records(), log.head())
     assert verdict.ok and verdict.count == 1 + 1 + 40
     db.dispose()
@@ -39,7 +39,7 @@ def test_one_claim_of_many_wins_and_the_chain_holds(clean_db):
 
 def test_a_lease_is_seen_while_held_and_gone_after(clean_db):
     db = Database(clean_db)
-    leases = ExecutionLeases(db)
+    leases = SqlExecutionLeaseRepository(db)
     assert not leases.held(7)
     with leases.hold(7):
         assert leases.held(7) and not leases.held(8)

@@ -8,11 +8,11 @@ from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
 from store.db import Database
-from store.finding_intake import IntakeLedger
+from store.finding_intake import SqlIntakeRepository
 from store.finding_models import FindingRow
-from store.findings import FindingStore
+from store.findings import SqlFindingRepository
 from store.models import Base
-from tests.findings_support import finding
+from tests.support.findings import finding
 
 NOW = ManualClock().now()
 
@@ -32,7 +32,7 @@ def test_models_match_the_migrations(clean_db):
 
 
 def test_same_id_updates_only_when_strictly_newer(clean_db):
-    store = FindingStore(Database(clean_db))
+    store = SqlFindingRepository(Database(clean_db))
     assert _upsert(store, finding(count=1)).outcome == "new"
     newer = finding(count=7, severity="high", updated_at="2026-01-02T00:00:00.000Z", last_seen="2026-01-02T00:00:00.000Z")
     change = _upsert(store, newer)
@@ -54,7 +54,7 @@ def test_racing_writers_of_one_id_make_one_row(clean_db):
 
     def work(i):
         barrier.wait()
-        outcomes.append(_upsert(FindingStore(engines[i % 4]), finding(id="race")).outcome)
+        outcomes.append(_upsert(SqlFindingRepository(engines[i % 4]), finding(id="race")).outcome)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
@@ -62,20 +62,20 @@ def test_racing_writers_of_one_id_make_one_row(clean_db):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["new"] + ["unchanged"] * 7
-    assert FindingStore(engines[0]).count() == 1
+    assert SqlFindingRepository(engines[0]).count() == 1
     for db in engines:
         db.dispose()
 
 
 def test_text_with_nul_bytes_is_stored(clean_db):
-    store = FindingStore(Database(clean_db))
+    store = SqlFindingRepository(Database(clean_db))
     _upsert(store, finding(title="bad\x00title", type="T\x00"))
     stored = store.by_finding_id("f-1")
     assert stored.title == "bad\ufffdtitle" and stored.type == "T\ufffd"
 
 
 def test_snooze_extends_and_expires(clean_db):
-    store = FindingStore(Database(clean_db))
+    store = SqlFindingRepository(Database(clean_db))
     stored = _upsert(store, finding()).finding
     store.snooze(scope="type", finding=stored, until=NOW + timedelta(hours=1), by="U1", at=NOW)
     store.snooze(scope="type", finding=stored, until=NOW + timedelta(days=1), by="U2", at=NOW)
@@ -86,7 +86,7 @@ def test_snooze_extends_and_expires(clean_db):
 
 
 def test_rejections_are_kept_once_per_message_and_counted(clean_db):
-    ledger = IntakeLedger(Database(clean_db))
+    ledger = SqlIntakeRepository(Database(clean_db))
     assert ledger.reject(origin="sqs", message_id="m1", reason="not JSON", body="{{", at=NOW) is True
     assert ledger.reject(origin="sqs", message_id="m1", reason="not JSON", body="{{", at=NOW) is False
     [kept] = ledger.rejected()
@@ -94,7 +94,7 @@ def test_rejections_are_kept_once_per_message_and_counted(clean_db):
 
 
 def test_cursor_only_moves_forward(clean_db):
-    ledger = IntakeLedger(Database(clean_db))
+    ledger = SqlIntakeRepository(Database(clean_db))
     assert ledger.cursor("c") is None
     ledger.set_cursor("c", "2026-01-02T00:00:00.000Z", NOW)
     ledger.set_cursor("c", "2026-01-01T00:00:00.000Z", NOW)
@@ -103,7 +103,7 @@ def test_cursor_only_moves_forward(clean_db):
 
 def test_findings_row_keeps_the_raw_document(clean_db):
     db = Database(clean_db)
-    _upsert(FindingStore(db), finding(raw={"nested": {"a": [1, 2]}}))
+    _upsert(SqlFindingRepository(db), finding(raw={"nested": {"a": [1, 2]}}))
     with db.read() as session:
         assert session.query(FindingRow).one().raw == {"nested": {"a": [1, 2]}}
     db.dispose()

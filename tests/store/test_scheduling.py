@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
 from store.db import Database
-from store.incidents import IncidentStore
+from store.incidents import SqlIncidentRepository
 from store.models import Base
-from store.scheduling import LeaseStore, NoticeLedger
+from store.scheduling import SqlClockLeaseRepository, SqlNoticeRepository
 
 T0 = ManualClock().now()
 TTL = timedelta(seconds=30)
@@ -25,7 +25,7 @@ def test_models_match_the_migration(clean_db):
 
 
 def test_one_holder_until_the_lease_expires_then_another_takes_over(clean_db):
-    leases = LeaseStore(Database(clean_db))
+    leases = SqlClockLeaseRepository(Database(clean_db))
     assert leases.acquire("clock", "a", TTL, now=T0)
     assert not leases.acquire("clock", "b", TTL, now=T0 + timedelta(seconds=29))
     assert leases.acquire("clock", "a", TTL, now=T0 + timedelta(seconds=20))  # renewal extends it
@@ -36,7 +36,7 @@ def test_one_holder_until_the_lease_expires_then_another_takes_over(clean_db):
 
 
 def test_release_hands_over_at_once_and_only_by_the_holder(clean_db):
-    leases = LeaseStore(Database(clean_db))
+    leases = SqlClockLeaseRepository(Database(clean_db))
     assert leases.acquire("clock", "a", TTL)  # the database's own clock
     leases.release("clock", "b")
     assert leases.holder("clock") == "a"
@@ -45,7 +45,7 @@ def test_release_hands_over_at_once_and_only_by_the_holder(clean_db):
 
 
 def test_a_delivery_is_claimed_once_and_a_stale_claim_is_taken_over(clean_db):
-    ledger = NoticeLedger(Database(clean_db))
+    ledger = SqlNoticeRepository(Database(clean_db))
     stale = timedelta(minutes=5)
     assert ledger.claim("k", None, "a", T0, stale)
     assert not ledger.claim("k", None, "b", T0 + timedelta(minutes=4), stale)
@@ -56,7 +56,7 @@ def test_a_delivery_is_claimed_once_and_a_stale_claim_is_taken_over(clean_db):
 
 
 def test_a_released_claim_can_be_claimed_again(clean_db):
-    ledger = NoticeLedger(Database(clean_db))
+    ledger = SqlNoticeRepository(Database(clean_db))
     assert ledger.claim("k", None, "a", T0, timedelta(minutes=5))
     ledger.release("k", "b")  # not b's
     assert not ledger.claim("k", None, "b", T0, timedelta(minutes=5))
@@ -66,8 +66,8 @@ def test_a_released_claim_can_be_claimed_again(clean_db):
 
 def test_the_first_decision_stands(clean_db):
     db = Database(clean_db)
-    incident, _ = IncidentStore(db).create(title="t", severity="sev1", category="other", declared_by="U1", at=T0,
+    incident, _ = SqlIncidentRepository(db).create(title="t", severity="sev1", category="other", declared_by="U1", at=T0,
                                            origin_channel=None, dedup_key=None, timeline_text="declared")
-    ledger = NoticeLedger(db)
+    ledger = SqlNoticeRepository(db)
     assert ledger.decide("sla:1:acknowledge", incident.id, "breached", T0) == "breached"
     assert ledger.decide("sla:1:acknowledge", incident.id, "met", T0) == "breached"

@@ -8,8 +8,8 @@ from sqlalchemy import inspect
 from core.clock import ManualClock
 from store import migrate
 from store.db import Database, normalize_url
-from store.incidents import IncidentStore
-from store.requests import RequestLedger
+from store.incidents import SqlIncidentRepository
+from store.requests import SqlRequestRepository
 
 
 def test_fresh_sqlite_database_is_migrated_to_current(tmp_path):
@@ -41,7 +41,7 @@ def _create(store, key, title="Same cause"):
 
 def test_same_dedup_key_from_racing_threads_makes_one_incident(clean_db):
     db = Database(clean_db)
-    store = IncidentStore(db)
+    store = SqlIncidentRepository(db)
     results, barrier = [], threading.Barrier(8)
 
     def declare():
@@ -62,12 +62,12 @@ def test_same_dedup_key_from_racing_threads_makes_one_incident(clean_db):
 
 def test_request_ledger_says_first_time_once(clean_db):
     db = Database(clean_db)
-    ledger = RequestLedger(db)
+    ledger = SqlRequestRepository(db)
     now = ManualClock().now()
     assert ledger.first_time("command:t1", now) is True
     assert ledger.first_time("command:t1", now) is False
     assert ledger.first_time("command:t2", now) is True
-    assert ledger.forget_before(now + RequestLedger.retention()) == 2
+    assert ledger.forget_before(now + SqlRequestRepository.retention()) == 2
     assert ledger.first_time("command:t1", now) is True
     db.dispose()
 
@@ -79,7 +79,7 @@ def test_postgres_ledger_across_two_engines(clean_db, is_postgres):
         pytest.skip("PostgreSQL-only: run with DATABASE_URL")
     a, b = Database(clean_db), Database(clean_db)
     now = ManualClock().now()
-    assert RequestLedger(a).first_time("event:Ev1", now) is True
-    assert RequestLedger(b).first_time("event:Ev1", now) is False
+    assert SqlRequestRepository(a).first_time("event:Ev1", now) is True
+    assert SqlRequestRepository(b).first_time("event:Ev1", now) is False
     a.dispose()
     b.dispose()

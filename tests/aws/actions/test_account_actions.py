@@ -12,7 +12,7 @@ from aws.errors import AwsActionError
 from core.containment.config import BlockIp, ContainmentConfig, WafIpSet
 from core.errors import UsageError
 from tests.aws.actions.conftest import Runner
-from tests.contain_support import instance
+from tests.support.containment import instance
 
 iam = lambda: boto3.client("iam")  # noqa: E731 - short helpers for the assertions
 

@@ -15,7 +15,7 @@ from tests.aws.actions.conftest import Runner
 from tests.aws.actions.test_account_actions import lambda_function
 from tests.aws.actions.test_instance_actions import load_balanced
 from tests.conftest import REPO
-from tests.contain_support import instance
+from tests.support.containment import instance
 
 POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
 # moto 5.2 does not recognise the ?publicAccessBlock sub-resource and checks those calls

@@ -6,7 +6,7 @@ import pytest
 
 from core.containment.model import ActionFailed
 from aws.errors import AwsActionError
-from tests.contain_support import eni_groups, instance
+from tests.support.containment import eni_groups, instance
 
 pytestmark = pytest.mark.slow  # moto loads its EC2 images on first use (seconds)
 

@@ -3,12 +3,12 @@ automatic declaration and indicator matches (Slack replaced by a recorder)."""
 
 import pytest
 
-from core.bootstrap import build_services
+from composition import build_services
 from core.findings import triage
-from core.findings.normalize import normalize_text
-from core.findings.pipeline import ingest, ingest_result, release_snoozed
-from store.findings import FindingStore
-from tests.findings_support import FIXTURES, finding, tuned
+from core.findings.intake import receive_one
+from core.findings.pipeline import ingest, release_snoozed
+from store.findings import SqlFindingRepository
+from tests.support.findings import FIXTURES, finding, tuned
 
 
 class Recorder:
@@ -35,8 +35,7 @@ def make(settings, clock):
     built = []
 
     def build(**tuning):
-        services = build_services(tuned(settings, **tuning), clock=clock)
-        services.notifier = Recorder()
+        services = build_services(tuned(settings, **tuning), clock=clock, notifier=Recorder())
         built.append(services)
         return services
 
@@ -48,13 +47,13 @@ def make(settings, clock):
 def test_every_fixture_is_stored_once_and_redelivery_changes_nothing(make):
     services = make(after=100)
     text = "\n".join(p.read_text() for p in sorted(FIXTURES.glob("*/*.json")))
-    first = ingest_result(services, normalize_text(text))
+    first, _ = receive_one(services, text, origin="test")
     assert (first.new, first.updated, first.rejected) == (23, 0, [])
     assert first.not_matched == 2  # CloudTrail events no rule selects
-    again = ingest_result(services, normalize_text(text))
+    again, _ = receive_one(services, text, origin="test")
     assert (again.new, again.updated, again.unchanged) == (0, 0, 23)
     assert len(services.notifier.findings) == 23
-    assert FindingStore(services.db).count() == 23
+    assert SqlFindingRepository(services.db).count() == 23
 
 
 def test_update_edits_and_older_copy_is_ignored(make):
@@ -75,7 +74,7 @@ def test_routes_suppress_post_elsewhere_and_match_tags(make):
     summary = ingest(services, [finding(id="a", account="111122223333"),
                                 finding(id="b", severity="high", tags={"env": "prod"}),
                                 finding(id="c", severity="medium", tags={"env": "prod"})])
-    store = FindingStore(services.db)
+    store = SqlFindingRepository(services.db)
     a, b, c = (store.by_finding_id(i) for i in "abc")
     assert (a.status, a.route, a.channel) == ("suppressed", "sandbox", None)
     assert (b.route, b.channel) == ("prod", "prod-sec")
@@ -91,7 +90,7 @@ def test_storm_groups_into_one_digest_per_route_and_window(make, clock):
     assert len(services.notifier.findings) == 2
     digest = services.notifier.digests[-1]
     assert digest.size == 5 and len({d.id for d in services.notifier.digests}) == 1
-    assert len(FindingStore(services.db).digest_items(digest.id, limit=100)) == 5
+    assert len(SqlFindingRepository(services.db).digest_items(digest.id, limit=100)) == 5
     clock.advance(seconds=300)  # next window: individual messages again
     ingest(services, [finding(id="s-late")])
     assert services.notifier.findings[-1].finding_id == "s-late"
@@ -100,11 +99,11 @@ def test_storm_groups_into_one_digest_per_route_and_window(make, clock):
 def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
     services = make()
     ingest(services, [finding(id="first")])
-    first = FindingStore(services.db).by_finding_id("first")
+    first = SqlFindingRepository(services.db).by_finding_id("first")
     triage.snooze(services, first.pk, "U1", "type:1d")
     shown_before = len(services.notifier.findings)
     summary = ingest(services, [finding(id="second")])  # same type, same instance
-    second = FindingStore(services.db).by_finding_id("second")
+    second = SqlFindingRepository(services.db).by_finding_id("second")
     assert summary.snoozed == 1 and (second.status, second.channel) == ("snoozed", None)
     assert len(services.notifier.findings) == shown_before
     clock.advance(hours=23)
@@ -112,7 +111,7 @@ def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
     clock.advance(hours=2)
     assert release_snoozed(services) == 2  # the unsnoozed first one and the held-back second one
     assert {f.finding_id for f in services.notifier.findings[shown_before:]} == {"first", "second"}
-    assert FindingStore(services.db).by_finding_id("second").channel == "security-triage"
+    assert SqlFindingRepository(services.db).by_finding_id("second").channel == "security-triage"
 
 
 def test_declare_route_declares_links_and_records_the_timeline(make):
@@ -121,7 +120,7 @@ def test_declare_route_declares_links_and_records_the_timeline(make):
     ingest(services, [finding(id="boom", severity="critical", title="Miner <!channel>")])
     [incident] = services.incidents.recent()
     assert (incident.severity, incident.category, incident.title) == ("sev1", "malware", "Miner <!channel>")
-    stored = FindingStore(services.db).by_finding_id("boom")
+    stored = SqlFindingRepository(services.db).by_finding_id("boom")
     assert stored.incident_id == incident.id and stored.activity[-1]["action"] == "linked"
     kinds = [e.kind for e in services.incidents.timeline(incident.id)]
     assert "declared" in kinds and "finding" in kinds
@@ -134,7 +133,7 @@ def test_automatic_declaration_needs_no_responder_and_names_no_commander(make):
     ingest(services, [finding()])
     [incident] = services.incidents.recent()
     assert incident.roles == {}  # the bot is nobody's commander: a responder takes the role
-    assert FindingStore(services.db).by_finding_id("f-1").incident_id == incident.id
+    assert SqlFindingRepository(services.db).by_finding_id("f-1").incident_id == incident.id
 
 
 def test_refused_automatic_declaration_still_shows_the_finding(make, monkeypatch):
@@ -147,7 +146,7 @@ def test_refused_automatic_declaration_still_shows_the_finding(make, monkeypatch
     services = make(routes=[{"name": "all", "action": "declare"}])
     monkeypatch.setattr(incidents, "declare", refuse)
     ingest(services, [finding()])
-    stored = FindingStore(services.db).by_finding_id("f-1")
+    stored = SqlFindingRepository(services.db).by_finding_id("f-1")
     assert services.incidents.count() == 0
     assert stored.channel == "security-triage" and stored.activity[-1]["action"] == "declare-failed"
     assert "the limit is 150" in stored.activity[-1]["text"]
@@ -156,7 +155,7 @@ def test_refused_automatic_declaration_still_shows_the_finding(make, monkeypatch
 def test_shared_indicator_tells_the_open_incident_once(make):
     services = make()
     ingest(services, [finding(id="linked")])
-    linked = FindingStore(services.db).by_finding_id("linked")
+    linked = SqlFindingRepository(services.db).by_finding_id("linked")
     incident = triage.declare_incident(services, linked.pk, "U1", origin_channel="C-ORIGIN")
     other = finding(id="other", type="UnauthorizedAccess:EC2/SSHBruteForce", resources=[],
                     indicators={"ip": ["198.51.100.7"], "domain": [], "access_key_id": [], "principal": [],

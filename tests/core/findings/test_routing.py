@@ -7,7 +7,7 @@ import pytest
 from core.errors import ConfigError
 from core.findings.routing import Router
 from core.settings import load_config
-from tests.findings_support import finding
+from tests.support.findings import finding
 
 
 def _config(tmp_path, text):

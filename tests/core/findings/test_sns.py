@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.findings.sns import SnsRejected, SnsVerifier, sns_url
-from tests.sns_support import CERT_URL, SnsSigner
+from tests.support.sns import CERT_URL, SnsSigner
 
 @pytest.fixture(scope="module")
 def signer():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.bootstrap import build_services
+from composition import build_services
 from core.containment.flow import store as containment_store
 from core.containment.model import EXPIRED, REQUESTED
 from core.findings.pipeline import release_snoozed

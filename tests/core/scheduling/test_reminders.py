@@ -8,17 +8,17 @@ from datetime import timedelta
 import pytest
 
 from core.scheduling.reminders import key
-from local.workspace import LocalWorkspace
-from store.scheduling import NoticeLedger
-from tests.core.scheduling.support import declare, posted, reminders, with_scheduling
-from tests.helpers import mrkdwn_of
+from composition import local_workspace
+from store.scheduling import SqlNoticeRepository
+from tests.support.scheduling import declare, posted, reminders, with_scheduling
+from tests.support.slack import mrkdwn_of
 
 ALARM = ":alarm_clock:"
 
 
 @pytest.fixture
 def ws(settings, clock):
-    workspace = LocalWorkspace(with_scheduling(settings), clock=clock, threads=2)
+    workspace = local_workspace(with_scheduling(settings), clock=clock, threads=2)
     yield workspace
     workspace.stop()
 
@@ -79,7 +79,7 @@ def test_a_restarted_or_second_clock_sends_nothing_twice(ws, clock):
 def test_a_dead_clocks_claim_is_taken_over_after_it_goes_stale(ws, clock):
     incident = declare(ws, "sev1 Leaked key")
     clock.advance(minutes=30)
-    assert NoticeLedger(ws.services.db).claim(key(incident.id, clock.now()), incident.id, "dead-clock", clock.now(),
+    assert SqlNoticeRepository(ws.services.db).claim(key(incident.id, clock.now()), incident.id, "dead-clock", clock.now(),
                                               timedelta(minutes=5))
     assert reminders(ws)(ws.services) == 0  # claimed by a clock that may still be sending it
     clock.advance(minutes=5)

@@ -7,27 +7,27 @@ import pytest
 from core import action_items
 from core.scheduling.delivery import Deliverer
 from core.scheduling.review import ReviewReminders
-from local.workspace import LocalWorkspace
-from store.scheduling import NoticeLedger
-from tests.core.scheduling.support import declare, notices, posted, with_scheduling
-from tests.helpers import eventually
+from composition import local_workspace
+from store.scheduling import SqlNoticeRepository
+from tests.support.scheduling import declare, notices, posted, with_scheduling
+from tests.support.slack import settled
 
 
 @pytest.fixture
 def ws(settings, clock):
-    workspace = LocalWorkspace(with_scheduling(settings, postmortem_due_days=2), clock=clock, threads=2)
+    workspace = local_workspace(with_scheduling(settings, postmortem_due_days=2), clock=clock, threads=2)
     yield workspace
     workspace.stop()
 
 
 def sweep(ws):
-    return ReviewReminders(notices(ws), Deliverer(NoticeLedger(ws.services.db), "clock-a", ws.services.clock))
+    return ReviewReminders(notices(ws), Deliverer(SqlNoticeRepository(ws.services.db), "clock-a", ws.services.clock))
 
 
 def test_postmortem_reminder_after_the_due_days_daily_until_written(ws, clock):
     incident = declare(ws, "sev2 Key leak")
     ws.sender.command("/incident", "resolve", user=ws.user("alice"), channel=incident.channel_id)
-    eventually(lambda: ws.services.incidents.get(incident.id).phase == "post-incident")
+    settled(ws, lambda: ws.services.incidents.get(incident.id).phase == "post-incident")
     clock.advance(days=2, minutes=-1)
     assert sweep(ws)(ws.services) == 0
     clock.advance(minutes=1)

@@ -8,15 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from core.bootstrap import build_services
+from composition import build_services
 from core.errors import ConfigError
 from core.scheduling.jobs import RUN, ensure_jobs
 from core.scheduling.leader import Leader
 from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
 from core.scheduling.runner import ClockRunner, make_scheduler, run_clock
-from store.scheduling import LeaseStore
-from tests.core.scheduling.support import with_scheduling
-from tests.helpers import eventually
+from store.scheduling import SqlClockLeaseRepository
+from tests.support.scheduling import with_scheduling
+from tests.support.slack import eventually
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def counting_registry(every=60):
 
 
 def runner(services, holder, registry):
-    leader = Leader(LeaseStore(services.db), holder, timedelta(seconds=30))
+    leader = Leader(SqlClockLeaseRepository(services.db), holder, timedelta(seconds=30))
     return ClockRunner(services, registry, leader, renew_seconds=10)
 
 
@@ -132,7 +132,7 @@ def test_run_stands_by_then_stops_and_hands_the_lease_over(services):
     finally:
         stop.set()
         thread.join(10)
-    assert not clock_a.active and LeaseStore(services.db).holder("clock") is None
+    assert not clock_a.active and SqlClockLeaseRepository(services.db).holder("clock") is None
 
 
 class DownStore:
@@ -142,7 +142,7 @@ class DownStore:
 
 def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
     now = [100.0]
-    leader = Leader(LeaseStore.__new__(LeaseStore), "clock-a", timedelta(seconds=30), monotonic=lambda: now[0])
+    leader = Leader(SqlClockLeaseRepository.__new__(SqlClockLeaseRepository), "clock-a", timedelta(seconds=30), monotonic=lambda: now[0])
     leader.leases.acquire = lambda *args: True
     assert leader.hold()
     leader.leases = DownStore()
@@ -155,8 +155,10 @@ def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
 def test_the_default_registry_runs_reminders_escalations_and_expiry_hooks(services):
     registry = default_registry(services, None, None, "clock-a")
     assert [s.name for s in registry] == ["update-reminders", "sla-escalations", "review-reminders",
-                                         *(n for n, _ in EXPIRY_HOOKS)]
-    assert {s.every_seconds for s in registry} == {services.config.scheduling.sweep_seconds}
+                                         *(n for n, _ in EXPIRY_HOOKS), "containment-recovery"]
+    recovery = registry.get("containment-recovery")
+    assert recovery.every_seconds == services.config.containment.recovery_interval_seconds
+    assert {s.every_seconds for s in registry if s is not recovery} == {services.config.scheduling.sweep_seconds}
     assert "finding-snoozes" in [n for n, _ in EXPIRY_HOOKS]
     with pytest.raises(ValueError, match="registered already"):
         registry.register("update-reminders", lambda s: 0, 60)
@@ -177,6 +179,6 @@ def test_unknown_severities_stop_the_clock_before_it_starts(settings, clock):
     services = build_services(with_scheduling(settings, update_reminder_minutes={"sev9": 5}), clock=clock)
     try:
         with pytest.raises(ConfigError, match=r"scheduling.update_reminder_minutes.sev9: unknown severity"):
-            run_clock(services, None, None, threading.Event())
+            run_clock(services, threading.Event())
     finally:
         services.drain()

@@ -9,12 +9,11 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from aws.notify import sns_pager
 from core import incidents
 from core.findings.triage import SYSTEM_ACTOR
-from local.workspace import LocalWorkspace
-from tests.core.scheduling.support import declare, escalations, posted, with_scheduling
-from tests.helpers import mrkdwn_of
+from composition import local_workspace
+from tests.support.scheduling import declare, escalations, posted, with_scheduling
+from tests.support.slack import mrkdwn_of
 
 SIREN = ":rotating_light: *SLA breached*"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:firebreak-escalations"
@@ -23,7 +22,7 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:firebreak-escalations"
 @pytest.fixture
 def ws(settings, clock, moto_inprocess):
     escalation = {"mention": ["S0ONCALL", "U0LEAD"], "sns_topic_arn": TOPIC}
-    workspace = LocalWorkspace(with_scheduling(settings, escalation=escalation), clock=clock, threads=2)
+    workspace = local_workspace(with_scheduling(settings, escalation=escalation), clock=clock, threads=2)
     yield workspace
     workspace.stop()
 
@@ -50,7 +49,7 @@ def auto_declared(ws, title="Crypto miner on i-0abc"):
 
 def test_an_unacknowledged_incident_is_escalated_once(ws, clock, topic_queue):
     incident = auto_declared(ws, "Miner <!here> & co")
-    sweep = escalations(ws, sns_pager(ws.services))
+    sweep = escalations(ws, ws.services.pager)
     clock.advance(minutes=14)
     assert sweep(ws.services) == 0
     clock.advance(minutes=1)
@@ -76,7 +75,7 @@ def test_taking_command_in_time_means_no_escalation_even_later(settings, clock):
     cfg = settings.config  # nobody is made commander by declaring
     settings = dataclasses.replace(settings, config=cfg.model_copy(update={
         "incidents": cfg.incidents.model_copy(update={"declarer_role": None})}))
-    ws = LocalWorkspace(with_scheduling(settings), clock=clock, threads=2)
+    ws = local_workspace(with_scheduling(settings), clock=clock, threads=2)
     try:
         _take_command_in_time(ws, clock)
     finally:

@@ -8,16 +8,16 @@ from sqlalchemy import update
 
 import bot
 from core import lifecycle, roles
-from core.bootstrap import build_services
+from composition import build_services
 from core.clock import ManualClock
 from core.errors import UsageError
 from core.scheduling import stats
-from local.workspace import LocalWorkspace
+from composition import local_workspace
 from store.finding_models import FindingRow
-from store.findings import FindingStore
-from tests.core.scheduling.support import with_scheduling
-from tests.findings_support import finding
-from tests.helpers import ack_body
+from store.findings import SqlFindingRepository
+from tests.support.scheduling import with_scheduling
+from tests.support.findings import finding
+from tests.support.slack import ack_body
 
 # Two days before now, so the real clock of `python bot.py stats` sees the same window.
 T0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=2)
@@ -40,7 +40,7 @@ def seed(services):
     first = create("Miner", "sev1", "malware", "UALICE", T0, "UALICE")
     change(first, lambda cur, at: lifecycle.change_phase(cfg, cur, "eradication", "UALICE", at), T0 + timedelta(hours=2))
     change(first, lambda cur, at: lifecycle.resolve(cfg, cur, "UALICE", at), T0 + timedelta(hours=5))
-    with FindingStore(services.db).ingest(T0) as tx:
+    with SqlFindingRepository(services.db).ingest(T0) as tx:
         tx.upsert(finding(id="f-1", first_seen=(T0 - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S.000Z")))
     with services.db.session() as session:
         session.execute(update(FindingRow).values(incident_id=first.id))
@@ -92,7 +92,7 @@ def test_an_empty_window_says_so(settings):
 
 
 def test_slash_command_answers_privately(settings):
-    ws = LocalWorkspace(with_scheduling(settings), clock=ManualClock(T0 + timedelta(days=1, hours=5)), threads=2)
+    ws = local_workspace(with_scheduling(settings), clock=ManualClock(T0 + timedelta(days=1, hours=5)), threads=2)
     try:
         seed(ws.services)
         assert ack_body(ws.sender.command("/incident", "stats 30d", user=ws.user("alice"),

@@ -7,7 +7,7 @@ import json
 from core import incidents
 from core.services import Services
 from handlers import ids
-from handlers.middleware import once
+from handlers.middleware import accept, once
 
 TITLE, SEVERITY, CATEGORY, DESCRIPTION, VISIBILITY = "title", "severity", "category", "description", "visibility"
 
@@ -66,7 +66,7 @@ def _values(view: dict) -> dict:
 def register(app, services: Services) -> None:
     cfg = services.config.incidents
 
-    def ack_declare(ack, view):
+    def ack_declare(ack, view, context):
         values = _values(view)
         title = " ".join((values[TITLE] or "").split())
         if not title:
@@ -77,13 +77,11 @@ def register(app, services: Services) -> None:
             return ack(response_action="errors", errors={SEVERITY: "Choose one of the severities."})
         if values[CATEGORY] not in cfg.categories:
             return ack(response_action="errors", errors={CATEGORY: "Choose one of the categories."})
-        ack()
+        accept(ack, context, values)
 
     @once(services)
-    def run_declare(body, view):
-        values = _values(view)
-        if not " ".join((values[TITLE] or "").split()):
-            return
+    def run_declare(body, view, parsed):
+        values = parsed
         try:
             origin = json.loads(view.get("private_metadata") or "{}").get("origin_channel")
         except json.JSONDecodeError:

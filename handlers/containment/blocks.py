@@ -10,7 +10,7 @@ from core.containment.flow import AUTO_APPROVER
 from core.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, user
-from handlers.incident_blocks import when
+from handlers.incidents.blocks import when
 
 ICONS = {REQUESTED: ":hourglass_flowing_sand:", "approved": ":white_check_mark:", EXECUTING: ":gear:",
          SUCCEEDED: ":shield:", "failed": ":x:", "failed-unknown": ":grey_question:", DENIED: ":no_entry:",

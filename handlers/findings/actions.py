@@ -10,8 +10,9 @@ from __future__ import annotations
 from core.errors import UsageError
 from core.findings import triage
 from core.services import Services
-from handlers import ids, triage_blocks, triage_notify
-from handlers.middleware import ack_only, once
+from handlers import ids
+from handlers.findings import blocks as triage_blocks
+from handlers.middleware import accept, ack_only, once
 
 
 def _numbers(value: str, parts: int) -> list[int]:
@@ -27,12 +28,6 @@ def _selected(action: dict) -> str:
 
 
 def register(app, services: Services) -> None:
-    triage_notify.attach(services)
-    if services.writeback is None:
-        from aws.writeback import AwsWriteBack
-
-        services.writeback = AwsWriteBack(services.config.aws)
-
     @once(services)
     def declare(body, action):
         [pk] = _numbers(action.get("value", ""), 1)
@@ -56,17 +51,16 @@ def register(app, services: Services) -> None:
         triage.require_triager(services, body["user"]["id"])
         client.views_open(trigger_id=body["trigger_id"], view=triage_blocks.dismiss_modal(triage.get(services, pk)))
 
-    def ack_reason(ack, view):
+    def ack_reason(ack, view, context):
         reason = (((view.get("state") or {}).get("values") or {}).get("reason") or {}).get("reason") or {}
         if not " ".join((reason.get("value") or "").split()):
             return ack(response_action="errors", errors={"reason": "Say why: the reason is written back to AWS."})
-        ack()
+        accept(ack, context, reason["value"])
 
     @once(services)
-    def dismiss(body, view):
+    def dismiss(body, view, parsed):
         [pk] = _numbers(view.get("private_metadata", ""), 1)
-        reason = view["state"]["values"]["reason"]["reason"]["value"]
-        triage.dismiss(services, pk, body["user"]["id"], reason)
+        triage.dismiss(services, pk, body["user"]["id"], parsed)
 
     @once(services)
     def digest_page(body, action, respond):

@@ -7,10 +7,9 @@ import json
 
 from core import postmortem
 from core.incidents import find
-from aws.archive import S3Archive
 from core.services import Services
 from handlers import ids
-from handlers.middleware import once
+from handlers.middleware import accept, once
 
 MULTILINE = {"summary", "impact", "root_cause", "went_well", "could_be_better", "lessons"}
 REQUIRED = {"summary"}
@@ -45,17 +44,17 @@ def _incident_ref(view: dict) -> str:
 
 
 def register(app, services: Services) -> None:
-    archive = S3Archive(services.config.aws) if services.config.postmortem.s3_bucket else None
-    def ack_postmortem(ack, view):
-        if not _answers(view)["summary"].strip():
+    def ack_postmortem(ack, view, context):
+        answers = _answers(view)
+        if not answers["summary"].strip():
             return ack(response_action="errors", errors={"summary": "Write at least a summary."})
-        ack()
+        accept(ack, context, answers)
 
     @once(services)
-    def save(body, view):
+    def save(body, view, parsed):
         user = body["user"]["id"]
         incident = find(services, actor=user, channel=None, ref=_incident_ref(view))
-        incident = postmortem.save_answers(services, incident, _answers(view), user)
-        postmortem.publish(services, incident, archive)
+        incident = postmortem.save_answers(services, incident, parsed, user)
+        postmortem.publish(services, incident)
 
     app.view(ids.VIEW_POSTMORTEM)(ack=ack_postmortem, lazy=[save])

@@ -9,7 +9,7 @@ from datetime import datetime
 from core.incident_config import IncidentsConfig
 from core.model import PHASES, Incident, TimelineEntry
 from handlers import ids
-from handlers.playbook_blocks import progress as playbook_progress
+from handlers.playbooks.blocks import progress as playbook_progress
 from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate, with_mentions
 
 KIND_ICONS = {"declared": ":rotating_light:", "severity": ":warning:", "category": ":label:",

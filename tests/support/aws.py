@@ -1,6 +1,6 @@
 """Reusable AWS test fixtures: fake credentials, in-process moto, and a real moto server.
 
-Import the fixtures into a folder's conftest.py (`from tests.aws.harness import ...`),
+Import the fixtures into a folder's conftest.py (`from tests.support.aws import ...`),
 or register this module once with `pytest_plugins` in the root conftest so every
 folder shares one server. `moto_endpoint` exercises the same path production uses:
 boto3 reads AWS_ENDPOINT_URL itself and talks HTTP, nothing is patched.

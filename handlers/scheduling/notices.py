@@ -8,8 +8,6 @@ from slack_sdk import WebClient
 
 from core.metrics import human
 from core.scheduling.ports import Escalation, FollowUp, Reminder
-from core.services import Services
-from handlers.app import build_client
 from handlers.blocks import context, escape, section, user
 
 SLA_WORDS = {"acknowledge": "acknowledged by its commander", "contain": "contained"}
@@ -79,9 +77,3 @@ class SlackNotices:
         text, shown = follow_up_message(follow_up)
         self.client.chat_postMessage(channel=follow_up.incident.channel_id, text=text, blocks=shown)
 
-
-def slack_notices(services: Services) -> SlackNotices | None:
-    """Notices through the bot token in the environment; None without one."""
-    secrets = services.settings.secrets
-    return SlackNotices(build_client(secrets.slack_bot_token, secrets.slack_api_url)) \
-        if secrets.slack_bot_token else None

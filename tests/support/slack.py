@@ -55,8 +55,16 @@ def mrkdwn_of(body: dict) -> str:
     return "\n".join(parts)
 
 
+def settled(ws, check, timeout: float = 10.0):
+    """Wait until the bot finished the work it acknowledged, then check once: no polling."""
+    assert ws.settle(timeout), "the bot's work after the ack did not finish in time"
+    value = check()
+    assert value, "not so once the bot's work was done"
+    return value
+
+
 def eventually(check, timeout: float = 5.0, interval: float = 0.02):
-    """Wait for work the bot does after its ack; returns check()'s truthy value."""
+    """Poll for what no local pool can tell (another process, the clock); returns check()'s value."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()

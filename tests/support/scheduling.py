@@ -10,9 +10,9 @@ from core.scheduling.delivery import Deliverer
 from core.scheduling.reminders import UpdateReminders
 from core.scheduling.sla import SlaEscalations
 from handlers.app import build_client
-from handlers.reminders import SlackNotices
-from store.scheduling import NoticeLedger
-from tests.helpers import eventually
+from handlers.scheduling.notices import SlackNotices
+from store.scheduling import SqlNoticeRepository
+from tests.support.slack import settled
 
 SCHEDULING = {"update_reminder_minutes": {"sev1": 30, "sev2": 60},
               "sla": {"sev1": {"acknowledge_minutes": 15, "contain_minutes": 240}},
@@ -28,7 +28,7 @@ def declare(ws, text: str, user: str = "alice"):
     """Declare through /incident in #general and wait for its channel and announcement."""
     before = {i.id for i in ws.services.incidents.recent()}
     ws.sender.command("/incident", f"declare {text}", user=ws.user(user), channel=ws.channel("general"))
-    return eventually(lambda: next((i for i in ws.services.incidents.recent()
+    return settled(ws, lambda: next((i for i in ws.services.incidents.recent()
                                     if i.id not in before and i.announce_ts), None))
 
 
@@ -37,12 +37,12 @@ def notices(ws) -> SlackNotices:
 
 
 def reminders(ws, holder: str = "clock-a") -> UpdateReminders:
-    return UpdateReminders(notices(ws), Deliverer(NoticeLedger(ws.services.db), holder, ws.services.clock))
+    return UpdateReminders(notices(ws), Deliverer(SqlNoticeRepository(ws.services.db), holder, ws.services.clock))
 
 
 def escalations(ws, pager=None, holder: str = "clock-a", chat: bool = True) -> SlaEscalations:
     return SlaEscalations(notices(ws) if chat else None, pager,
-                          Deliverer(NoticeLedger(ws.services.db), holder, ws.services.clock))
+                          Deliverer(SqlNoticeRepository(ws.services.db), holder, ws.services.clock))
 
 
 def posted(ws, incident, marker: str) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core import timeline
 from core.services import Services
 from handlers import blocks, ids
-from handlers.middleware import once
+from handlers.middleware import ack_only, once
 
 
 def _pin_target(services: Services, event: dict) -> tuple[str, str] | None:
@@ -16,7 +16,6 @@ def _pin_target(services: Services, event: dict) -> tuple[str, str] | None:
 
 
 def register(app, services: Services) -> None:
-    @app.event(ids.EVENT_APP_MENTION)
     @once(services)
     def on_mention(event, say):
         """People @-mention the bot when they do not know the commands: point them there."""
@@ -25,7 +24,6 @@ def register(app, services: Services) -> None:
                                    "commands. `/incident help` lists them; `/incident declare &lt;title&gt;` "
                                    "starts an incident.")])
 
-    @app.event(ids.EVENT_REACTION_ADDED)
     @once(services)
     def on_reaction_added(event):
         target = _pin_target(services, event)
@@ -33,9 +31,12 @@ def register(app, services: Services) -> None:
             timeline.pin(services, channel=target[0], ts=target[1], reactor=event.get("user"),
                          reaction=event["reaction"])
 
-    @app.event(ids.EVENT_REACTION_REMOVED)
     @once(services)
     def on_reaction_removed(event):
         target = _pin_target(services, event)
         if target and all(target):
             timeline.unpin(services, channel=target[0], ts=target[1], reaction=event["reaction"])
+
+    app.event(ids.EVENT_APP_MENTION)(ack=ack_only, lazy=[on_mention])
+    app.event(ids.EVENT_REACTION_ADDED)(ack=ack_only, lazy=[on_reaction_added])
+    app.event(ids.EVENT_REACTION_REMOVED)(ack=ack_only, lazy=[on_reaction_removed])

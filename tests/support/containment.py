@@ -7,8 +7,8 @@ import dataclasses
 import boto3
 
 from core.clock import ManualClock
-from local.workspace import LocalWorkspace
-from tests.helpers import eventually
+from composition import local_workspace
+from tests.support.slack import settled
 
 REGION = "us-east-1"
 
@@ -20,8 +20,12 @@ def with_containment(settings, **changes):
         "containment": cfg.containment.model_copy(update=changes)}))
 
 
-def workspace(settings, clock: ManualClock | None = None) -> LocalWorkspace:
-    return LocalWorkspace(settings, clock=clock or ManualClock(), threads=4)
+def workspace(settings, clock: ManualClock | None = None, **containment):
+    """The local workspace; `containment` changes (callables get the workspace) apply before it starts."""
+    def adjust(current, ws):
+        return with_containment(current, **{k: v(ws) if callable(v) else v for k, v in containment.items()})
+
+    return local_workspace(settings, clock=clock or ManualClock(), threads=4, adjust=adjust if containment else None)
 
 
 def declare(ws, user="alice", title="Crypto miner on web host"):
@@ -29,7 +33,7 @@ def declare(ws, user="alice", title="Crypto miner on web host"):
     so later answers (response_url calls) are the containment ones."""
     answered = len(ws.fake.calls_to("response_url"))
     ws.sender.command("/incident", f"declare sev2 {title}", user=ws.user(user), channel=ws.channel("general"))
-    incident = eventually(lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
+    incident = settled(ws, lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
     ws.fake.wait_for("response_url", count=answered + 1)
     return incident
 
@@ -55,7 +59,7 @@ def requests(ws):
 def wait_state(ws, request_id, *states, timeout=10.0):
     from core.containment.flow import store
 
-    return eventually(lambda: (r := store(ws.services).get(request_id)) is not None and r.state in states and r,
+    return settled(ws, lambda: (r := store(ws.services).get(request_id)) is not None and r.state in states and r,
                       timeout=timeout)
 
 

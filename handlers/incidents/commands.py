@@ -13,8 +13,11 @@ from core import incidents, lifecycle, roles
 from core.access import require_responder
 from core.errors import UsageError
 from core.services import Services
-from handlers import blocks, incident_blocks
-from handlers.review_commands import ReviewCommands
+from handlers import blocks, ids
+from handlers.incidents.views import open_declare_modal
+from handlers.middleware import accept, once
+from handlers.incidents import blocks as incident_blocks
+from handlers.playbooks.commands import ReviewCommands
 from handlers.slack_text import from_slack, user_id
 
 REF = re.compile(r"^#?\d{1,9}$")
@@ -62,6 +65,30 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
     "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
 }
+
+
+@dataclass(frozen=True)
+class Parsed:
+    sub: str
+    args: list[str]
+    rest: str  # the text after the subcommand, as Slack sent it
+    problem: str | None = None
+
+
+def parse(text: str, known) -> Parsed:
+    """Split `text` into a known subcommand and its words; a problem instead of raising."""
+    stripped = (text or "").strip()
+    words = stripped.split()
+    if not words:
+        return Parsed("help", [], "")
+    sub = words[0].lower()
+    if sub not in known:
+        return Parsed("help", [], "", problem=f"Unknown subcommand “{words[0][:40]}”.")
+    return Parsed(sub, words[1:], stripped[len(words[0]):].strip())
+
+
+def incident_usage() -> list[tuple[str, str]]:
+    return [(spec.usage, spec.description) for spec in INCIDENT_SUBCOMMANDS.values()]
 
 
 class IncidentCommands(ReviewCommands):
@@ -209,3 +236,31 @@ class IncidentCommands(ReviewCommands):
         text = stats.render(report)
         respond(text=f"Response metrics, last {report.days} days", response_type="ephemeral",
                 blocks=[blocks.section(f"```\n{blocks.escape(part)}\n```") for part in text.split("\n\n")])
+
+
+def register(app, services: Services) -> None:
+    incident = IncidentCommands(services, getattr(app, "client", None))
+    severities = services.config.incidents.severity_names
+
+    def ack_incident(ack, command, client, context):
+        parsed = parse(command.get("text", ""), INCIDENT_SUBCOMMANDS)
+        if parsed.sub == "help":
+            text, shown = blocks.usage("Incident commands", incident_usage(), parsed.problem)
+            return ack(text=text, blocks=shown, response_type="ephemeral")
+        spec = INCIDENT_SUBCOMMANDS[parsed.sub]
+        if parsed.sub == "declare" and not parsed.args:
+            ack()
+            return open_declare_modal(client, command["trigger_id"], services, command.get("channel_id"))
+        problem = spec.check(parsed.args)
+        if parsed.sub == "declare" and len(parsed.args) == 1 and parsed.args[0].lower() in severities:
+            problem = "An incident needs a title."
+        if problem:
+            text, shown = blocks.error_message(problem, spec.usage)
+            return ack(text=text, blocks=shown, response_type="ephemeral")
+        accept(ack, context, parsed)
+
+    @once(services)
+    def run_incident(respond, command, parsed):
+        incident.run(parsed.sub, parsed.args, parsed.rest, command, respond)
+
+    app.command(ids.COMMAND_INCIDENT)(ack=ack_incident, lazy=[run_incident])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from core import action_items
 from core.errors import UsageError
 from core.playbooks import runtime
-from handlers import playbook_blocks
+from handlers.playbooks import blocks as playbook_blocks
 from handlers.blocks import escape, section
-from handlers.postmortem_view import postmortem_modal
+from handlers.postmortems.views import postmortem_modal
 from handlers.slack_text import from_slack, user_id
 
 

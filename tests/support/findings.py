@@ -12,7 +12,7 @@ from core.findings.model import Finding
 from core.findings.normalize import normalize_text
 from core.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parent / "core" / "findings" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "core" / "findings" / "fixtures"
 
 
 def fixture_text(relative: str) -> str:

@@ -1,12 +1,12 @@
-"""Buttons on incident messages: Join, timeline pages, playbook steps, action items."""
+"""Buttons on incident messages: Join and timeline pages."""
 
 from __future__ import annotations
 
-from core import action_items, incidents
-from core.playbooks import runtime
+from core import incidents
 from core.errors import UsageError
 from core.services import Services
-from handlers import blocks, ids, incident_blocks, playbook_blocks
+from handlers import blocks, ids
+from handlers.incidents import blocks as incident_blocks
 from handlers.middleware import ack_only, once
 
 
@@ -33,23 +33,5 @@ def register(app, services: Services) -> None:
         text, shown = incident_blocks.timeline_page(incident, entries, page_number, total)
         respond(text=text, blocks=shown, replace_original=True)
 
-    @once(services)
-    def playbook_step(body, action, respond):
-        """Tick a checklist step; the checklist message shows who did it."""
-        ref, _, key = (action.get("value") or "").partition(":")
-        user = body["user"]["id"]
-        runtime.complete(services, incidents.find(services, actor=user, channel=None, ref=ref), key, user)
-
-    @once(services)
-    def action_item_done(body, action, respond):
-        item_ref = action.get("value") or ""
-        if not item_ref.isdigit():
-            raise UsageError("That button does not name an action item.")
-        incident, _ = action_items.complete(services, int(item_ref), body["user"]["id"])
-        text, shown = playbook_blocks.action_items(incident, action_items.listed(services, incident))
-        respond(text=text, blocks=shown, replace_original=True)
-
     app.action(ids.ACTION_INCIDENT_JOIN)(ack=ack_only, lazy=[join])
     app.action(ids.ACTION_TIMELINE_PAGE)(ack=ack_only, lazy=[timeline_page])
-    app.action(ids.ACTION_PLAYBOOK_STEP)(ack=ack_only, lazy=[playbook_step])
-    app.action(ids.ACTION_ITEM_DONE)(ack=ack_only, lazy=[action_item_done])

@@ -8,32 +8,26 @@ process dies is sent by the next one (`recover`)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 
 from slack_sdk import WebClient
 
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
-from core.services import Services
-from handlers import triage_blocks
-from handlers.app import build_client
-from handlers.chat import SlackChat
-from handlers.directory import SlackDirectory
-from handlers.outbox import Deferred, Outbox, outbox_client
-from store.finding_state import CLAIM, FindingState
-from store.findings import FindingStore
+from core.repositories import Repositories
+from core.services import Clock
+from core.settings import Config
+from handlers.findings import blocks as triage_blocks
+from handlers.outbox import Deferred, Outbox
 
-log = logging.getLogger("firebreak.findings.slack")
 OPEN_INCIDENT_CHOICES = 100  # Slack's limit of options in one static_select
 
 
 class SlackNotifier:
-    def __init__(self, services: Services, client: WebClient, outbox: Outbox):
-        self.services = services
+    def __init__(self, repos: Repositories, clock: Clock, config: Config, client: WebClient, outbox: Outbox):
+        self.findings, self.state, self.incidents = repos.findings, repos.finding_state, repos.incidents
+        self.clock, self.config = clock, config
         self.client = client
         self.outbox = outbox
-        self.findings = FindingStore(services.db)
-        self.state = FindingState(services.db)
         self._token = secrets.token_hex(6)
 
     # ----------------------------------------------------------- Notifier
@@ -52,7 +46,7 @@ class SlackNotifier:
     # ----------------------------------------------------------- lifecycle
     def recover(self) -> int:
         """Queue everything the database says Slack does not show yet (after a restart)."""
-        findings, digests = self.state.pending(self.services.clock.now())
+        findings, digests = self.state.pending(self.clock.now())
         for finding in findings:
             self.finding_changed(finding)
         for digest in digests:
@@ -71,7 +65,7 @@ class SlackNotifier:
         if finding is None or not finding.channel or finding.slack_revision >= finding.revision:
             return
         incidents = [] if finding.incident_id is not None else \
-            self.services.incidents.recent(OPEN_INCIDENT_CHOICES, open_only=True)
+            self.incidents.recent(OPEN_INCIDENT_CHOICES, open_only=True)
         text, shown = triage_blocks.finding_message(finding, incidents)
         self._deliver("finding", pk, finding.channel, finding.slack_channel, finding.slack_ts, finding.revision,
                       text, shown, thread_ts=finding.thread_ts)
@@ -80,18 +74,18 @@ class SlackNotifier:
         digest = self.findings.digest(digest_id)
         if digest is None or digest.size == 0 or digest.slack_revision >= digest.revision:
             return
-        top = self.findings.digest_items(digest_id, limit=self.services.config.findings.digest.top)
+        top = self.findings.digest_items(digest_id, limit=self.config.findings.digest.top)
         text, shown = triage_blocks.digest_message(digest, top, self.findings.severity_counts(digest_id))
         self._deliver("digest", digest_id, digest.channel, digest.slack_channel, digest.slack_ts, digest.revision,
                       text, shown)
 
     def _deliver(self, kind: str, ident: int, channel: str, slack_channel: str | None, ts: str | None,
                  revision: int, text: str, shown: list[dict], thread_ts: str | None = None) -> None:
-        if ts and not ts.startswith(CLAIM):
+        if ts and not self.state.is_claim(ts):
             self.client.chat_update(channel=slack_channel or channel, ts=ts, text=text, blocks=shown)
             self.state.shown(kind, ident, revision)
             return
-        claim = self.state.claim(kind, ident, self._token, self.services.clock.now())
+        claim = self.state.claim(kind, ident, self._token, self.clock.now())
         if claim is None:  # another worker is posting it: edit once its ts is stored
             raise Deferred(2.0)
         try:
@@ -101,23 +95,3 @@ class SlackNotifier:
             raise
         self.state.posted(kind, ident, claim, response["channel"], response["ts"], revision)
 
-
-def attach(services: Services) -> SlackNotifier | None:
-    """Give `services` a Slack notifier when a bot token is configured, queue what is pending,
-    and (outside the Bolt app: worker, ingest) the chat that gives declared incidents a channel."""
-    if services.notifier is not None:
-        return services.notifier  # type: ignore[return-value]
-    secrets_ = services.settings.secrets
-    if not secrets_.slack_bot_token:
-        return None
-    if services.chat is None:
-        client = build_client(secrets_.slack_bot_token, secrets_.slack_api_url)
-        services.directory = services.directory or SlackDirectory(client)
-        services.chat = SlackChat(client, services.config, services.directory)
-    notifier = SlackNotifier(services, outbox_client(secrets_.slack_bot_token, secrets_.slack_api_url),
-                             Outbox(services.config.findings.digest.pace_seconds))
-    services.notifier = notifier
-    recovered = notifier.recover()
-    if recovered:
-        log.info("queued %d finding message(s) that Slack did not show yet", recovered)
-    return notifier

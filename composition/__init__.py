@@ -1,0 +1,194 @@
+"""The composition root: the one place that knows every layer.
+
+It builds each adapter exactly once per process — database and repositories, clock, Slack
+clients, chat/notifier/board, one AWS session factory and everything on top of it, the
+detection rules and playbooks — and hands a complete, immutable `Services` to whatever
+runs. Core, store, aws, handlers and local never construct each other; they receive what
+they need from here (the import-linter contract in .importlinter keeps it so)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aws.actions.registry import AwsCatalog
+from composition.work_pool import WorkPool
+from aws.archive import S3Archive
+from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
+from aws.notify import sns_pager
+from aws.sessions import AwsSessions
+from aws.writeback import AwsWriteBack
+from core.clock import SystemClock
+from core.containment import service as containment
+from core.findings.cli import load_detection_rules
+from core.playbooks.loader import load_playbooks
+from core.repositories import Repositories
+from core.services import Clock, Services
+from core.settings import Settings
+from core.telemetry import Telemetry
+from handlers.app import build_app, build_client
+from handlers.chat import SlackChat
+from handlers.containment.board import SlackBoard
+from handlers.directory import SlackDirectory
+from handlers.findings.notifier import SlackNotifier
+from handlers.http import WebApp
+from handlers.outbox import Outbox, outbox_client
+from handlers.scheduling.notices import SlackNotices
+from handlers.server import RunningServer
+from local.workspace import LocalWorkspace
+from store import migrate
+from store.action_items import SqlActionItemRepository
+from store.containment import SqlContainmentRepository
+from store.containment_audit import SqlAuditRepository
+from store.containment_lease import SqlExecutionLeaseRepository
+from store.db import Database
+from store.finding_intake import SqlIntakeRepository
+from store.finding_state import SqlFindingStateRepository
+from store.findings import SqlFindingRepository
+from store.incidents import SqlIncidentRepository
+from store.requests import SqlRequestRepository
+from store.scheduling import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
+                              job_store)
+
+log = logging.getLogger("firebreak")
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process's wiring: the services, and what only the root may hold (the Slack app,
+    the WSGI front door, the AWS session factory)."""
+
+    services: Services
+    aws: AwsSessions
+    bolt: Any = None  # slack_bolt.App when serving Slack
+    web: WebApp | None = None
+
+    def drain(self) -> None:
+        self.services.drain()
+
+
+def repositories(db: Database) -> Repositories:
+    return Repositories(
+        incidents=SqlIncidentRepository(db), requests=SqlRequestRepository(db),
+        findings=SqlFindingRepository(db), finding_state=SqlFindingStateRepository(db),
+        intake=SqlIntakeRepository(db), containment=SqlContainmentRepository(db),
+        leases=SqlExecutionLeaseRepository(db), audit=SqlAuditRepository(db),
+        action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
+        notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
+        scheduler_jobs=lambda: job_store(db))
+
+
+def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
+          slack_app: bool = False, **overrides: Any) -> Process:
+    """Everything a process needs. `slack_app` adds the Bolt app and the HTTP front door;
+    `overrides` replace any Services field (tests hand in fakes this way, never afterwards).
+
+    SQLite is migrated automatically, PostgreSQL only by `bot.py migrate` (so replicas never
+    race on schema changes)."""
+    cfg, secrets = settings.config, settings.secrets
+    playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
+    rules = tuple(load_detection_rules(cfg))
+    db = Database(secrets.database_url)
+    if auto_migrate if auto_migrate is not None else db.is_sqlite:
+        migrate.upgrade(db)
+    repos = repositories(db)
+    clock = clock or SystemClock()
+
+    sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
+    ports: dict[str, Any] = dict(
+        catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
+        archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
+        pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
+        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll))
+
+    client = None
+    if secrets.slack_bot_token:
+        client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
+        directory = SlackDirectory(client)
+        ports.update(
+            directory=directory, chat=SlackChat(client, cfg, directory), notices=SlackNotices(client),
+            board=SlackBoard(client, repos.containment, repos.incidents),
+            notifier=SlackNotifier(repos, clock, cfg, outbox_client(secrets.slack_bot_token, secrets.slack_api_url),
+                                   Outbox(cfg.findings.digest.pace_seconds)))
+    if slack_app:
+        # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
+        ports["executor"] = WorkPool(cfg.server.threads)
+    ports.update(overrides)
+    services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=Telemetry(),
+                        playbooks=playbooks, detection_rules=rules, **ports)
+    if services.notifier is not None and hasattr(services.notifier, "recover"):
+        recovered = services.notifier.recover()  # what Slack did not show before a restart
+        if recovered:
+            log.info("queued %d finding message(s) that Slack did not show yet", recovered)
+    if not slack_app:
+        return Process(services, sessions)
+    if services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
+        services.executor.submit(_recover_containment, services)
+    bolt = build_app(services, client or build_client("", secrets.slack_api_url))
+    return Process(services, sessions, bolt, WebApp(bolt, services))
+
+
+def _recover_containment(services: Services) -> None:
+    try:
+        settled = containment.recover(services)
+    except Exception:  # noqa: BLE001 - logged; the clock's sweep tries again
+        log.exception("containment recovery at start failed")
+        return
+    if settled:
+        log.info("settled %d interrupted containment request(s)", settled)
+
+
+def build_services(settings: Settings, **options: Any) -> Services:
+    """Services for a command that serves no Slack requests (CLI, clock, worker, tests)."""
+    return build(settings, **options).services
+
+
+def migrate_database(settings: Settings) -> str:
+    """Apply migrations; returns where (the URL without its password)."""
+    db = Database(settings.secrets.database_url)
+    try:
+        migrate.upgrade(db)
+        return db.engine.url.render_as_string(hide_password=True)
+    finally:
+        db.dispose()
+
+
+def sqs_worker(process: Process, queue_url: str) -> SqsWorker:
+    client = process.aws.client("sqs", region=queue_region(queue_url))
+    return SqsWorker(process.services, client, queue_url)
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """The bot serving HTTP on loopback, as the local workspace starts it."""
+
+    process: Process
+    server: RunningServer
+
+    @property
+    def services(self) -> Services:
+        return self.process.services
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def bolt(self) -> Any:
+        return self.process.bolt
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.process.drain()
+
+
+def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, threads: int,
+              overrides: dict | None = None) -> RunningBot:
+    process = build(settings, clock=clock, slack_app=True, **(overrides or {}))
+    return RunningBot(process, RunningServer(process.web, host, port, threads).start())
+
+
+def local_workspace(settings: Settings, **options: Any) -> LocalWorkspace:
+    """The embedded local default: fake Slack on loopback and the real bot, wired together."""
+    return LocalWorkspace(settings, start_bot, **options)

@@ -1,0 +1,66 @@
+"""The one way a document becomes findings, whatever brought it: SQS, SNS, EventBridge, the
+Security Hub poll, the CLI, the console.
+
+Sources only fetch and acknowledge. Here every document is normalized with the configured
+detection rules; what is not a finding is kept with its origin and the reason (never
+dropped unseen); the findings of a whole batch go through the pipeline in one go (dedup,
+store, route, notify)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.findings.normalize import Rejection, normalize, normalize_text
+from core.findings.pipeline import IngestSummary, ingest
+from core.services import Services
+
+REASON_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one delivery carried: text as received, or an object a poll already parsed."""
+
+    body: str | dict[str, Any]
+    message_id: str | None = None  # the delivery's own id (SQS MessageId, SNS MessageId, ...)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one document; the source decides from it whether to acknowledge."""
+
+    findings: int
+    rejected: list[Rejection] = field(default_factory=list)  # could not be read as findings
+    not_matched: int = 0  # CloudTrail events no detection rule selects: not findings, not errors
+
+    @property
+    def unreadable(self) -> bool:
+        """Nothing in it was a finding and something could not be read: resending cannot fix it."""
+        return bool(self.rejected) and not self.findings
+
+
+def receive(services: Services, documents: list[Document], *, origin: str,
+            summary: IngestSummary | None = None) -> tuple[IngestSummary, list[Received]]:
+    summary = summary if summary is not None else IngestSummary()
+    findings, received = [], []
+    for document in documents:
+        result = (normalize_text(document.body, services.detection_rules) if isinstance(document.body, str)
+                  else normalize(document.body, services.detection_rules))
+        summary.add_rejections(result.rejected)
+        bad = [r for r in result.rejected if r.kind != "no_match"]
+        if bad:
+            body = document.body if isinstance(document.body, str) else repr(document.body)
+            services.repos.intake.reject(origin=origin, message_id=document.message_id, body=body,
+                                         reason="; ".join(r.reason for r in bad)[:REASON_LIMIT],
+                                         at=services.clock.now())
+        findings.extend(result.findings)
+        received.append(Received(len(result.findings), bad, len(result.rejected) - len(bad)))
+    ingest(services, findings, summary)  # committed before any source acknowledges
+    return summary, received
+
+
+def receive_one(services: Services, body: str | dict[str, Any], *, origin: str,
+                message_id: str | None = None) -> tuple[IngestSummary, Received]:
+    summary, [received] = receive(services, [Document(body, message_id)], origin=origin)
+    return summary, received

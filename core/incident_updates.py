@@ -1,0 +1,33 @@
+"""A change to an incident, made under its row lock and then shown in its channel.
+
+Playbooks and the incident lifecycle both change incidents this way; it sits below both so
+neither needs the other to do it."""
+
+from __future__ import annotations
+
+from core.access import require_responder
+from core.model import Incident, TimelineEntry
+from core.ports import ChatError
+from core.services import Services
+
+
+def change(services: Services, incident_id: int, decide, *, actor: str | None, echo: bool = True,
+           automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
+    """Run `decide(incident, now) -> Mutation` under the row lock, then show the result in chat
+    (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
+    if not automated:
+        require_responder(actor, services.config.access.responders, services.directory)
+    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
+    if services.chat is not None and incident.channel_id:
+        try:
+            services.chat.refresh(incident)
+            if echo:
+                services.chat.post_entries(incident, entries)
+        except ChatError as exc:
+            raise saved_but_not_shown(incident, exc) from None
+    return incident, entries
+
+
+def saved_but_not_shown(incident: Incident, exc: ChatError) -> ChatError:
+    return ChatError(f"Saved on the timeline of incident {incident.label}, but the channel was not "
+                     f"updated: {exc.message}")

@@ -1,0 +1,75 @@
+"""`/contain` and the Approve / Deny buttons. The ack parses the text once (a usage error is
+answered there, once); the work after the ack is one call into core.containment.service,
+which decides, runs what is approved and keeps the request's card current."""
+
+from __future__ import annotations
+
+from core import incidents
+from core.containment import flow, service
+from core.containment.parse import parse, usage_lines
+from core.errors import UsageError
+from core.services import Services
+from handlers import blocks, ids
+from handlers.containment import blocks as contain_blocks
+from handlers.middleware import accept, ack_only, once
+
+
+def _number(value: str | None) -> int:
+    if not (value or "").isdigit():
+        raise UsageError("That button is out of date; use the latest containment message.")
+    return int(value)
+
+
+def register(app, services: Services) -> None:
+    def ack_contain(ack, command, context):
+        try:
+            parsed = parse(command.get("text", ""))
+        except UsageError as exc:
+            text, shown = blocks.error_message(exc.message, exc.usage)
+            return ack(text=text, blocks=shown, response_type="ephemeral")
+        if parsed.sub == "help":
+            text, shown = blocks.usage("Containment", usage_lines())
+            return ack(text=text, blocks=shown, response_type="ephemeral")
+        accept(ack, context, parsed)
+
+    @once(services)
+    def run_contain(respond, command, parsed):
+        actor, channel = command["user_id"], command.get("channel_id")
+        if parsed.sub == "status":
+            incident, requests = flow.status(services, actor=actor, channel=channel, command=parsed)
+            text, shown = contain_blocks.status_list(incident, requests)
+            return respond(text=text, blocks=shown, response_type="ephemeral")
+        service.submit(services, actor=actor, channel=channel, command=parsed,
+                       dedup_key=f"slack:{command.get('trigger_id')}")
+
+    def decide(approve: bool):
+        @once(services)
+        def listener(body, action):
+            service.decide(services, _number(action.get("value")), actor=body["user"]["id"], approve=approve)
+
+        listener.__name__ = "approve" if approve else "deny"
+        return listener
+
+    @once(services)
+    def from_playbook(body, action):
+        """A playbook's contain step, requested with its button."""
+        ref, _, key = (action.get("value") or "").partition(":")
+        actor = body["user"]["id"]
+        incident = incidents.find(services, actor=actor, channel=None, ref=ref)
+        service.from_playbook_step(services, actor=actor, incident=incident, step_key=key,
+                                   dedup_key=f"slack:{body.get('trigger_id')}")
+
+    @once(services)
+    def from_finding(body, action):
+        """The "Contain…" menu of a finding that belongs to an incident."""
+        pk, _, index = ((action.get("selected_option") or {}).get("value") or "").partition(":")
+        if not (pk.isdigit() and index.isdigit()):
+            raise UsageError("That menu entry no longer matches the finding; use /contain in the incident channel.")
+        service.from_finding(services, actor=body["user"]["id"], finding_pk=int(pk), choice=int(index),
+                             dedup_key=f"slack:{body.get('trigger_id')}")
+
+    app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
+    app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_only, lazy=[from_finding])
+    app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_only, lazy=[from_playbook])
+    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_only, lazy=[decide(True)])
+    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_only, lazy=[decide(False)])

@@ -1,0 +1,1 @@
+"""How the clock's reminders, escalations and follow-ups look in Slack (no listeners)."""
