@@ -163,6 +163,26 @@ def test_every_rule_targets_the_queue_and_only_those_rules_may_send_to_it():
     assert all(_plain(s["Condition"]) == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
 
 
+def test_security_hub_rule_leaves_guardduty_to_the_guardduty_rule_unless_told_otherwise():
+    tpl = template("intake.yaml")
+    rules = tpl["Resources"]
+    assert _plain(rules["GuardDutyFindingsRule"]["Properties"]["EventPattern"]) == {
+        "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]}
+    imported = rules["SecurityHubImportedRule"]["Properties"]["EventPattern"]
+    assert imported["detail-type"] == ["Security Hub Findings - Imported"]
+    # EventBridge matches a field inside an array of objects if any element matches
+    # (moto's matcher cannot, so this one is checked by shape).
+    assert _plain(imported["detail"]) == {"Fn::If": [
+        "SkipGuardDutyInSecurityHub",
+        {"findings": {"ProductName": [{"anything-but": "GuardDuty"}]}},
+        {"Ref": "AWS::NoValue"}]}
+    assert tpl["Parameters"]["SecurityHubSkipsGuardDuty"]["Default"] == "true"
+    custom = rules["SecurityHubCustomActionRule"]["Properties"]["EventPattern"]
+    assert custom["detail-type"] == ["Security Hub Findings - Custom Action"]
+    assert _plain(custom["resources"]) == [{"Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:"
+                                                        "${AWS::AccountId}:action/custom/${CustomActionId}"}]
+
+
 def _cloudtrail_pattern() -> EventPattern:
     pattern = template("intake.yaml")["Resources"]["CloudTrailRule"]["Properties"]["EventPattern"]
     return EventPattern.load(json.dumps(_plain(pattern)))
