@@ -1,6 +1,14 @@
 """iam/firebreak-policy.json is enough for the whole catalog: the actions run with moto's
 IAM enforcement on, as a user holding exactly that policy; without one of its statements
-the call it covers is refused with AccessDenied."""
+the call it covers is refused with AccessDenied.
+
+What moto 5.2's enforcement sees: the action of every call; the resource only for S3
+(the bucket's ARN) and for IAM calls that name a RoleName (the role's ARN); every other
+call is checked against the resource "*"; conditions are ignored (an Allow with a
+Condition allows as if it had none). So `as_moto_reads_it` widens each Allow statement's
+resources to "*" (except S3's) and keeps the Deny statements as they are: moto then applies
+the deny on Firebreak's own roles, and checks every action. Resource scoping and conditions
+are checked statically instead (tests/aws/actions/test_policy_static.py)."""
 
 import json
 
@@ -17,6 +25,8 @@ from tests.aws.actions.test_instance_actions import load_balanced
 from tests.conftest import REPO
 from tests.contain_support import instance
 
+TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
 POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
 # moto 5.2 does not recognise the ?publicAccessBlock sub-resource and checks those calls
 # as the bucket's default GET/PUT/DELETE actions; the test grants those beside the real
@@ -29,8 +39,16 @@ def as_moto_reads_it(policy):
     statements = []
     for statement in policy["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        statements.append({**statement, "Action": actions + [m for a in actions for m in MOTO_S3_NAMES.get(a, [])]})
+        resource = statement["Resource"]
+        if statement["Effect"] == "Allow" and not all(r.startswith("arn:aws:s3:::") for r in _list(resource)):
+            resource = "*"  # moto checks these calls against "*" (see above)
+        statements.append({**statement, "Resource": resource,
+                           "Action": actions + [m for a in actions for m in MOTO_S3_NAMES.get(a, [])]})
     return {**policy, "Statement": statements}
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def responder(name, policy, monkeypatch):
@@ -50,13 +68,14 @@ def estate():
     load_balanced(instance_id, vpc, subnet)
     iam = boto3.client("iam")
     iam.create_user(UserName="intern")
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
     key = iam.create_access_key(UserName="intern")["AccessKey"]["AccessKeyId"]
     profile = iam.create_instance_profile(InstanceProfileName="web")["InstanceProfile"]["Arn"]
     boto3.client("ec2", region_name="us-east-1").associate_iam_instance_profile(
         InstanceId=instance_id, IamInstanceProfile={"Arn": profile})
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
     return [("isolate-instance", instance_id, {"snapshot": True}), ("disable-access-key", key, {}),
-            ("quarantine-user", "intern", {}), ("block-public-s3", "exposed", {}),
+            ("quarantine-user", "intern", {}), ("quarantine-role", "app", {}), ("block-public-s3", "exposed", {}),
             ("revoke-instance-role", instance_id, {}), ("block-ip", "203.0.113.9/32", {"vpc": vpc})]
 
 
@@ -94,7 +113,7 @@ def test_the_policy_grants_every_lambda_call_of_disable_lambda(moto_inprocess):
 
 def test_without_the_policy_statement_the_call_is_denied(moto_inprocess, monkeypatch):
     policy = as_moto_reads_it(POLICY)
-    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "AccessKeysUsersRoles"]}
+    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "ReadIamPrincipals"]}
     with disable_iam_authentication():
         iam = boto3.client("iam")
         iam.create_user(UserName="deploy")
