@@ -23,6 +23,7 @@ class ActionContext:
     def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str):
         self.sessions, self.job, self.record, self.config, self.account = sessions, job, record, config, account
         self._clients: dict[str, Any] = {}
+        self._identity: dict | None = None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -34,6 +35,13 @@ class ActionContext:
     def call(self, service: str, operation: str, **params) -> dict:
         with aws_errors(service):
             return getattr(self.client(service), operation)(**params)
+
+    def identity(self) -> dict:
+        """sts:GetCallerIdentity of the credentials this job acts with (asked once per job):
+        in another account that is the assumed role's session, at home Firebreak's own."""
+        if self._identity is None:
+            self._identity = self.call("sts", "get_caller_identity")
+        return self._identity
 
     def _after_call(self, service: str) -> Callable:
         def report(http_response, parsed, model, **_):

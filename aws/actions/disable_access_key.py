@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws.actions import protected
 from aws.actions.base import ActionContext, Checks, Steps, plan
 from core.containment.catalog import SPECS, Plan
 
@@ -22,12 +23,14 @@ class DisableAccessKey:
     def plan(self, ctx: ActionContext) -> Plan:
         key = ctx.job.target
         user, status = _owner_and_status(ctx, key)
+        protected.refuse_if_protected(ctx, "user", user, f"disable access key {key} of")
         change = f"Deactivate {key} ({status} → Inactive)" if status == "Active" else "Nothing: the key is inactive"
         return plan(ctx, [f"Access key {key} of IAM user {user}: {status}"], [change], user=user)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         key = ctx.job.target
         user, status = _owner_and_status(ctx, key)
+        protected.refuse_if_protected(ctx, "user", user, f"disable access key {key} of")
         if status == "Active":
             _set(ctx, user, key, "Inactive")
             steps.did("deactivate", lambda: _set(ctx, user, key, "Active"))

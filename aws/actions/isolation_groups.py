@@ -1,11 +1,16 @@
 """The two security groups isolation uses in each VPC, created on first use: an allow-all
 group that makes the instance's tracked connections untracked, and the isolation group
-with no ingress and no egress rules, so those connections then drop (AWS's guidance)."""
+with no ingress and no egress rules, so those connections then drop (AWS's guidance).
+
+Both are tagged firebreak:managed=isolation when created (TagSpecifications), and only
+groups with that tag are looked up: Firebreak's IAM policy allows changing the rules of
+tagged groups only, and allows that tag only at creation, so it can open no other group."""
 
 from __future__ import annotations
 
 from aws.actions.base import ActionContext
 from aws.errors import AwsActionError
+from core.containment.model import ActionFailed
 
 MANAGED = [{"Key": "firebreak:managed", "Value": "isolation"}]
 ALL = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
@@ -13,7 +18,8 @@ ALL = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
 
 def find(ctx: ActionContext, name: str, vpc: str) -> str | None:
     found = ctx.call("ec2", "describe_security_groups",
-                     Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc]}])
+                     Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc]},
+                              {"Name": f"tag:{MANAGED[0]['Key']}", "Values": [MANAGED[0]["Value"]]}])
     groups = found.get("SecurityGroups", [])
     return groups[0]["GroupId"] if groups else None
 
@@ -56,5 +62,8 @@ def _create(ctx: ActionContext, name: str, vpc: str, description: str) -> str:
             raise
         found = find(ctx, name, vpc)  # another run created it a moment ago
         if found is None:
-            raise
+            raise ActionFailed(f"{vpc} has a security group named {name} that Firebreak did not create (no tag "
+                               f"{MANAGED[0]['Key']}={MANAGED[0]['Value']}); Firebreak only uses groups it created. "
+                               "Rename that group, or set containment.isolation_group to another name.",
+                               "InvalidGroup.Duplicate") from exc
         return found

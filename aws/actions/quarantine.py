@@ -1,90 +1,119 @@
-"""quarantine-user / quarantine-role: an explicit deny-all inline policy (deny wins over
-every allow). For a role, also AWS's "revoke active sessions" policy: deny to credentials
-issued before now, so stolen session tokens die at once. Undo removes the deny-all only;
-revoked sessions stay revoked (fresh ones work again)."""
+"""quarantine-user / quarantine-role: attach the AWS managed policy AWSDenyAll (deny every
+action on every resource; an explicit deny wins over every allow). Policies are evaluated
+on every request, so sessions already issued to a role are cut at once while it is
+attached. Undo detaches it again, unless it was attached before Firebreak came.
+
+Why a managed policy and not an inline one: writing inline policies (iam:PutUserPolicy /
+PutRolePolicy) cannot be limited to a deny, so a compromised Firebreak could grant itself
+or anyone admin. Attaching is limited by the iam:PolicyARN condition to exactly AWSDenyAll
+(iam/firebreak-policy.json). The price: after undo, stolen sessions of a role that have not
+expired work again; the undo plan says until when, so they can be revoked by hand first."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from aws.actions import protected
 from aws.actions.base import ActionContext, Checks, Steps, plan
-from aws.errors import AwsActionError
 from core.containment.catalog import SPECS, Plan
+from core.containment.model import ActionFailed
 
-POLICY = "firebreak-quarantine"
-REVOKE = "AWSRevokeOlderSessions"
-DENY_ALL = {"Version": "2012-10-17", "Statement": [{"Sid": "FirebreakQuarantine", "Effect": "Deny",
-                                                     "Action": "*", "Resource": "*"}]}
+DENY_ALL = "AWSDenyAll"
+LEGACY_POLICY = "firebreak-quarantine"  # the inline policy of releases before AWSDenyAll
 
 
-def revoke_before(moment: datetime) -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Action": "*", "Resource": "*",
-        "Condition": {"DateLessThan": {"aws:TokenIssueTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}}}]}
+def deny_all_arn(ctx: ActionContext) -> str:
+    """arn:<partition>:iam::aws:policy/AWSDenyAll, in the partition Firebreak acts in."""
+    partition = ctx.identity()["Arn"].split(":")[1]
+    return f"arn:{partition}:iam::aws:policy/{DENY_ALL}"
 
 
 class _Quarantine:
     kind = ""  # "user" or "role"
 
-    def _params(self, ctx: ActionContext, **extra) -> dict:
-        return {f"{self.kind.capitalize()}Name": ctx.job.target, **extra}
+    def _name(self, ctx: ActionContext) -> dict:
+        return {f"{self.kind.capitalize()}Name": ctx.job.target}
 
-    def _policy(self, ctx: ActionContext, name: str) -> dict | None:
-        try:
-            found = ctx.call("iam", f"get_{self.kind}_policy", **self._params(ctx, PolicyName=name))
-        except AwsActionError as exc:
-            if exc.code == "NoSuchEntity":
-                return None
-            raise
-        document = found["PolicyDocument"]
-        return json.loads(document) if isinstance(document, str) else document
+    def _attached(self, ctx: ActionContext) -> list[str]:
+        arns, marker = [], None
+        while True:
+            page = ctx.call("iam", f"list_attached_{self.kind}_policies", **self._name(ctx),
+                            **({"Marker": marker} if marker else {}))
+            arns += [p["PolicyArn"] for p in page.get("AttachedPolicies", [])]
+            marker = page.get("Marker") if page.get("IsTruncated") else None
+            if not marker:
+                return arns
 
-    def _put(self, ctx: ActionContext, name: str, document: dict | None) -> None:
-        if document is None:
-            ctx.call("iam", f"delete_{self.kind}_policy", **self._params(ctx, PolicyName=name))
-        else:
-            ctx.call("iam", f"put_{self.kind}_policy", **self._params(ctx, PolicyName=name,
-                                                                       PolicyDocument=json.dumps(document)))
+    def _deny_all_attached(self, ctx: ActionContext) -> bool:
+        return deny_all_arn(ctx) in self._attached(ctx)
+
+    def _attach(self, ctx: ActionContext, on: bool) -> None:
+        verb = "attach" if on else "detach"
+        ctx.call("iam", f"{verb}_{self.kind}_policy", **self._name(ctx), PolicyArn=deny_all_arn(ctx))
 
     def plan(self, ctx: ActionContext) -> Plan:
-        ctx.call("iam", f"get_{self.kind}", **self._params(ctx))  # NoSuchEntity for an unknown name
-        existing = self._policy(ctx, POLICY)
-        current = [f"IAM {self.kind} {ctx.job.target}: " + ("already quarantined" if existing == DENY_ALL
-                                                            else "no Firebreak quarantine policy")]
-        changes = [f"Put inline policy {POLICY}: deny every action on every resource"]
+        protected.refuse_if_protected(ctx, self.kind, ctx.job.target, "quarantine")
+        found = ctx.call("iam", f"get_{self.kind}", **self._name(ctx))  # NoSuchEntity for an unknown name
+        attached = self._attached(ctx)
+        already = deny_all_arn(ctx) in attached
+        current = [f"IAM {self.kind} {ctx.job.target}: " + (f"already quarantined ({DENY_ALL} attached)" if already
+                                                            else f"{len(attached)} managed policy(ies) attached, "
+                                                                 f"not {DENY_ALL}")]
+        if already:
+            return plan(ctx, current, [f"Nothing: {DENY_ALL} is already attached"])
+        changes = [f"Attach the AWS managed policy {DENY_ALL}: every action on every resource denied"]
         if self.kind == "role":
-            changes.append(f"Put inline policy {REVOKE}: deny sessions issued before the moment of approval")
+            hours = found["Role"].get("MaxSessionDuration", 3600) / 3600
+            changes.append(f"Sessions already issued (up to {hours:g} h old) are cut while it is attached")
         return plan(ctx, current, changes)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        prior = self._policy(ctx, POLICY)
-        self._put(ctx, POLICY, DENY_ALL)
-        steps.did("quarantine policy", lambda: self._put(ctx, POLICY, prior))
-        memory = {"prior": prior}
+        protected.refuse_if_protected(ctx, self.kind, ctx.job.target, "quarantine")
+        memory: dict = {"policy_arn": deny_all_arn(ctx), "attached": not self._deny_all_attached(ctx),
+                        "quarantined_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         if self.kind == "role":
-            memory["revoked_before"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._put(ctx, REVOKE, revoke_before(datetime.now(timezone.utc)))
-        return f"IAM {self.kind} {ctx.job.target} is quarantined (deny-all)", memory
+            found = ctx.call("iam", "get_role", RoleName=ctx.job.target)["Role"]
+            memory["max_session_seconds"] = found.get("MaxSessionDuration", 3600)
+        if memory["attached"]:
+            self._attach(ctx, True)
+            steps.did(f"attach {DENY_ALL}", lambda: self._attach(ctx, False))
+        return f"IAM {self.kind} {ctx.job.target} is quarantined ({DENY_ALL})", memory
 
     def verify(self, ctx: ActionContext, memory: dict) -> Checks:
-        checks = [("deny-all policy in place", self._policy(ctx, POLICY) == DENY_ALL)]
-        if self.kind == "role":
-            checks.append(("older sessions revoked", self._policy(ctx, REVOKE) is not None))
-        return checks
+        return [(f"{DENY_ALL} attached", self._deny_all_attached(ctx))]
 
     def undo_plan(self, ctx: ActionContext) -> Plan:
-        note = ["Sessions issued before the quarantine stay revoked"] if self.kind == "role" else []
-        return plan(ctx, [f"IAM {self.kind} {ctx.job.target}: quarantined"],
-                    [f"Remove inline policy {POLICY}" if ctx.job.memory.get("prior") is None
-                     else f"Restore the earlier {POLICY} policy"] + note)
+        memory, name = ctx.job.memory, ctx.job.target
+        if "attached" not in memory:
+            raise ActionFailed(
+                f"IAM {self.kind} {name} was quarantined by an older Firebreak with the inline policy "
+                f"{LEGACY_POLICY}; removing it needs iam:Delete{self.kind.capitalize()}Policy, which Firebreak "
+                f"no longer holds. Delete the inline policy {LEGACY_POLICY} of {name} by hand.", "LegacyQuarantine")
+        current = [f"IAM {self.kind} {name}: " + ("quarantined" if self._deny_all_attached(ctx)
+                                                  else f"{DENY_ALL} no longer attached")]
+        if not memory["attached"]:
+            return plan(ctx, current, [f"Nothing: {DENY_ALL} was attached before Firebreak's quarantine; it stays"])
+        changes = [f"Detach {DENY_ALL}"]
+        if self.kind == "role":
+            since = datetime.strptime(memory["quarantined_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            until = since + timedelta(seconds=memory.get("max_session_seconds", 3600))
+            if until > datetime.now(timezone.utc):
+                changes.append(f"Sessions issued before {memory['quarantined_at']} work again until they expire "
+                               f"(at the latest {until:%Y-%m-%dT%H:%M:%SZ}): if they may be stolen, revoke them "
+                               "first (IAM console: Revoke active sessions)")
+        return plan(ctx, current, changes)
 
     def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        self._put(ctx, POLICY, ctx.job.memory.get("prior"))
-        return f"IAM {self.kind} {ctx.job.target} is no longer quarantined", ctx.job.memory
+        memory = ctx.job.memory
+        if memory.get("attached") and self._deny_all_attached(ctx):
+            self._attach(ctx, False)
+            steps.did(f"detach {DENY_ALL}", lambda: self._attach(ctx, True))
+        return f"IAM {self.kind} {ctx.job.target} is no longer quarantined", memory
 
     def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks:
-        return [("deny-all policy removed", self._policy(ctx, POLICY) == memory.get("prior"))]
+        attached = self._deny_all_attached(ctx)
+        return [(f"{DENY_ALL} detached", not attached) if memory.get("attached")
+                else (f"{DENY_ALL} still attached, as before", attached)]
 
 
 class QuarantineUser(_Quarantine):

@@ -1,10 +1,13 @@
 """revoke-instance-role: disassociate the instance profile, so code on the instance gets
 no more role credentials (credentials already handed out live until they expire:
-quarantine-role cuts those). Undo associates the same profile again."""
+quarantine-role cuts those). Undo associates the same profile again, which needs
+iam:PassRole on the profile's role (iam/README.md: the role must carry the tag
+firebreak:restorable=true). Refused when the profile's role is Firebreak's own (it runs on
+this instance) or a protected principal."""
 
 from __future__ import annotations
 
-from aws.actions import ec2_lookup
+from aws.actions import ec2_lookup, protected
 from aws.actions.base import ActionContext, Checks, Steps, plan
 from core.containment.catalog import SPECS, Plan
 
@@ -17,12 +20,24 @@ def _association(ctx: ActionContext) -> dict | None:
     return associations[0] if associations else None
 
 
+def _refuse_if_protected(ctx: ActionContext, association: dict | None) -> None:
+    if association is None:
+        return
+    profile = association["IamInstanceProfile"]["Arn"]
+    name = profile.split("/")[-1]
+    roles = ctx.call("iam", "get_instance_profile", InstanceProfileName=name)["InstanceProfile"].get("Roles", [])
+    for role in roles:
+        protected.refuse_if_protected(ctx, "role", role["RoleName"],
+                                     f"take instance profile {name} off {ctx.job.target}, which holds")
+
+
 class RevokeInstanceRole:
     spec = SPECS["revoke-instance-role"]
 
     def plan(self, ctx: ActionContext) -> Plan:
         facts = ec2_lookup.instance(ctx, ctx.job.target)
         found = _association(ctx)
+        _refuse_if_protected(ctx, found)
         profile = found["IamInstanceProfile"]["Arn"] if found else None
         return plan(ctx, [f"Instance {facts.id} {facts.name!r}: instance profile {profile or 'none'}"],
                     [f"Disassociate {profile}" if profile else "Nothing: no instance profile"],
@@ -32,6 +47,7 @@ class RevokeInstanceRole:
         found = _association(ctx)
         if found is None:
             return f"{ctx.job.target} has no instance profile", {"profile": None}
+        _refuse_if_protected(ctx, found)
         ctx.call("ec2", "disassociate_iam_instance_profile", AssociationId=found["AssociationId"])
         return f"Instance profile removed from {ctx.job.target}", {"profile": found["IamInstanceProfile"]["Arn"]}
 

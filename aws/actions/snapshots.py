@@ -1,10 +1,14 @@
 """Forensic EBS snapshots of an instance's volumes, tagged with the incident, volume,
-device and instance (used by snapshot-instance and isolate-instance --snapshot)."""
+device and instance (used by snapshot-instance and isolate-instance --snapshot).
+
+Snapshots are evidence: Firebreak never deletes one, not even to roll back a failed
+isolation (the snapshots taken stay, tagged with the request), so its IAM policy holds no
+ec2:DeleteSnapshot and a compromised Firebreak cannot destroy evidence."""
 
 from __future__ import annotations
 
 from aws.actions import ec2_lookup
-from aws.actions.base import ActionContext, Checks, Steps, tags
+from aws.actions.base import ActionContext, Checks, Steps, log, tags
 
 
 def changes(facts: ec2_lookup.InstanceFacts) -> list[str]:
@@ -21,7 +25,7 @@ def take(ctx: ActionContext, facts: ec2_lookup.InstanceFacts, steps: Steps) -> l
                             Description=f"Firebreak forensic snapshot, incident {ctx.job.incident_id}, "
                                         f"{facts.id} {device}",
                             TagSpecifications=[{"ResourceType": "snapshot", "Tags": labels}])["SnapshotId"]
-        steps.did(f"snapshot {snapshot}", lambda s=snapshot: ctx.call("ec2", "delete_snapshot", SnapshotId=s))
+        log.info("forensic snapshot %s of %s (%s) taken; kept even if a later step fails", snapshot, volume, device)
         taken.append(snapshot)
     return taken
 

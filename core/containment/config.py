@@ -78,6 +78,8 @@ class ContainmentConfig(Strict):
     dry_run: bool = False
     auto_approve: list[str] = Field(default_factory=list)
     accounts: dict[str, AccountRole] = Field(default_factory=dict)
+    # IAM users/roles (ARNs or bare names) no action may quarantine, disable keys of or unassign: break-glass.
+    protected_principals: list[str] = Field(default_factory=list)
     isolation_group: str = Field(default="firebreak-isolation", pattern=r"^[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]{1,200}$")
     block_ip: BlockIp = Field(default_factory=BlockIp)
     recovery_interval_seconds: int = Field(default=60, ge=0)

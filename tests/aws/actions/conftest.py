@@ -1,14 +1,22 @@
 """A catalog over in-process moto, and a helper that plans, applies and undoes a job."""
 
+import json
 from types import SimpleNamespace
 
+import moto.iam.models
 import pytest
+from moto import mock_aws
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from aws.actions.registry import AwsCatalog
 from aws.sessions import AwsSessions
 from core.containment.catalog import Job
 from core.containment.config import ContainmentConfig
 
+# moto ships AWS's managed policies (their real documents) but loads them only when asked;
+# all ~1,000 cost a second per test, so these tests load the few they use.
+MANAGED = ("AWSDenyAll", "AdministratorAccess")
+_SHIPPED = json.loads(aws_managed_policies_data)
 AWS = SimpleNamespace(default_region="us-east-1", retry_mode="standard", max_attempts=2)
 
 
@@ -33,6 +41,16 @@ class Runner:
                    memory=outcome.memory)
         plan = self.plan(undo)
         return plan, self.apply(undo)
+
+
+@pytest.fixture
+def moto_inprocess(aws_env, monkeypatch):
+    """In-process moto with AWS's managed policies loaded (moto leaves them out unless
+    asked): quarantine attaches arn:aws:iam::aws:policy/AWSDenyAll."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    monkeypatch.setattr(moto.iam.models, "aws_managed_policies_data", json.dumps({n: _SHIPPED[n] for n in MANAGED}))
+    with mock_aws():
+        yield
 
 
 @pytest.fixture

@@ -36,30 +36,57 @@ def test_unknown_access_key_names_the_aws_error(runner):
     assert caught.value.code == "NoSuchEntity" and "(request id" in caught.value.message
 
 
-def test_quarantine_user_and_undo(runner):
-    iam().create_user(UserName="intern")
-    policies = lambda: iam().list_user_policies(UserName="intern")["PolicyNames"]  # noqa: E731
-    job = runner.job("quarantine-user", "intern")
-    assert "no Firebreak quarantine policy" in runner.plan(job).current[0]
-    outcome = runner.apply(job)
-    document = iam().get_user_policy(UserName="intern", PolicyName="firebreak-quarantine")["PolicyDocument"]
-    assert document["Statement"][0] == {"Sid": "FirebreakQuarantine", "Effect": "Deny", "Action": "*", "Resource": "*"}
-    runner.undo(job, outcome)
-    assert policies() == []
-
-
-def test_quarantine_role_revokes_older_sessions_and_undo_keeps_that(runner):
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll"
+TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
-    iam().create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(trust))
-    job = runner.job("quarantine-role", "app")
+
+
+def attached(kind, name):
+    found = getattr(iam(), f"list_attached_{kind}_policies")(**{f"{kind.capitalize()}Name": name})
+    return [p["PolicyArn"] for p in found["AttachedPolicies"]]
+
+
+def test_quarantine_user_attaches_aws_deny_all_and_undo_detaches_it(runner):
+    iam().create_user(UserName="intern")
+    job = runner.job("quarantine-user", "intern")
+    plan = runner.plan(job)
+    assert "not AWSDenyAll" in plan.current[0] and "Attach the AWS managed policy AWSDenyAll" in plan.changes[0]
     outcome = runner.apply(job)
-    assert sorted(iam().list_role_policies(RoleName="app")["PolicyNames"]) == [
-        "AWSRevokeOlderSessions", "firebreak-quarantine"]
-    revoke = iam().get_role_policy(RoleName="app", PolicyName="AWSRevokeOlderSessions")["PolicyDocument"]
-    assert "aws:TokenIssueTime" in revoke["Statement"][0]["Condition"]["DateLessThan"]
+    assert attached("user", "intern") == [DENY_ALL]
+    assert iam().list_user_policies(UserName="intern")["PolicyNames"] == [], "no inline policy is written"
+    assert outcome.checks == [("AWSDenyAll attached", True)]
     runner.undo(job, outcome)
-    assert iam().list_role_policies(RoleName="app")["PolicyNames"] == ["AWSRevokeOlderSessions"]
+    assert attached("user", "intern") == []
+
+
+def test_quarantine_role_attaches_aws_deny_all_and_undo_warns_about_older_sessions(runner):
+    iam().create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2), MaxSessionDuration=7200)
+    job = runner.job("quarantine-role", "app")
+    assert "Sessions already issued (up to 2 h old) are cut while it is attached" in runner.plan(job).changes
+    outcome = runner.apply(job)
+    assert attached("role", "app") == [DENY_ALL] and outcome.memory["max_session_seconds"] == 7200
+    assert iam().list_role_policies(RoleName="app")["PolicyNames"] == []
+    plan, _ = runner.undo(job, outcome)
+    assert plan.changes[0] == "Detach AWSDenyAll"
+    assert "work again until they expire" in plan.changes[1] and "Revoke active sessions" in plan.changes[1]
+    assert attached("role", "app") == []
+
+
+def test_quarantine_keeps_a_deny_all_that_was_there_before(runner):
+    iam().create_user(UserName="intern")
+    iam().attach_user_policy(UserName="intern", PolicyArn=DENY_ALL)
+    job = runner.job("quarantine-user", "intern")
+    assert runner.plan(job).changes == ["Nothing: AWSDenyAll is already attached"]
+    outcome = runner.apply(job)
+    plan, undone = runner.undo(job, outcome)
+    assert plan.changes == ["Nothing: AWSDenyAll was attached before Firebreak's quarantine; it stays"]
+    assert attached("user", "intern") == [DENY_ALL] and undone.verified
+
+
+def test_quarantine_of_an_unknown_principal_names_the_aws_error(runner):
+    with pytest.raises(AwsActionError) as caught:
+        runner.plan(runner.job("quarantine-role", "nobody"))
+    assert caught.value.code == "NoSuchEntity"
 
 
 def test_block_public_s3_remembers_the_prior_setting(runner):

@@ -1,11 +1,20 @@
 """iam/firebreak-policy.json is enough for the whole catalog: the actions run with moto's
 IAM enforcement on, as a user holding exactly that policy; without one of its statements
-the call it covers is refused with AccessDenied."""
+the call it covers is refused with AccessDenied.
+
+What moto 5.2's enforcement sees: the action of every call; the resource only for S3
+(the bucket's ARN) and for IAM calls that name a RoleName (the role's ARN); every other
+call is checked against the resource "*"; conditions are ignored (an Allow with a
+Condition allows as if it had none). So `as_moto_reads_it` widens each Allow statement's
+resources to "*" (except S3's) and keeps the Deny statements as they are: moto then applies
+the deny on Firebreak's own roles, and checks every action. Resource scoping and conditions
+are checked statically instead (tests/aws/actions/test_policy_static.py)."""
 
 import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.core import enable_iam_authentication
 from moto.core.authorization import disable_iam_authentication
 
@@ -17,6 +26,8 @@ from tests.aws.actions.test_instance_actions import load_balanced
 from tests.conftest import REPO
 from tests.support.containment import instance
 
+TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
 POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
 # moto 5.2 does not recognise the ?publicAccessBlock sub-resource and checks those calls
 # as the bucket's default GET/PUT/DELETE actions; the test grants those beside the real
@@ -29,8 +40,16 @@ def as_moto_reads_it(policy):
     statements = []
     for statement in policy["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        statements.append({**statement, "Action": actions + [m for a in actions for m in MOTO_S3_NAMES.get(a, [])]})
+        resource = statement["Resource"]
+        if statement["Effect"] == "Allow" and not all(r.startswith("arn:aws:s3:::") for r in _list(resource)):
+            resource = "*"  # moto checks these calls against "*" (see above)
+        statements.append({**statement, "Resource": resource,
+                           "Action": actions + [m for a in actions for m in MOTO_S3_NAMES.get(a, [])]})
     return {**policy, "Statement": statements}
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def responder(name, policy, monkeypatch):
@@ -50,13 +69,14 @@ def estate():
     load_balanced(instance_id, vpc, subnet)
     iam = boto3.client("iam")
     iam.create_user(UserName="intern")
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
     key = iam.create_access_key(UserName="intern")["AccessKey"]["AccessKeyId"]
     profile = iam.create_instance_profile(InstanceProfileName="web")["InstanceProfile"]["Arn"]
     boto3.client("ec2", region_name="us-east-1").associate_iam_instance_profile(
         InstanceId=instance_id, IamInstanceProfile={"Arn": profile})
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
     return [("isolate-instance", instance_id, {"snapshot": True}), ("disable-access-key", key, {}),
-            ("quarantine-user", "intern", {}), ("block-public-s3", "exposed", {}),
+            ("quarantine-user", "intern", {}), ("quarantine-role", "app", {}), ("block-public-s3", "exposed", {}),
             ("revoke-instance-role", instance_id, {}), ("block-ip", "203.0.113.9/32", {"vpc": vpc})]
 
 
@@ -94,7 +114,7 @@ def test_the_policy_grants_every_lambda_call_of_disable_lambda(moto_inprocess):
 
 def test_without_the_policy_statement_the_call_is_denied(moto_inprocess, monkeypatch):
     policy = as_moto_reads_it(POLICY)
-    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "AccessKeysUsersRoles"]}
+    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "ReadIamPrincipals"]}
     with disable_iam_authentication():
         iam = boto3.client("iam")
         iam.create_user(UserName="deploy")
@@ -109,3 +129,65 @@ def test_without_the_policy_statement_the_call_is_denied(moto_inprocess, monkeyp
         with pytest.raises(ActionFailed) as failed:
             runner.catalog.apply(runner.job("disable-access-key", key), runner.calls.append)
         assert failed.value.code == "AccessDenied"
+
+
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+TRUST_ACCOUNT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"},
+                                                         "Action": "sts:AssumeRole"}]}
+
+
+def refused(call, **params):
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    assert caught.value.response["Error"]["Code"] == "AccessDenied", caught.value.response["Error"]
+
+
+def test_the_bot_cannot_grant_itself_admin(moto_inprocess, monkeypatch):
+    """Issue 10, item 2, reproduced: with the shipped policy, Firebreak's principal (an IAM
+    user, and a role session) tries to write an allow-all policy onto itself or attach
+    AdministratorAccess to itself, and then to use the admin it wanted. Each is refused.
+    moto refuses Put*Policy because no statement allows the action, and AttachRolePolicy
+    on the bot's own role because of the Deny on firebreak* roles (moto resolves the ARN
+    of a named role). AttachUserPolicy of AdministratorAccess is refused in AWS by the
+    iam:PolicyARN condition and the Deny on firebreak* users, neither of which moto can
+    see: test_moto_cannot_see_the_policy_arn_condition pins that, and
+    test_policy_static.py checks it."""
+    moto_policy = json.dumps(as_moto_reads_it(POLICY))
+    with disable_iam_authentication():
+        iam = boto3.client("iam")
+        iam.create_role(RoleName="firebreak-bot", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
+        iam.put_role_policy(RoleName="firebreak-bot", PolicyName="firebreak", PolicyDocument=moto_policy)
+        session = boto3.client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/firebreak-bot",
+                                                  RoleSessionName="firebreak")["Credentials"]
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    as_role = boto3.client("iam", aws_access_key_id=session["AccessKeyId"],
+                           aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
+    with enable_iam_authentication():
+        as_user = boto3.Session().client("iam")  # a new session reads the bot's key from the environment
+        refused(as_user.put_user_policy, UserName="firebreak", PolicyName="pwn", PolicyDocument=json.dumps(ALLOW_ALL))
+        refused(as_user.put_role_policy, RoleName="firebreak-bot", PolicyName="pwn",
+                PolicyDocument=json.dumps(ALLOW_ALL))
+        refused(as_role.put_role_policy, RoleName="firebreak-bot", PolicyName="pwn",
+                PolicyDocument=json.dumps(ALLOW_ALL))
+        refused(as_role.attach_role_policy, RoleName="firebreak-bot", PolicyArn=ADMIN)
+        refused(as_role.detach_role_policy, RoleName="firebreak-bot",
+                PolicyArn="arn:aws:iam::aws:policy/AWSDenyAll")
+        refused(as_user.create_user, UserName="backdoor")  # what the reproduction did next
+        refused(as_role.create_user, UserName="backdoor")
+    assert iam.list_user_policies(UserName="firebreak")["PolicyNames"] == ["firebreak"]
+    assert iam.list_role_policies(RoleName="firebreak-bot")["PolicyNames"] == ["firebreak"]
+    assert iam.list_attached_role_policies(RoleName="firebreak-bot")["AttachedPolicies"] == []
+
+
+def test_moto_cannot_see_the_policy_arn_condition(moto_inprocess, monkeypatch):
+    """A known blind spot, pinned so the claim stays true: moto ignores Conditions and
+    checks user calls against "*", so under moto the bot CAN attach AdministratorAccess to
+    an IAM user. In AWS the iam:PolicyARN condition refuses it; the static tests check
+    that condition (test_policy_static.py::test_no_allow_statement_opens_a_way_to_escalate).
+    If this test ever fails, moto learned conditions: turn it into a refusal test."""
+    with disable_iam_authentication():
+        boto3.client("iam").create_user(UserName="intern")
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        boto3.Session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)

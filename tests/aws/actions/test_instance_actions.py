@@ -87,6 +87,24 @@ def test_isolation_groups_are_reused_per_vpc(runner):
     assert len(groups["SecurityGroups"]) == 1
 
 
+def test_isolation_groups_are_created_tagged_and_a_look_alike_is_never_used(runner):
+    """Firebreak's policy lets it change rules only of groups tagged firebreak:managed, and
+    set that tag only at creation: a same-named group someone else made is not touched."""
+    first, vpc, _, _ = instance()
+    runner.apply(runner.job("isolate-instance", first))
+    [group] = ec2().describe_security_groups(Filters=[{"Name": "group-name", "Values": ["firebreak-isolation"]}])[
+        "SecurityGroups"]
+    assert {"Key": "firebreak:managed", "Value": "isolation"} in group["Tags"]
+
+    second, other_vpc, _, _ = instance()
+    ec2().create_security_group(GroupName="firebreak-isolation", Description="not ours", VpcId=other_vpc)
+    before = eni_groups(second)
+    with pytest.raises(ActionFailed) as failed:
+        runner.catalog.apply(runner.job("isolate-instance", second), runner.calls.append)
+    assert failed.value.code == "InvalidGroup.Duplicate" and "Firebreak did not create" in failed.value.message
+    assert eni_groups(second) == before and not protected(second)
+
+
 def test_a_failure_part_way_rolls_back_what_was_done(runner, monkeypatch):
     """The move into isolation is refused after the pass-through: everything is put back."""
     from aws.actions import isolate_instance

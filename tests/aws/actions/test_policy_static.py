@@ -1,0 +1,183 @@
+"""What moto cannot see in iam/firebreak-policy.json (resources and conditions), checked
+statically, twice: by parliament's privilege-escalation and resource-star auditors, and by
+a plain reading of the statements below, so a gap in the analyser cannot let a weakening
+through. Each weakening the plain check knows is shown to be caught."""
+
+from __future__ import annotations
+
+import copy
+import json
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import parliament
+import pytest
+
+from tests.conftest import REPO
+
+POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
+DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll"
+ATTACH = ("iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy")
+# Any one of these lets the holder raise its own (or someone's) privileges, or destroy evidence.
+NEVER = ("iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy", "iam:CreatePolicy",
+         "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachGroupPolicy", "iam:AddUserToGroup",
+         "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:UpdateAssumeRolePolicy",
+         "iam:CreateUser", "iam:CreateRole", "iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary",
+         "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "sts:AssumeRole",
+         "ec2:RunInstances", "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+         "ec2:DeleteSnapshot", "ec2:ModifySnapshotAttribute", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+         "s3:PutBucketAcl")
+# Actions that change something and can be scoped: never on Resource "*".
+SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupIngress",
+             "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+             "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags", "ec2:ModifyNetworkInterfaceAttribute",
+             "ec2:ModifyInstanceAttribute", "ec2:AssociateIamInstanceProfile", "ec2:DisassociateIamInstanceProfile",
+             "ec2:CreateSnapshot", "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "wafv2:UpdateIPSet",
+             "autoscaling:DetachInstances", "autoscaling:AttachInstances", "elasticloadbalancing:DeregisterTargets",
+             "elasticloadbalancing:RegisterTargets", "s3:PutBucketPublicAccessBlock", "lambda:PutFunctionConcurrency",
+             "lambda:DeleteFunctionConcurrency") + ATTACH
+# Security group rules may change only on groups Firebreak created and tagged.
+GROUP_RULES = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
+               "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")
+OWN = ("arn:aws:iam::123456789012:role/firebreak-bot", "arn:aws:iam::123456789012:role/ops/FirebreakResponder",
+       "arn:aws:iam::123456789012:user/firebreak", "arn:aws:iam::123456789012:instance-profile/firebreak-host")
+OWN_CHANGES = ("iam:PutRolePolicy", "iam:PutUserPolicy", "iam:AttachRolePolicy", "iam:AttachUserPolicy",
+               "iam:DetachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateAccessKey", "iam:UpdateAccessKey",
+               "iam:PassRole", "iam:DeleteRolePermissionsBoundary", "iam:TagRole", "iam:AddRoleToInstanceProfile")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def grants(statement: dict, action: str) -> bool:
+    """Does the statement's Action (wildcards, any case) cover `action`?"""
+    if "NotAction" in statement:
+        return not any(fnmatchcase(action.lower(), a.lower()) for a in _list(statement["NotAction"]))
+    return any(fnmatchcase(action.lower(), a.lower()) for a in _list(statement["Action"]))
+
+
+def covers(statement: dict, arn: str) -> bool:
+    return any(fnmatchcase(arn, r) for r in _list(statement.get("Resource", [])))
+
+
+def problems(policy: dict) -> list[str]:
+    """Every way the policy lets Firebreak escalate or reach too far; [] when none."""
+    found = []
+    for s in policy["Statement"]:
+        sid, condition = s.get("Sid", "?"), s.get("Condition", {})
+        if s["Effect"] != "Allow":
+            continue
+        if "NotAction" in s or "NotResource" in s:
+            found.append(f"{sid}: NotAction/NotResource with Allow")
+        for action in NEVER:
+            if grants(s, action):
+                found.append(f"{sid}: grants {action}")
+        for action in SENSITIVE:
+            if grants(s, action) and "*" in _list(s.get("Resource", [])):
+                found.append(f"{sid}: {action} on Resource *")
+        if any(grants(s, a) for a in ATTACH):
+            values = [v for op in ("ArnEquals", "ArnLike", "StringEquals") for v in
+                      _list(condition.get(op, {}).get("iam:PolicyARN", []))]
+            if values != [DENY_ALL]:
+                found.append(f"{sid}: attaches/detaches policies other than AWSDenyAll (iam:PolicyARN {values})")
+        if grants(s, "iam:PassRole"):
+            if condition.get("StringEquals", {}).get("iam:PassedToService") != "ec2.amazonaws.com":
+                found.append(f"{sid}: iam:PassRole not limited to ec2.amazonaws.com")
+            if not any(k.startswith(("aws:ResourceTag/", "iam:ResourceTag/")) for k in condition.get("StringEquals", {})):
+                found.append(f"{sid}: iam:PassRole to any role (no tag condition)")
+        if any(grants(s, a) for a in GROUP_RULES):
+            if condition.get("StringEquals", {}).get("aws:ResourceTag/firebreak:managed") != "isolation":
+                found.append(f"{sid}: changes rules of security groups Firebreak did not create")
+        if grants(s, "ec2:CreateTags") or grants(s, "ec2:DeleteTags"):
+            at_creation = bool(condition.get("StringEquals", {}).get("ec2:CreateAction"))
+            keys = condition.get("ForAllValues:StringEquals", {}).get("aws:TagKeys", [])
+            if not at_creation and not (keys and all(k.startswith("firebreak:") and k != "firebreak:managed"
+                                                      for k in _list(keys))
+                                        and condition.get("Null", {}).get("aws:TagKeys") == "false"):
+                found.append(f"{sid}: tags resources with keys other than firebreak:incident/request "
+                             "outside of creation (could forge firebreak:managed)")
+        if grants(s, "wafv2:UpdateIPSet") and not all("/ipset/firebreak-" in r for r in _list(s["Resource"])):
+            found.append(f"{sid}: wafv2:UpdateIPSet beyond firebreak-* IP sets")
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and not s.get("Condition")]
+    for arn in OWN:
+        for action in OWN_CHANGES:
+            if not any(grants(s, action) and covers(s, arn) for s in denies):
+                found.append(f"no Deny of {action} on Firebreak's own {arn}")
+    return found
+
+
+def test_no_allow_statement_opens_a_way_to_escalate():
+    assert problems(POLICY) == []
+
+
+def _with(change):
+    policy = copy.deepcopy(POLICY)
+    change(policy["Statement"])
+    return policy
+
+
+def _sid(statements, sid):
+    return next(s for s in statements if s.get("Sid") == sid)
+
+
+WEAKENINGS = {
+    "put inline policies": lambda ss: ss.append({"Effect": "Allow", "Action": "iam:Put*Policy", "Resource": "*"}),
+    "new policy versions": lambda ss: ss.append({"Effect": "Allow", "Action": "iam:CreatePolicyVersion",
+                                                 "Resource": "arn:aws:iam::*:policy/*"}),
+    "attach without iam:PolicyARN": lambda ss: _sid(ss, "QuarantineWithAwsDenyAllOnly").pop("Condition"),
+    "attach any managed policy": lambda ss: _sid(ss, "QuarantineWithAwsDenyAllOnly").update(
+        Condition={"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*"}}),
+    "PassRole on *": lambda ss: _sid(ss, "PassOnlyRestorableInstanceRolesToEc2").update(Resource="*"),
+    "PassRole to any role": lambda ss: _sid(ss, "PassOnlyRestorableInstanceRolesToEc2").update(
+        Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
+    "open any security group": lambda ss: _sid(ss, "ChangeRulesOfFirebreakIsolationGroupsOnly").pop("Condition"),
+    "forge the managed tag": lambda ss: _sid(ss, "TagInstancesWithFirebreakKeysOnly").update(
+        Resource=["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:security-group/*"], Condition={
+            "ForAllValues:StringEquals": {"aws:TagKeys": ["firebreak:incident", "firebreak:managed"]},
+            "Null": {"aws:TagKeys": "false"}}),
+    "delete evidence": lambda ss: ss.append({"Effect": "Allow", "Action": "ec2:DeleteSnapshot",
+                                             "Resource": "arn:aws:ec2:*::snapshot/*"}),
+    "NACLs on *": lambda ss: _sid(ss, "BlockIpInNetworkAcls").update(Resource="*"),
+    "any WAF IP set": lambda ss: _sid(ss, "BlockIpInFirebreakWafIpSetsOnly").update(
+        Resource="arn:aws:wafv2:*:*:*/ipset/*/*"),
+    "everything": lambda ss: ss.append({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    "no self-protection": lambda ss: ss.remove(_sid(ss, "DenyIamChangesToFirebreakItself")),
+}
+
+
+@pytest.mark.parametrize("weakening", sorted(WEAKENINGS))
+def test_the_plain_check_catches_each_weakening(weakening):
+    assert problems(_with(WEAKENINGS[weakening])), f"{weakening} went unnoticed"
+
+
+def analyse(policy: dict) -> list:
+    parliament.override_config(Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml")
+    found = parliament.analyze_policy_string(json.dumps(policy, indent=2), include_community_auditors=True).findings
+    return [parliament.enhance_finding(f) for f in found]
+
+
+# parliament reads actions, not conditions: it reports AttachUserPolicy whatever the
+# iam:PolicyARN condition says. That one finding is accepted only while the plain check
+# above confirms the condition (test_no_allow_statement_opens_a_way_to_escalate).
+CONDITIONED = {"AttachUserPolicy", "AttachRolePolicy"}
+
+
+def test_parliament_finds_no_privilege_escalation_and_no_resource_star():
+    assert problems(POLICY) == [], "the condition that excuses parliament's Attach*Policy finding is missing"
+    findings = analyse(POLICY)
+    escalations = [f.location for f in findings if f.issue == "PRIVILEGE_ESCALATION"]
+    assert [e for e in escalations if e["type"] not in CONDITIONED] == []
+    assert [f.detail for f in findings if f.issue == "RESOURCE_STAR"] == []
+    assert [f.issue for f in findings if f.severity in ("HIGH", "CRITICAL") and f.issue != "PRIVILEGE_ESCALATION"] == []
+
+
+def test_parliament_would_have_caught_the_old_policy():
+    """The finding of issue 10: inline policy writes on *. The analyser sees it, so the
+    test above can fail."""
+    old = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:PutUserPolicy", "iam:PutRolePolicy"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "ec2:AuthorizeSecurityGroupIngress", "Resource": "*"}]}
+    findings = analyse(old)
+    assert {"PutUserPolicy"} <= {f.location["type"] for f in findings if f.issue == "PRIVILEGE_ESCALATION"}
+    assert any("ec2:AuthorizeSecurityGroupIngress" in f.detail for f in findings if f.issue == "RESOURCE_STAR")
