@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from core.errors import ConfigError
 from core.findings.cli import load_detection_rules
-from core.findings.normalize import normalize_text
+from core.findings.normalize import BODY_LIMITS, normalize_text
 from core.findings.pipeline import IngestSummary, ingest_result
 from core.findings.sns import SnsRejected, SnsVerifier, https_get
 from core.services import Services
@@ -109,7 +109,7 @@ class Intake:
         except ConfigError as exc:
             log.error("CloudTrail rules unusable: %s", exc.message)
             return _json(503, {"error": "detection rules unusable; see the log"})
-        result = normalize_text(text, rules)
+        result = normalize_text(text, rules, **BODY_LIMITS)  # a body of garbage costs little, says little
         summary = ingest_result(self.services, result)
         if summary.rejected:
             IntakeLedger(self.services.db).reject(
