@@ -37,6 +37,8 @@ class _Strict(BaseModel):
 class SlackConfig(_Strict):
     announce_channel: str = Field(min_length=1)
     triage_channel: str = Field(min_length=1)
+    # The one workspace (T…) or Enterprise Grid org (E…) allowed to use the bot; None: any.
+    team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
 
 
 class FindingsConfig(_Strict):
