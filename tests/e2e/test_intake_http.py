@@ -2,6 +2,7 @@
 EventBridge API destinations (shared secret), end to end into storage and Slack."""
 
 import dataclasses
+import datetime
 import json
 import urllib.error
 import urllib.request
@@ -12,7 +13,7 @@ from local.workspace import LocalWorkspace
 from store.finding_intake import IntakeLedger
 from store.findings import FindingStore
 from tests.findings_support import fixture_text, tuned
-from tests.sns_support import TOPIC_ARN, SnsSigner
+from tests.sns_support import TOPIC_ARN, SnsSigner, now_stamp
 
 SECRET = "s3cret-for-tests"
 
@@ -121,9 +122,6 @@ def test_sns_intake_is_off_while_no_topic_is_allowed(settings, signer, caplog):
 
 
 def test_sns_replayed_old_notification_is_refused(ws, signer):
-    from tests.sns_support import now_stamp
-    import datetime
-
     event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
     replay = signer.notification(event, Timestamp=now_stamp(-datetime.timedelta(hours=3)))
     status, body = post(ws, "/intake/sns", replay)
