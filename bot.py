@@ -51,7 +51,8 @@ def cmd_default(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import composition
-    from handlers.server import RunningServer
+    from handlers.http import MetricsApp
+    from handlers.server import RunningServer, start_metrics_server
 
     settings = _settings(args)
     missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.secrets.slack_bot_token),
@@ -64,9 +65,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server_cfg = settings.config.server
     host = args.host or server_cfg.host
     port = args.port if args.port is not None else int(os.environ.get("PORT") or server_cfg.port)
-    server = RunningServer(process.web, host, port, server_cfg.threads)
-    log.info("serving Slack requests on %s/slack/events (health: /healthz, metrics: /metrics)", server.url)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    server = RunningServer.from_config(process.web, server_cfg, host, port)
+    log.info("serving Slack requests on %s/slack/events (health: /healthz)", server.url)
+    metrics = start_metrics_server(MetricsApp(process.services), server_cfg)
+    signal.signal(signal.SIGTERM, lambda *_: [s.stop() for s in (metrics, server) if s])
     try:
         server.run_forever()
     finally:
@@ -151,6 +153,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
+    from core.findings.config import intake_warnings
+    warnings = intake_warnings(settings.config.findings.intake) + settings.config.server.warnings()
+    print("".join(f"warning: {w}\n" for w in warnings), end="")
     return 0
 
 

@@ -19,6 +19,7 @@ from aws.errors import aws_errors
 from aws.sessions import AwsSessions
 from core.findings.config import SecurityHubPollConfig
 from core.findings.intake import Document, receive
+from core.findings.normalize import BODY_LIMITS
 from core.findings.pipeline import IngestSummary, release_snoozed
 from core.findings.timeutil import format_timestamp, iso_utc
 from core.services import Services
@@ -78,7 +79,8 @@ class SqsWorker:
         self.stats.batches += 1
         self.stats.messages += len(messages)
         documents = [Document(m.get("Body") or "", f"sqs:{m.get('MessageId')}") for m in messages]
-        _, received = receive(self.services, documents, origin="sqs", summary=self.stats.summary)
+        _, received = receive(self.services, documents, origin="sqs", summary=self.stats.summary,
+                              limits=BODY_LIMITS)
         done = [m for m, r in zip(messages, received) if not r.unreadable]  # CloudTrail noise alone is done too
         self._delete(done)  # only after the findings are committed
         for message, outcome in zip(messages, received):

@@ -33,6 +33,8 @@ SECRET_WORDS = ("token", "secret", "password")
 class SlackConfig(Strict):
     announce_channel: str = Field(min_length=1)
     triage_channel: str = Field(min_length=1)
+    # The one workspace (T…) or Enterprise Grid org (E…) allowed to use the bot; None: any.
+    team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
 
 
 class FindingsConfig(Strict):
@@ -74,6 +76,24 @@ class ServerConfig(Strict):
     host: str
     port: int = Field(ge=0, le=65535)
     threads: int = Field(ge=1, le=256)
+    # Limits that keep slow or greedy clients from taking the server down (see default.yaml).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    connection_limit: int = Field(default=500, ge=10, le=10000)
+    channel_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    # /metrics (and a second /healthz) on their own listener; metrics_port null: /metrics on the main port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+
+    def warnings(self) -> list[str]:
+        """What `check-config` says about exposure (each names its setting)."""
+        loopback = ("127.0.0.1", "::1", "localhost")
+        if self.metrics_port is None and self.host not in loopback:
+            return [f"server.metrics_port is null: /metrics is served on the main port, on {self.host} "
+                    "(anyone who reaches the bot sees its request counts). Give metrics their own port."]
+        if self.metrics_port is not None and self.metrics_host not in loopback:
+            return [f"server.metrics_host is {self.metrics_host}: /metrics is reachable beyond this machine "
+                    f"(port {self.metrics_port}); keep it on a private network."]
+        return []
 
 
 class AwsConfig(Strict):

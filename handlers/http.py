@@ -1,7 +1,10 @@
 """The WSGI front door: Slack requests, health and metrics.
 
 Slack's signature is checked here, before Bolt sees the request, so a forged or stale
-request gets 403 (Bolt itself would answer 401) and never reaches a listener."""
+request gets 403 (Bolt itself would answer 401) and never reaches a listener.
+
+/metrics is answered on the main port only when server.metrics_port is null; otherwise
+MetricsApp serves it (and /healthz) on its own, by default loopback-only, listener."""
 
 from __future__ import annotations
 
@@ -24,9 +27,11 @@ log = logging.getLogger("firebreak.http")
 
 
 class WebApp:
-    def __init__(self, bolt_app: App, services: Services):
+    def __init__(self, bolt_app: App, services: Services, *, serve_metrics: bool | None = None):
         self.bolt = bolt_app
         self.services = services
+        # None: as configured (server.metrics_port null means no separate metrics listener)
+        self.serve_metrics = services.config.server.metrics_port is None if serve_metrics is None else serve_metrics
         self.verifier = SignatureVerifier(services.settings.secrets.slack_signing_secret or "")
         self.intake = Intake(services)  # findings over HTTP: SNS and EventBridge (own authentication)
 
@@ -54,9 +59,9 @@ class WebApp:
         if path in INTAKE_PATHS and method == "POST":
             return self.intake.handle(path, environ)
         if path == "/healthz" and method == "GET":
-            return self.health()
-        if path == "/metrics" and method == "GET":
-            return 200, {"Content-Type": "text/plain; version=0.0.4"}, self.services.telemetry.exposition()
+            return health(self.services)
+        if path == "/metrics" and method == "GET" and self.serve_metrics:
+            return metrics(self.services)
         return 404, {"Content-Type": "text/plain"}, b"Not Found"
 
     def slack(self, environ: dict) -> tuple[int, dict, bytes]:
@@ -91,10 +96,38 @@ class WebApp:
             return False
         return self.verifier.is_valid(raw, timestamp, signature)
 
-    def health(self) -> tuple[int, dict, bytes]:
-        database_ok = self.services.db.ping()
-        payload = {"status": "ok" if database_ok else "degraded", "database": "ok" if database_ok else "unreachable"}
-        return (200 if database_ok else 503), {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+def health(services: Services) -> tuple[int, dict, bytes]:
+    database_ok = services.db.ping()
+    payload = {"status": "ok" if database_ok else "degraded", "database": "ok" if database_ok else "unreachable"}
+    return (200 if database_ok else 503), {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+
+def metrics(services: Services) -> tuple[int, dict, bytes]:
+    return 200, {"Content-Type": "text/plain; version=0.0.4"}, services.telemetry.exposition()
+
+
+class MetricsApp:
+    """The metrics listener: GET /metrics and /healthz, nothing else (no Slack, no intake)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        try:
+            if method == "GET" and path == "/metrics":
+                status, headers, body = metrics(self.services)
+            elif method == "GET" and path == "/healthz":
+                status, headers, body = health(self.services)
+            else:
+                status, headers, body = 404, {"Content-Type": "text/plain"}, b"Not Found"
+        except Exception:  # noqa: BLE001 - answer, never drop the connection
+            log.exception("unhandled error on the metrics listener: %s %s", method, path)
+            status, headers, body = 500, {"Content-Type": "text/plain"}, b"error"
+        headers["Content-Length"] = str(len(body))
+        start_response(f"{status} {_REASONS.get(status, 'OK')}", list(headers.items()))
+        return [body]
 
 
 def _headers(environ: dict) -> dict[str, str]:

@@ -11,9 +11,11 @@ import hmac
 import json
 import logging
 import os
+from datetime import timedelta
 from typing import Any, Callable
 
 from core.findings.intake import receive_one
+from core.findings.normalize import BODY_LIMITS
 from core.findings.pipeline import IngestSummary
 from core.findings.sns import SnsRejected, SnsVerifier, https_get
 from core.services import Services
@@ -58,16 +60,18 @@ class Intake:
         kind = environ.get("HTTP_X_AMZ_SNS_MESSAGE_TYPE")
         if kind and kind != message.get("Type"):
             return self._refuse(400, "sns_body", "x-amz-sns-message-type does not match the body's Type")
-        try:
-            self._sns_verifier().verify(message)
+        verifier = self._sns_verifier()
+        if not verifier.allowed_topics:  # the shipped default: nobody's topic is trusted
+            return self._refuse(403, "sns_disabled", "SNS intake is off: findings.intake.sns_topic_arns is "
+                                f"empty (refused a {str(message.get('Type'))[:40]} from topic "
+                                f"{str(message.get('TopicArn'))[:300]})")
+        try:  # topic and Timestamp first: nothing is fetched for a message from elsewhere
+            verifier.verify(message)
         except SnsRejected as exc:
-            return self._refuse(403, "sns_signature", exc.message)
-        allowed = self.services.config.findings.intake.sns_topic_arns
-        if allowed and message.get("TopicArn") not in allowed:
-            return self._refuse(403, "sns_topic", "topic is not in findings.intake.sns_topic_arns")
+            return self._refuse(403, exc.reason, exc.message)
         if message["Type"] == "SubscriptionConfirmation":
             try:
-                self._sns_verifier().confirm(message)
+                verifier.confirm(message)
             except SnsRejected as exc:
                 return self._refuse(403, "sns_subscribe", exc.message)
             log.info("confirmed the SNS subscription to %s", message.get("TopicArn"))
@@ -79,7 +83,11 @@ class Intake:
     def _sns_verifier(self) -> SnsVerifier:
         fetch = self.services.fetch_url or https_get
         if self._verifier is None or self._verifier.fetch is not fetch:
-            self._verifier = SnsVerifier(fetch)
+            intake = self.services.config.findings.intake
+            self._verifier = SnsVerifier(fetch, allowed_topics=intake.sns_topic_arns,
+                                         require_signature_v2=intake.sns_require_signature_v2,
+                                         max_age=timedelta(seconds=intake.sns_max_age_seconds),
+                                         max_skew=timedelta(seconds=intake.sns_max_clock_skew_seconds))
         return self._verifier
 
     # ------------------------------------------------------------------ EventBridge
@@ -100,7 +108,8 @@ class Intake:
 
     # ------------------------------------------------------------------ shared
     def _ingest(self, text: str, origin: str, message_id: str | None, *, status_when_rejected: int) -> Reply:
-        summary, received = receive_one(self.services, text, origin=origin, message_id=message_id)
+        summary, received = receive_one(self.services, text, origin=origin, message_id=message_id,
+                                        limits=BODY_LIMITS)  # a body of garbage costs little, says little
         status = status_when_rejected if summary.rejected and not received.findings else 200
         return _json(status, _report(summary))
 

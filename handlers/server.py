@@ -1,5 +1,10 @@
 """Runs the WSGI app on waitress: a production-grade, pure-Python, threaded server, so
-`python bot.py serve` is what the Procfile runs, with no separate gunicorn set-up."""
+`python bot.py serve` is what the Procfile runs, with no separate gunicorn set-up.
+
+Limits (server.* in config): a body over max_body_bytes is refused with 413 when its headers
+arrive, before any of it is read; at most connection_limit connections are served at once;
+a connection idle for channel_timeout_seconds is closed (checked every few seconds, not
+waitress' default 30). select() is replaced by poll() so the limit may exceed 1024 sockets."""
 
 from __future__ import annotations
 
@@ -10,15 +15,28 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger("firebreak.server")
+MAX_HEADER_BYTES = 64 * 1024  # Slack's, SNS's and EventBridge's headers are a few KB
 
 
 class RunningServer:
-    def __init__(self, wsgi_app, host: str, port: int, threads: int):
-        self._server = create_server(wsgi_app, host=host, port=port, threads=threads,
-                                     ident="firebreak", channel_timeout=30, clear_untrusted_proxy_headers=True)
+    def __init__(self, wsgi_app, host: str, port: int, threads: int, *, max_body_bytes: int = 1024 * 1024,
+                 connection_limit: int = 500, channel_timeout: int = 30):
+        self._server = create_server(
+            wsgi_app, host=host, port=port, threads=threads, ident="firebreak", clear_untrusted_proxy_headers=True,
+            # waitress refuses Content-Length >= max_request_body_size: allow exactly max_body_bytes
+            max_request_body_size=max_body_bytes + 1, max_request_header_size=MAX_HEADER_BYTES,
+            connection_limit=connection_limit, channel_timeout=channel_timeout,
+            cleanup_interval=max(1, min(30, channel_timeout // 2)), asyncore_use_poll=True)
         self.host = host
         self.port = self._server.effective_port
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_config(cls, wsgi_app, server_config, host: str, port: int) -> "RunningServer":
+        """A server with the limits of the `server:` config section."""
+        return cls(wsgi_app, host, port, server_config.threads, max_body_bytes=server_config.max_body_bytes,
+                   connection_limit=server_config.connection_limit,
+                   channel_timeout=server_config.channel_timeout_seconds)
 
     @property
     def url(self) -> str:
@@ -26,7 +44,7 @@ class RunningServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> "RunningServer":
-        """Serve in a background thread (local workspace, tests, benchmarks)."""
+        """Serve in a background thread (local workspace, tests, benchmarks, the metrics listener)."""
         self._thread = threading.Thread(target=self._server.run, name="firebreak-http", daemon=True)
         self._thread.start()
         return self
@@ -45,3 +63,21 @@ class RunningServer:
             wasyncore.close_all(self._server._map, ignore_all=True)
         if self._thread and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+
+
+def start_metrics_server(metrics_app, server_config) -> RunningServer | None:
+    """The /metrics (+ /healthz) listener on server.metrics_host:metrics_port, in the
+    background; None when metrics_port is null (then the main port serves /metrics) or
+    the port cannot be had (logged: metrics are not worth refusing Slack for)."""
+    if server_config.metrics_port is None:
+        return None
+    try:
+        server = RunningServer(metrics_app, server_config.metrics_host, server_config.metrics_port, threads=2,
+                               max_body_bytes=1024, connection_limit=50,
+                               channel_timeout=server_config.channel_timeout_seconds)
+    except OSError as exc:
+        log.error("metrics listener on %s:%s not started: %s (set server.metrics_port)",
+                  server_config.metrics_host, server_config.metrics_port, exc)
+        return None
+    log.info("serving metrics on %s/metrics (and %s/healthz)", server.url, server.url)
+    return server.start()

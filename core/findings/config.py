@@ -7,7 +7,7 @@ composes these models. Cross-section checks (a route's incident severity must ex
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -58,8 +58,27 @@ class QueueConfig(Strict):
     dead_letter_queue_url: str | None = Field(default=None, pattern=r"^https?://")
 
 
+SNS_TOPIC_ARN = r"^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$"
+
+
 class IntakeConfig(Strict):
-    sns_topic_arns: list[str] = Field(default_factory=list)  # empty: any topic (signature still checked)
+    # Empty: SNS intake is off (every message refused with 403, no subscription confirmed).
+    sns_topic_arns: list[Annotated[str, Field(pattern=SNS_TOPIC_ARN)]] = Field(default_factory=list)
+    sns_require_signature_v2: bool = True  # refuse SignatureVersion 1 (SHA1)
+    sns_max_age_seconds: int = Field(default=3600, ge=60, le=7 * 86400)  # older Timestamp: a replay
+    sns_max_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)  # Timestamp this far ahead is fine
+
+
+def intake_warnings(intake: IntakeConfig) -> list[str]:
+    """What `check-config` says about HTTP intake of findings (each names its setting)."""
+    if not intake.sns_topic_arns:
+        return ["findings.intake.sns_topic_arns is empty, so SNS intake is off: POST /intake/sns answers "
+                "403 and confirms no subscription. List the ARNs of your findings topics to turn it on."]
+    if not intake.sns_require_signature_v2:
+        return ["findings.intake.sns_require_signature_v2 is false: SNS messages signed with SHA1 "
+                "(SignatureVersion 1) are accepted. Set the topics' SignatureVersion attribute to 2 "
+                "and remove the setting."]
+    return []
 
 
 class SecurityHubPollConfig(Strict):

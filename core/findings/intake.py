@@ -41,11 +41,13 @@ class Received:
 
 
 def receive(services: Services, documents: list[Document], *, origin: str,
-            summary: IngestSummary | None = None) -> tuple[IngestSummary, list[Received]]:
+            summary: IngestSummary | None = None, limits: dict | None = None) -> tuple[IngestSummary, list[Received]]:
+    """`limits` caps documents and errors per body (normalize.BODY_LIMITS) for network input."""
     summary = summary if summary is not None else IngestSummary()
     findings, received = [], []
     for document in documents:
-        result = (normalize_text(document.body, services.detection_rules) if isinstance(document.body, str)
+        result = (normalize_text(document.body, services.detection_rules, **(limits or {}))
+                  if isinstance(document.body, str)
                   else normalize(document.body, services.detection_rules))
         summary.add_rejections(result.rejected)
         bad = [r for r in result.rejected if r.kind != "no_match"]
@@ -60,7 +62,7 @@ def receive(services: Services, documents: list[Document], *, origin: str,
     return summary, received
 
 
-def receive_one(services: Services, body: str | dict[str, Any], *, origin: str,
-                message_id: str | None = None) -> tuple[IngestSummary, Received]:
-    summary, [received] = receive(services, [Document(body, message_id)], origin=origin)
+def receive_one(services: Services, body: str | dict[str, Any], *, origin: str, message_id: str | None = None,
+                limits: dict | None = None) -> tuple[IngestSummary, Received]:
+    summary, [received] = receive(services, [Document(body, message_id)], origin=origin, limits=limits)
     return summary, received

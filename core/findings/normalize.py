@@ -1,6 +1,7 @@
 """Entry points: recognise and unwrap documents (EventBridge, SNS, API wrappers, JSON lines)."""
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -186,8 +187,13 @@ def _safely(run: _Run, doc: Any, index: int) -> None:
         run.reject(index, f"document {index}", f"internal error while normalizing: {type(exc).__name__}: {exc}")
 
 
-def normalize_text(text: str | bytes, rules: Any = None) -> NormalizeResult:
-    """Parse one JSON document, a JSON array, or several documents (JSON lines / concatenated)."""
+def normalize_text(text: str | bytes, rules: Any = None, *, max_documents: int | None = None,
+                   max_errors: int | None = None) -> NormalizeResult:
+    """Parse one JSON document, a JSON array, or several documents (JSON lines / concatenated).
+
+    Linear in the size of the input, however broken it is. `max_documents` / `max_errors`
+    stop the parse (with a rejection saying so) after that many top-level documents or
+    invalid-JSON errors; callers that take bodies from the network set them (see BODY_LIMITS)."""
     run = _Run(rules)
     if isinstance(text, bytes):
         try:
@@ -199,11 +205,47 @@ def normalize_text(text: str | bytes, rules: Any = None) -> NormalizeResult:
     if not text.strip():
         run.reject(0, "input", "empty input: expected JSON")
         return run.result
-    if _looks_like_json_lines(text):
-        _json_lines(run, text)
-    else:
-        _json_stream(run, text)
+    limits = _Limits(run, max_documents, max_errors)
+    try:
+        if _looks_like_json_lines(text):
+            _json_lines(run, text, limits)
+        else:
+            _json_stream(run, text, limits)
+    except _LimitReached:
+        pass
     return run.result
+
+
+# Caps for one body received over the network (SNS, EventBridge): real bodies hold at most a
+# few hundred documents (SNS/EventBridge stop at 256 KB); a body of garbage gets a few reasons.
+BODY_LIMITS = {"max_documents": 1000, "max_errors": 20}
+
+
+class _LimitReached(Exception):
+    pass
+
+
+class _Limits:
+    """Counts top-level documents and JSON errors; says so once and stops the parse past a cap."""
+
+    def __init__(self, run: _Run, max_documents: int | None, max_errors: int | None) -> None:
+        self.run, self.max_documents, self.max_errors = run, max_documents, max_errors
+        self.documents = self.errors = 0
+
+    def document(self) -> int:
+        if self.max_documents is not None and self.documents >= self.max_documents:
+            self.run.reject(0, "input", f"more than {self.max_documents} documents: the rest was not read")
+            raise _LimitReached
+        self.documents += 1
+        return self.documents
+
+    def error(self, reason: str) -> None:
+        if self.max_errors is not None and self.errors >= self.max_errors:
+            self.run.reject(0, "input", f"more than {self.max_errors} invalid documents: the rest was not read")
+            raise _LimitReached
+        self.errors += 1
+        self.documents += 1
+        self.run.reject(self.documents, f"document {self.documents}", reason)
 
 
 def _looks_like_json_lines(text: str) -> bool:
@@ -217,22 +259,19 @@ def _looks_like_json_lines(text: str) -> bool:
         return False
 
 
-def _json_lines(run: _Run, text: str) -> None:
+def _json_lines(run: _Run, text: str, limits: _Limits) -> None:
     """One document per line; a broken line is reported by its line number and skipped."""
-    index = 0
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            index += 1
             column = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            run.reject(index, f"document {index}", f"invalid JSON at line {lineno}{column}: {_json_problem(exc)}")
+            limits.error(f"invalid JSON at line {lineno}{column}: {_json_problem(exc)}")
             continue
         for doc in value if isinstance(value, list) else [value]:
-            index += 1
-            _safely(run, doc, index)
+            _safely(run, doc, limits.document())
 
 
 def _json_problem(exc: Exception) -> str:
@@ -241,33 +280,80 @@ def _json_problem(exc: Exception) -> str:
     return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
-def _json_stream(run: _Run, text: str) -> None:
+_BLANK_TO_END = re.compile(r"\s*\Z")
+
+
+class _Lines:
+    """Line numbers by offset in O(log n), from one pass over the text (made on first use)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._newlines: list[int] | None = None
+
+    def _table(self) -> list[int]:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        return self._newlines
+
+    def number(self, offset: int) -> int:
+        """1-based line of `offset`."""
+        return bisect.bisect_left(self._table(), offset) + 1
+
+    def start(self, offset: int) -> int:
+        """Offset where the line holding `offset` begins."""
+        table = self._table()
+        i = bisect.bisect_left(table, offset)
+        return table[i - 1] + 1 if i else 0
+
+
+def _json_stream(run: _Run, text: str, limits: _Limits) -> None:
     """One (pretty-printed) document, or several concatenated. After an error, resume at the next
-    line (after the broken document's first line) that starts with '{' or '[' in column 0."""
-    decoder, pos, index = json.JSONDecoder(), 0, 0
+    line (after the broken document's first line) that starts with '{' or '[' in column 0.
+
+    Linear however broken the input: the decoder only ever sees a window of the text from the
+    start of a line to the next line that starts with '{' or '[' (a document that runs past
+    it gets a window twice as large, and so on), so neither its scan nor its error position
+    (json computes line and column by counting from the start of what it was given) nor our own
+    line numbers cost more than the window; after an error the window starts afresh."""
+    decoder, lines, size = json.JSONDecoder(), _Lines(text), len(text)
+    starts = [m.start() for m in _NEXT_DOCUMENT.finditer(text)]  # candidate document starts
+
+    def boundary_after(offset: int) -> int:
+        i = bisect.bisect_right(starts, offset)
+        return starts[i] if i < len(starts) else size
+
+    pos, base, end, window = 0, 0, -1, ""
     while True:
-        while pos < len(text) and text[pos].isspace():
+        while pos < size and text[pos].isspace():
             pos += 1
-        if pos >= len(text):
+        if pos >= size:
             return
+        if pos >= end:
+            base, end = lines.start(pos), boundary_after(pos)
+            window = text[base:end]
         try:
-            value, pos = decoder.raw_decode(text, pos)
+            while True:
+                try:
+                    value, local = decoder.raw_decode(window, pos - base)
+                    break
+                except json.JSONDecodeError as exc:
+                    if end >= size or not _BLANK_TO_END.match(window, exc.pos):
+                        raise
+                    end = boundary_after(base + 2 * (end - base) - 1)  # it runs on: a window twice as large
+                    window = text[base:end]
         except json.JSONDecodeError as exc:
-            index += 1
-            start = text.count("\n", 0, pos) + 1
-            where = f" (document starts at line {start})" if start != exc.lineno else ""
-            run.reject(index, f"document {index}",
-                       f"invalid JSON at line {exc.lineno}, column {exc.colno}{where}: {exc.msg}")
-            newline = text.find("\n", pos)  # resume after the line where the broken document began
-            resync = _NEXT_DOCUMENT.search(text, newline + 1) if newline != -1 else None
-            if resync is None:
+            start = lines.number(pos)
+            line = lines.number(base) + exc.lineno - 1
+            where = f" (document starts at line {start})" if start != line else ""
+            limits.error(f"invalid JSON at line {line}, column {exc.colno}{where}: {exc.msg}")
+            resync = boundary_after(pos)  # the next line after the broken document's first that may start one
+            if resync >= size:
                 return
-            pos = resync.start()
+            pos, end = resync, -1
             continue
         except (ValueError, RecursionError) as exc:  # absurd nesting, oversized integers
-            index += 1
-            run.reject(index, f"document {index}", f"invalid JSON: {_json_problem(exc)}")
+            limits.error(f"invalid JSON: {_json_problem(exc)}")
             return
+        pos = base + local
         for doc in value if isinstance(value, list) else [value]:
-            index += 1
-            _safely(run, doc, index)
+            _safely(run, doc, limits.document())

@@ -20,7 +20,7 @@ import yaml
 
 from local.fake_slack import FakeSlack
 from tests.conftest import REPO
-from tests.helpers import eventually
+from tests.support.slack import eventually
 
 PROCFILE_TO_COMPOSE = {"release": "migrate", "web": "web", "worker": "worker", "clock": "clock"}
 APP_SERVICES = ("migrate", "web", "worker", "clock")

@@ -23,8 +23,8 @@ import pytest
 
 from local.fake_slack import FakeSlack
 from tests.conftest import REPO
-from tests.findings_support import fixture_text
-from tests.helpers import all_text, eventually
+from tests.support.findings import fixture_text
+from tests.support.slack import all_text, eventually
 
 INTAKE = REPO / "deploy" / "intake.yaml"
 GUARDDUTY_EVENT = "guardduty/gd_eventbridge_s3_exfiltration.json"

@@ -2,6 +2,7 @@
 EventBridge API destinations (shared secret), end to end into storage and Slack."""
 
 import dataclasses
+import datetime
 import json
 import urllib.error
 import urllib.request
@@ -12,7 +13,7 @@ from composition import local_workspace
 from store.finding_intake import SqlIntakeRepository
 from store.findings import SqlFindingRepository
 from tests.support.findings import fixture_text, tuned
-from tests.support.sns import SnsSigner
+from tests.support.sns import TOPIC_ARN, SnsSigner, now_stamp
 
 SECRET = "s3cret-for-tests"
 
@@ -22,9 +23,21 @@ def signer():
     return SnsSigner()
 
 
+def with_intake(settings, **intake):
+    """Settings whose findings.intake has these values."""
+    cfg = tuned(settings)
+    changed = cfg.config.findings.intake.model_copy(update=intake)
+    findings = cfg.config.findings.model_copy(update={"intake": changed})
+    return dataclasses.replace(cfg, config=cfg.config.model_copy(update={"findings": findings}))
+
+
+def workspace_for(settings, signer, **intake):
+    return local_workspace(with_intake(settings, **intake), threads=4, overrides={"fetch_url": signer.fetch})
+
+
 @pytest.fixture
 def ws(settings, signer):
-    workspace = local_workspace(tuned(settings), threads=4, overrides={"fetch_url": signer.fetch})
+    workspace = workspace_for(settings, signer, sns_topic_arns=[TOPIC_ARN])
     yield workspace
     workspace.stop()
 
@@ -50,7 +63,7 @@ def test_subscription_is_confirmed(ws, signer):
 
 def test_signed_notification_is_stored_and_posted(ws, signer):
     event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
-    status, body = post(ws, "/intake/sns", signer.notification(event, "1"))
+    status, body = post(ws, "/intake/sns", signer.notification(event, "2"))
     assert status == 200 and body["new"] == 1
     assert SqlFindingRepository(ws.services.db).count() == 1
     assert ws.services.notifier.drain(10)
@@ -77,15 +90,55 @@ def test_signed_notification_without_a_finding_is_kept_with_its_reason(ws, signe
     assert (kept.origin, kept.message_id) == ("sns", "sns:odd")
 
 
-def test_sns_topic_outside_the_allow_list_is_refused(settings, signer):
-    cfg = tuned(settings)
-    intake = cfg.config.findings.intake.model_copy(update={"sns_topic_arns": ["arn:aws:sns:us-east-1:1:other"]})
-    findings = cfg.config.findings.model_copy(update={"intake": intake})
-    ws = local_workspace(dataclasses.replace(cfg, config=cfg.config.model_copy(update={"findings": findings})),
-                         overrides={"fetch_url": signer.fetch})
+def test_sns_topic_outside_the_allow_list_is_refused_before_any_fetch(ws, signer):
+    signer.fetched.clear()
+    outsider = signer.notification("{}", TopicArn="arn:aws:sns:us-east-1:999999999999:attacker")
+    status, body = post(ws, "/intake/sns", outsider)
+    assert status == 403 and "sns_topic_arns" in body["error"]
+    assert signer.fetched == [] and SqlFindingRepository(ws.services.db).count() == 0
+
+
+def test_sns_intake_is_off_while_no_topic_is_allowed(settings, signer, caplog):
+    """Issue 10 item 1: with the shipped (empty) topic list, an outsider's topic was confirmed
+    automatically and its notifications stored. Now: 403, a log line naming the setting,
+    no subscription confirmed, nothing fetched, nothing stored."""
+    ws = workspace_for(settings, signer)  # shipped default: sns_topic_arns: []
     try:
-        status, body = post(ws, "/intake/sns", signer.notification("{}"))
-        assert status == 403 and "sns_topic_arns" in body["error"]
+        assert ws.services.config.findings.intake.sns_topic_arns == []
+        signer.fetched.clear()
+        status, body = post(ws, "/intake/sns", signer.confirmation(),
+                            {"x-amz-sns-message-type": "SubscriptionConfirmation"})
+        assert status == 403 and "SNS intake is off" in body["error"] and "sns_topic_arns" in body["error"]
+        event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
+        assert post(ws, "/intake/sns", signer.notification(event))[0] == 403
+        assert signer.fetched == [] and SqlFindingRepository(ws.services.db).count() == 0
+        assert any("SNS intake is off: findings.intake.sns_topic_arns is empty" in r.getMessage()
+                   for r in caplog.records if r.name == "firebreak.intake")
+        assert 'reason="sns_disabled"' in ws.services.telemetry.exposition().decode()
+    finally:
+        ws.stop()
+
+
+def test_sns_replayed_old_notification_is_refused(ws, signer):
+    event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
+    replay = signer.notification(event, Timestamp=now_stamp(-datetime.timedelta(hours=3)))
+    status, body = post(ws, "/intake/sns", replay)
+    assert status == 403 and "too old" in body["error"]
+    assert SqlFindingRepository(ws.services.db).count() == 0
+
+
+def test_sns_signature_version_1_is_refused_unless_allowed(settings, signer):
+    event = fixture_text("guardduty/gd_eventbridge_s3_exfiltration.json")
+    ws = workspace_for(settings, signer, sns_topic_arns=[TOPIC_ARN])
+    try:
+        status, body = post(ws, "/intake/sns", signer.notification(event, "1"))
+        assert status == 403 and "SignatureVersion attribute to 2" in body["error"]
+    finally:
+        ws.stop()
+    ws = workspace_for(settings, signer, sns_topic_arns=[TOPIC_ARN], sns_require_signature_v2=False)
+    try:
+        status, body = post(ws, "/intake/sns", signer.notification(event, "1"))
+        assert status == 200 and body["new"] == 1
     finally:
         ws.stop()
 

@@ -5,6 +5,8 @@ import time
 import urllib.error
 import urllib.request
 
+from handlers.http import MetricsApp, WebApp
+from handlers.server import RunningServer
 from tests.support.slack import ack_body
 
 
@@ -79,12 +81,48 @@ def test_metrics_count_requests_and_rejections(workspace):
     ack_body(workspace.sender.command("/incident", "help", user=alice, channel=general))
     ack_body(workspace.sender.command("/incident", "help", user=alice, channel=general))
     workspace.sender.command("/incident", "help", user=alice, channel=general, secret="wrong")
-    status, text = _get(workspace.url + "/metrics")
+    metrics = RunningServer(MetricsApp(workspace.services), "127.0.0.1", 0, 1).start()
+    try:
+        status, text = _get(metrics.url + "/metrics")
+    finally:
+        metrics.stop()
     assert status == 200
     assert 'firebreak_http_requests_total{path="/slack/events",status="200"} 2.0' in text
     assert 'firebreak_http_requests_total{path="/slack/events",status="403"} 1.0' in text
     assert 'firebreak_rejected_requests_total{reason="signature"} 1.0' in text
     assert 'firebreak_slack_requests_total{kind="command"} 2.0' in text
+
+
+def test_metrics_are_not_served_on_the_main_port_unless_configured(workspace):
+    """Issue 10 item 12: /metrics was public on the main port (0.0.0.0 by default)."""
+    assert workspace.services.config.server.metrics_port is not None  # shipped: a listener of its own
+    assert _get(workspace.url + "/metrics")[0] == 404
+    assert _get(workspace.url + "/healthz")[0] == 200  # load balancers still reach health
+    on_main = RunningServer(WebApp(workspace.bolt, workspace.services, serve_metrics=True), "127.0.0.1", 0, 1).start()
+    try:
+        status, text = _get(on_main.url + "/metrics")  # server.metrics_port: null
+        assert status == 200 and "firebreak_http_requests_total" in text
+    finally:
+        on_main.stop()
+
+
+def test_metrics_listener_serves_only_metrics_and_health(workspace):
+    metrics = RunningServer(MetricsApp(workspace.services), "127.0.0.1", 0, 1).start()
+    try:
+        assert _get(metrics.url + "/healthz")[0] == 200
+        assert _get(metrics.url + "/slack/events")[0] == 404
+        assert _get(metrics.url + "/intake/sns")[0] == 404
+    finally:
+        metrics.stop()
+
+
+def test_shipped_metrics_listener_is_loopback_only():
+    from core.settings import load_settings
+
+    server = load_settings(environ={}).config.server
+    assert server.metrics_host == "127.0.0.1" and server.metrics_port and server.warnings() == []
+    exposed = server.model_copy(update={"metrics_port": None})
+    assert "server.metrics_port is null" in exposed.warnings()[0]
 
 
 def test_unknown_path_is_404(workspace):

@@ -12,7 +12,14 @@ from cryptography.x509.oid import NameOID
 
 from core.findings.sns import string_to_sign
 
-CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem"
+CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:findings"
+
+
+def now_stamp(offset: datetime.timedelta = datetime.timedelta()) -> str:
+    """An SNS Timestamp (as SNS writes it) `offset` away from now."""
+    stamp = datetime.datetime.now(datetime.timezone.utc) + offset
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 class SnsSigner:
@@ -40,12 +47,11 @@ class SnsSigner:
 
     def notification(self, body: dict | str, version: str = "2", **extra) -> dict:
         return self.sign({"Type": "Notification", "MessageId": extra.pop("MessageId", "m-1"),
-                          "TopicArn": "arn:aws:sns:us-east-1:123456789012:findings",
-                          "Message": body if isinstance(body, str) else json.dumps(body),
-                          "Timestamp": "2026-01-01T00:00:00.000Z", **extra}, version)
+                          "TopicArn": TOPIC_ARN, "Message": body if isinstance(body, str) else json.dumps(body),
+                          "Timestamp": now_stamp(), **extra}, version)
 
     def confirmation(self, subscribe_url: str = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"
-                     "&Token=t") -> dict:
+                     f"&TopicArn={TOPIC_ARN}&Token=t", **extra) -> dict:
         return self.sign({"Type": "SubscriptionConfirmation", "MessageId": "c-1", "Token": "t",
-                          "TopicArn": "arn:aws:sns:us-east-1:123456789012:findings", "Message": "confirm",
-                          "SubscribeURL": subscribe_url, "Timestamp": "2026-01-01T00:00:00.000Z"})
+                          "TopicArn": TOPIC_ARN, "Message": "confirm",
+                          "SubscribeURL": subscribe_url, "Timestamp": now_stamp(), **extra})

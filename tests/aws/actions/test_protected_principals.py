@@ -12,7 +12,7 @@ from aws.actions.protected import principal
 from core.containment.config import AccountRole, ContainmentConfig
 from core.containment.model import ActionFailed
 from tests.aws.actions.conftest import Runner
-from tests.contain_support import instance
+from tests.support.containment import instance
 
 ACCOUNT = "123456789012"
 TRUST_ACCOUNT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT},

@@ -1,56 +1,96 @@
 """SNS signatures (versions 1 and 2) checked against a generated key pair and self-signed
-certificate, served by an injected fetcher; forgeries and foreign certificate hosts refused."""
+certificate, served by an injected fetcher; forgeries, foreign certificate hosts, other
+topics and replays refused — and nothing fetched for a message that fails a cheaper check."""
 
 import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from core.findings.sns import SnsRejected, SnsVerifier, sns_url
-from tests.support.sns import CERT_URL, SnsSigner
+from core.findings.sns import FAILURE_TTL, SnsRejected, SnsVerifier, cert_url, https_get, sns_url
+from tests.support.sns import CERT_URL, TOPIC_ARN, SnsSigner, now_stamp
+
 
 @pytest.fixture(scope="module")
 def signer():
     return SnsSigner()
 
 
-@pytest.mark.parametrize("version", ["1", "2"])
-def test_genuine_notification_verifies(signer, version):
-    SnsVerifier(signer.fetch).verify(signer.notification({"detail": {}}, version, Subject="GuardDuty"))
+def verifier(signer, fetch=None, **options):
+    return SnsVerifier(fetch or signer.fetch, allowed_topics=[TOPIC_ARN], **options)
+
+
+def test_genuine_notification_verifies(signer):
+    verifier(signer).verify(signer.notification({"detail": {}}, "2", Subject="GuardDuty"))
+
+
+def test_signature_version_1_verifies_when_allowed(signer):
+    verifier(signer, require_signature_v2=False).verify(signer.notification({"detail": {}}, "1", Subject="GD"))
+
+
+def test_signature_version_1_is_refused_by_default_with_how_to_fix(signer):
+    signer.fetched.clear()
+    with pytest.raises(SnsRejected, match="SignatureVersion 1 .*SignatureVersion attribute to 2") as refused:
+        verifier(signer).verify(signer.notification({"detail": {}}, "1"))
+    assert "sns_require_signature_v2" in refused.value.message
+    assert signer.fetched == []
 
 
 def test_forged_body_is_rejected(signer):
     message = signer.notification({"finding": "real"})
     message["Message"] = json.dumps({"finding": "forged"})
     with pytest.raises(SnsRejected, match="does not verify"):
-        SnsVerifier(signer.fetch).verify(message)
+        verifier(signer).verify(message)
 
 
 def test_signature_by_another_key_is_rejected(signer):
     impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    message = signer.sign({"Type": "Notification", "MessageId": "m", "TopicArn": "t", "Message": "{}",
-                           "Timestamp": "2026-01-01T00:00:00.000Z"}, key=impostor)
+    message = signer.sign({"Type": "Notification", "MessageId": "m", "TopicArn": TOPIC_ARN, "Message": "{}",
+                           "Timestamp": now_stamp()}, key=impostor)
     with pytest.raises(SnsRejected, match="does not verify"):
-        SnsVerifier(signer.fetch).verify(message)
+        verifier(signer).verify(message)
 
 
 @pytest.mark.parametrize("url", [
-    "http://sns.us-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com.evil.example/cert.pem",
-    "https://evil.example/sns.us-east-1.amazonaws.com/cert.pem",
-    "https://user@sns.us-east-1.amazonaws.com/cert.pem",
-    "https://sns.us-east-1.amazonaws.com:8443/cert.pem",
-    "https://s3.amazonaws.com/cert.pem",
+    "http://sns.us-east-1.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0abc.pem",
+    "https://evil.example/sns.us-east-1.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://user@sns.us-east-1.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://sns.us-east-1.amazonaws.com:8443/SimpleNotificationService-0abc.pem",
+    "https://s3.amazonaws.com/SimpleNotificationService-0abc.pem",
+    # issue 10 item 9: any label used to pass, e.g. a bucket-style host, and any path
+    "https://sns.s3.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://sns.attacker-bucket.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://sns.us-east-1.amazonaws.com/cert.pem",
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem",
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0abc.pem?x=1",
+    "https://sns.us-east-1.amazonaws.com/x/../SimpleNotificationService-0abc.pem",
+    "https://sns.us-east-1.amazonaws.com.cn/SimpleNotificationService-0abc.pem",  # .cn is China regions only
+    "https://sns.cn-north-1.amazonaws.com/SimpleNotificationService-0abc.pem",
 ])
-def test_certificate_must_come_from_an_sns_host(signer, url):
+def test_certificate_url_must_have_the_exact_sns_shape_and_nothing_is_fetched(signer, url):
+    signer.fetched.clear()
     message = signer.notification("{}")
     message["SigningCertURL"] = url
     with pytest.raises(SnsRejected, match="SigningCertURL"):
-        SnsVerifier(signer.fetch).verify(message)
+        verifier(signer).verify(message)
+    assert signer.fetched == []
+
+
+@pytest.mark.parametrize("url", [
+    "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem",
+    "https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-0abc.pem",
+    "https://sns.ap-southeast-2.amazonaws.com/SimpleNotificationService-0abc.pem",
+])
+def test_real_region_hosts_are_accepted(url):
+    assert cert_url(url) == url
 
 
 def test_china_partition_host_is_accepted():
-    assert sns_url("https://sns.cn-north-1.amazonaws.com.cn/x.pem", "u")
+    assert sns_url("https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription", "u")
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -58,18 +98,20 @@ def test_china_partition_host_is_accepted():
     ({"Signature": "***"}, "base64"),
     ({"Type": "Mystery"}, "Type"),
     ({"MessageId": None}, "without MessageId"),
+    ({"Timestamp": "yesterday"}, "Timestamp"),
+    ({"Timestamp": "2026-01-01T00:00:00"}, "with a zone"),
 ])
 def test_malformed_messages_get_a_reason(signer, change, reason):
     message = {**signer.notification("{}"), **change}
     with pytest.raises(SnsRejected, match=reason):
-        SnsVerifier(signer.fetch).verify(message)
+        verifier(signer).verify(message)
 
 
 def test_certificate_is_fetched_once_and_cached(signer):
     signer.fetched.clear()
-    verifier = SnsVerifier(signer.fetch)
+    checker = verifier(signer)
     for n in range(3):
-        verifier.verify(signer.notification("{}", MessageId=f"m{n}"))
+        checker.verify(signer.notification("{}", MessageId=f"m{n}"))
     assert signer.fetched == [CERT_URL]
 
 
@@ -78,29 +120,114 @@ def test_unreachable_or_bogus_certificate_is_a_refusal_not_a_crash(signer):
         raise OSError("no route")
 
     with pytest.raises(SnsRejected, match="cannot fetch"):
-        SnsVerifier(down).verify(signer.notification("{}"))
+        verifier(signer, down).verify(signer.notification("{}"))
     with pytest.raises(SnsRejected, match="not a PEM"):
-        SnsVerifier(lambda url: b"hello").verify(signer.notification("{}"))
+        verifier(signer, lambda url: b"hello").verify(signer.notification("{}"))
 
 
-def test_subscription_is_confirmed_only_on_an_sns_host(signer):
-    verifier = SnsVerifier(signer.fetch)
-    good = signer.confirmation()
-    verifier.verify(good)
+def test_a_failed_certificate_url_is_not_fetched_again_for_a_while(signer):
+    """Issue 10 item 9: each request with a failing certificate URL made a fresh fetch."""
+    attempts = []
+
+    def missing(url):
+        attempts.append(url)
+        raise OSError("404")
+
+    clock = [datetime.now(timezone.utc)]
+    checker = verifier(signer, missing, now=lambda: clock[0])
+    for n in range(5):
+        with pytest.raises(SnsRejected, match="cannot fetch.*not retried before"if n else "cannot fetch"):
+            checker.verify(signer.notification("{}", MessageId=f"m{n}"))
+    assert attempts == [CERT_URL]
+    clock[0] += FAILURE_TTL + timedelta(seconds=1)
+    checker.fetch = signer.fetch  # the certificate is back
+    checker.verify(signer.notification("{}", MessageId="later"))
+
+
+def test_topic_is_checked_before_any_certificate_is_fetched(signer):
+    """Issue 10 items 1 and 9: an outsider's topic (signed by SNS or not) fetches nothing."""
     signer.fetched.clear()
-    verifier.confirm(good)
+    outsider = signer.notification("{}", TopicArn="arn:aws:sns:us-east-1:999999999999:attacker",
+                                   SigningCertURL=CERT_URL.replace("0123", "ffff"))
+    with pytest.raises(SnsRejected, match="not in findings.intake.sns_topic_arns") as refused:
+        verifier(signer).verify(outsider)
+    assert refused.value.reason == "sns_topic"
+    with pytest.raises(SnsRejected, match="SNS intake is off"):
+        SnsVerifier(signer.fetch).verify(signer.notification("{}"))  # no topic allowed: none accepted
+    assert signer.fetched == []
+
+
+@pytest.mark.parametrize("offset, accepted", [
+    (timedelta(hours=-2), False),  # a captured message, replayed later
+    (timedelta(minutes=-59), True),
+    (timedelta(minutes=4), True),  # clocks differ a little
+    (timedelta(minutes=10), False),  # dated in the future
+])
+def test_timestamp_outside_the_window_is_refused_as_a_replay(signer, offset, accepted):
+    signer.fetched.clear()
+    message = signer.notification("{}", Timestamp=now_stamp(offset))
+    checker = verifier(signer, max_age=timedelta(hours=1), max_skew=timedelta(minutes=5))
+    if accepted:
+        checker.verify(message)
+        return
+    with pytest.raises(SnsRejected, match="too old|future") as refused:
+        checker.verify(message)
+    assert refused.value.reason == "sns_timestamp" and signer.fetched == []
+
+
+def test_subscription_is_confirmed_only_on_an_sns_host_for_its_own_topic(signer):
+    checker = verifier(signer)
+    good = signer.confirmation()
+    checker.verify(good)
+    signer.fetched.clear()
+    checker.confirm(good)
     assert signer.fetched == [good["SubscribeURL"]]
-    evil = signer.confirmation("https://attacker.example/confirm")
-    verifier.verify(evil)  # signed, yet the URL is not SNS's
-    with pytest.raises(SnsRejected, match="SubscribeURL"):
-        verifier.confirm(evil)
+    for url in ("https://attacker.example/confirm",
+                "https://sns.us-east-1.amazonaws.com/?Action=Publish&TopicArn=" + TOPIC_ARN,
+                "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:"
+                "999999999999:other&Token=t"):
+        evil = signer.confirmation(url)
+        checker.verify(evil)  # signed, yet the URL is not this topic's confirmation
+        with pytest.raises(SnsRejected, match="SubscribeURL"):
+            checker.confirm(evil)
+    assert signer.fetched == [good["SubscribeURL"]]
 
 
 def test_certificate_outside_its_validity_is_refused(signer):
-    from datetime import datetime, timedelta, timezone
-
     message = signer.notification({"detail": {}})
     later = datetime.now(timezone.utc) + timedelta(days=365)
     with pytest.raises(SnsRejected, match="not valid now"):
-        SnsVerifier(signer.fetch, now=lambda: later).verify(message)
-    SnsVerifier(signer.fetch).verify(message)  # the same certificate today is fine
+        SnsVerifier(signer.fetch, allowed_topics=[TOPIC_ARN], now=lambda: later,
+                    max_age=timedelta(days=400)).verify(message)
+    verifier(signer).verify(message)  # the same certificate today is fine
+
+
+def test_the_production_fetcher_does_not_follow_redirects():
+    """Issue 10 item 9: the certificate fetch followed redirects (to anywhere)."""
+    hits = []
+
+    class Redirector(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            hits.append(self.path)
+            if self.path == "/cert.pem":
+                self.send_response(302)
+                self.send_header("Location", "/elsewhere")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"followed")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(Exception, match="redirect"):
+            https_get(f"http://127.0.0.1:{server.server_port}/cert.pem")  # scheme is the caller's check
+        assert hits == ["/cert.pem"]
+    finally:
+        server.shutdown()
+        server.server_close()
