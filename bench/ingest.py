@@ -30,7 +30,8 @@ from sqlalchemy import Column, MetaData, Table, insert, text  # noqa: E402
 
 from composition import build_services  # noqa: E402
 from core.findings.normalize import normalize_text  # noqa: E402
-from core.findings.pipeline import ingest, ingest_result  # noqa: E402
+from core.findings.intake import receive_one  # noqa: E402
+from core.findings.pipeline import ingest  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from composition import local_workspace  # noqa: E402
 from store import migrate  # noqa: E402
@@ -77,7 +78,7 @@ def reset(db: Database) -> None:
 def pipeline(url: str, lines: list[str]) -> tuple[int, float]:
     services = build_services(load_settings(environ={"DATABASE_URL": url}), auto_migrate=False)
     started = time.perf_counter()
-    summary = ingest_result(services, normalize_text("\n".join(lines)))
+    summary, _ = receive_one(services, "\n".join(lines), origin="bench")
     elapsed = time.perf_counter() - started
     services.db.dispose()
     return summary.new, elapsed
