@@ -25,6 +25,19 @@ def is_responder(user_id: str, allowed: list[str], directory: Directory | None) 
     return False
 
 
+def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory | None,
+             channel_members=None) -> bool:
+    """A public incident: any responder. A private one: its role holders, the members of its
+    channel (`channel_members()` asks the chat), and the configured private viewers."""
+    if not incident.private:
+        return True
+    if user_id in incident.roles.values() or user_id == incident.declared_by:
+        return True
+    if viewers and is_responder(user_id, viewers, directory):
+        return True
+    return bool(channel_members and incident.channel_id and user_id in channel_members(incident.channel_id))
+
+
 def require_responder(user_id: str, allowed: list[str], directory: Directory | None) -> None:
     if not is_responder(user_id, allowed, directory):
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot run incident "

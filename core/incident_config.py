@@ -4,6 +4,7 @@ change what. Kept apart from core/settings.py so each feature owns its own setti
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -29,6 +30,10 @@ class IncidentsConfig(Strict):
     permissions: dict[str, list[str]] = Field(default_factory=dict)
     invite: SlackIds = Field(default_factory=list)
     private_by_default: bool = False
+    # A private incident's announcement: "neutral" (number only, no title, no Join) or "none".
+    private_announcement: Literal["neutral", "none"] = "neutral"
+    # Who may open any private incident by number besides its channel's members (U…/S…).
+    private_viewers: SlackIds = Field(default_factory=list)
     timeline_reaction: str = Field(min_length=1, pattern=r"^[a-z0-9_+'-]+$")
     channel_pattern: str = Field(min_length=1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import incident_updates, naming
-from core.access import require_responder
+from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
 from core.model import Incident, TimelineEntry
 from core.playbooks import runtime
@@ -96,21 +96,34 @@ def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
 
 def find(services: Services, *, actor: str, channel: str | None, ref: str | None) -> Incident:
     """The incident a command is about: the one named by `ref` (42 or #42), else this channel's.
-    Only responders may see or touch incidents."""
+    Only responders may see or touch incidents, and a private one only those it is shared with."""
     require_responder(actor, services.config.access.responders, services.directory)
     if ref:
         digits = ref.lstrip("#")
         if not digits.isdigit():
             raise UsageError(f"“{ref[:40]}” is not an incident number; use e.g. 42 or #42.")
         incident = services.incidents.get(int(digits))
-        if incident is None:
-            raise NotFound(f"There is no incident #{digits}.")
+        if incident is None or not visible_to(services, incident, actor):
+            raise NotFound(f"There is no incident #{digits}.")  # a private one is not even confirmed
         return incident
     incident = services.incidents.by_channel(channel) if channel else None
     if incident is None:
         raise UsageError("This is not an incident channel: run the command in the incident's channel, or name "
                          "the incident, e.g. `/incident status 42`.")
     return incident
+
+
+def visible_to(services: Services, incident: Incident, actor: str) -> bool:
+    """Whether `actor` may see this incident by number (list entries, status, timeline, ...)."""
+    cfg, chat = services.config.incidents, services.chat
+    return may_see(incident, actor, viewers=cfg.private_viewers, directory=services.directory,
+                   channel_members=chat.members if chat is not None else None)
+
+
+def listed(services: Services, actor: str, **filters) -> list[Incident]:
+    """The incidents `actor` may see, newest first (private ones only where shared with them)."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    return [i for i in services.incidents.recent(50, **filters) if visible_to(services, i, actor)]
 
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,

@@ -54,6 +54,9 @@ class Chat(Protocol):
     def upload(self, channel: str, filename: str, content: str, title: str) -> None:
         """Share a text file (the postmortem) in a channel."""
 
+    def members(self, channel: str) -> set[str]:
+        """Who is in the channel now (user ids)."""
+
     def message(self, channel: str, ts: str) -> dict | None:
         """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""
 

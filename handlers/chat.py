@@ -78,6 +78,8 @@ class SlackChat:
 
     def announce(self, incident: Incident) -> tuple[str, str] | None:
         target = self.config.slack.announce_channel
+        if incident.private and self.config.incidents.private_announcement == "none":
+            return None
         text, blocks = incident_blocks.announcement(incident)
         try:
             response = self.client.chat_postMessage(channel=target, text=text, blocks=blocks)
@@ -107,7 +109,9 @@ class SlackChat:
 
     def post_status_update(self, incident: Incident, text: str, author: str) -> None:
         fallback, blocks = incident_blocks.status_update(incident, text, author)
-        targets = [incident.channel_id, incident.announce_channel or self.config.slack.announce_channel]
+        targets = [incident.channel_id]
+        if not incident.private:  # a private incident's updates stay in its channel
+            targets.append(incident.announce_channel or self.config.slack.announce_channel)
         for channel in dict.fromkeys(t for t in targets if t):
             with slack_call("chat.postMessage"):
                 self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
@@ -131,6 +135,17 @@ class SlackChat:
         with slack_call("files.upload"):  # files.getUploadURLExternal → upload → files.completeUploadExternal
             self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
                                         initial_comment=escape(title))
+
+    def members(self, channel: str) -> set[str]:
+        members: set[str] = set()
+        cursor = None
+        with slack_call("conversations.members"):
+            while True:
+                page = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+                members.update(page.get("members", []))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return members
 
     def message(self, channel: str, ts: str) -> dict | None:
         try:

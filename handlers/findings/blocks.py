@@ -73,7 +73,8 @@ def _controls(f: StoredFinding, open_incidents: list[Incident]) -> dict | None:
         if open_incidents:
             elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
                              "placeholder": _plain("Add to incident"),
-                             "options": [_option(f"#{i.id} {i.title}", f"{f.pk}:{i.id}") for i in open_incidents[:100]]})
+                             "options": [_option(f"#{i.id} " + ("(private incident)" if i.private else i.title), f"{f.pk}:{i.id}")
+                                         for i in open_incidents[:100]]})
     else:
         contain = suggestions(f.indicators, f.resources)
         if contain:  # requests go to the finding's incident and still need a second approver

@@ -74,6 +74,11 @@ def summary(incident: Incident, cfg: IncidentsConfig) -> tuple[str, list[dict]]:
 
 
 def announcement(incident: Incident) -> tuple[str, list[dict]]:
+    """What the announcement channel sees. A private incident shows its number only: no
+    title, no channel, no Join (access is by invitation)."""
+    if incident.private:
+        text = f"Private incident {incident.label} declared"
+        return text, [section(f":lock: *{text}.* Its details are shared in its channel only.")]
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "_no channel yet_"
     blocks = [
         section(f":rotating_light: *Incident {incident.label}: {escape(incident.title)}*\n"

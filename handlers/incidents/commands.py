@@ -42,7 +42,7 @@ class Sub:
 
 INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "help": Sub("/incident help", "show this list"),
-    "declare": Sub("/incident declare [severity] <title>",
+    "declare": Sub("/incident declare [private] [severity] <title>",
                    "declare an incident (without text: a form with severity, category, description)"),
     "status": Sub("/incident status [id]", "age, severity, category, phase and roles"),
     "list": Sub("/incident list [open|all] [severity]", "incidents, newest first"),
@@ -85,6 +85,38 @@ def parse(text: str, known) -> Parsed:
     if sub not in known:
         return Parsed("help", [], "", problem=f"Unknown subcommand “{words[0][:40]}”.")
     return Parsed(sub, words[1:], stripped[len(words[0]):].strip())
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: str | None
+    private: bool | None
+    title: str
+
+
+SEVERITY_SHAPED = re.compile(r"^(sev|p)\d+$", re.IGNORECASE)
+VISIBILITY = {"private": True, "public": False}
+
+
+def parse_declare(rest: str, severities: list[str]) -> Declare:
+    """`[private|public] [severity] <title>` in either order; a word shaped like a severity
+    that is not one is an error, not the start of the title."""
+    words, severity, private = rest.split(), None, None
+    while words:
+        word = words[0].lower()
+        if word in VISIBILITY and private is None:
+            private = VISIBILITY[word]
+        elif word in severities and severity is None:
+            severity = word
+        elif SEVERITY_SHAPED.match(word) and severity is None:
+            raise UsageError(f"“{words[0][:20]}” is not a severity; use one of {', '.join(severities)}.",
+                             INCIDENT_SUBCOMMANDS["declare"].usage)
+        else:
+            break
+        words = words[1:]
+    if not words:
+        raise UsageError("An incident needs a title.", INCIDENT_SUBCOMMANDS["declare"].usage)
+    return Declare(severity, private, " ".join(words))
 
 
 def incident_usage() -> list[tuple[str, str]]:
@@ -132,10 +164,9 @@ class IncidentCommands(ReviewCommands):
 
     # ------------------------------------------------------------------ subcommands
     def do_declare(self, args, rest, command, respond) -> None:
-        severities = self.services.config.incidents.severity_names
-        severity = args[0].lower() if args and args[0].lower() in severities else None
-        title = from_slack(rest.split(None, 1)[1] if severity and len(args) > 1 else ("" if severity else rest))
-        result = incidents.declare(self.services, title=title, severity=severity, declared_by=command["user_id"],
+        declared = parse_declare(rest, self.services.config.incidents.severity_names)
+        result = incidents.declare(self.services, title=from_slack(declared.title), severity=declared.severity,
+                                   private=declared.private, declared_by=command["user_id"],
                                    origin_channel=command.get("channel_id"),
                                    dedup_key=f"slack:{command.get('trigger_id')}")
         if result.created and command.get("channel_id") != result.incident.channel_id:
@@ -148,15 +179,13 @@ class IncidentCommands(ReviewCommands):
         respond(text=text, blocks=shown, response_type="ephemeral")
 
     def do_list(self, args, rest, command, respond) -> None:
-        require_responder(command["user_id"], self.services.config.access.responders,
-                                    self.services.directory)
         words = [a.lower() for a in args]
         unknown = [w for w in words if w not in ("open", "all", *self.services.config.incidents.severity_names)]
         if unknown:
             raise UsageError(f"Unknown filter “{unknown[0][:40]}”.", INCIDENT_SUBCOMMANDS["list"].usage)
         severity = next((w for w in words if w not in ("open", "all")), None)
         open_only = "all" not in words
-        found = self.services.incidents.recent(50, open_only=open_only, severity=severity)
+        found = incidents.listed(self.services, command["user_id"], open_only=open_only, severity=severity)
         heading = f"{'Open' if open_only else 'All'} incidents" + (f" of severity {severity}" if severity else "")
         text, shown = incident_blocks.incident_list(found, self.services.clock.now(), heading)
         respond(text=text, blocks=shown, response_type="ephemeral")
@@ -226,7 +255,9 @@ class IncidentCommands(ReviewCommands):
         entries, total = self.services.incidents.timeline_page(incident.id, page=page,
                                                                per_page=incident_blocks.TIMELINE_PER_PAGE)
         text, shown = incident_blocks.timeline_page(incident, entries, page, total)
-        respond(text=text, blocks=shown, response_type="in_channel")
+        # Shown to the channel only in the incident's own channel; anywhere else only to you.
+        here = command.get("channel_id") == incident.channel_id
+        respond(text=text, blocks=shown, response_type="in_channel" if here else "ephemeral")
 
     def do_stats(self, args, rest, command, respond) -> None:
         from core.scheduling import stats
@@ -252,8 +283,11 @@ def register(app, services: Services) -> None:
             ack()
             return open_declare_modal(client, command["trigger_id"], services, command.get("channel_id"))
         problem = spec.check(parsed.args)
-        if parsed.sub == "declare" and len(parsed.args) == 1 and parsed.args[0].lower() in severities:
-            problem = "An incident needs a title."
+        if parsed.sub == "declare" and not problem:
+            try:
+                parse_declare(parsed.rest, severities)
+            except UsageError as exc:
+                problem = exc.message
         if problem:
             text, shown = blocks.error_message(problem, spec.usage)
             return ack(text=text, blocks=shown, response_type="ephemeral")
