@@ -17,7 +17,7 @@ from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from core.repositories import Change
 from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
-from store.finding_rows import MAX_ID, aware, clean, snooze_key, to_digest, to_stored, values_of
+from store.finding_rows import MAX_ID, aware, clean, natural_key, snooze_key, to_digest, to_stored, values_of
 
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
 
@@ -39,16 +39,17 @@ class IngestTx:
         ON CONFLICT DO NOTHING plus a conditional UPDATE: two workers racing on one id make
         one row, and an older or equal copy (redelivery, out of order) changes nothing."""
         values = values_of(finding)
-        fresh = dict(values, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
+        key = natural_key(finding)
+        fresh = dict(values, natural_key=key, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
                      activity=[], revision=1, slack_revision=0, route=None, channel=None, slack_channel=None,
                      slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)
         pk = self.conn.execute(self._insert(FINDINGS).values(**fresh).on_conflict_do_nothing(
-            index_elements=["finding_id"]).returning(FINDINGS.c.pk)).scalar()
+            index_elements=["natural_key"]).returning(FINDINGS.c.pk)).scalar()
         if pk is not None:
             self._indicators(pk, finding)
             return Change("new", StoredFinding(**{k: fresh.get(k) for k in StoredFinding.__dataclass_fields__
                                                   if k != "pk"}, pk=pk))
-        row = self.conn.execute(update(FINDINGS).where(FINDINGS.c.finding_id == finding.id,
+        row = self.conn.execute(update(FINDINGS).where(FINDINGS.c.natural_key == key,
                                                        FINDINGS.c.updated_at < values["updated_at"])
                                 .values(**values, changed_at=self.now, revision=FINDINGS.c.revision + 1)
                                 .returning(*FINDINGS.c)).first()

@@ -15,10 +15,14 @@ from store.models import Base
 class FindingRow(Base):
     __tablename__ = "findings"
     __table_args__ = (Index("ix_findings_incident", "incident_id"), Index("ix_findings_digest", "digest_id"),
-                      Index("ix_findings_status", "status"))
+                      Index("ix_findings_status", "status"), Index("ix_findings_finding_id", "finding_id"),
+                      Index("uq_findings_natural_key", "natural_key", unique=True))
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    finding_id: Mapped[str] = mapped_column(String(512), unique=True)
+    # source|account|id: a producer's id is unique only within its source and account, so a
+    # copy from elsewhere (another account's topic, a forged event) never overwrites this one.
+    natural_key: Mapped[str] = mapped_column(String(700))
+    finding_id: Mapped[str] = mapped_column(String(512))
     source: Mapped[str] = mapped_column(String(80))
     product: Mapped[str] = mapped_column(String(300))
     type: Mapped[str] = mapped_column(String(300))

@@ -40,6 +40,10 @@ def values_of(finding: Finding) -> dict[str, Any]:
     return values
 
 
+def natural_key(finding: Finding) -> str:
+    return f"{finding.source}|{finding.account or ''}|{finding.id}"
+
+
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without their (UTC) zone; put it back."""
     return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value

@@ -107,3 +107,54 @@ def test_findings_row_keeps_the_raw_document(clean_db):
     with db.read() as session:
         assert session.query(FindingRow).one().raw == {"nested": {"a": [1, 2]}}
     db.dispose()
+
+
+def test_a_copy_from_another_account_or_source_never_overwrites_a_finding(clean_db):
+    """The same finding id from an outsider's account (or another source) is another finding:
+    the real one keeps its resources, so its Contain… menu and playbook targets stay true."""
+    store = SqlFindingRepository(Database(clean_db))
+    real = finding(count=1)
+    assert _upsert(store, real).outcome == "new"
+    forged = finding(account="999999999999", count=9, updated_at="2030-01-01T00:00:00.000Z",
+                     resources=[{"type": "AwsEc2Instance", "id": "i-0attacker"}])
+    assert _upsert(store, forged).outcome == "new"
+    other_source = finding(source="securityhub", raw_format="asff", updated_at="2030-01-01T00:00:00.000Z")
+    assert _upsert(store, other_source).outcome == "new"
+    assert _upsert(store, finding(count=2, updated_at="2026-01-02T00:00:00.000Z")).outcome == "updated"
+    rows = {(f.source, f.account): f for f in _all(store)}
+    assert rows[("guardduty", "123456789012")].resources == [{"type": "AwsEc2Instance", "id": "i-0abc"}]
+    assert rows[("guardduty", "123456789012")].count == 2
+    assert rows[("guardduty", "999999999999")].resources[0]["id"] == "i-0attacker"
+
+
+def _all(store):
+    with store.db.read() as session:
+        from sqlalchemy import select
+
+        from store.finding_rows import to_stored
+        return [to_stored(r) for r in session.scalars(select(FindingRow))]
+
+
+def test_the_natural_key_migration_keeps_existing_findings(tmp_path):
+    """A database that had findings before findings were keyed by source + account + id."""
+    from alembic import command
+
+    from store import migrate
+
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = migrate._alembic_config(db)
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0003")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO findings (finding_id, source, product, type, title, severity, severity_score, account, "
+            "region, resources, indicators, tags, raw, raw_format, updated_at, count, status, activity, revision, "
+            "slack_revision, received_at, changed_at) VALUES ('f-1', 'guardduty', 'guardduty', 't', 'old', "
+            "'low', 1.0, '123456789012', 'us-east-1', '[]', '{}', '{}', '{}', 'guardduty', "
+            "'2026-01-01T00:00:00.000Z', 1, 'open', '[]', 1, 0, '2026-01-01', '2026-01-01')")
+    migrate.upgrade(db)
+    store = SqlFindingRepository(db)
+    assert _upsert(store, finding(updated_at="2026-06-01T00:00:00.000Z")).outcome == "updated"
+    assert _upsert(store, finding(account="999999999999")).outcome == "new"
+    db.dispose()
