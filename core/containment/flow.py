@@ -36,11 +36,11 @@ def request(services: Services, catalog: Catalog, *, actor: str, channel: str | 
     existing = store(services).by_key(dedup_key) if dedup_key else None
     if existing is not None:
         return existing
-    account, region = _where(services, incident, command)
+    account, region, where = _where(services, incident, command)
     job = Job(command.action, command.target, dict(command.options), account, region, incident.id,
               context=_context(services, incident, command))
     return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
-                       dedup_key=dedup_key)
+                       dedup_key=dedup_key, where=where)
 
 
 def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCommand,
@@ -65,7 +65,8 @@ def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCo
     job = Job(original.action, original.target, original.options, original.account, original.region,
               incident.id, undo=True, memory=original.memory)
     return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
-                       dedup_key=dedup_key, undo_of=original.id)
+                       dedup_key=dedup_key, undo_of=original.id,
+                       where={"account": "the request it undoes", "region": "the request it undoes"})
 
 
 def decide(services: Services, request_id: int, *, actor: str, approve: bool) -> ContainRequest:
@@ -77,9 +78,12 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool) ->
     cfg, responders = services.config.containment, services.config.access.responders
 
     def check_approver(req: ContainRequest):
-        return lambda: rules.require_approver(cfg, responders, approver=actor, requester=req.requested_by,
-                                              action=req.action, severity=incident.severity,
-                                              directory=services.directory)
+        # The approver lists of the severity the request was made at still apply if the
+        # severity dropped since (no dodging the CISO by lowering sev1 to sev3 and back).
+        severities = dict.fromkeys([req.plan.get("severity") or incident.severity, incident.severity])
+        return lambda: [rules.require_approver(cfg, responders, approver=actor, requester=req.requested_by,
+                                               action=req.action, severity=severity,
+                                               directory=services.directory) for severity in severities]
 
     now = services.clock.now()
     result = store(services).transition(
@@ -120,15 +124,21 @@ def _incident(services: Services, actor: str, channel: str | None, ref: str | No
     return incident
 
 
-def _where(services: Services, incident: Incident, command: ContainCommand) -> tuple[str | None, str]:
-    """Account and region: --account/--region, else those of the incident's first finding (its
-    account only when containment.accounts maps it: others are the home account's own), else
-    the home account and aws.default_region."""
-    found = next((f for f in services.repos.findings.linked(incident.id) if f.region), None)
-    account = command.account
-    if account is None and found is not None and found.account in services.config.containment.accounts:
-        account = found.account
-    return account, command.region or (found.region if found else None) or services.config.aws.default_region
+def _where(services: Services, incident: Incident, command: ContainCommand) -> tuple[str | None, str, dict]:
+    """Account and region, and where each came from: --account/--region, else those of the
+    incident's first finding, else Firebreak's own account and aws.default_region. A
+    finding's account is used as it is: the catalog refuses one that is neither configured
+    (containment.accounts) nor Firebreak's own, so a same-named resource at home is never hit."""
+    found = next((f for f in services.repos.findings.linked(incident.id) if f.region or f.account), None)
+    account, account_from = command.account, "--account"
+    if account is None:
+        account, account_from = (found.account, "the incident's finding") if found and found.account \
+            else (None, "Firebreak's own credentials")
+    region, region_from = command.region, "--region"
+    if region is None:
+        region, region_from = (found.region, "the incident's finding") if found and found.region \
+            else (services.config.aws.default_region, "aws.default_region")
+    return account, region, {"account": account_from, "region": region_from}
 
 
 def _context(services: Services, incident: Incident, command: ContainCommand) -> dict:
@@ -142,11 +152,13 @@ def _context(services: Services, incident: Incident, command: ContainCommand) ->
 
 
 def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, incident: Incident,
-                dry_run: bool, dedup_key: str | None, undo_of: int | None = None) -> ContainRequest:
+                dry_run: bool, dedup_key: str | None, where: dict, undo_of: int | None = None) -> ContainRequest:
     cfg, calls = services.config.containment, []
     try:
         plan: Plan = catalog.plan(job, calls.append)
     except FirebreakError as exc:
+        exc.message = (f"{exc.message} (looked in account {job.account or 'of Firebreak’s own credentials'} "
+                       f"from {where['account']}, region {job.region} from {where['region']})")
         store(services).record(None, {"event": "refused", "actor": actor, "action": job.action,
                                       "target": job.target, "incident": incident.id, "undo_of": undo_of,
                                       "error": exc.message, "code": getattr(exc, "code", None), "calls": calls},
@@ -159,7 +171,8 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                   options=job.options, account=plan.account, region=job.region, requested_by=actor,
                   state=PLANNED if dry else APPROVED if auto else REQUESTED, dry_run=dry, requested_at=now,
                   expires_at=now + timedelta(minutes=cfg.approval_expiry_minutes), dedup_key=dedup_key,
-                  plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts},
+                  plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts, "where": where,
+                        "severity": incident.severity},
                   decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,

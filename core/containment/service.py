@@ -77,7 +77,8 @@ def from_finding(services: Services, *, actor: str, finding_pk: int, choice: int
         raise UsageError("That menu entry no longer matches the finding; use /contain in the incident channel.")
     incident = services.incidents.get(finding.incident_id)
     action, target = options[choice]
-    command = command_for(action, target, incident=str(incident.id), region=finding.region)
+    command = command_for(action, target, incident=str(incident.id), region=finding.region,
+                          account=finding.account)
     return submit(services, actor=actor, channel=incident.channel_id, command=command, dedup_key=dedup_key)
 
 

@@ -28,6 +28,12 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"• {escape(item)}" for item in items) or "• _nothing_"
 
 
+def _source(request: ContainRequest, what: str) -> str:
+    """Where the account or region came from (an option, the incident's finding, the default)."""
+    source = (request.plan.get("where") or {}).get(what)
+    return f"\n_from {escape(source)}_" if source else ""
+
+
 def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
     """The message everyone in the incident channel sees, updated as the request moves on."""
     title = f"{escape(request.title)}"
@@ -35,8 +41,8 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
         section(f"{ICONS.get(request.state, '')} *Containment {request.label}: {title}* — "
                 f"incident {incident.label} · *{escape(request.state)}*"),
         {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}"},
-            {"type": "mrkdwn", "text": f"*Region*\n{escape(request.region)}"},
+            {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}{_source(request, 'account')}"},
+            {"type": "mrkdwn", "text": f"*Region*\n{escape(request.region)}{_source(request, 'region')}"},
             {"type": "mrkdwn", "text": f"*Target*\n`{escape(request.target)}`"},
             {"type": "mrkdwn", "text": f"*Requested by*\n{_who(request.requested_by)}"},
         ]},

@@ -217,8 +217,9 @@ def test_an_unconfigured_account_is_refused_before_anything_runs(ws):
     assert requests(ws) == []
 
 
-def _incident_with_s3_finding(ws):
-    """An incident linked to the GuardDuty S3 exfiltration fixture (us-west-2, acme-finance-exports)."""
+def _incident_with_s3_finding(ws, account="123456789012"):
+    """An incident linked to the GuardDuty S3 exfiltration fixture (us-west-2, acme-finance-exports),
+    as reported in `account` (Firebreak's own under moto unless told otherwise)."""
     import io
     import json as jsonlib
 
@@ -229,8 +230,9 @@ def _incident_with_s3_finding(ws):
 
     incident = declare(ws)
     path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
-    ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
-    stored = SqlFindingRepository(ws.services.db).by_finding_id(jsonlib.loads(path.read_text())["detail"]["id"])
+    document = path.read_text().replace("444455556666", account)
+    ingest_command(ws.services, str(path), document, out=io.StringIO())
+    stored = SqlFindingRepository(ws.services.db).by_finding_id(jsonlib.loads(document)["detail"]["id"])
     triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
     boto3.client("s3", region_name="us-west-2").create_bucket(
         Bucket="acme-finance-exports", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
@@ -240,8 +242,23 @@ def _incident_with_s3_finding(ws):
 def test_region_comes_from_the_incidents_finding_when_not_given(ws):
     incident = _incident_with_s3_finding(ws)
     request = requested(ws, incident, "block-public-s3 acme-finance-exports --dry-run")
-    assert request.region == "us-west-2"
-    assert request.account != "444455556666"  # not in containment.accounts: the home account acts
+    assert (request.account, request.region) == ("123456789012", "us-west-2")
+    shown = all_text(card(ws, request))
+    assert "us-west-2\n_from the incident's finding_" in shown
+
+
+def test_a_finding_from_an_account_firebreak_does_not_manage_is_never_acted_on_at_home(ws):
+    """The finding names account 444455556666, which is neither configured nor Firebreak's own:
+    a bucket of the same name at home must not be touched, and the refusal says where it looked."""
+    incident = _incident_with_s3_finding(ws, account="444455556666")
+    seen = len(ws.fake.calls_to("response_url"))
+    before = len(requests(ws))
+    contain(ws, incident, "block-public-s3 acme-finance-exports")
+    [refusal] = [c.body for c in ws.fake.wait_for("response_url", count=seen + 1)[seen:]]
+    text = all_text(refusal)
+    assert "444455556666 is not configured" in text and "from the incident's finding" in text
+    assert "us-west-2 from the incident's finding" in text
+    assert len(requests(ws)) == before
 
 
 def test_a_playbook_step_requests_containment_with_a_button(ws):

@@ -11,6 +11,7 @@ import pytest
 
 from core import incidents
 from core.containment import executor, service
+from core.containment.config import Approvers
 from core.containment.model import APPROVED
 from core.containment.parse import command_for, parse
 from core.errors import InvalidTransition, PermissionDenied, UsageError
@@ -178,3 +179,30 @@ def test_leases_stop_a_second_runner(make):
         assert services.repos.leases.held(request.id)
     assert executor.execute(services, services.catalog, request.id).state == "succeeded"
     assert executor.execute(services, services.catalog, request.id) is None
+
+
+def test_lowering_the_severity_does_not_dodge_the_approver_list(make):
+    """Requested on sev1 (only the CISO may approve), dropped to sev3, a teammate approves:
+    refused, because the lists of the severity at request time still apply."""
+    from core import lifecycle
+
+    ciso = "U0CISO"
+    services = make(approvers=Approvers(severities={"sev1": [ciso]}))
+    incident = incidents.declare(services, title="Key leak", declared_by=ALICE, severity="sev1").incident
+    request = submit(services, incident, "block-public-s3 exposed-bucket")
+    incidents.apply(services, incident.id, lambda cur, _at: lifecycle.set_severity(
+        services.config.incidents, cur, "sev3", ALICE), actor=ALICE)
+    with pytest.raises(PermissionDenied, match="sev1"):
+        service.decide(services, request.id, actor=BOB, approve=True)
+    assert services.catalog.applied == []
+    assert service.decide(services, request.id, actor=ciso, approve=True).state == "succeeded"
+
+
+def test_a_finding_menu_entry_acts_in_the_findings_own_account(make):
+    services = make()
+    incident = incident_of(services)
+    ingest(services, [finding(account="444455556666", indicators={"instance_id": ["i-0123456789abcdef0"]})])
+    stored = services.repos.findings.by_finding_id("f-1")
+    triage.link_to_incident(services, stored.pk, incident.id, ALICE)
+    service.from_finding(services, actor=ALICE, finding_pk=stored.pk, choice=0, dedup_key="k9")
+    assert services.catalog.planned[-1].account == "444455556666"  # the real catalog refuses an unmanaged one
