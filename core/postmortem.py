@@ -53,10 +53,15 @@ def response_times(incident: Incident, entries: list[TimelineEntry], first_seen:
     return {f"Time to {name}": metrics.human(span) if span is not None else "n/a" for name, span in spans.items()}
 
 
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+!|~"
+
+
 def md(text: str) -> str:
-    """Keep people's text from turning into Markdown structure (tables, headings, links)."""
-    return (as_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+    """People's and findings' text as inert Markdown: no links, images, headings, emphasis,
+    tables or HTML, and no autolinked URLs; one line (newlines folded)."""
+    shown = "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in " ".join(as_text(text).split()))
+    shown = shown.replace("<", "&lt;").replace(">", "&gt;")
+    return shown.replace("://", "\\://").replace("www.", "www\\.")
 
 
 def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), items: list[ActionItem] = (),

@@ -147,7 +147,7 @@ def test_postmortem_form_saves_answers_and_uploads_the_document(settings):
         assert "| Time to recover | 2h37m |" in document
         assert "| Time to detect | n/a |" in document  # no finding linked
         assert "### Root cause\n\nKey committed to a public repo" in document
-        assert "Leaked key used from &lt;!channel&gt; Tor exit" in document
+        assert "Leaked key used from &lt;\\!channel&gt; Tor exit" in document
         assert "| phase | " in document and "Resolved: eradication → post-incident" in document
         stored = ws.services.incidents.get(incident.id).postmortem
         assert stored["summary"] == POSTMORTEM["summary"] and stored["written_by"] == ws.user("alice")
