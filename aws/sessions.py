@@ -95,12 +95,15 @@ class AwsSessions:
         self._account_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
-    def client(self, service: str, *, account: str | None = None, region: str | None = None) -> Any:
-        """A client for `service`; assumes the mapped role when `account` is configured."""
+    def client(self, service: str, *, account: str | None = None, region: str | None = None,
+               session_name: str | None = None) -> Any:
+        """A client for `service`; assumes the mapped role when `account` is configured.
+        `session_name` names the assumed-role session (e.g. the containment request), so
+        CloudTrail in the target account attributes each call to it."""
         kwargs: dict[str, Any] = {}
         if account is not None and str(account) in self.accounts:
             with aws_errors("sts"):  # an AssumeRole refusal reads as such in Slack
-                creds = self._credentials(str(account))
+                creds = self._credentials(str(account), session_name or ROLE_SESSION_NAME)
             kwargs = {
                 "aws_access_key_id": creds.access_key,
                 "aws_secret_access_key": creds.secret_key,
@@ -111,21 +114,22 @@ class AwsSessions:
                 service, region_name=region or self.default_region, config=self._botocore_config, **kwargs
             )
 
-    def _credentials(self, account: str) -> _Credentials:
+    def _credentials(self, account: str, session_name: str) -> _Credentials:
         with self._locks_lock:
             lock = self._account_locks.setdefault(account, threading.Lock())
+        key = f"{account}/{session_name}"
         with lock:  # one AssumeRole per account at a time; other accounts are not blocked
-            cached = self._cache.get(account)
+            cached = self._cache.get(key)
             if cached is not None and self._now() < cached.expires - REFRESH_MARGIN:
                 return cached
-            fresh = self._assume(self.accounts[account])
-            self._cache[account] = fresh
+            fresh = self._assume(self.accounts[account], session_name)
+            self._cache[key] = fresh
             return fresh
 
-    def _assume(self, role: AccountRole) -> _Credentials:
+    def _assume(self, role: AccountRole, session_name: str) -> _Credentials:
         params: dict[str, Any] = {
             "RoleArn": role.role_arn,
-            "RoleSessionName": ROLE_SESSION_NAME,
+            "RoleSessionName": session_name,
             "DurationSeconds": ROLE_DURATION_SECONDS,
         }
         if role.external_id:

@@ -105,7 +105,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     client = None
     if secrets.slack_bot_token:
         client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
-        directory = SlackDirectory(client)
+        directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
         ports.update(
             directory=directory, chat=SlackChat(client, cfg, directory), notices=SlackNotices(client),
             board=SlackBoard(client, repos.containment, repos.incidents),

@@ -35,6 +35,8 @@ class SlackConfig(Strict):
     triage_channel: str = Field(min_length=1)
     # The one workspace (T…) or Enterprise Grid org (E…) allowed to use the bot; None: any.
     team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
+    # How long a user group's members are remembered for permission checks.
+    group_cache_seconds: int = Field(default=300, ge=0, le=3600)
 
 
 class FindingsConfig(Strict):

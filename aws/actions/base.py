@@ -17,6 +17,13 @@ TAG_INCIDENT = "firebreak:incident"
 TAG_REQUEST = "firebreak:request"
 
 
+def session_name(job: Job) -> str:
+    """The assumed-role session of one request (CloudTrail's userIdentity names it)."""
+    if job.request_id is not None:
+        return f"firebreak-C{job.request_id}" + ("-undo" if job.undo else "")
+    return f"firebreak-plan-incident-{job.incident_id}"
+
+
 class ActionContext:
     """Clients for one job; `call` maps botocore errors to AwsActionError with the AWS code."""
 
@@ -27,7 +34,8 @@ class ActionContext:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            client = self.sessions.client(service, account=self.job.account, region=self.job.region)
+            client = self.sessions.client(service, account=self.job.account, region=self.job.region,
+                                          session_name=session_name(self.job))
             client.meta.events.register("after-call", self._after_call(service))
             self._clients[service] = client
         return self._clients[service]

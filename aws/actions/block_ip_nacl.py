@@ -74,8 +74,8 @@ def _delete(ctx: ActionContext, entry: dict) -> None:
 class NaclBlock:
     def plan(self, ctx: ActionContext) -> Plan:
         cidr, subnet_ids = ctx.job.target, subnets(ctx)
-        current, changes = [], []
-        for acl in _acls(ctx, subnet_ids):
+        current, changes, found = [], [], _acls(ctx, subnet_ids)
+        for acl in found:
             mine = [a["SubnetId"] for a in acl.get("Associations", []) if a["SubnetId"] in subnet_ids]
             current.append(f"{acl['NetworkAclId']} (subnets {', '.join(mine)}): {len(acl.get('Entries', []))} entries")
             for egress, word in DIRECTIONS:
@@ -84,11 +84,16 @@ class NaclBlock:
                                f"{acl['NetworkAclId']}: deny {cidr} {word} as rule {_free(ctx, acl, egress)}")
         if not current:
             raise ActionFailed(f"No network ACL is associated with {', '.join(subnet_ids)}.", "NoNetworkAcl")
-        return plan(ctx, current, changes, subnets=subnet_ids)
+        return plan(ctx, current, changes, subnets=subnet_ids,
+                    acls=sorted({a["NetworkAclId"] for a in found}))
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        """Changes exactly the network ACLs the approver saw in the plan: --vpc is not
+        resolved again (a subnet added to the VPC since is not touched without a new plan)."""
         cidr, added = ctx.job.target, []
-        for acl in _acls(ctx, subnets(ctx)):
+        approved = ctx.job.context.get("acls")
+        acls = [_acl(ctx, acl_id) for acl_id in approved] if approved else _acls(ctx, subnets(ctx))
+        for acl in acls:
             for egress, _ in DIRECTIONS:
                 if _blocked(acl, cidr, egress) is None:
                     entry = {"acl": acl["NetworkAclId"], "rule": _add(ctx, acl["NetworkAclId"], cidr, egress),

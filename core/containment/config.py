@@ -46,7 +46,9 @@ class Approvers(Strict):
 
 class AccountRole(Strict):
     role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
-    external_id: str | None = Field(default=None, min_length=2, max_length=1224)
+    # Required: the member role's trust policy must ask for it (sts:ExternalId), so a role
+    # ARN alone (it is not secret) never lets another principal reuse the trust as a deputy.
+    external_id: str = Field(min_length=2, max_length=1224, pattern=r"^[\w+=,.@:/-]+$")
 
 
 class WafIpSet(Strict):

@@ -234,3 +234,18 @@ def test_refused_assume_role_is_reported_with_the_aws_code(aws_env):
     assert caught.value.code == "AccessDenied"
     assert caught.value.message.startswith("AWS refused sts:AssumeRole (AccessDenied): User is not authorized")
     assert ROLE_ARN in caught.value.message
+
+
+def test_the_assumed_role_session_names_the_request(moto_inprocess):
+    """CloudTrail in the target account attributes each call to the request that made it."""
+    from aws.actions.base import session_name
+    from core.containment.catalog import Job
+
+    create_role_in_other_account()
+    sessions = AwsSessions(make_config(region="us-east-1"), {OTHER_ACCOUNT: (ROLE_ARN, "fb-external-id")})
+    request = Job("isolate-instance", "i-0123456789abcdef0", {}, OTHER_ACCOUNT, "us-east-1", 7, request_id=12)
+    arn = sessions.client("sts", account=OTHER_ACCOUNT, session_name=session_name(request)) \
+        .get_caller_identity()["Arn"]
+    assert arn.endswith("assumed-role/FirebreakResponder/firebreak-C12")
+    planning = Job("isolate-instance", "i-0123456789abcdef0", {}, OTHER_ACCOUNT, "us-east-1", 7)
+    assert session_name(planning) == "firebreak-plan-incident-7"

@@ -129,3 +129,10 @@ def test_check_config_command_passes_shipped_and_fails_broken(tmp_path):
     bad = _check_config(str(broken))
     assert bad.returncode == 1
     assert f"{broken}:2: server.threads:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_cross_account_role_needs_an_external_id(tmp_path):
+    path = tmp_path / "firebreak.yaml"
+    path.write_text('containment:\n  accounts:\n    "111122223333": {role_arn: "arn:aws:iam::111122223333:role/R"}\n')
+    with pytest.raises(ConfigError, match="external_id"):
+        load_settings(str(path))

@@ -173,3 +173,29 @@ def test_block_ip_in_a_waf_ip_set_and_undo(moto_inprocess):
     assert sorted(waf.get_ip_set(**ref)["IPSet"]["Addresses"]) == ["198.51.100.0/24", "203.0.113.9/32"]
     runner.undo(job, outcome)
     assert waf.get_ip_set(**ref)["IPSet"]["Addresses"] == ["198.51.100.0/24"]
+
+
+def test_block_ip_applies_exactly_the_approved_plan(runner):
+    """--vpc is resolved when the plan is made; a subnet (and its ACL) added to the VPC before
+    the approval is not touched by the apply the approver approved."""
+    import dataclasses
+
+    _, vpc, subnet, _ = instance()
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    job = runner.job("block-ip", "203.0.113.9/32", vpc=vpc)
+    plan = runner.plan(job)
+    late = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.200.0/24")["Subnet"]["SubnetId"]
+    late_acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.replace_network_acl_association(AssociationId=_association(ec2, late), NetworkAclId=late_acl)
+    approved = dataclasses.replace(job, context=plan.facts)  # the executor hands apply the plan's facts
+    runner.apply(approved)
+    assert nacl_entries(subnet, "203.0.113.9/32") == [(1, False), (1, True)]
+    assert nacl_entries(late, "203.0.113.9/32") == [], "an ACL the approver never saw is untouched"
+
+
+def _association(ec2, subnet_id):
+    for acl in ec2.describe_network_acls()["NetworkAcls"]:
+        for association in acl.get("Associations", []):
+            if association["SubnetId"] == subnet_id:
+                return association["NetworkAclAssociationId"]
+    raise AssertionError(f"{subnet_id} has no ACL association")

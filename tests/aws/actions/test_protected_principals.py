@@ -106,7 +106,7 @@ def test_configured_break_glass_principals_are_refused_by_arn_or_name(moto_inpro
 def test_the_roles_firebreak_assumes_in_other_accounts_are_refused(moto_inprocess):
     iam().create_role(RoleName="FirebreakResponder", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
     runner = Runner(ContainmentConfig(accounts={ACCOUNT: AccountRole(
-        role_arn=f"arn:aws:iam::{ACCOUNT}:role/FirebreakResponder")}))
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/FirebreakResponder", external_id="fb-test-external-id")}))
     assert "containment.accounts" in refused(runner, "quarantine-role", "FirebreakResponder")
 
 
