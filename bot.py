@@ -153,9 +153,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
-    from core.findings.config import intake_warnings
-    warnings = intake_warnings(settings.config.findings.intake) + settings.config.server.warnings()
-    print("".join(f"warning: {w}\n" for w in warnings), end="")
+    from core.risks import risky_settings
+
+    print("".join(f"warning: {w}\n" for w in risky_settings(settings.config)), end="")
     return 0
 
 

@@ -1,0 +1,32 @@
+"""check-config names every setting that widens who may do what."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from core.risks import risky_settings
+from core.settings import load_settings
+from tests.conftest import REPO
+
+
+def test_the_shipped_config_names_its_open_doors(tmp_path):
+    warnings = "\n".join(risky_settings(load_settings(environ={}).config))
+    assert "access.responders is empty" in warnings and "containment.approvers is empty" in warnings
+    assert "auto_approve" not in warnings
+
+
+def test_a_locked_down_config_has_nothing_to_name_but_a_risk_it_turns_on(tmp_path):
+    path = tmp_path / "firebreak.yaml"
+    path.write_text("access:\n  responders: [S0SECURITY]\n"
+                    "containment:\n  approvers: {default: [S0LEADS]}\n  auto_approve: [snapshot-instance]\n"
+                    "findings:\n  intake:\n    sns_topic_arns: ['arn:aws:sns:us-east-1:123456789012:findings']\n")
+    warnings = risky_settings(load_settings(str(path), environ={}).config)
+    assert warnings == ["containment.auto_approve runs snapshot-instance without a second person's approval."]
+
+
+def test_check_config_prints_them(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config"], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "warning: access.responders is empty" in done.stdout
