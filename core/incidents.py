@@ -94,7 +94,8 @@ def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
                     f"{MAX_NAME_ATTEMPTS} tries; rename old channels or change incidents.channel_pattern.")
 
 
-def find(services: Services, *, actor: str, channel: str | None, ref: str | None) -> Incident:
+def find(services: Services, *, actor: str, channel: str | None, ref: str | None,
+         how_to_name: str = "`/incident status 42`") -> Incident:
     """The incident a command is about: the one named by `ref` (42 or #42), else this channel's.
     Only responders may see or touch incidents, and a private one only those it is shared with."""
     require_responder(actor, services.config.access.responders, services.directory)
@@ -109,7 +110,7 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
     incident = services.incidents.by_channel(channel) if channel else None
     if incident is None:
         raise UsageError("This is not an incident channel: run the command in the incident's channel, or name "
-                         "the incident, e.g. `/incident status 42`.")
+                         f"the incident, e.g. {how_to_name}.")
     return incident
 
 

@@ -117,7 +117,7 @@ def status(services: Services, *, actor: str, channel: str | None, command: Cont
 # ---------------------------------------------------------------------- helpers
 def _incident(services: Services, actor: str, channel: str | None, ref: str | None, *,
               requesting: bool = True) -> Incident:
-    incident = incidents.find(services, actor=actor, channel=channel, ref=ref)
+    incident = incidents.find(services, actor=actor, channel=channel, ref=ref, how_to_name="`--incident 42`")
     if requesting:
         rules.require_requester(services.config.containment, services.config.access.responders, actor,
                                 services.directory)

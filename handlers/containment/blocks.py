@@ -4,6 +4,7 @@ error messages) is escaped; only user ids Firebreak itself recorded become menti
 
 from __future__ import annotations
 
+from core.containment.catalog import SPECS
 from core.containment.model import (DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
                                     ContainRequest)
 from core.containment.flow import AUTO_APPROVER
@@ -86,7 +87,7 @@ def _status(request: ContainRequest) -> list[dict]:
     if request.error:
         code = f" (`{escape(request.error_code)}`)" if request.error_code else ""
         lines.append(section(f":x: *Failed*{code}: {escape(request.error)}"))
-    if request.state == SUCCEEDED and not request.is_undo:
+    if request.state == SUCCEEDED and not request.is_undo and SPECS[request.action].undoable:
         lines.append(context(f"Reverse with `/contain undo {request.id}` (needs approval too)."))
     return lines
 

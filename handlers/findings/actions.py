@@ -54,7 +54,7 @@ def register(app, services: Services) -> None:
     def ack_reason(ack, view, context):
         reason = (((view.get("state") or {}).get("values") or {}).get("reason") or {}).get("reason") or {}
         if not " ".join((reason.get("value") or "").split()):
-            return ack(response_action="errors", errors={"reason": "Say why: the reason is written back to AWS."})
+            return ack(response_action="errors", errors={"reason": "Say why this is a false positive."})
         accept(ack, context, reason["value"])
 
     @once(services)

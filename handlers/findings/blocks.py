@@ -150,11 +150,20 @@ def digest_page(d: Digest, items: list[StoredFinding], page: int) -> tuple[str, 
     return f"Digest page {page + 1} of {pages}", shown
 
 
+def _write_back_note(f: StoredFinding) -> str:
+    """Say only what will happen: CloudTrail events have nothing in AWS to update."""
+    if f.raw_format.startswith("asff"):
+        return "The reason is written back to Security Hub (workflow SUPPRESSED, the reason as a note)."
+    if f.raw_format.startswith("guardduty"):
+        return "The reason is written back to GuardDuty (feedback NOT_USEFUL, then archived)."
+    return "Recorded in Firebreak only: this source has no finding in AWS to update."
+
+
 def dismiss_modal(f: StoredFinding) -> dict:
     return {"type": "modal", "callback_id": ids.VIEW_FINDING_DISMISS, "private_metadata": str(f.pk),
             "title": _plain("Dismiss finding", 24), "submit": _plain("Dismiss", 24), "close": _plain("Cancel", 24),
             "blocks": [section(f"*{escape(f.title)}*\n`{escape(truncate(f.finding_id, 300))}`"),
-                       context("The reason is written back to AWS (Security Hub note / GuardDuty archive)."),
+                       context(_write_back_note(f)),
                        {"type": "input", "block_id": "reason", "label": _plain("Why is this a false positive?"),
                         "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True,
                                     "max_length": 500}}]}

@@ -21,6 +21,8 @@ from handlers.playbooks.commands import ReviewCommands
 from handlers.slack_text import from_slack, user_id
 
 REF = re.compile(r"^#?\d{1,9}$")
+# Subcommands whose only argument is the incident: anything else after them is a mistake.
+ID_ONLY = {"status", "roles", "actions", "postmortem"}
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ class IncidentCommands(ReviewCommands):
                 ref = args[0]
                 args = args[1:]
                 rest = rest[len(ref):].strip()
+        if args and sub in ID_ONLY:
+            raise UsageError(f"“{args[0][:40]}” is not an incident number; use e.g. 42 or #42.",
+                             INCIDENT_SUBCOMMANDS[sub].usage)
         incident = incidents.find(self.services, actor=command["user_id"], channel=channel, ref=ref)
         return incident, args, rest
 
@@ -216,8 +221,12 @@ class IncidentCommands(ReviewCommands):
 
     def do_role(self, args, rest, command, respond) -> None:
         incident, args, _ = self._target("role", args, rest, command)
-        if len(args) < 2 or not user_id(args[1]):
+        if len(args) < 2:
             raise UsageError("Name the person with an @-mention.", INCIDENT_SUBCOMMANDS["role"].usage)
+        if not user_id(args[1]):
+            raise UsageError(f"“{args[1][:40]}” is not someone Slack recognised: pick the person from Slack's "
+                             "@-mention list (it turns blue), or check they are in this workspace.",
+                             INCIDENT_SUBCOMMANDS["role"].usage)
         role_name, user = args[0], user_id(args[1])
         cfg, actor = self.services.config.incidents, command["user_id"]
         incident, entries = incidents.apply(self.services, incident.id,

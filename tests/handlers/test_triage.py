@@ -198,3 +198,25 @@ def test_shared_indicator_is_announced_in_the_incident_channel(ws):
     show(ws, finding(id="newcomer", resources=[], type="UnauthorizedAccess:EC2/SSHBruteForce"))
     note = ws.fake.wait_for("chat.postMessage", lambda c: "Also seen in finding" in all_text(c.body))[0].body
     assert note["channel"] == target and "newcomer" in all_text(note) and "198.51.100.7" in all_text(note)
+
+
+def test_an_empty_reason_ends_the_request_and_the_form_says_what_will_happen(ws):
+    """Issue 11 items 10 and 12: a refused form runs nothing after it (no error in the log, no
+    message), and the form promises a write-back only where AWS has a finding to update."""
+    cloudtrail = finding(id="ct-1", source="cloudtrail", raw_format="cloudtrail-event", product="cloudtrail")
+    stored, _ = show(ws, cloudtrail)
+    click(ws, stored, ids.ACTION_FINDING_DISMISS)
+    view = ws.fake.wait_for("views.open")[0].body["view"]
+    assert "Recorded in Firebreak only" in all_text(view) and "written back" not in all_text(view)
+    calls = len(ws.fake.calls)
+    empty = ws.sender.view_submission(user=ws.user("alice"), callback_id=ids.VIEW_FINDING_DISMISS,
+                                      private_metadata=view["private_metadata"],
+                                      values={"reason": {"reason": {"type": "plain_text_input", "value": " "}}})
+    assert empty.json()["response_action"] == "errors"
+    assert ws.settle()
+    assert len(ws.fake.calls) == calls, "nothing ran after the refused form"
+    assert ws.services.writeback.calls == []
+    stored, _ = show(ws, finding(id="gd-2"))
+    click(ws, stored, ids.ACTION_FINDING_DISMISS)
+    view = ws.fake.wait_for("views.open", count=2)[-1].body["view"]
+    assert "written back to GuardDuty" in all_text(view)
