@@ -54,6 +54,9 @@ class Chat(Protocol):
     def upload(self, channel: str, filename: str, content: str, title: str) -> None:
         """Share a text file (the postmortem) in a channel."""
 
+    def post_finding(self, channel: str, finding) -> None:
+        """Show a finding's details (type, severity, where, indicators, resources, console link)."""
+
     def members(self, channel: str) -> set[str]:
         """Who is in the channel now (user ids)."""
 

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from core.model import Incident, TimelineEntry
 from core.ports import ChannelNameTaken
 from core.settings import Config
+from handlers.findings import blocks as finding_blocks
 from handlers.incidents import blocks as incident_blocks
 from handlers.playbooks import blocks as playbook_blocks
 from handlers.blocks import escape, section, truncate
@@ -135,6 +136,11 @@ class SlackChat:
         with slack_call("files.upload"):  # files.getUploadURLExternal → upload → files.completeUploadExternal
             self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
                                         initial_comment=escape(title))
+
+    def post_finding(self, channel: str, finding) -> None:
+        text, blocks = finding_blocks.finding_details(finding)
+        with slack_call("chat.postMessage"):
+            self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
     def members(self, channel: str) -> set[str]:
         members: set[str] = set()

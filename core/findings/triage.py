@@ -6,6 +6,7 @@ Each act is checked here (responder list, state), recorded on the finding for it
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,10 @@ from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
 from core.model import Incident
+from core.ports import ChatError
 from core.services import Services
+
+log = logging.getLogger("firebreak.findings")
 
 SYSTEM_ACTOR = "firebreak"
 SNOOZE_CHOICES = {"1h": (timedelta(hours=1), "1 h"), "1d": (timedelta(days=1), "1 d"),
@@ -86,6 +90,13 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
                  f"Finding linked ({linked.severity}, {linked.type}): {linked.title} [{linked.finding_id}]",
                  "finding-link")
     _changed(services, linked)
+    current = services.incidents.get(incident.id)
+    if services.chat is not None and current is not None and current.channel_id:
+        try:  # responders see what they are handling; the link itself is saved either way
+            services.chat.post_finding(current.channel_id, linked)
+        except ChatError as exc:
+            log.warning("finding %s linked to incident %s but not shown there: %s", linked.finding_id,
+                        incident.id, exc.message)
     playbooks.refresh_checklist(services, incident.id)  # contain steps can now name their targets
     return linked
 

@@ -5,6 +5,8 @@ Slack itself gave us become mentions."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from core.containment.suggest import suggestions
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
@@ -88,6 +90,33 @@ def _controls(f: StoredFinding, open_incidents: list[Incident]) -> dict | None:
     elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DISMISS, "style": "danger",
                      "text": _plain("Dismiss as false positive"), "value": str(f.pk)})
     return {"type": "actions", "block_id": f"finding:{f.pk}", "elements": elements}
+
+
+CONSOLE = {"guardduty": "https://{region}.console.aws.amazon.com/guardduty/home?region={region}#/findings?search=id%3D{id}",
+           "asff": "https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search=Id%3D{id}",
+           "cloudtrail": "https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{id}"}
+
+
+def console_link(f: StoredFinding) -> str | None:
+    """The finding in the AWS console (ids and regions URL-quoted: they come from outside)."""
+    kind = "asff" if f.raw_format.startswith("asff") else f.raw_format.split("-")[0]
+    template = CONSOLE.get(kind)
+    if template is None or not f.region:
+        return None
+    return template.format(region=quote(f.region, safe=""), id=quote(quote(f.finding_id, safe=""), safe=""))
+
+
+def finding_details(f: StoredFinding) -> tuple[str, list[dict]]:
+    """What an incident channel is shown of a finding linked to it (every resource listed)."""
+    shown = [section(_headline(f)), context(_where(f))]
+    if indicators := _indicators(f):
+        shown.append(section(indicators))
+    if len(f.resources) > 1:
+        shown.append(section("*Resources*\n" + "\n".join(
+            f"{escape(r.get('type', '?'))} `{escape(truncate(str(r.get('id', '')), 200))}`" for r in f.resources[:20])))
+    if link := console_link(f):
+        shown.append(context(f"<{link}|Open in the AWS console> · `{escape(truncate(f.finding_id, 200))}`"))
+    return escape(f"Finding: {f.title}"), shown
 
 
 def finding_message(f: StoredFinding, open_incidents: list[Incident]) -> tuple[str, list[dict]]:

@@ -168,3 +168,18 @@ def _sections(heading: str, lines: list[str]) -> list[dict]:
             current = f"{current}\n{line}"
     blocks.append(section(current))
     return blocks[: MAX_BLOCKS - 2]
+
+
+def linked_findings(incident: Incident, findings) -> tuple[str, list[dict]]:
+    """Every finding linked to the incident, oldest first (capped to fit one message)."""
+    if not findings:
+        return f"Incident {incident.label}: no findings", [section(
+            f"No findings are linked to incident {incident.label} yet (Add to incident on a triage message).")]
+    lines = [f"• *{escape(f.severity)}* `{escape(truncate(f.type, 100))}` {escape(truncate(f.title, 150))} · "
+             f"{escape(f.account or '?')}/{escape(f.region or '?')} · first seen {escape(f.first_seen or '?')}"
+             for f in findings[:40]]
+    more = [context(f"… and {len(findings) - 40} more (`python bot.py export {incident.id}` lists them all)")] \
+        if len(findings) > 40 else []
+    heading = f"*Findings of incident {incident.label}* ({len(findings)})"
+    chunks = [section(heading)] + [section("\n".join(lines[i:i + 10])) for i in range(0, len(lines), 10)]
+    return f"Incident {incident.label}: {len(findings)} finding(s)", chunks + more

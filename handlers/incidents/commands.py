@@ -22,7 +22,7 @@ from handlers.slack_text import from_slack, user_id
 
 REF = re.compile(r"^#?\d{1,9}$")
 # Subcommands whose only argument is the incident: anything else after them is a mistake.
-ID_ONLY = {"status", "roles", "actions", "postmortem"}
+ID_ONLY = {"status", "roles", "actions", "postmortem", "findings"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
                   free_text=True),
     "actions": Sub("/incident actions [id]", "list action items, with a Complete button each"),
     "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
+    "findings": Sub("/incident findings [id]", "the findings linked to the incident"),
     "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
 }
 
@@ -267,6 +268,11 @@ class IncidentCommands(ReviewCommands):
         # Shown to the channel only in the incident's own channel; anywhere else only to you.
         here = command.get("channel_id") == incident.channel_id
         respond(text=text, blocks=shown, response_type="in_channel" if here else "ephemeral")
+
+    def do_findings(self, args, rest, command, respond) -> None:
+        incident, _, _ = self._target("findings", args, rest, command)
+        text, shown = incident_blocks.linked_findings(incident, self.services.repos.findings.linked(incident.id))
+        respond(text=text, blocks=shown, response_type="ephemeral")
 
     def do_stats(self, args, rest, command, respond) -> None:
         from core.scheduling import stats

@@ -220,3 +220,25 @@ def test_an_empty_reason_ends_the_request_and_the_form_says_what_will_happen(ws)
     click(ws, stored, ids.ACTION_FINDING_DISMISS)
     view = ws.fake.wait_for("views.open", count=2)[-1].body["view"]
     assert "written back to GuardDuty" in all_text(view)
+
+
+def test_declared_from_a_finding_the_channel_gets_the_finding_and_lists_it(ws):
+    """Issue 11 item 13: the new incident channel shows the finding's details with a console
+    link, and /incident findings lists every linked finding."""
+    hostile = finding(title="Miner on i-0abc <!channel>", indicators={"ip": ["198.51.100.7"], "instance_id": ["i-0abc"],
+                                                                       "domain": [], "access_key_id": [],
+                                                                       "principal": ["arn:aws:iam::1:user/x"]})
+    stored, _ = show(ws, hostile)
+    click(ws, stored, ids.ACTION_FINDING_DECLARE)
+    assert ws.settle()
+    incident = ws.services.incidents.recent()[0]
+    shown = [m for m in ws.fake.messages(incident.channel_id) if "Open in the AWS console" in json.dumps(m)]
+    assert len(shown) == 1
+    text = all_text(shown[0])
+    assert "198.51.100.7" in text and "arn:aws:iam::1:user/x" in text and "123456789012" in text
+    assert "us-east-1.console.aws.amazon.com/guardduty" in text and "<!channel>" not in json.dumps(shown[0])
+    seen = len(ws.fake.calls_to("response_url"))
+    ws.sender.command("/incident", "findings", user=ws.user("alice"), channel=incident.channel_id)
+    assert ws.settle()
+    [listing] = [c.body for c in ws.fake.calls_to("response_url")[seen:]]
+    assert "Findings of incident" in all_text(listing) and "Recon:EC2/PortProbeUnprotectedPort" in all_text(listing)

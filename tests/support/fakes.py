@@ -74,6 +74,9 @@ class FakeChat:
     def upload(self, channel: str, filename: str, content: str, title: str) -> None:
         self.calls.append(("upload", channel, filename, content))
 
+    def post_finding(self, channel: str, finding) -> None:
+        self.calls.append(("finding", channel, finding.finding_id))
+
     def members(self, channel: str) -> set[str]:
         return set(self.channels[channel]["members"])
 
