@@ -55,4 +55,4 @@ def test_check_config_warns_about_sns_intake_settings(tmp_path):
                                   "    sns_require_signature_v2: false\n")
     assert sha1.returncode == 0 and "warning: findings.intake.sns_require_signature_v2 is false" in sha1.stdout
     fine = check_config(tmp_path, f"findings:\n  intake:\n    sns_topic_arns: [{TOPIC}]\n")
-    assert fine.returncode == 0 and "warning" not in fine.stdout
+    assert fine.returncode == 0 and "warning: findings.intake" not in fine.stdout
