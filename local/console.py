@@ -230,7 +230,8 @@ class Console:
             if self.stdin is sys.stdin:
                 return input(self.prompt())
             return self.stdin.readline() or None
-        except EOFError:
+        except EOFError:  # Ctrl-D: end the prompt's line before saying goodbye
+            self.stdout.write("\n")
             return None
         finally:
             with self._print_lock:
