@@ -95,13 +95,16 @@ def cmd_socket(args: argparse.Namespace) -> int:
 def cmd_local(args: argparse.Namespace) -> int:
     import composition
     from core.settings import PROJECT_ROOT
-    from local.console import Console
+    from local.console import Console, quiet_libraries
 
     settings = _settings(args)
+    if not args.no_console:  # migrations, HTTP and scheduler chatter would bury the chat
+        quiet_libraries()
     # The fake workspace is kept beside the default SQLite file so incidents and their
     # channels stay together between runs; with another database it starts fresh.
     state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
-    workspace = composition.local_workspace(settings, port=args.port or 0, state_file=state)
+    # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
+    workspace = composition.local_workspace(settings, port=args.port or 0, state_file=state, with_clock=True)
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "

@@ -9,7 +9,9 @@ they need from here (the import-linter contract in .importlinter keeps it so).""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aws.actions.registry import AwsCatalog
@@ -21,9 +23,14 @@ from aws.sessions import AwsSessions
 from aws.writeback import AwsWriteBack
 from core.clock import SystemClock
 from core.containment import service as containment
+from core.errors import ConfigError
 from core.findings.cli import load_detection_rules
 from core.playbooks.loader import load_playbooks
 from core.repositories import Repositories
+from core.scheduling import config as scheduling_config
+from core.scheduling.leader import Leader
+from core.scheduling.registry import default_registry
+from core.scheduling.runner import ClockRunner, holder_id
 from core.services import Clock, Services
 from core.settings import Settings
 from core.telemetry import Telemetry
@@ -189,6 +196,53 @@ def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, 
     return RunningBot(process, RunningServer(process.web, host, port, threads).start())
 
 
-def local_workspace(settings: Settings, **options: Any) -> LocalWorkspace:
-    """The embedded local default: fake Slack on loopback and the real bot, wired together."""
-    return LocalWorkspace(settings, start_bot, **options)
+class LocalClock:
+    """The scheduler inside the local workspace: the same ClockRunner as `bot.py clock` (the
+    lease included, so a separate clock process on the same database simply stands by), in a
+    thread; `sweep_now` runs every sweep at once when the console has moved the time."""
+
+    def __init__(self, services: Services):
+        problems = scheduling_config.problems(services.config)
+        if problems:
+            raise ConfigError(problems)
+        cfg, holder = services.config.scheduling, holder_id()
+        registry = default_registry(services, services.notices, services.pager, holder)
+        for name, run, seconds in services.finding_polls:
+            registry.register(name, run, seconds)
+        leader = Leader(services.repos.clock_leases, holder, timedelta(seconds=cfg.lease_seconds))
+        self.runner = ClockRunner(services, registry, leader, renew_seconds=cfg.lease_seconds / 3)
+        try:  # hold the lease before the console can ask for a sweep; the thread renews it
+            self.runner.step()
+        except Exception:  # noqa: BLE001 - the thread's loop retries (and logs) it
+            log.debug("local clock: first lease attempt failed", exc_info=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.runner.run, args=(self._stop,), name="local-clock",
+                                        daemon=True)
+        self._thread.start()
+        self._sweeping = threading.Lock()
+
+    def sweep_now(self) -> dict[str, object]:
+        """Every sweep, in the caller's thread, so what they post is out before this returns;
+        {sweep: what it handled}. Nothing runs while another clock holds the lease."""
+        results: dict[str, object] = {}
+        with self._sweeping:
+            if not self.runner.leader.valid():
+                return results
+            for sweep in self.runner.registry:
+                try:
+                    self.runner.run_sweep(sweep.name)
+                except Exception:  # noqa: BLE001 - as the scheduler does: logged, retried next time
+                    log.exception("sweep %s failed", sweep.name)
+                    continue
+                results[sweep.name] = self.runner.last_run.get(sweep.name, (0.0, None))[1]
+        return results
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def local_workspace(settings: Settings, *, with_clock: bool = False, **options: Any) -> LocalWorkspace:
+    """The embedded local default: fake Slack on loopback and the real bot, wired together;
+    `with_clock` runs the scheduler beside them (reminders and escalations show up locally)."""
+    return LocalWorkspace(settings, start_bot, start_clock=LocalClock if with_clock else None, **options)

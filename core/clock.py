@@ -28,3 +28,29 @@ class ManualClock:
         with self._lock:
             self._now += timedelta(**delta)
             return self._now
+
+
+class OffsetClock:
+    """The system's time plus an offset that can be moved forward: time keeps flowing, and a
+    demo can jump ahead (the local workspace's `:clock +30m`) to see what falls due."""
+
+    def __init__(self, offset: timedelta = timedelta(0)):
+        self._offset = offset
+        self._lock = threading.Lock()
+
+    @property
+    def offset(self) -> timedelta:
+        with self._lock:
+            return self._offset
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by `timedelta(**delta)`; returns the new time."""
+        step = timedelta(**delta)
+        if step < timedelta(0):
+            raise ValueError("the clock only moves forward (reminders already sent stay sent)")
+        with self._lock:
+            self._offset += step
+        return self.now()

@@ -7,15 +7,29 @@ any channel is printed as text with its buttons numbered.
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import io
 import json
+import logging
 import re
 import shlex
 import sys
 import threading
-from typing import Callable, TextIO
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
 
-from local.render import Control, render_message, render_view
+from core.logs import RedactingFormatter
+from local.render import Control, render_file, render_message, render_view
 from local.workspace import LocalWorkspace
+
+# Libraries that log at INFO about their own routine (migrations, HTTP connections, the WSGI
+# server, the scheduler's job runs): in the console those lines only push the chat away.
+CHATTY_LOGGERS = ("alembic", "botocore", "boto3", "s3transfer", "urllib3", "waitress", "apscheduler",
+                  "firebreak.clock")
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 HELP = """\
 Type as the current user in the current channel:
@@ -25,17 +39,86 @@ Type as the current user in the current channel:
 Console commands:
   :as NAME               act as another user            (:users lists them)
   :in CHANNEL            switch channel                 (:channels lists them)
-  :press N [OPTION]      press button N, or choose OPTION in select N (a bare N works too)
+  :press N [OPTION]      press button N, or choose OPTION in select N by its label or its
+                         number (:press 4 1 d · this finding, :press 4 2); a bare N works too
   :set N TEXT            fill field N of the open form        :submit / :cancel  send or drop it
+  :open N                show file N the bot uploaded (the postmortem document)
   :pin [K] / :unpin [K]  react with the pin reaction to the K-th latest message (default 1)
-  :ingest FILE           run a file of findings (GuardDuty, Security Hub, CloudTrail) through intake
+  :ingest PATH           run findings (GuardDuty, Security Hub, CloudTrail) through intake: a file,
+                         a directory (its *.json files in name order) or a glob
+  :clock [+30m]          the bot's time; +30m, +2h, +1d moves it forward and runs the reminders
+                         and SLA escalations that fell due
   :history [N]           the last N messages of the channel (default 10)
   :help                  this text
   :quit                  stop (Ctrl-D works too)"""
 
 
+def quiet_libraries(level: int = logging.WARNING) -> None:
+    """Console mode: routine INFO lines of libraries (and the clock's own) would fill the
+    terminal between the chat's messages; only warnings and errors get through."""
+    for name in CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < level:
+            logger.setLevel(level)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """"+30m", "2h", "+1d12h", "+90s" -> timedelta; None when it is not one."""
+    text = text.strip().removeprefix("+").replace(" ", "")
+    if not text or _DURATION.sub("", text):
+        return None
+    delta = timedelta(0)
+    for amount, unit in _DURATION.findall(text):
+        delta += timedelta(**{_UNITS[unit]: int(amount)})
+    return delta
+
+
+def _describe(delta: timedelta) -> str:
+    seconds, parts = int(delta.total_seconds()), []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m"), (1, "s")):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0m"
+
+
+class _LineWriter(io.TextIOBase):
+    """A text stream that hands each finished line to the console (so it is printed above the prompt)."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self._say, self._pending = say, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        for line in lines:
+            self._say(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._say(self._pending)
+            self._pending = ""
+
+
+class _ConsoleLogHandler(logging.Handler):
+    def __init__(self, console: "Console"):
+        super().__init__()
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.say(self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never take the console down
+            self.handleError(record)
+
+
 class Console:
-    def __init__(self, workspace: LocalWorkspace, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+    def __init__(self, workspace: LocalWorkspace, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                 interactive: bool | None = None):
         self.ws = workspace
         self.fake = workspace.fake
         self.stdin = stdin
@@ -45,14 +128,47 @@ class Console:
         self.controls: dict[int, tuple[Control, str, dict]] = {}
         self.form: dict | None = None  # the open modal: view, its numbered inputs, values so far
         self._next_number = 1
-        self._print_lock = threading.Lock()
+        self._print_lock = threading.RLock()
+        # With a person at a terminal a prompt is shown; output that arrives while it waits
+        # (the bot works after its ack) is printed above it and the prompt drawn again.
+        self.interactive = stdin.isatty() if interactive is None else interactive
+        self._prompt_shown = False
         self.fake.listeners.append(self._on_slack)
 
     # ------------------------------------------------------------------ output
     def say(self, text: str) -> None:
+        self._emit(text + "\n")
+
+    def _emit(self, text: str) -> None:
         with self._print_lock:
-            self.stdout.write(text + "\n")
+            if self._prompt_shown:
+                # Wipe the prompt line, print, then draw the prompt and what was typed so far.
+                self.stdout.write("\r\x1b[K" + text + self.prompt() + self._typed())
+            else:
+                self.stdout.write(text)
             self.stdout.flush()
+
+    def _typed(self) -> str:
+        if self.stdin is not sys.stdin:
+            return ""
+        try:
+            import readline
+        except ImportError:  # e.g. Windows without pyreadline
+            return ""
+        return readline.get_line_buffer()
+
+    @contextlib.contextmanager
+    def logs_above_prompt(self) -> Iterator[None]:
+        """While the console runs, log lines are printed like the chat: above the prompt."""
+        root = logging.getLogger()
+        handler = _ConsoleLogHandler(self)
+        formatter = next((h.formatter for h in root.handlers if h.formatter), None)
+        handler.setFormatter(formatter or RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        saved, root.handlers[:] = root.handlers[:], [handler]
+        try:
+            yield
+        finally:
+            root.handlers[:] = saved
 
     def _names(self) -> tuple[Callable[[str], str], Callable[[str], str]]:
         return self.fake.user_name, lambda cid: self.fake.channels[cid].name if cid in self.fake.channels else cid
@@ -68,8 +184,7 @@ class Console:
             for control in rendered.controls:
                 self.controls[control.number] = (control, channel_id, message)
             self._next_number += len(rendered.controls)
-            self.stdout.write("\n" + rendered.text + "\n")
-            self.stdout.flush()
+            self._emit("\n" + rendered.text + "\n")
 
     def _on_slack(self, kind: str, event: dict) -> None:
         if kind in ("message", "update"):
@@ -92,21 +207,35 @@ class Console:
         return f"{self.user}@#{self.channel}> "
 
     def run(self) -> None:
-        self.say(f"Local Firebreak workspace. Bot at {self.ws.url}. You are {self.user} in #{self.channel}.\n"
-                 "Type :help for console commands, /incident help for the bot's.")
-        while True:
-            if self.stdin.isatty():
-                try:
-                    line = input(self.prompt())
-                except EOFError:
+        with self.logs_above_prompt() if self.interactive else contextlib.nullcontext():
+            clock = " The clock runs here too (:clock +30m jumps ahead)." if self.ws.runs_clock else ""
+            self.say(f"Local Firebreak workspace. Bot at {self.ws.url}. You are {self.user} in #{self.channel}."
+                     f"{clock}\nType :help for console commands, /incident help for the bot's.")
+            while True:
+                line = self._read()
+                if line is None or not self.handle(line.strip()):
                     break
-            else:
-                line = self.stdin.readline()
-                if not line:
-                    break
-            if not self.handle(line.strip()):
-                break
-        self.say("Bye.")
+            self.say("Bye.")
+
+    def _read(self) -> str | None:
+        """One line, or None at the end of input."""
+        if not self.interactive:
+            return self.stdin.readline() or None
+        with self._print_lock:
+            self._prompt_shown = True
+            if self.stdin is not sys.stdin:  # input() draws the prompt itself
+                self.stdout.write(self.prompt())
+                self.stdout.flush()
+        try:
+            if self.stdin is sys.stdin:
+                return input(self.prompt())
+            return self.stdin.readline() or None
+        except EOFError:  # Ctrl-D: end the prompt's line before saying goodbye
+            self.stdout.write("\n")
+            return None
+        finally:
+            with self._print_lock:
+                self._prompt_shown = False
 
     def handle(self, line: str) -> bool:
         """Act on one line; False means stop."""
@@ -124,6 +253,16 @@ class Console:
         return True
 
     def _console_command(self, line: str) -> bool:
+        raw = line[1:].split(None, 2)  # option labels and form text are taken as typed, quotes and all
+        if len(raw) >= 2 and raw[0] in ("press", "set") and raw[1].isdigit():
+            text = _unquote(raw[2]) if len(raw) > 2 else None
+            if raw[0] == "press":
+                self._press(int(raw[1]), text)
+            elif text:
+                self._set(int(raw[1]), text)
+            else:
+                self.say("! :set N TEXT fills field N; :help lists the console commands")
+            return True
         try:
             words = shlex.split(line[1:])
         except ValueError as exc:
@@ -153,19 +292,20 @@ class Console:
             self.say("Users: " + ", ".join(self.ws.users))
         elif name == "channels":
             self.say("Channels: " + ", ".join("#" + c.name for c in self.fake.channels.values() if not c.archived))
-        elif name == "set" and len(args) >= 2 and args[0].isdigit():
-            self._set(int(args[0]), " ".join(args[1:]))
         elif name == "submit":
             self._submit()
         elif name == "cancel":
             self.form = None
             self.say("Form dropped.")
         elif name == "ingest" and args:
-            self._ingest(args[0])
+            for path in args:
+                self._ingest(path)
         elif name in ("pin", "unpin"):
             self._pin(int(args[0]) if args and args[0].isdigit() else 1, add=name == "pin")
-        elif name == "press" and args and args[0].isdigit():
-            self._press(int(args[0]), args[1] if len(args) > 1 else None)
+        elif name == "open" and len(args) == 1 and args[0].isdigit():
+            self._open(int(args[0]))
+        elif name == "clock" and len(args) <= 1:
+            self._clock(args[0] if args else None)
         elif name == "history":
             count = int(args[0]) if args and args[0].isdigit() else 10
             for message in self.fake.messages(self.channel)[-count:]:
@@ -222,11 +362,11 @@ class Console:
             self.say(f"! no form field {number}")
             return
         if field.options:
-            chosen = next((value for label, value in field.options if text in (label, value)), None)
+            chosen = _choose(field.options, text)
             if chosen is None:
-                self.say(f"! choose one of: {' | '.join(value for _, value in field.options)}")
+                self.say(_option_list(field.options, text))
                 return
-            text = chosen
+            text = chosen[1]
         self.form["values"][number] = text
         self.say(f"{field.label or field.action_id} = {text}")
 
@@ -255,15 +395,72 @@ class Console:
             self.say("Submitted.")
 
     def _ingest(self, path: str) -> None:
-        """Findings arrive as they would from SQS or `bot.py ingest`; triage messages follow."""
+        """Findings arrive as they would from SQS or `bot.py ingest`; triage messages follow.
+        A directory means its *.json files, a glob the files it matches, in name order."""
         from core.errors import FirebreakError
         from core.findings.cli import read_input
         from core.findings.ingest_cli import ingest_command
 
+        if Path(path).is_dir():
+            paths = sorted(str(p) for p in Path(path).glob("*.json") if p.is_file())
+            if not paths:
+                self.say(f"! {path}: no *.json files in that directory")
+                return
+        elif glob.has_magic(path):
+            paths = sorted(p for p in glob.glob(path) if Path(p).is_file())
+            if not paths:
+                self.say(f"! {path}: no file matches")
+                return
+        else:
+            paths = [path]
+        out = _LineWriter(self.say)
+        for one in paths:
+            try:
+                ingest_command(self.ws.services, one, read_input(one), out=out)
+            except FirebreakError as exc:
+                self.say(f"! {exc.message}")
+            out.flush()
+
+    def _open(self, number: int) -> None:
+        found = self.controls.get(number)
+        if found is None or found[0].kind != "file":
+            self.say(f"! no file {number} on screen" + ("" if found is None else f" (control {number} is a "
+                                                           f"{found[0].kind}: :press {number})"))
+            return
+        control = found[0]
+        record = self.fake.file(control.value or "")
+        if record is None:
+            self.say(f"! {control.label}: this workspace no longer has that file")
+            return
+        self.say(render_file(record.get("name") or control.label, record.get("content"), title=record.get("title")))
+
+    def _clock(self, step: str | None) -> None:
+        if step is None:
+            self._say_time()
+            return
+        delta = parse_duration(step)
+        if delta is None or not step.strip().startswith("+") or not delta:
+            self.say("! :clock +30m moves the bot's time forward (also +90s, +2h, +1d, +1h30m); :clock shows it")
+            return
         try:
-            ingest_command(self.ws.services, path, read_input(path), out=self.stdout)
-        except FirebreakError as exc:
-            self.say(f"! {exc.message}")
+            self.ws.advance_clock(delta, sweep=False)
+        except TypeError as exc:
+            self.say(f"! {exc}")
+            return
+        self._say_time()
+        if not self.ws.runs_clock:
+            self.say("  (the scheduler does not run in this workspace: nothing reminds or escalates)")
+            return
+        results = self.ws.sweep_now()  # what fell due is posted now, not at the scheduler's next tick
+        self.ws.settle()
+        done = [f"{name} {result}" for name, result in results.items() if result]
+        self.say("Sweeps: " + (", ".join(done) if done else "nothing was due"))
+
+    def _say_time(self) -> None:
+        now = self.ws.now()
+        ahead = getattr(self.ws.clock, "offset", None)
+        suffix = f" ({_describe(ahead)} ahead of this computer's clock)" if ahead else ""
+        self.say(f"Bot time: {now:%Y-%m-%d %H:%M:%S} UTC{suffix}")
 
     def _pin(self, nth: int, *, add: bool) -> None:
         channel_id = self.ws.channel(self.channel)
@@ -274,6 +471,16 @@ class Console:
         ts = messages[-nth]["ts"]
         user_id = self.ws.user(self.user)
         reaction = self.ws.settings.config.incidents.timeline_reaction
+        pinned_by = {u for r in messages[-nth].get("reactions") or [] if r.get("name") == reaction
+                     for u in r.get("users", ())}
+        if add and user_id in pinned_by:
+            self.say(f"! you pinned that message already (:unpin{'' if nth == 1 else f' {nth}'} removes it)")
+            return
+        if not add and user_id not in pinned_by:
+            others = sorted(self.fake.user_name(u) for u in pinned_by)
+            self.say("! that message was never pinned: nothing to unpin" if not others else
+                     f"! you never pinned that message; only {', '.join(others)} did (:as NAME to act as them)")
+            return
         self.fake.react(channel_id, ts, reaction, user_id, add=add)
         self.ws.sender.event({"type": "reaction_added" if add else "reaction_removed", "user": user_id,
                               "reaction": reaction, "item": {"type": "message", "channel": channel_id, "ts": ts}})
@@ -290,10 +497,13 @@ class Console:
             reply = self.ws.sender.block_action(user=user_id, channel=channel_id, action_id=control.action_id,
                                                 value=control.value or "", block_id=control.block_id or "",
                                                 message=message)
+        elif control.kind == "file":
+            self._open(number)
+            return
         elif control.options:
-            chosen = next(((label, value) for label, value in control.options if option in (label, value)), None)
+            chosen = _choose(control.options, option) if option else None
             if chosen is None:
-                self.say(f"! choose one of: {' | '.join(label for label, _ in control.options)}")
+                self.say(_option_list(control.options, option))
                 return
             reply = self.ws.sender.block_action(
                 user=user_id, channel=channel_id, action_id=control.action_id, block_id=control.block_id or "",
@@ -302,3 +512,30 @@ class Console:
             self.say(f"! control {number} ({control.kind}) cannot be used from the console yet")
             return
         self._show_ack(reply)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else text
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _choose(options: tuple[tuple[str, str], ...], typed: str) -> tuple[str, str] | None:
+    """The option a person means: its whole label (any case, any spacing), else its number
+    in the list (1 = the first), else its value."""
+    wanted = _fold(typed)
+    for label, value in options:
+        if _fold(label) == wanted:
+            return label, value
+    if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+        return options[int(wanted) - 1]
+    return next(((label, value) for label, value in options if _fold(value) == wanted), None)
+
+
+def _option_list(options: tuple[tuple[str, str], ...], typed: str | None = None) -> str:
+    head = f"! no option {typed!r}; choose one of these" if typed else "! choose one of these"
+    return head + " (by its label or its number):\n" + "\n".join(
+        f"  {number}. {label}" for number, (label, _) in enumerate(options, 1))

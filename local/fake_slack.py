@@ -8,6 +8,7 @@ answer like Slack under trouble (`ok:false` errors, HTTP 429 with Retry-After).
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -139,7 +140,11 @@ class FakeSlack:
     def save(self, path) -> None:
         """Keep the workspace between runs of the local default (its database outlives it)."""
         with self._lock:
+            files = {fid: {**record, "content": None if record.get("content") is None
+                           else base64.b64encode(record["content"]).decode("ascii")}
+                     for fid, record in self.files.items()}
             state = {"users": self.users, "usergroups": {k: sorted(v) for k, v in self.usergroups.items()},
+                     "files": files,
                      "next_id": next(self._ids), "channels": [
                          {**{k: v for k, v in c.__dict__.items() if k != "members"}, "members": sorted(c.members)}
                          for c in self.channels.values()]}
@@ -154,9 +159,13 @@ class FakeSlack:
             state = json.loads(Path(path).read_text())
             channels = {c["id"]: Channel(**{**c, "members": set(c["members"])}) for c in state["channels"]}
             users, next_id = state["users"], int(state["next_id"])
-        except (OSError, ValueError, KeyError, TypeError):
+            files = {fid: {**record, "content": None if record.get("content") is None
+                           else base64.b64decode(record["content"])}
+                     for fid, record in state.get("files", {}).items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
         with self._lock:
+            self.files = files
             self.users, self.channels = users, channels
             self.usergroups = {k: set(v) for k, v in state.get("usergroups", {}).items()}
             self._ids = itertools.count(next_id)
@@ -193,6 +202,12 @@ class FakeSlack:
                     raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; "
                                          f"methods called: {seen}")
                 self._changed.wait(left)
+
+    def file(self, file_id: str) -> dict | None:
+        """An uploaded file: {"name", "title", "content" (bytes, None until uploaded), "channel"}."""
+        with self._lock:
+            record = self.files.get(file_id)
+            return dict(record) if record else None
 
     def messages(self, channel: str) -> list[dict]:
         with self._lock:

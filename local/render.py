@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Control", "Rendered", "mrkdwn_to_text", "render_message", "render_view"]
+__all__ = ["Control", "Rendered", "mrkdwn_to_text", "render_file", "render_message", "render_view"]
 
 NameFn = Callable[[str], str]
 
@@ -317,6 +317,18 @@ class _Renderer:
                 parts.append(str(e.get("value")))
         return _clean("".join(parts))
 
+    def file(self, f: Any) -> str:
+        """A shared file: numbered, so the console can open it (`:open N`)."""
+        if not isinstance(f, dict):
+            return "[unsupported file]"
+        name = _clean(f.get("name") or f.get("title") or "file")
+        title = _clean(f.get("title") or "")
+        n = self.next
+        self.next += 1
+        self.controls.append(Control(number=n, kind="file", action_id="", block_id=None, label=name,
+                                     value=_clean(f.get("id") or "")))
+        return f"[{n} file: {name}]" + (f" {title}" if title and title != name else "") + f"  (:open {n})"
+
     def attachment(self, a: Any) -> list[str]:
         """Legacy attachments: the colored side bar becomes a "│ " gutter."""
         if not isinstance(a, dict):
@@ -368,6 +380,8 @@ def render_message(message: dict, *, channel_name: str | None = None,
         body += r.lines(message.get("text"))
     for a in message.get("attachments") or []:
         body += r.attachment(a)
+    for f in message.get("files") or []:
+        body.append(r.file(f))
     return Rendered(_indent(head, body or ["(empty message)"]), r.controls)
 
 
@@ -385,3 +399,15 @@ def render_view(view: dict, *, user_name: NameFn = _identity,
     if footer:
         body += [_DIVIDER, " · ".join(footer)]
     return Rendered(_indent(f"[{kind}] {title}".rstrip(), body or ["(empty view)"]), r.controls)
+
+
+def render_file(name: str, content: bytes | str | None, *, title: str | None = None) -> str:
+    """A file's content as terminal text (Markdown stays as written), control characters
+    escaped like every other string from outside."""
+    if content is None:
+        body = ["(the upload never completed: no content)"]
+    else:
+        text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
+        body = [_clean(line) for line in text.rstrip("\n").split("\n")] or ["(empty file)"]
+    head = f"── {_clean(name)}" + (f" · {_clean(title)}" if title and title != name else "") + " ──"
+    return "\n".join([head, *body, "─" * min(len(head), 60)])

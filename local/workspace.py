@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import secrets as random_secrets
 from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
+from core.clock import OffsetClock
 from core.services import Clock, Services
 from core.settings import Settings
 from local.fake_slack import FakeSlack
@@ -28,13 +30,28 @@ class RunningBot(Protocol):
 StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides) -> RunningBot
 
 
+class RunningClock(Protocol):
+    """The scheduler (reminders, SLA escalations, expiry) running beside the bot, as the
+    composition root starts it for the local workspace."""
+
+    def sweep_now(self) -> dict[str, object]: ...  # every sweep at once: {name: what it handled}
+
+    def stop(self) -> None: ...
+
+
+StartClock = Callable[[Services], RunningClock]
+
+
 class LocalWorkspace:
     """Fake Slack + bot server. Users and channels come from the `local:` config section.
     `start_bot` comes from the composition root (local/ never builds the bot itself);
     `overrides` replace Services fields (tests hand in fakes this way); `adjust` changes the
-    settings once the workspace's users exist (e.g. to make one of them the only approver)."""
+    settings once the workspace's users exist (e.g. to make one of them the only approver).
+    `start_clock` (from the root too) runs the scheduler beside the bot; without a `clock`
+    the workspace follows the system time with an offset the console can move forward."""
 
     def __init__(self, settings: Settings, start_bot: StartBot, *, clock: Clock | None = None,
+                 start_clock: StartClock | None = None,
                  host: str = "127.0.0.1", port: int = 0, threads: int | None = None,
                  state_file: Path | None = None, overrides: dict[str, Any] | None = None,
                  adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None):
@@ -54,11 +71,42 @@ class LocalWorkspace:
                 self.fake.add_channel(name, members=tuple(self.users.values()))
         if adjust is not None:
             self.settings = adjust(self.settings, self)
-        self.bot = start_bot(self.settings, clock=clock, host=host, port=port,
+        self.clock: Clock = clock or OffsetClock()
+        self.bot = start_bot(self.settings, clock=self.clock, host=host, port=port,
                              threads=threads or self.settings.config.server.threads, overrides=overrides)
         self.services: Services = self.bot.services
         self.bolt = self.bot.bolt
         self.sender = SlackSender(self.bot.url, signing_secret, response_url=self.fake.response_url)
+        self.scheduler: RunningClock | None = None
+        if start_clock is not None:
+            try:
+                self.scheduler = start_clock(self.services)
+            except BaseException:
+                self.bot.stop()
+                self.fake.stop()
+                raise
+
+    @property
+    def runs_clock(self) -> bool:
+        """Whether reminders, escalations and expiry run here (the scheduler was started)."""
+        return self.scheduler is not None
+
+    def now(self) -> datetime:
+        """The bot's time (the system's, plus whatever the console fast-forwarded)."""
+        return self.clock.now()
+
+    def advance_clock(self, delta: timedelta, *, sweep: bool = True) -> dict[str, object]:
+        """Move the bot's time forward and (unless `sweep` is False) run the scheduler's sweeps
+        at once, not at its next tick, so what fell due is posted before this returns."""
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise TypeError(f"this workspace's clock ({type(self.clock).__name__}) cannot be moved")
+        advance(seconds=delta.total_seconds())
+        return self.sweep_now() if sweep else {}
+
+    def sweep_now(self) -> dict[str, object]:
+        """Run every sweep of the scheduler now: {sweep: what it handled}; {} without one."""
+        return self.scheduler.sweep_now() if self.scheduler is not None else {}
 
     @property
     def url(self) -> str:
@@ -81,6 +129,8 @@ class LocalWorkspace:
         return cid
 
     def stop(self) -> None:
+        if self.scheduler is not None:  # finish the sweeps in hand and hand the lease over first
+            self.scheduler.stop()
         self.bot.stop()
         self.fake.stop()
         if self.state_file:

@@ -333,3 +333,16 @@ def test_view_renders_modal_without_buttons_and_home_tab():
     r = render_view({"type": "home", "blocks": [{"type": "section", "text": md("No open incidents")}]})
     assert r.text == "[home]\n  No open incidents"
     assert render_view({}).text == "[modal]\n  (empty view)"
+
+
+def test_shared_files_are_numbered_and_their_content_shown_safely():
+    from local.render import render_file
+
+    r = render_message({"text": "Postmortem", "files": [{"id": "F1", "name": "pm.md", "title": "Postmortem #1"}]},
+                       start_number=4)
+    assert r.text.splitlines()[-1] == "  [4 file: pm.md] Postmortem #1  (:open 4)"
+    [control] = r.controls
+    assert (control.number, control.kind, control.value) == (4, "file", "F1")
+    shown = render_file("pm.md", "# Title\n\x1b[2Jcleared?\n".encode(), title="Postmortem #1")
+    assert shown.splitlines()[:3] == ["── pm.md · Postmortem #1 ──", "# Title", "\\x1b[2Jcleared?"]
+    assert "(the upload never completed" in render_file("x.md", None)
