@@ -18,7 +18,7 @@ from store.containment_models import ContainRequestRow
 from store.db import Database
 
 FIELDS = ("id", "incident_id", "action", "target", "account", "region", "state", "requested_by", "undo_of",
-          "decided_by", "error_code", "error", "message_channel", "message_ts")
+          "decided_by", "error_code", "error", "decision_note", "message_channel", "message_ts")
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -34,6 +34,7 @@ class ContainRequestRow(Base):
     outcome: Mapped[dict | None] = mapped_column(JSON)  # summary and verification
     error_code: Mapped[str | None] = mapped_column(String(120))
     error: Mapped[str | None] = mapped_column(Text)
+    decision_note: Mapped[str | None] = mapped_column(Text)  # why it was denied, as the denier said
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_channel: Mapped[str | None] = mapped_column(String(80))

@@ -69,7 +69,8 @@ def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCo
                        where={"account": "the request it undoes", "region": "the request it undoes"})
 
 
-def decide(services: Services, request_id: int, *, actor: str, approve: bool) -> ContainRequest:
+def decide(services: Services, request_id: int, *, actor: str, approve: bool,
+           note: str | None = None) -> ContainRequest:
     """Approve or deny under the request's row lock; the executor runs approved requests."""
     current = store(services).get(request_id)
     if current is None:
@@ -88,9 +89,10 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool) ->
     now = services.clock.now()
     result = store(services).transition(
         request_id, lambda req: state.decide(req, approve=approve, actor=actor, now=now,
-                                             check_approver=check_approver(req)), now)
+                                             check_approver=check_approver(req), note=note), now)
     verb = "approved" if approve else "denied"
-    timeline(services, result, f"Containment {verb}: {result.title} ({result.label})", actor, verb)
+    why = f" — {result.decision_note}" if result.decision_note else ""
+    timeline(services, result, f"Containment {verb}: {result.title} ({result.label}){why}", actor, verb)
     return result
 
 

@@ -44,6 +44,7 @@ class ContainRequest:
     outcome: dict = field(default_factory=dict)  # summary, checks, verified
     error_code: str | None = None
     error: str | None = None
+    decision_note: str | None = None  # the reason given with a denial
     message_channel: str | None = None
     message_ts: str | None = None
     finished_at: datetime | None = None

@@ -34,9 +34,11 @@ def submit(services: Services, *, actor: str, channel: str | None, command: Cont
     return run_if_approved(services, request)
 
 
-def decide(services: Services, request_id: int, *, actor: str, approve: bool) -> ContainRequest:
-    """Approve or deny under the request's row lock; an approval runs the request right away."""
-    request = flow.decide(services, request_id, actor=actor, approve=approve)
+def decide(services: Services, request_id: int, *, actor: str, approve: bool,
+           note: str | None = None) -> ContainRequest:
+    """Approve or deny (with an optional reason) under the request's row lock; an approval
+    runs the request right away."""
+    request = flow.decide(services, request_id, actor=actor, approve=approve, note=note)
     _show(services, request)
     return run_if_approved(services, request)
 

@@ -47,7 +47,8 @@ def expire_if_due(request: ContainRequest, now: datetime) -> Decision | None:
     return None
 
 
-def decide(request: ContainRequest, *, approve: bool, actor: str, now: datetime, check_approver) -> Decision:
+def decide(request: ContainRequest, *, approve: bool, actor: str, now: datetime, check_approver,
+           note: str | None = None) -> Decision:
     """Approve or deny: the request must still be open and not expired; approvers pass `check_approver`."""
     if (expired := expire_if_due(request, now)) is not None:
         return expired
@@ -57,5 +58,6 @@ def decide(request: ContainRequest, *, approve: bool, actor: str, now: datetime,
         check_approver()
     elif actor != request.requested_by:
         check_approver()  # a requester may withdraw; anyone else needs approver rights to deny
-    return Decision({"state": new_state, "decided_by": actor, "decided_at": now},
-                    {"event": new_state, "actor": actor})
+    note = " ".join((note or "").split())[:500] or None
+    return Decision({"state": new_state, "decided_by": actor, "decided_at": now, "decision_note": note},
+                    {"event": new_state, "actor": actor, "note": note})

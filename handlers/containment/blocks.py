@@ -29,6 +29,18 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"• {escape(item)}" for item in items) or "• _nothing_"
 
 
+def deny_modal(request: ContainRequest) -> dict:
+    """Deny asks why (optional): the reason goes on the card and the timeline."""
+    return {"type": "modal", "callback_id": ids.VIEW_CONTAIN_DENY, "private_metadata": str(request.id),
+            "title": {"type": "plain_text", "text": f"Deny {request.label}"[:24]},
+            "submit": {"type": "plain_text", "text": "Deny"}, "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [section(f"*{escape(request.title)}* in {escape(request.account)}/{escape(request.region)}"),
+                       {"type": "input", "block_id": "reason", "optional": True,
+                        "label": {"type": "plain_text", "text": "Why? (shown on the card and the timeline)"},
+                        "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True,
+                                    "max_length": 500}}]}
+
+
 def _source(request: ContainRequest, what: str) -> str:
     """Where the account or region came from (an option, the incident's finding, the default)."""
     source = (request.plan.get("where") or {}).get(what)
@@ -75,7 +87,8 @@ def _status(request: ContainRequest) -> list[dict]:
     lines = []
     if request.decided_by:
         verb = "Denied" if request.state == DENIED else "Approved"
-        lines.append(context(f"{verb} by {_who(request.decided_by)} {when(request.decided_at)}"))
+        why = f": {escape(request.decision_note)}" if request.decision_note else ""
+        lines.append(context(f"{verb} by {_who(request.decided_by)} {when(request.decided_at)}{why}"))
     if request.state == EXPIRED:
         lines.append(context(f"Expired {when(request.expires_at)} without approval."))
     outcome = request.outcome or {}

@@ -42,13 +42,26 @@ def register(app, services: Services) -> None:
         service.submit(services, actor=actor, channel=channel, command=parsed,
                        dedup_key=f"slack:{command.get('trigger_id')}")
 
-    def decide(approve: bool):
-        @once(services)
-        def listener(body, action):
-            service.decide(services, _number(action.get("value")), actor=body["user"]["id"], approve=approve)
+    @once(services)
+    def approve(body, action):
+        service.decide(services, _number(action.get("value")), actor=body["user"]["id"], approve=True)
 
-        listener.__name__ = "approve" if approve else "deny"
-        return listener
+    @once(services)
+    def ask_why(body, action, client):
+        """Deny opens a short form for the (optional) reason; the form's submission denies."""
+        request = services.repos.containment.get(_number(action.get("value")))
+        if request is None:
+            raise UsageError("That request no longer exists; use the latest containment message.")
+        client.views_open(trigger_id=body["trigger_id"], view=contain_blocks.deny_modal(request))
+
+    def ack_deny(ack, view, context):
+        values = ((view.get("state") or {}).get("values") or {}).get("reason", {}).get("reason") or {}
+        accept(ack, context, {"request": view.get("private_metadata", ""), "reason": values.get("value") or ""})
+
+    @once(services)
+    def deny(body, parsed):
+        service.decide(services, _number(parsed["request"]), actor=body["user"]["id"], approve=False,
+                       note=parsed["reason"])
 
     @once(services)
     def from_playbook(body, action):
@@ -71,5 +84,6 @@ def register(app, services: Services) -> None:
     app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
     app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_only, lazy=[from_finding])
     app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_only, lazy=[from_playbook])
-    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_only, lazy=[decide(True)])
-    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_only, lazy=[decide(False)])
+    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_only, lazy=[approve])
+    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_only, lazy=[ask_why])
+    app.view(ids.VIEW_CONTAIN_DENY)(ack=ack_deny, lazy=[deny])

@@ -298,3 +298,22 @@ def test_a_linked_findings_contain_menu_files_a_request_in_its_incident(ws):
     request = settled(ws, lambda: len(found := requests(ws)) > before and found[-1])
     assert (request.action, request.target, request.region, request.incident_id, request.state) == \
         ("block-public-s3", "acme-finance-exports", "us-west-2", incident.id, "requested")
+
+
+def test_deny_asks_why_and_the_reason_is_on_the_card_and_the_timeline(ws):
+    """Issue 11 item 17: the reason is optional, escaped, and shown where people look."""
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    request = requested(ws, incident, "block-public-s3 exposed")
+    click(ws, incident, request.id, user="bob", approve=False, reason="Prod bucket <!here>; ask the owner first")
+    denied = wait_state(ws, request.id, "denied")
+    assert denied.decision_note == "Prod bucket <!here>; ask the owner first"
+    form = ws.fake.calls_to("views.open")[-1].body["view"]
+    assert form["callback_id"] == "contain_deny_reason" and form["private_metadata"] == str(request.id)
+    shown = card(ws, denied)
+    assert "ask the owner first" in all_text(shown) and "<!here>" not in json.dumps(shown)
+    [entry] = [e for e in ws.services.incidents.timeline(incident.id) if e.data.get("step") == "denied"]
+    assert entry.text.endswith("— Prod bucket <!here>; ask the owner first")
+    other = requested(ws, incident, "block-public-s3 exposed")
+    click(ws, incident, other.id, user="bob", approve=False)  # no reason given: still denied
+    assert wait_state(ws, other.id, "denied").decision_note is None

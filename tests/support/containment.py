@@ -43,10 +43,20 @@ def contain(ws, incident, text, user="alice"):
     return ws.sender.command("/contain", text, user=ws.user(user), channel=incident.channel_id)
 
 
-def click(ws, incident, request_id, user="bob", approve=True, sender=None):
-    return (sender or ws.sender).block_action(
-        user=ws.user(user), channel=incident.channel_id, value=str(request_id),
-        action_id="contain_approve" if approve else "contain_deny")
+def click(ws, incident, request_id, user="bob", approve=True, sender=None, reason=""):
+    """Approve, or Deny: the Deny button opens the reason form, which is then submitted."""
+    sender = sender or ws.sender
+    pressed = sender.block_action(user=ws.user(user), channel=incident.channel_id, value=str(request_id),
+                                  action_id="contain_approve" if approve else "contain_deny")
+    if approve:
+        return pressed
+    forms = len(ws.fake.calls_to("views.open"))
+    ws.settle()
+    if len(ws.fake.calls_to("views.open")) == forms:
+        return pressed  # refused before the form (the answer says why)
+    return sender.view_submission(user=ws.user(user), callback_id="contain_deny_reason",
+                                  private_metadata=str(request_id),
+                                  values={"reason": {"reason": {"type": "plain_text_input", "value": reason}}})
 
 
 def requests(ws):
