@@ -42,8 +42,9 @@ class Chat(Protocol):
     def post_status_update(self, incident: Incident, text: str, author: str) -> None:
         """Post a status update in the incident and announcement channels."""
 
-    def notify(self, channel: str, text: str) -> None:
-        """Post a playbook notification (plain text from the playbook, shown escaped)."""
+    def notify(self, channel: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        """Post a short notice (text shown escaped; the ids in `mentions`, written as
+        core.mentions tokens, become mentions). A user id as channel is a direct message."""
 
     def post_checklist(self, incident: Incident, checklist) -> str:
         """Post a phase's playbook checklist with a Done button per open step; return its ts."""

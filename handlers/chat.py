@@ -14,7 +14,8 @@ from core.settings import Config
 from handlers.findings import blocks as finding_blocks
 from handlers.incidents import blocks as incident_blocks
 from handlers.playbooks import blocks as playbook_blocks
-from handlers.blocks import escape, section, truncate
+from core.mentions import as_text
+from handlers.blocks import escape, section, truncate, with_mentions
 from handlers.errors import chat_error, slack_call
 
 log = logging.getLogger("firebreak.chat")
@@ -117,10 +118,10 @@ class SlackChat:
             with slack_call("chat.postMessage"):
                 self.client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
 
-    def notify(self, channel: str, text: str) -> None:
+    def notify(self, channel: str, text: str, mentions: tuple[str, ...] = ()) -> None:
         with slack_call("chat.postMessage"):
-            self.client.chat_postMessage(channel=channel, text=escape(text),
-                                         blocks=[section(f":mega: {escape(text)}")])
+            self.client.chat_postMessage(channel=channel, text=as_text(text),
+                                         blocks=[section(f":mega: {with_mentions(text, mentions)}")])
 
     def post_checklist(self, incident: Incident, checklist) -> str:
         text, blocks = playbook_blocks.checklist(incident, checklist)

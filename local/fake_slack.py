@@ -317,9 +317,18 @@ class FakeSlack:
     # ------------------------------------------------------------ Web API methods
     def _channel(self, ref: str | None) -> Channel:
         cid = self.channel_id(ref or "")
+        if cid is None and ref in self.users and ref != self.BOT_USER:
+            return self._direct_messages(ref)  # like Slack: posting to a user id lands in their DM with the app
         if cid is None:
             raise SlackError("channel_not_found")
         return self.channels[cid]
+
+    def _direct_messages(self, user_id: str) -> Channel:
+        """The app's DM with a user, kept under the user's id (so `messages(user_id)` reads it)."""
+        channel = Channel(id=user_id, name=f"dm-{self.users[user_id]['name']}", is_private=True,
+                          members={user_id, self.BOT_USER})
+        self.channels[user_id] = channel
+        return channel
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"

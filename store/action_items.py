@@ -48,6 +48,26 @@ class SqlActionItemRepository:
                                      .values(done_by=by, done_at=at))
             return result.rowcount == 1
 
+    def update(self, item_id: int, **fields) -> ActionItem | None:
+        """Change an open item's text, owner or due date; None if it is gone or done."""
+        with self.db.session() as session:
+            row = session.get(ActionItemRow, item_id, with_for_update=True)
+            if row is None or row.done_at is not None:
+                return None
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.flush()
+            return _item(row)
+
+    def delete(self, item_id: int) -> ActionItem | None:
+        with self.db.session() as session:
+            row = session.get(ActionItemRow, item_id, with_for_update=True)
+            if row is None:
+                return None
+            item = _item(row)
+            session.delete(row)
+            return item
+
     def open_due_before(self, day: date) -> list[ActionItem]:
         """Open items whose due date has passed (for reminders)."""
         with self.db.read() as session:

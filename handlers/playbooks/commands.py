@@ -11,6 +11,9 @@ from handlers.postmortems.views import postmortem_modal
 from handlers.slack_text import from_slack, user_id
 
 
+ITEM_VERBS = ("edit", "assign", "due", "delete")
+
+
 class ReviewCommands:
     """Mixed into IncidentCommands (which provides services and _target)."""
 
@@ -29,6 +32,9 @@ class ReviewCommands:
 
     def do_action(self, args, rest, command, respond) -> None:
         incident, args, rest = self._target("action", args, rest, command)
+        if len(args) >= 2 and args[0].lower() in ITEM_VERBS and args[1].lstrip("#").isdigit():
+            return self._change_item(incident, args[0].lower(), int(args[1].lstrip("#")),
+                                     rest.split(None, 2)[2] if len(rest.split(None, 2)) > 2 else "", command, respond)
         text, due = action_items.parse_due(rest)
         owners = [user_id(word) for word in text.split() if user_id(word)]
         text = " ".join(word for word in text.split() if not user_id(word))
@@ -38,6 +44,28 @@ class ReviewCommands:
                                 due=due, actor=command["user_id"])
         respond(text=f"Action item #{item.id} added", response_type="in_channel",
                 blocks=[section(f":dart: Action item #{item.id} for incident {incident.label}: {escape(item.text)}"
+                                + (f" — owner <@{item.owner}>" if item.owner else "")
+                                + (f", due {item.due:%Y-%m-%d}" if item.due else ""))])
+
+    def _change_item(self, incident, verb: str, item_id: int, text: str, command, respond) -> None:
+        """`edit 3 <text>`, `assign 3 @someone`, `due 3 YYYY-MM-DD`, `delete 3`."""
+        actor = command["user_id"]
+        if verb == "delete":
+            gone = action_items.delete(self.services, incident, item_id, actor=actor)
+            return respond(text=f"Action item #{item_id} deleted", response_type="in_channel",
+                           blocks=[section(f":wastebasket: Action item #{item_id} deleted: {escape(gone.text)}")])
+        if verb == "assign":
+            owner = user_id(text.split()[0]) if text.split() else None
+            if owner is None:
+                raise UsageError("Name the new owner with an @-mention.", action_items.USAGE)
+            item = action_items.change(self.services, incident, item_id, actor=actor, owner=owner)
+        elif verb == "due":
+            _, due = action_items.parse_due(f"due:{text.strip()}")
+            item = action_items.change(self.services, incident, item_id, actor=actor, due=due)
+        else:
+            item = action_items.change(self.services, incident, item_id, actor=actor, text=from_slack(text))
+        respond(text=f"Action item #{item.id} changed", response_type="in_channel",
+                blocks=[section(f":pencil2: Action item #{item.id}: {escape(item.text)}"
                                 + (f" — owner <@{item.owner}>" if item.owner else "")
                                 + (f", due {item.due:%Y-%m-%d}" if item.due else ""))])
 

@@ -221,3 +221,35 @@ def test_postmortem_is_also_kept_in_s3_when_a_bucket_is_configured(settings, mot
         ws.fake.wait_for("files.completeUploadExternal")  # shared in the channel as well
     finally:
         ws.stop()
+
+
+def test_action_items_are_edited_reassigned_rescheduled_and_deleted(workspace):
+    """Issue 11 item 16, and the owner hears when someone else completes their item."""
+    incident = declare(workspace)
+    carol, bob, alice = workspace.user("carol"), workspace.user("bob"), workspace.user("alice")
+
+    def say(text):
+        seen = len(workspace.fake.calls_to("response_url"))
+        run(workspace, text, incident=incident)
+        workspace.settle()
+        return "\n".join(all_text(c.body) for c in workspace.fake.calls_to("response_url")[seen:])
+
+    say(f"action Rotate the CI key <@{carol}|carol>")
+    say("action edit 1 Rotate the CI deploy key and the bot token")
+    say(f"action assign 1 <@{bob}|bob>")
+    assert "due 2099-02-28" in say("action due 1 2099-02-28")
+    assert "has no action item #9" in say("action edit 9 nothing")
+    [item] = workspace.services.repos.action_items.for_incident(incident.id)
+    assert (item.text, item.owner, str(item.due)) == ("Rotate the CI deploy key and the bot token", bob, "2099-02-28")
+    workspace.sender.block_action(user=alice, channel=incident.channel_id, action_id="action_item_done",
+                                  value=str(item.id))
+    workspace.settle()
+    [told] = workspace.fake.messages(bob)
+    assert "was completed by" in all_text(told) and f"<@{alice}>" in json.dumps(told)
+    assert "already done" in say("action edit 1 too late")
+    say("action Second thing")
+    assert "deleted" in say("action delete 2")
+    assert [i.id for i in workspace.services.repos.action_items.for_incident(incident.id)] == [1]
+    texts = [e.text for e in workspace.services.incidents.timeline(incident.id) if e.kind == "action_item"]
+    assert "Action item #2 deleted: Second thing" in texts
+    assert any(t.startswith("Action item #1 changed: owner") for t in texts)

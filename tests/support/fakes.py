@@ -61,7 +61,7 @@ class FakeChat:
     def post_status_update(self, incident, text: str, author: str) -> None:
         self.calls.append(("status_update", incident.id, text, author))
 
-    def notify(self, channel: str, text: str) -> None:
+    def notify(self, channel: str, text: str, mentions=()) -> None:
         self.calls.append(("notify", channel, text))
 
     def post_checklist(self, incident, checklist) -> str:
