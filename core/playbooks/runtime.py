@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from core import incident_updates
+from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.model import Incident, Mutation
 from core.playbooks.model import ContainStep, Playbook, Step
@@ -25,6 +26,7 @@ class StepView:
     text: str
     done_by: str | None
     command: str | None = None  # the /contain command a contain step proposes
+    answer: str | None = None  # what was answered to an `ask` step
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def checklist(services: Services, incident: Incident, phase: str, targets: dict[
     views = []
     for key, step in playbook.keyed(phase):
         text, command = _step_text(step, targets or {})
-        views.append(StepView(key, step.kind, text, (done.get(key) or {}).get("by"), command))
+        views.append(StepView(key, step.kind, text, (done.get(key) or {}).get("by"), command,
+                              (done.get(key) or {}).get("answer")))
     return Checklist(playbook.name, phase, tuple(views), len(done), playbook.total_steps)
 
 
@@ -136,14 +139,15 @@ def post_phase(services: Services, incident: Incident, actor: str | None) -> Inc
     return incident
 
 
-def _mark(services: Services, incident: Incident, key: str, actor: str | None, text: str) -> Incident:
+def _mark(services: Services, incident: Incident, key: str, actor: str | None, text: str,
+          answer: str | None = None) -> Incident:
     def decide(current: Incident, at) -> Mutation:
         done = dict(current.playbook_state.get("done", {}))
         if key in done:
             by = done[key].get("by")
             raise InvalidTransition("That step is already done" + (f" (by {person(by)})." if by else "."),
                                     mentions=(by,) if by else ())
-        done[key] = {"by": actor, "at": at.isoformat()}
+        done[key] = {"by": actor, "at": at.isoformat(), **({"answer": answer} if answer else {})}
         return Mutation(changes={"playbook_state": {**current.playbook_state, "done": done}}).note(
             "playbook_step", actor, text, step=key, playbook=current.playbook)
 
@@ -151,20 +155,59 @@ def _mark(services: Services, incident: Incident, key: str, actor: str | None, t
     return incident
 
 
-def complete(services: Services, incident: Incident, key: str, actor: str) -> Incident:
-    """Tick a step; the phase's checklist message and the pinned summary follow."""
+def _find_step(services: Services, incident: Incident, key: str) -> tuple[str, Step]:
     playbook = _playbook(services, incident)
     phase, step = next(((p, s) for p in playbook.phases for k, s in playbook.keyed(p) if k == key), (None, None))
     if step is None:
         raise NotFound(f"Playbook {playbook.name} has no step “{key[:60]}”.")
-    incident = _mark(services, incident, key, actor, f"Done: {_step_text(step, {})[0]}")
+    return phase, step
+
+
+def question(services: Services, incident: Incident, key: str) -> str:
+    """The question an `ask` step puts to the responders."""
+    _, step = _find_step(services, incident, key)
+    if step.ask is None:
+        raise UsageError("That step is not a question; use its Done button.")
+    return step.ask
+
+
+def complete(services: Services, incident: Incident, key: str, actor: str, answer: str | None = None) -> Incident:
+    """Tick a step (an `ask` step with its answer); the checklist message and the summary follow."""
+    phase, step = _find_step(services, incident, key)
+    answer = " ".join((answer or "").split())[:1000] or None
+    if step.ask is not None and answer is None:
+        raise UsageError("That step is a question: answer it with its Answer button.")
+    text = f"Answered: {step.ask} — {answer}" if answer else f"Done: {_step_text(step, {})[0]}"
+    incident = _mark(services, incident, key, actor, text, answer)
+    _show_progress(services, incident, phase)
+    return incident
+
+
+def reopen(services: Services, incident: Incident, key: str, actor: str) -> Incident:
+    """Take a tick back (done by mistake); the timeline keeps both."""
+    phase, step = _find_step(services, incident, key)
+
+    def decide(current: Incident, _at) -> Mutation:
+        done = dict(current.playbook_state.get("done", {}))
+        if key not in done:
+            raise InvalidTransition("That step is not done, so there is nothing to undo.")
+        del done[key]
+        return Mutation(changes={"playbook_state": {**current.playbook_state, "done": done}}).note(
+            "playbook_step", actor, f"Reopened: {_step_text(step, {})[0]}", step=key, playbook=current.playbook)
+
+    require_responder(actor, services.config.access.responders, services.directory)
+    incident, _ = services.incidents.mutate(incident.id, decide, services.clock.now)
+    _show_progress(services, incident, phase)
+    return incident
+
+
+def _show_progress(services: Services, incident: Incident, phase: str) -> None:
     if services.chat is not None and incident.channel_id:
         services.chat.refresh(incident)
         ts = incident.playbook_state.get("messages", {}).get(phase)
         if ts:
             services.chat.update_checklist(incident, ts, checklist(services, incident, phase,
                                                                    targets_for(services, incident.id)))
-    return incident
 
 
 def refresh_checklist(services: Services, incident_id: int) -> None:

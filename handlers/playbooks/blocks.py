@@ -22,13 +22,18 @@ def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
         text = f"{KIND_LABEL.get(step.kind, '•')} {escape(step.text)}"
         if step.command:
             text += f"\n`{escape(step.command)}`"
-        if step.done_by:
-            blocks.append(section(truncate(f":white_check_mark: ~{escape(step.text)}~ — <@{step.done_by}>", 2900)
-                                  if step.done_by.isalnum() else f":white_check_mark: ~{escape(step.text)}~"))
-            continue
         value = f"{incident.id}:{step.key}"
-        done = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_STEP, "value": value,
-                "text": {"type": "plain_text", "text": "Done"}}
+        if step.done_by or step.key in incident.playbook_state.get("done", {}):
+            who = f" — <@{step.done_by}>" if step.done_by and step.done_by.isalnum() else ""
+            said = f"\n> {escape(truncate(step.answer, 1500))}" if step.answer else ""
+            block = section(truncate(f":white_check_mark: ~{escape(step.text)}~{who}{said}", 2900))
+            block["accessory"] = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_UNDO, "value": value,
+                                  "text": {"type": "plain_text", "text": "Undo"}}
+            blocks.append(block)
+            continue
+        done = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_ANSWER if step.kind == "ask"
+                else ids.ACTION_PLAYBOOK_STEP, "value": value,
+                "text": {"type": "plain_text", "text": "Answer" if step.kind == "ask" else "Done"}}
         if step.command and "<" not in step.command:  # a real target: offer to request it
             blocks.append(section(truncate(text, 2900)))
             blocks.append({"type": "actions", "elements": [
@@ -41,6 +46,28 @@ def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
     if any(step.command for step in view.steps):
         blocks.append(context("Containment steps still need a second responder's approval when requested."))
     return escape(f"Playbook {view.playbook}: {view.phase} checklist for incident {incident.label}"), blocks
+
+
+def answer_modal(incident: Incident, key: str, question: str) -> dict:
+    return {"type": "modal", "callback_id": ids.VIEW_PLAYBOOK_ANSWER, "private_metadata": f"{incident.id}:{key}",
+            "title": {"type": "plain_text", "text": "Playbook question"},
+            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [section(f"*{escape(question)}*"),
+                       {"type": "input", "block_id": "answer", "label": {"type": "plain_text", "text": "Answer"},
+                        "element": {"type": "plain_text_input", "action_id": "answer", "multiline": True,
+                                    "max_length": 1000}}]}
+
+
+def all_phases(incident: Incident, views: list[Checklist]) -> tuple[str, list[dict]]:
+    """Every phase's steps at a glance (the phase messages carry the buttons)."""
+    blocks = [section(f"*Playbook {escape(views[0].playbook)}* (incident {incident.label}, "
+                      f"{views[0].done}/{views[0].total} steps done)")] if views else []
+    for view in views:
+        here = " ← now" if view.phase == incident.phase else ""
+        lines = [f"{':white_check_mark:' if s.done_by or s.answer else ':white_square:'} {escape(s.text)}"
+                 + (f" — <@{s.done_by}>" if s.done_by and s.done_by.isalnum() else "") for s in view.steps]
+        blocks.append(section(truncate(f"*{escape(view.phase)}*{here}\n" + "\n".join(lines), 2900)))
+    return escape(f"Playbook of incident {incident.label}"), blocks[:MAX_BLOCKS]
 
 
 def progress(incident: Incident) -> str | None:

@@ -21,8 +21,9 @@ class ReviewCommands:
         incident, args, _ = self._target("playbook", args, rest, command)
         if not args:
             if incident.playbook and incident.playbook in self.services.playbooks:
-                view = runtime.checklist(self.services, incident, incident.phase)
-                text, shown = playbook_blocks.checklist(incident, view)
+                views = [runtime.checklist(self.services, incident, phase)
+                         for phase in self.services.playbooks[incident.playbook].phases]
+                text, shown = playbook_blocks.all_phases(incident, [v for v in views if v.steps])
             else:
                 names = ", ".join(f"`{escape(n)}`" for n in sorted(self.services.playbooks)) or "none configured"
                 text, shown = "Playbooks", [section(f"Incident {incident.label} has no playbook. Playbooks: {names}")]

@@ -253,3 +253,46 @@ def test_action_items_are_edited_reassigned_rescheduled_and_deleted(workspace):
     texts = [e.text for e in workspace.services.incidents.timeline(incident.id) if e.kind == "action_item"]
     assert "Action item #2 deleted: Second thing" in texts
     assert any(t.startswith("Action item #1 changed: owner") for t in texts)
+
+
+def test_questions_are_answered_ticks_undone_and_every_phase_listed(workspace):
+    """Issue 11 item 15: an `ask` step takes its answer in a form (on the timeline), a tick
+    can be taken back, and /incident playbook shows every phase."""
+    incident = declare(workspace)
+    run(workspace, "playbook compromised-ec2-instance", incident=incident)
+    workspace.settle()
+    [listed] = checklist_messages(workspace, incident)
+    buttons = {e["value"]: e for b in listed["blocks"] for e in ([b["accessory"]] if "accessory" in b else [])}
+    ask = buttons[f"{incident.id}:detection-2"]
+    assert ask["action_id"] == "playbook_step_answer" and ask["text"]["text"] == "Answer"
+    alice = workspace.user("alice")
+    workspace.sender.block_action(user=alice, channel=incident.channel_id, action_id="playbook_step_answer",
+                                  value=ask["value"])
+    workspace.settle()
+    form = workspace.fake.calls_to("views.open")[-1].body["view"]
+    assert "Auto Scaling group" in all_text(form)
+    empty = workspace.sender.view_submission(user=alice, callback_id="playbook_answer",
+                                             private_metadata=form["private_metadata"],
+                                             values={"answer": {"answer": {"type": "plain_text_input", "value": ""}}})
+    assert empty.json()["response_action"] == "errors"
+    workspace.sender.view_submission(user=alice, callback_id="playbook_answer", private_metadata=form["private_metadata"],
+                                     values={"answer": {"answer": {"type": "plain_text_input",
+                                                                   "value": "Yes: asg-web <!here>"}}})
+    workspace.settle()
+    state = workspace.services.incidents.get(incident.id).playbook_state["done"]["detection-2"]
+    assert state["answer"] == "Yes: asg-web <!here>" and state["by"] == alice
+    assert any(e.text.endswith("— Yes: asg-web <!here>") for e in workspace.services.incidents.timeline(incident.id))
+    shown = checklist_messages(workspace, incident)[0]
+    assert "asg-web" in all_text(shown) and "<!here>" not in json.dumps(shown)
+    workspace.sender.block_action(user=alice, channel=incident.channel_id, action_id="playbook_step_undo",
+                                  value=f"{incident.id}:detection-2")
+    workspace.settle()
+    assert "detection-2" not in workspace.services.incidents.get(incident.id).playbook_state["done"]
+    assert any(e.text.startswith("Reopened:") for e in workspace.services.incidents.timeline(incident.id))
+    seen = len(workspace.fake.calls_to("response_url"))
+    run(workspace, "playbook", incident=incident)
+    workspace.settle()
+    [overview] = [c.body for c in workspace.fake.calls_to("response_url")[seen:]]
+    text = all_text(overview)
+    for phase in ("detection", "analysis", "containment", "eradication", "recovery", "post-incident"):
+        assert f"*{phase}*" in text, phase
