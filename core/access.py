@@ -13,6 +13,9 @@ class Directory(Protocol):
 
     def group_members(self, group_id: str) -> set[str]: ...
 
+    def name(self, user_id: str) -> str | None:
+        """A person's display name, for documents people read (None: unknown)."""
+
 
 def is_responder(user_id: str, allowed: list[str], directory: Directory | None) -> bool:
     if not allowed:

@@ -8,9 +8,10 @@ CLI) shows them as @U123."""
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 TOKEN = re.compile(r"\{@([A-Z0-9]{2,40})\}")
+LEGACY = re.compile(r"<@([A-Z0-9]{2,40})(?:\|[^>]*)?>")  # timeline entries written before the tokens
 
 
 def person(user_or_group: str) -> str:
@@ -21,6 +22,9 @@ def people(ids: Iterable[str]) -> str:
     return ", ".join(person(i) for i in ids)
 
 
-def as_text(text: str) -> str:
-    """The message for plain-text output: tokens become @id."""
-    return TOKEN.sub(r"@\1", text)
+def as_text(text: str, names: Callable[[str], str] | None = None) -> str:
+    """The message for plain-text output: tokens become @name (or @id when no name is known)."""
+    def shown(match: re.Match) -> str:
+        return "@" + ((names(match.group(1)) if names else None) or match.group(1))
+
+    return LEGACY.sub(shown, TOKEN.sub(shown, text))

@@ -4,6 +4,7 @@ knows (roles, findings, phases, metrics, action items), as one Markdown document
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 from core import metrics
 from core.errors import UsageError
@@ -56,20 +57,30 @@ def response_times(incident: Incident, entries: list[TimelineEntry], first_seen:
 MARKDOWN_SPECIAL = "\\`*_{}[]()#+!|~"
 
 
-def md(text: str) -> str:
+def md(text: str, names: Callable[[str], str | None] | None = None) -> str:
     """People's and findings' text as inert Markdown: no links, images, headings, emphasis,
-    tables or HTML, and no autolinked URLs; one line (newlines folded)."""
-    shown = "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in " ".join(as_text(text).split()))
+    tables or HTML, and no autolinked URLs; one line (newlines folded); mentions as @name."""
+    shown = "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in " ".join(as_text(text, names).split()))
     shown = shown.replace("<", "&lt;").replace(">", "&gt;")
     return shown.replace("://", "\\://").replace("www.", "www\\.")
 
 
+def when(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "n/a"
+
+
 def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), items: list[ActionItem] = (),
-             first_seen: datetime | None = None) -> str:
+             first_seen: datetime | None = None, requests=(),
+             names: Callable[[str], str | None] | None = None) -> str:
+    """The postmortem / export document. `names` turns user ids into the names people know;
+    `requests` are the incident's containment requests, listed with what they did."""
+    def who(user: str | None) -> str:
+        return md(as_text("{@" + user + "}", names)) if user and user.isalnum() else md(user or "")
+
     answers = incident.postmortem or {}
     lines = [f"# Incident #{incident.id}: {md(incident.title)}", "",
              f"- Severity: {incident.severity}", f"- Category: {incident.category}", f"- Phase: {incident.phase}",
-             f"- Declared: {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"]
+             f"- Declared: {when(incident.declared_at)} by {who(incident.declared_by)}"]
     if incident.channel_name:
         lines.append(f"- Channel: #{incident.channel_name}")
     if incident.playbook:
@@ -77,7 +88,7 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
                      f"({len(incident.playbook_state.get('done', {}))}/{incident.playbook_state.get('total', 0)} steps)")
     if incident.description:
         lines += ["", md(incident.description)]
-    lines += ["", "## Roles", ""] + ([f"- {role}: {user}" for role, user in sorted(incident.roles.items())]
+    lines += ["", "## Roles", ""] + ([f"- {role}: {who(user)}" for role, user in sorted(incident.roles.items())]
                                     or ["- none assigned"])
     lines += ["", "## Response times", "", "| Metric | Value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in response_times(incident, entries, first_seen).items()]
@@ -86,29 +97,48 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
         lines.append("_Not written yet: run `/incident postmortem` in the incident channel._")
     for key, label in QUESTIONS:
         if answers.get(key):
-            lines += [f"### {label}", "", md(answers[key]), ""]
+            lines += [f"### {label}", "", md(answers[key], names), ""]
     if answers.get("written_by"):
-        lines.append(f"_Written by {answers['written_by']} at {answers.get('written_at', '')}_")
+        lines.append(f"_Written by {who(answers['written_by'])} at {md(answers.get('written_at', ''))}_")
     lines += ["", "## Findings", ""]
     lines += [f"- {md(f.type)}: {md(f.title)} ({f.severity}, first seen {f.first_seen or 'n/a'})" for f in findings] \
         or ["- none linked"]
-    containment = [e for e in entries if e.kind.startswith("contain")]
     lines += ["", "## Containment actions", ""]
-    lines += [f"- {e.at:%Y-%m-%d %H:%M:%S} {md(e.text)}" for e in containment] or ["- none recorded"]
+    lines += [_request_line(r, who) for r in requests] or \
+        [f"- {when(e.at)} {md(e.text, names)}" for e in entries if e.kind.startswith("contain")] or ["- none recorded"]
     lines += ["", "## Action items", ""]
-    lines += [f"- [{'x' if i.done_at else ' '}] #{i.id} {md(i.text)}" + (f" (owner {i.owner})" if i.owner else "")
+    lines += [f"- [{'x' if i.done_at else ' '}] #{i.id} {md(i.text)}" + (f" (owner {who(i.owner)})" if i.owner else "")
               + (f", due {i.due:%Y-%m-%d}" if i.due else "") for i in items] or ["- none"]
-    lines += ["", "## Timeline", "", "| Time (UTC) | Kind | Who | What |", "|---|---|---|---|"]
-    lines += [f"| {e.at:%Y-%m-%d %H:%M:%S} | {e.kind} | {e.actor or ''} | {md(e.text)} |" for e in entries]
+    lines += ["", "## Timeline", "", "| Time | Kind | Who | What |", "|---|---|---|---|"]
+    lines += [f"| {when(e.at)} | {e.kind} | {who(e.actor)} | {md(e.text, names)} |" for e in entries]
     return "\n".join(lines) + "\n"
+
+
+def _request_line(request, who) -> str:
+    """One containment request with its result: what it changed (snapshot ids, ACL entries, ...)."""
+    outcome = request.outcome or {}
+    result = request.state + (", verified" if outcome.get("verified") else "")
+    line = (f"- {request.label} {md(request.title)} in {md(request.account)}/{md(request.region)}, requested by "
+            f"{who(request.requested_by)}, decided by {who(request.decided_by)}: {result}")
+    if outcome.get("summary"):
+        line += f" — {md(outcome['summary'])}"
+    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v)
+    if details:
+        line += f" ({md(details[:600])})"
+    if request.error:
+        line += f" — {md(request.error)}"
+    return line
 
 
 def for_incident(services: Services, incident: Incident) -> str:
     """The document with everything looked up: timeline, linked findings, action items."""
     findings = services.repos.findings.linked(incident.id)
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
+    directory = services.directory
     return document(incident, services.incidents.timeline(incident.id, limit=None), findings=findings,
-                    items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None)
+                    items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None,
+                    requests=services.repos.containment.for_incident(incident.id),
+                    names=directory.name if directory is not None else None)
 
 
 def publish(services: Services, incident: Incident) -> str:

@@ -14,7 +14,22 @@ class SlackDirectory:
         self.client = client
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, set[str]]] = {}
+        self._names: dict[str, str | None] = {}
         self._lock = threading.Lock()
+
+    def name(self, user_id: str) -> str | None:
+        with self._lock:
+            if user_id in self._names:
+                return self._names[user_id]
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError:
+            user = {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or user.get("name") or None
+        with self._lock:
+            self._names[user_id] = name
+        return name
 
     def group_members(self, group_id: str) -> set[str]:
         with self._lock:

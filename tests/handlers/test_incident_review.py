@@ -296,3 +296,28 @@ def test_questions_are_answered_ticks_undone_and_every_phase_listed(workspace):
     text = all_text(overview)
     for phase in ("detection", "analysis", "containment", "eradication", "recovery", "post-incident"):
         assert f"*{phase}*" in text, phase
+
+
+def test_the_export_reads_like_a_document(workspace, moto_inprocess):
+    """Issue 11 item 18: names instead of ids, no escaped mentions, times with their zone,
+    containment with what it did."""
+    import boto3
+
+    from core.containment import service
+    from core.containment.parse import parse
+    from core.postmortem import for_incident
+
+    incident = declare(workspace)
+    bob = workspace.user("bob")
+    run(workspace, f"role scribe <@{bob}|bob>", incident=incident)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed-bucket")
+    request = service.submit(workspace.services, actor=workspace.user("alice"), channel=incident.channel_id,
+                             command=parse("block-public-s3 exposed-bucket"), dedup_key="k-export")
+    service.decide(workspace.services, request.id, actor=bob, approve=True)
+    workspace.settle()
+    text = for_incident(workspace.services, workspace.services.incidents.get(incident.id))
+    assert "@bob" in text and "@alice" in text and bob not in text
+    assert "&lt;@" not in text and "{@" not in text
+    assert " UTC |" in text and "Declared: " in text and " UTC by @alice" in text
+    [line] = [ln for ln in text.splitlines() if ln.startswith(f"- C{request.id} ")]
+    assert "succeeded, verified" in line and "exposed-bucket" in line and "decided by @bob" in line

@@ -182,6 +182,9 @@ class FakeDirectory:
     def group_members(self, group_id: str) -> set[str]:
         return set(self.groups.get(group_id, set()))
 
+    def name(self, user_id: str) -> str | None:
+        return None
+
 
 def fake_services(settings, clock, **overrides):
     """Services with every port faked (override any of them); storage is the test database."""
