@@ -34,9 +34,9 @@ def _request(row: ContainRequestRow) -> ContainRequest:
 
 
 class SqlContainmentRepository:
-    def __init__(self, db: Database, audit: SqlAuditRepository | None = None):
+    def __init__(self, db: Database, audit: SqlAuditRepository):
         self.db = db
-        self.audit = audit or SqlAuditRepository(db)  # the chain (and its key) every change appends to
+        self.audit = audit  # the chain (with its key, if any) every change appends to
 
     def create(self, fields: dict, event: dict, at: datetime) -> tuple[ContainRequest, bool]:
         """Insert a request with its audit entry; (existing, False) when its dedup_key was seen."""
