@@ -156,9 +156,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
+    from core.audit.config import audit_warnings
     from core.risks import risky_settings
 
-    print("".join(f"warning: {w}\n" for w in risky_settings(settings.config)), end="")
+    warnings = risky_settings(settings.config) + audit_warnings(settings.secrets.audit_key)
+    print("".join(f"warning: {w}\n" for w in warnings), end="")
     return 0
 
 
@@ -257,20 +259,41 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Walk the containment audit chain; exit 1 naming the first broken link."""
+    """Walk the audit chain (with FIREBREAK_AUDIT_KEY and against the latest anchor when
+    configured); exit 1 naming the first bad entry."""
     from composition import build_services
-    from core.containment.audit import verify
+    from core.audit import service as audit
 
     services = build_services(_settings(args), chat=None, notifier=None)
     try:
-        audit = services.repos.audit
-        verdict = verify(audit.records(), audit.head())
+        verdict = audit.check(services)
+        keyed = audit.key_of(services) is not None
     finally:
         services.drain()
     if not verdict.ok:
         return _fail(f"audit chain broken at entry {verdict.broken_at}: {verdict.reason} "
                      f"({verdict.count} entries before it are intact).")
     print(f"Audit chain intact: {verdict.count} entries.")
+    print("  keyed: " + ("yes (FIREBREAK_AUDIT_KEY)" if keyed else
+                         "no (FIREBREAK_AUDIT_KEY is not set: a database writer could rewrite the chain)"))
+    anchored = verdict.anchored
+    print("  anchor: " + (f"entry {anchored.seq} of {anchored.at.isoformat()} matches" if anchored else
+                          "none (audit.anchor.s3_bucket is not set, or nothing anchored yet)"))
+    return 0
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    """Append a keyed entry, so the unkeyed entries written before FIREBREAK_AUDIT_KEY was set
+    are covered by it."""
+    from composition import build_services
+    from core.audit import service as audit
+
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        seq = audit.seal(services)
+    finally:
+        services.drain()
+    print(f"Audit chain sealed with the key at entry {seq}.")
     return 0
 
 
@@ -329,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(title="commands", metavar="COMMAND")
     audit_sub.add_parser("verify", help="check the audit hash chain").set_defaults(func=cmd_audit_verify)
+    audit_sub.add_parser("seal", help="append a keyed entry covering the entries written before "
+                         "FIREBREAK_AUDIT_KEY was set").set_defaults(func=cmd_audit_seal)
     audit.set_defaults(func=lambda _a: (audit.print_help(), 2)[1])
     return parser
 

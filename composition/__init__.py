@@ -17,10 +17,12 @@ from typing import Any
 from aws.actions.registry import AwsCatalog
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
+from aws.audit_anchor import S3Anchor
 from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
 from aws.notify import sns_pager
 from aws.sessions import AwsSessions
 from aws.writeback import AwsWriteBack
+from core.audit.chain import AuditKey, audit_key
 from core.clock import SystemClock
 from core.containment import service as containment
 from core.errors import ConfigError
@@ -75,12 +77,13 @@ class Process:
         self.services.drain()
 
 
-def repositories(db: Database) -> Repositories:
+def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
+    audit = SqlAuditRepository(db, key)  # one chain, keyed when FIREBREAK_AUDIT_KEY is set
     return Repositories(
         incidents=SqlIncidentRepository(db), requests=SqlRequestRepository(db),
         findings=SqlFindingRepository(db), finding_state=SqlFindingStateRepository(db),
-        intake=SqlIntakeRepository(db), containment=SqlContainmentRepository(db),
-        leases=SqlExecutionLeaseRepository(db), audit=SqlAuditRepository(db),
+        intake=SqlIntakeRepository(db), containment=SqlContainmentRepository(db, audit),
+        leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
         scheduler_jobs=lambda: job_store(db))
@@ -99,13 +102,14 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)
-    repos = repositories(db)
+    repos = repositories(db, audit_key(secrets.audit_key))
     clock = clock or SystemClock()
 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
     ports: dict[str, Any] = dict(
         catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
+        anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll))
 

@@ -6,6 +6,7 @@ neither needs the other to do it."""
 from __future__ import annotations
 
 from core.access import require_responder
+from core.audit.service import record_incident_changes
 from core.model import Incident, TimelineEntry
 from core.ports import ChatError
 from core.services import Services
@@ -18,6 +19,10 @@ def change(services: Services, incident_id: int, decide, *, actor: str | None, e
     if not automated:
         require_responder(actor, services.config.access.responders, services.directory)
     incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
+    # Role and severity changes decide who may act and who must approve: on the audit chain
+    # too. Appended right after the change commits (the incident store's transaction does
+    # not reach the chain), before anything is shown.
+    record_incident_changes(services, incident, entries)
     if services.chat is not None and incident.channel_id:
         try:
             services.chat.refresh(incident)

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
-from core.containment.audit import AuditRecord
+from core.audit.chain import AuditRecord
 from core.containment.model import ContainRequest
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 
@@ -209,6 +209,9 @@ class ExecutionLeaseRepository(Protocol):
 
 
 class AuditRepository(Protocol):
+    def append(self, event: dict, at: datetime) -> int:
+        """Add one entry at the end of the chain (keyed when a key is configured); its seq."""
+
     def records(self) -> Iterator[AuditRecord]: ...
 
     def head(self) -> tuple[int, str] | None: ...

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
 
 from core.access import Directory
+from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
 from core.findings.ports import Notifier, WriteBack
 from core.ports import Archive, Chat
@@ -43,6 +44,7 @@ class Services:
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     archive: Archive | None = None  # postmortems kept in S3 when configured
     pager: Pager | None = None  # SLA escalations outside chat (SNS)
+    anchor: Anchor | None = None  # the audit chain's head copied outside the database (S3 Object Lock)
     finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
     executor: Executor | None = None  # runs work after Slack's ack
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError
 
+from core.audit.config import AuditConfig
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
@@ -116,6 +117,7 @@ class Config(Strict):
     findings: FindingsConfig
     playbooks: PlaybooksConfig
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     scheduling: SchedulingConfig
     containment: ContainmentConfig
     access: AccessConfig
@@ -133,6 +135,7 @@ class Secrets:
     slack_app_token: str | None = None
     slack_api_url: str | None = None
     database_url: str | None = None
+    audit_key: str | None = None  # FIREBREAK_AUDIT_KEY: the audit chain's HMAC key
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Secrets":
@@ -143,6 +146,7 @@ class Secrets:
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_api_url=env.get("SLACK_API_URL") or None,
             database_url=env.get("DATABASE_URL") or None,
+            audit_key=env.get("FIREBREAK_AUDIT_KEY") or None,
         )
 
     def __repr__(self) -> str:  # never print a token by accident
@@ -237,7 +241,8 @@ def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]
             secret_paths.add(path)
             problems.append(
                 f"{source.path}:{source.locate(path)}: {dotted(path)}: secrets are read from the "
-                "environment only (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, DATABASE_URL)"
+                "environment only (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, DATABASE_URL, "
+                "FIREBREAK_AUDIT_KEY)"
             )
     merged: dict = {}
     for source in sources:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from core.containment.model import APPROVED, EXECUTING, ContainRequest
 from core.containment.state import Decision
 from core.errors import NotFound
-from store.containment_audit import append, write
+from store.containment_audit import SqlAuditRepository
 from store.containment_models import ContainRequestRow
 from store.db import Database
 
@@ -34,8 +34,9 @@ def _request(row: ContainRequestRow) -> ContainRequest:
 
 
 class SqlContainmentRepository:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, audit: SqlAuditRepository):
         self.db = db
+        self.audit = audit  # the chain (with its key, if any) every change appends to
 
     def create(self, fields: dict, event: dict, at: datetime) -> tuple[ContainRequest, bool]:
         """Insert a request with its audit entry; (existing, False) when its dedup_key was seen."""
@@ -45,11 +46,11 @@ class SqlContainmentRepository:
             row = ContainRequestRow(**fields)
             session.add(row)
             session.flush()
-            append(session, at, {**event, "request": row.id}, row.id)
+            self.audit.append_in(session, at, {**event, "request": row.id}, row.id)
             return _request(row)
 
         try:
-            return write(self.db, insert), True
+            return self.audit.write(insert), True
         except IntegrityError:
             existing = self.by_key(key) if key else None
             if existing is None:
@@ -68,11 +69,11 @@ class SqlContainmentRepository:
             for column, value in decision.changes.items():
                 setattr(row, column, value)
             if decision.event:
-                append(session, at, {**decision.event, "request": request_id}, request_id)
+                self.audit.append_in(session, at, {**decision.event, "request": request_id}, request_id)
             session.flush()
             return _request(row), decision
 
-        result, decision = write(self.db, change)
+        result, decision = self.audit.write(change)
         if decision.refuse is not None:
             raise decision.refuse
         return result
@@ -86,10 +87,10 @@ class SqlContainmentRepository:
                                                 ContainRequestRow.state == from_state)
                 .values(**changes)).rowcount == 1
             if moved:
-                append(session, at, {**event, "request": request_id}, request_id)
+                self.audit.append_in(session, at, {**event, "request": request_id}, request_id)
             return moved
 
-        return write(self.db, change)
+        return self.audit.write(change)
 
     def claim(self, request_id: int, at: datetime) -> bool:
         """approved → executing: the one caller that gets True runs the action."""
@@ -106,8 +107,7 @@ class SqlContainmentRepository:
 
     def record(self, request_id: int | None, event: dict, at: datetime) -> None:
         """An audit entry on its own (an AWS call, a refused request)."""
-        write(self.db, lambda session: append(session, at, {**event, "request": request_id} if request_id else event,
-                                              request_id))
+        self.audit.append({**event, "request": request_id} if request_id else event, at, request_id)
 
     # ------------------------------------------------------------------ reads
     def get(self, request_id: int) -> ContainRequest | None:

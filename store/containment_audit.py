@@ -1,6 +1,9 @@
 """Appending to and reading the audit chain. Appends lock the single head row, so on
 PostgreSQL two replicas append one after the other and the chain never forks; on SQLite
-the write transaction itself serialises them."""
+the write transaction itself serialises them.
+
+With a key (FIREBREAK_AUDIT_KEY, handed in by the composition root, never stored here) every
+new entry is an HMAC; without one, a plain hash. Each entry records which (`scheme`)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ import json
 from datetime import datetime
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.containment.audit import GENESIS, AuditRecord, canonical, link
+from core.audit.chain import GENESIS, AuditKey, AuditRecord, canonical, link, scheme_of
+from core.errors import FirebreakError
 from store.containment_models import AuditEntryRow, AuditHeadRow
 from store.db import Database
 
@@ -25,11 +29,23 @@ class NoHead(Exception):
     """The chain has no head row yet (a fresh or emptied database)."""
 
 
+class HeadMissing(FirebreakError):
+    """Entries exist but the head row is gone: someone removed it. Appends stop rather than
+    start a second chain over the first; `python bot.py audit verify` names the damage."""
+
+
 def ensure_head(db: Database) -> None:
+    """Create the head of an empty chain. A chain with entries and no head was tampered with:
+    re-creating the head would hide that (or restart at seq 1), so refuse."""
     try:
         with db.session() as session:
-            if session.get(AuditHeadRow, HEAD_ID) is None:
-                session.add(AuditHeadRow(id=HEAD_ID, seq=0, hash=GENESIS))
+            if session.get(AuditHeadRow, HEAD_ID) is not None:
+                return
+            entries = session.scalar(select(func.count()).select_from(AuditEntryRow))
+            if entries:
+                raise HeadMissing(f"The audit chain's head row is missing although {entries} entries exist; "
+                                  "nothing more is appended. Run `python bot.py audit verify`.")
+            session.add(AuditHeadRow(id=HEAD_ID, seq=0, hash=GENESIS))
     except IntegrityError:
         pass  # another writer created it first
 
@@ -45,23 +61,39 @@ def write(db: Database, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
-def append(session: Session, at: datetime, event: dict, request_id: int | None = None) -> int:
+def append(session: Session, at: datetime, event: dict, request_id: int | None = None,
+           key: AuditKey | None = None) -> int:
     """Add one entry inside the caller's transaction; returns its seq."""
     head = session.scalar(select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).with_for_update())
     if head is None:
         raise NoHead()
     seq = head.seq + 1
     body = canonical(seq, at, event)
-    digest = link(head.hash, body)
-    session.add(AuditEntryRow(seq=seq, request_id=request_id, body=body, prev_hash=head.hash, hash=digest))
+    digest = link(head.hash, body, key)
+    session.add(AuditEntryRow(seq=seq, request_id=request_id, body=body, prev_hash=head.hash, hash=digest,
+                              scheme=scheme_of(key)))
     head.seq, head.hash = seq, digest
     return seq
 
 
 class SqlAuditRepository:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, key: AuditKey | None = None):
         self.db = db
+        self._key = key
 
+    # ----------------------------------------------------------------- writes
+    def append_in(self, session: Session, at: datetime, event: dict, request_id: int | None = None) -> int:
+        """An entry inside the caller's transaction (containment appends with its state change)."""
+        return append(session, at, event, request_id, self._key)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        return write(self.db, work)
+
+    def append(self, event: dict, at: datetime, request_id: int | None = None) -> int:
+        """An entry in a transaction of its own."""
+        return self.write(lambda session: self.append_in(session, at, event, request_id))
+
+    # ------------------------------------------------------------------ reads
     def records(self) -> Iterator[AuditRecord]:
         """Every entry in order, read in batches so a long chain is not held in memory."""
         after = 0
@@ -72,7 +104,7 @@ class SqlAuditRepository:
             if not rows:
                 return
             for row in rows:
-                yield AuditRecord(row.seq, row.body, row.prev_hash, row.hash)
+                yield AuditRecord(row.seq, row.body, row.prev_hash, row.hash, row.scheme)
             after = rows[-1].seq
 
     def head(self) -> tuple[int, str] | None:

@@ -44,7 +44,7 @@ class ContainRequestRow(Base):
 
 
 class AuditEntryRow(Base):
-    """Never updated or deleted; `hash` covers `body` and `prev_hash`."""
+    """Never updated or deleted; `hash` covers `body` and `prev_hash` (keyed or not, see `scheme`)."""
 
     __tablename__ = "audit_entries"
 
@@ -53,6 +53,9 @@ class AuditEntryRow(Base):
     body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How `hash` was made: "sha256" (plain, entries written without FIREBREAK_AUDIT_KEY) or
+    # "hmac-sha256" (keyed). See core.audit.chain.
+    scheme: Mapped[str] = mapped_column(String(16), default="sha256", server_default="sha256")
 
 
 class AuditHeadRow(Base):

@@ -13,6 +13,7 @@ from typing import Any
 from core import incidents
 from core.playbooks import runtime as playbooks
 from core.access import require_responder
+from core.audit import service as audit
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
@@ -183,6 +184,10 @@ def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFindin
     not_dismissed(finding)
     done = services.writeback.dismiss(finding, reason, user) if services.writeback else \
         "recorded in Firebreak only (no AWS write-back configured)"
+    # What was just written to AWS goes on the audit chain before anything else can fail.
+    audit.record(services, {"event": "finding-dismissed", "finding": finding.finding_id, "source": finding.source,
+                            "account": finding.account, "region": finding.region, "by": user, "reason": reason,
+                            "written_back": services.writeback is not None, "result": done})
     dismissed = services.repos.finding_state.change(
         pk, entry(services, user, "dismissed", f"Dismissed as false positive: {reason} — {done}"), not_dismissed,
         status="dismissed")

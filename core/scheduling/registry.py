@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from core.audit.service import anchor_head
 from core.containment import flow as containment
 from core.containment import service as containment_service
 from core.containment.model import EXPIRED, REQUESTED
@@ -83,4 +84,6 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
     recovery = services.config.containment.recovery_interval_seconds
     if services.catalog is not None and recovery:
         registry.register("containment-recovery", containment_service.recover, recovery)
+    if services.anchor is not None:  # the audit chain's head, copied outside the database
+        registry.register("audit-anchor", anchor_head, services.config.audit.anchor.interval_seconds)
     return registry

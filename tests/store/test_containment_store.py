@@ -20,13 +20,13 @@ def approved_request(db):
     fields = dict(incident_id=incident.id, action="disable-lambda", target="fn", options={}, account="123456789012",
                   region="us-east-1", state="approved", dry_run=False, requested_by="UALICE", requested_at=AT,
                   expires_at=AT, plan={})
-    return SqlContainmentRepository(db).create(fields, {"event": "requested"}, AT)[0]
+    return SqlContainmentRepository(db, SqlAuditRepository(db)).create(fields, {"event": "requested"}, AT)[0]
 
 
 def test_one_claim_of_many_wins_and_the_chain_holds(clean_db):
     db = Database(clean_db)
     request = approved_request(db)
-    store = SqlContainmentRepository(db)
+    store = SqlContainmentRepository(db, SqlAuditRepository(db))
     with ThreadPoolExecutor(16) as pool:
         claims = list(pool.map(lambda _: store.claim(request.id, AT), range(32)))
         list(pool.map(lambda n: store.record(request.id, {"event": "aws-call", "n": n}, AT), range(40)))

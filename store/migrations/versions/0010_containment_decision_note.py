@@ -1,12 +1,12 @@
 """Containment: the note a decision carries (why a request was denied).
 
-Revision ID: 0008
+Revision ID: 0010
 Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0010"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,37 @@
+"""The `audit:` section: where the chain's head is anchored outside the database."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from core.validators import Strict
+
+
+class AnchorConfig(Strict):
+    # Off while s3_bucket is null. Meant for a bucket with S3 Object Lock, so that nobody with
+    # the database (or Firebreak's own credentials) can delete or replace an anchored head.
+    s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_prefix: str = Field(default="firebreak-audit/", max_length=200)
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")  # null: aws.default_region
+    # Object Lock retention of each anchor object (null: the bucket's default retention, if any).
+    retain_days: int | None = Field(default=None, ge=1, le=36500)
+    retain_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "COMPLIANCE"
+    interval_seconds: int = Field(default=300, ge=10, le=86400)
+
+
+class AuditConfig(Strict):
+    anchor: AnchorConfig = Field(default_factory=AnchorConfig)
+
+
+def audit_warnings(audit_key: str | None) -> list[str]:
+    """What `check-config` says about the audit chain."""
+    if not audit_key:
+        return ["no audit key: a database writer can rewrite the audit chain undetected. Set "
+                "FIREBREAK_AUDIT_KEY (a long random string, e.g. `openssl rand -hex 32`) in the environment "
+                "of every process, and anchor the head with audit.anchor.s3_bucket."]
+    if len(audit_key) < 32:
+        return ["FIREBREAK_AUDIT_KEY is shorter than 32 characters: use a long random key "
+                "(e.g. `openssl rand -hex 32`)."]
+    return []

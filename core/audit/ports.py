@@ -1,0 +1,16 @@
+"""Where the chain's head is copied outside the database (an S3 Object Lock bucket in aws/),
+so a database writer who cuts the tail and moves the head back is caught."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.audit.chain import Anchored
+
+
+class Anchor(Protocol):
+    def put(self, head: Anchored) -> str:
+        """Store this head (never overwriting an earlier one); return where."""
+
+    def latest(self) -> Anchored | None:
+        """The anchored head with the highest seq, or None before the first."""
