@@ -125,7 +125,7 @@ def reopen(cfg, incident: Incident, actor: str) -> Mutation:
 
 
 def _state(incident: Incident) -> str:
-    """"closed", "cancelled", "post-incident (false positive)", ..."""
+    """How the incident stands, for messages: closed, cancelled, post-incident (false positive), ..."""
     if incident.cancelled:
         return "cancelled"
     return incident.phase + (" (false positive)" if incident.resolution == FALSE_POSITIVE else "")
