@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.errors import InvalidTransition, UsageError
-from core.model import ACTIVE_PHASES, PHASES, Incident, Mutation
+from core.model import ACTIVE_PHASES, CANCELLED, FALSE_POSITIVE, PHASES, Incident, Mutation
 from core.roles import require_role
 
 NOTE_LIMIT = 2000
+RESOLVE_USAGE = "/incident resolve [id] [false-positive [reason]]"
+CANCEL_USAGE = "/incident cancel [id] <reason>"
 
 
 def allowed_phases(current: str) -> list[str]:
@@ -49,31 +51,84 @@ def change_phase(cfg, incident: Incident, phase: str, actor: str, at: datetime, 
         "phase", actor, f"Phase: {incident.phase} → {phase}", previous=incident.phase, phase=phase)
 
 
-def resolve(cfg, incident: Incident, actor: str, at: datetime) -> Mutation:
+def _reason(reason: str | None, usage: str, *, required: bool) -> str | None:
+    reason = (reason or "").strip() or None
+    if reason is None and required:
+        raise UsageError("Say why, so the timeline (and whoever reads the statistics) knows.", usage)
+    if reason is not None and len(reason) > NOTE_LIMIT:
+        raise UsageError(f"The reason is {len(reason)} characters; the limit is {NOTE_LIMIT}.")
+    return reason
+
+
+def _because(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def resolve(cfg, incident: Incident, actor: str, at: datetime, *, false_positive: bool = False,
+            reason: str | None = None) -> Mutation:
+    """→ post-incident. `false_positive`: there was no incident after all (a benign finding, a
+    pen test): resolved all the same, with the reason, and left out of the response metrics.
+    A resolved incident can still be marked a false positive (no phase change)."""
     require_role(cfg, incident, "resolve", actor)
+    reason = _reason(reason, RESOLVE_USAGE, required=False)
+    resolution = FALSE_POSITIVE if false_positive else None
+    if false_positive and incident.phase == "post-incident" and incident.resolution is None:
+        return Mutation(changes={"resolution": FALSE_POSITIVE, "resolution_reason": reason}).note(
+            "phase", actor, f"Marked a false positive{_because(reason)}", previous=incident.phase,
+            phase=incident.phase, resolution=FALSE_POSITIVE, reason=reason)
     if incident.phase not in ACTIVE_PHASES:
-        raise InvalidTransition(f"Incident {incident.label} is {incident.phase}; only an active incident can be "
+        raise InvalidTransition(f"Incident {incident.label} is {_state(incident)}; only an active incident can be "
                                 "resolved.")
-    return Mutation(changes={"phase": "post-incident", "phase_times": _entered(incident, "post-incident", at)}
-                    ).note("phase", actor, f"Resolved: {incident.phase} → post-incident",
-                           previous=incident.phase, phase="post-incident")
+    what = "Resolved as a false positive" if false_positive else "Resolved"
+    return Mutation(changes={"phase": "post-incident", "phase_times": _entered(incident, "post-incident", at),
+                             "resolution": resolution, "resolution_reason": reason}
+                    ).note("phase", actor, f"{what}: {incident.phase} → post-incident{_because(reason)}",
+                           previous=incident.phase, phase="post-incident", resolution=resolution, reason=reason)
+
+
+def cancel(cfg, incident: Incident, reason: str, actor: str, at: datetime) -> Mutation:
+    """The incident should never have been declared (a test, a duplicate, a mistake): it ends at
+    once, from any phase, as closed with the resolution `cancelled` and a mandatory reason.
+    Nothing more happens to it (no reminders, SLAs or containment) and it is left out of the
+    response metrics. Ending an incident takes the `resolve` permission. `/incident reopen`
+    undoes a cancellation made by mistake: the timeline keeps both."""
+    reason = _reason(reason, CANCEL_USAGE, required=True)
+    require_role(cfg, incident, "resolve", actor)
+    if incident.phase == "closed":
+        raise InvalidTransition(f"Incident {incident.label} is already {_state(incident)}"
+                                + ("." if incident.cancelled else "; reopen it first to cancel it."))
+    return Mutation(changes={"phase": "closed", "phase_times": _entered(incident, "closed", at),
+                             "resolution": CANCELLED, "resolution_reason": reason}).note(
+        "phase", actor, f"Cancelled: {incident.phase} → closed ({reason})", previous=incident.phase,
+        phase="closed", resolution=CANCELLED, reason=reason)
 
 
 def close(cfg, incident: Incident, actor: str, at: datetime) -> Mutation:
     require_role(cfg, incident, "close", actor)
     if incident.phase != "post-incident":
-        raise InvalidTransition(f"Incident {incident.label} is in {incident.phase}; resolve it first "
+        raise InvalidTransition(f"Incident {incident.label} is {_state(incident)}; resolve it first "
                                 "(`/incident resolve`), then close it after the post-incident review.")
     return Mutation(changes={"phase": "closed", "phase_times": _entered(incident, "closed", at)}).note(
-        "phase", actor, "Closed", previous=incident.phase, phase="closed")
+        "phase", actor, "Closed" + (" (false positive)" if incident.resolution == FALSE_POSITIVE else ""),
+        previous=incident.phase, phase="closed", resolution=incident.resolution)
 
 
 def reopen(cfg, incident: Incident, actor: str) -> Mutation:
+    """Back to analysis from post-incident, closed or cancelled; a false-positive or cancelled
+    verdict is withdrawn with it (the incident counts in the metrics again)."""
     require_role(cfg, incident, "reopen", actor)
     if incident.phase not in ("post-incident", "closed"):
         raise InvalidTransition(f"Incident {incident.label} is still open ({incident.phase}).")
-    return Mutation(changes={"phase": "analysis"}).note(
-        "phase", actor, f"Reopened: {incident.phase} → analysis", previous=incident.phase, phase="analysis")
+    return Mutation(changes={"phase": "analysis", "resolution": None, "resolution_reason": None}).note(
+        "phase", actor, f"Reopened: {_state(incident)} → analysis", previous=incident.phase, phase="analysis",
+        withdrawn=incident.resolution)
+
+
+def _state(incident: Incident) -> str:
+    """How the incident stands, for messages: closed, cancelled, post-incident (false positive), ..."""
+    if incident.cancelled:
+        return "cancelled"
+    return incident.phase + (" (false positive)" if incident.resolution == FALSE_POSITIVE else "")
 
 
 def _set_field(cfg, incident: Incident, field: str, value: str, allowed: list[str], actor: str) -> Mutation:

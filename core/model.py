@@ -8,6 +8,9 @@ from datetime import date, datetime
 # AWS / NIST incident lifecycle, in order; "closed" ends it.
 PHASES = ("detection", "analysis", "containment", "eradication", "recovery", "post-incident", "closed")
 ACTIVE_PHASES = PHASES[:5]
+# How an incident ended, when not a real incident resolved: neither counts in response metrics.
+FALSE_POSITIVE, CANCELLED = "false-positive", "cancelled"
+UNMEASURED = (CANCELLED, FALSE_POSITIVE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Incident:
     playbook: str | None = None
     playbook_state: dict = field(default_factory=dict)
     postmortem: dict = field(default_factory=dict)
+    resolution: str | None = None  # None (resolved), FALSE_POSITIVE or CANCELLED
+    resolution_reason: str | None = None
 
     @property
     def label(self) -> str:
@@ -43,6 +48,15 @@ class Incident:
     @property
     def is_open(self) -> bool:
         return self.phase != "closed"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.resolution == CANCELLED
+
+    @property
+    def measured(self) -> bool:
+        """Counted in the response metrics: not cancelled, not a false positive."""
+        return self.resolution not in UNMEASURED
 
 
 @dataclass(frozen=True)

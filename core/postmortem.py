@@ -45,13 +45,13 @@ def save_answers(services: Services, incident: Incident, answers: dict, actor: s
 
 
 def response_times(incident: Incident, entries: list[TimelineEntry], first_seen: datetime | None) -> dict[str, str]:
-    """The four response metrics, as core.metrics defines them (the same as `/incident stats`)."""
-    start = incident.declared_at
-    reached = {"acknowledge": metrics.acknowledged_at(incident, entries), "contain": metrics.contained_at(incident),
-               "recover": metrics.recovered_at(incident)}
-    spans = {"detect": metrics.detect_time(incident, first_seen),
-             **{name: (at - start if at else None) for name, at in reached.items()}}
-    return {f"Time to {name}": metrics.human(span) if span is not None else "n/a" for name, span in spans.items()}
+    """The four response metrics, as core.metrics defines them (the same as `/incident stats`);
+    a cancelled incident or a false positive says it is not counted."""
+    times = {f"Time to {name}": metrics.human(span) if span is not None else "n/a"
+             for name, span in metrics.spans(incident, entries, first_seen).items()}
+    if not incident.measured:
+        times["Counted in response metrics"] = f"no ({(incident.resolution or '').replace('-', ' ')})"
+    return times
 
 
 MARKDOWN_SPECIAL = "\\`*_{}[]()#+!|~"
@@ -135,7 +135,9 @@ def for_incident(services: Services, incident: Incident) -> str:
     findings = services.repos.findings.linked(incident.id)
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
     directory = services.directory
-    return document(incident, services.incidents.timeline(incident.id, limit=None), findings=findings,
+    entries = metrics.with_verification(services.incidents.timeline(incident.id, limit=None),
+                                        services.repos.containment.get)
+    return document(incident, entries, findings=findings,
                     items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None,
                     requests=services.repos.containment.for_incident(incident.id),
                     names=directory.name if directory is not None else None)

@@ -26,6 +26,7 @@ def _incident(row: IncidentRow, roles: dict | None = None) -> Incident:
         summary_ts=row.summary_ts, announce_channel=row.announce_channel, announce_ts=row.announce_ts,
         phase_times=dict(row.phase_times or {}), last_update_at=utc(row.last_update_at), roles=roles or {},
         playbook=row.playbook, playbook_state=dict(row.playbook_state or {}), postmortem=dict(row.postmortem or {}),
+        resolution=row.resolution, resolution_reason=row.resolution_reason,
     )
 
 

@@ -43,6 +43,10 @@ class IncidentRow(Base):
     # {"done": {step: {"by", "at"}}, "messages": {phase: ts}, "total": n}; changed under the row lock.
     playbook_state: Mapped[dict | None] = mapped_column(JSON)
     postmortem: Mapped[dict | None] = mapped_column(JSON)  # the review's answers (summary, impact, ...)
+    # How it ended: NULL (resolved), "false-positive" or "cancelled"; both of the latter are
+    # left out of the response metrics. The reason is also on the timeline.
+    resolution: Mapped[str | None] = mapped_column(String(40))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ActionItemRow(Base):

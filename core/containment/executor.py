@@ -90,5 +90,10 @@ def _finish(services: Services, request: ContainRequest, verdict: str, **changes
     done = store(services).get(request.id)
     word = {SUCCEEDED: "done", FAILED: "failed", UNKNOWN: "result unknown"}[verdict]
     detail = f" — {done.error_code or done.error}" if verdict != SUCCEEDED else ""
-    timeline(services, done, f"Containment {word}: {done.title} ({done.label}){detail}", done.decided_by, verdict)
+    # `verified` and `undo_of` let response metrics decide "contained" from the timeline alone.
+    services.incidents.add_timeline(
+        done.incident_id, kind="containment", text=f"Containment {word}: {done.title} ({done.label}){detail}",
+        at=services.clock.now(), actor=done.decided_by, dedup_key=f"containment:{done.id}:{verdict}",
+        data={"request": done.id, "step": verdict, "undo_of": done.undo_of,
+              "verified": bool((done.outcome or {}).get("verified")) if verdict == SUCCEEDED else False})
     return done

@@ -11,7 +11,7 @@ from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED, ContainRequest)
 from core.containment.parse import ContainCommand
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
-from core.model import Incident
+from core.model import ACTIVE_PHASES, Incident
 from core.repositories import ContainmentRepository
 from core.services import Services
 
@@ -36,6 +36,14 @@ def request(services: Services, catalog: Catalog, *, actor: str, channel: str | 
     existing = store(services).by_key(dedup_key) if dedup_key else None
     if existing is not None:
         return existing
+    if incident.phase not in ACTIVE_PHASES:  # resolved, closed or cancelled: nothing left to contain
+        ended = "cancelled" if incident.cancelled else "resolved" if incident.phase == "post-incident" else "closed"
+        message = (f"Incident {incident.label} is {ended}, so no new containment is requested on it. If the threat "
+                   "is back, `/incident reopen` it first; `/contain undo <request>` still reverses an earlier action.")
+        store(services).record(None, {"event": "refused", "actor": actor, "action": command.action,
+                                      "target": command.target, "incident": incident.id, "undo_of": None,
+                                      "error": message, "code": None, "calls": []}, services.clock.now())
+        raise InvalidTransition(message)
     account, region, where = _where(services, incident, command)
     job = Job(command.action, command.target, dict(command.options), account, region, incident.id,
               context=_context(services, incident, command))

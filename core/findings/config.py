@@ -46,6 +46,9 @@ class Route(Strict):
 
 class DigestConfig(Strict):
     after: int = Field(default=5, ge=0, le=1000)
+    # Findings of this severity or above never go into a digest: each gets its own message
+    # with its buttons, however busy the window (None: any finding may be grouped).
+    always_alone_from: Literal[SEVERITIES] | None = "high"  # type: ignore[valid-type]
     window_seconds: int = Field(default=300, ge=10, le=86400)
     top: int = Field(default=10, ge=1, le=30)
     pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from core.findings import correlate, triage
-from core.findings.model import Finding
+from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
 from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
@@ -123,8 +123,8 @@ def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, se
     if tx.snoozed_until(finding) is not None:
         return tx.place(finding, status="snoozed", route=decision.route)
     digest_cfg = services.config.findings.digest
-    digest = tx.claim_window(decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds),
-                             digest_cfg.after)
+    digest = None if _always_alone(finding.severity, digest_cfg.always_alone_from) else tx.claim_window(
+        decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds), digest_cfg.after)
     if digest is not None:  # a storm: grouped, and never auto-declared one by one
         summary.digested += 1
         effects.digests[digest.id] = digest
@@ -133,6 +133,13 @@ def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, se
     if decision.action == "declare":
         effects.declare.append((placed, decision))
     return placed
+
+
+def _always_alone(severity: str, threshold: str | None) -> bool:
+    """High and critical findings (`findings.digest.always_alone_from`) are never buried in a
+    digest; they bypass the window, so they neither join it nor use up its individual slots."""
+    return (threshold is not None and severity in SEVERITIES
+            and SEVERITIES.index(severity) >= SEVERITIES.index(threshold))
 
 
 def _window(now: datetime, seconds: int) -> datetime:

@@ -1,21 +1,24 @@
 """`/incident stats [30d]` and `python bot.py stats [--days N]`: response metrics of the
 incidents declared in the last N days, by severity and by category, with SLA breaches
-(definitions in core.metrics; limits from `scheduling.sla`). One plain-text table serves
+(definitions in core.metrics; limits from `scheduling.sla`). Cancelled incidents and false
+positives are not measured; the report counts and names them. One plain-text table serves
 both the terminal and Slack (in a code block)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.errors import UsageError
-from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize
+from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize, with_verification
+from core.model import CANCELLED, FALSE_POSITIVE, UNMEASURED, Incident
 from core.services import Services
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3650
 USAGE = "/incident stats [30d]"
+EXCLUDED_NAMES = {CANCELLED: ("cancelled", "cancelled"), FALSE_POSITIVE: ("false positive", "false positives")}
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Report:
     total: Summary
     by_severity: list[Summary]
     by_category: list[Summary]
+    # Declared in the window but not measured: resolution (cancelled, false-positive) -> incidents
+    excluded: dict[str, list[Incident]] = field(default_factory=dict)
 
 
 def parse_days(word: str | None) -> int:
@@ -41,14 +46,20 @@ def build(services: Services, days: int) -> Report:
     now = services.clock.now()
     since = now - timedelta(days=days)
     queries, cfg = services.repos.clock_queries, services.config
-    incidents = queries.declared_since(since)
+    declared = queries.declared_since(since)
+    incidents = [i for i in declared if i.measured]
+    excluded: dict[str, list[Incident]] = {}
+    for incident in declared:
+        if not incident.measured:
+            excluded.setdefault(incident.resolution, []).append(incident)
     ids = [i.id for i in incidents]
     actions, seen = queries.actions(ids), queries.first_seen(ids)
-    measured = [measure(i, actions[i.id], seen.get(i.id),
+    measured = [measure(i, with_verification(actions[i.id], services.repos.containment.get), seen.get(i.id),
                         {sla: cfg.scheduling.sla_limit(i.severity, sla) for sla in SLAS}, now) for i in incidents]
     return Report(days, since, summarize(measured, "all"),
                   group(measured, lambda i: i.severity, cfg.incidents.severity_names),
-                  group(measured, lambda i: i.category, cfg.incidents.categories))
+                  group(measured, lambda i: i.category, cfg.incidents.categories),
+                  {kind: excluded[kind] for kind in UNMEASURED if kind in excluded})
 
 
 def _cell(stats: tuple[int, timedelta, timedelta] | None) -> str:
@@ -71,9 +82,14 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 
 def render(report: Report) -> str:
+    declared = report.total.count + sum(len(found) for found in report.excluded.values())
     lines = [f"Incidents declared in the last {report.days} days (since {report.since:%Y-%m-%d %H:%M} UTC): "
-             f"{report.total.count}",
+             f"{declared}",
              "Each metric: mean / median (incidents measured); SLA breaches: acknowledge / contain.", ""]
+    if report.excluded:
+        lines.insert(1, "Not counted in the metrics: " + "; ".join(
+            f"{len(found)} {EXCLUDED_NAMES[kind][len(found) != 1]} ({', '.join(i.label for i in found[:10])}"
+            + (", …" if len(found) > 10 else "") + ")" for kind, found in report.excluded.items()) + ".")
     if report.total.count:
         lines += _table(_rows("severity", [report.total, *report.by_severity])) + [""]
         lines += _table(_rows("category", report.by_category))

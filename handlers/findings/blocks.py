@@ -142,10 +142,12 @@ def _line(f: StoredFinding) -> str:
 
 
 def digest_message(d: Digest, top: list[StoredFinding], counts: dict[str, int]) -> tuple[str, list[dict]]:
-    by_severity = " · ".join(f"{counts[s]} {s}" for s in ICONS if counts.get(s))
-    shown = [section(f":fire: *{d.size} more findings* from route *{escape(d.route)}* since "
+    """`counts`: how many of each severity the digest holds, shown most severe first, so a
+    glance tells whether anything in it needs a look now."""
+    by_severity = " · ".join(f"{ICONS[s]} {counts[s]} {s}" for s in ICONS if counts.get(s))
+    shown = [section(f":fire: *{d.size} more {_findings(d.size)}* from route *{escape(d.route)}* since "
                      f"{d.window_start:%H:%M} UTC, grouped to keep this channel readable"),
-             context(by_severity or "no findings"),
+             context(f"In this digest: {by_severity}" if by_severity else "no findings"),
              section("\n".join(_line(f) for f in top) or "_none yet_")]
     rest = d.size - len(top)
     if rest > 0:
@@ -153,7 +155,13 @@ def digest_message(d: Digest, top: list[StoredFinding], counts: dict[str, int]) 
     shown.append({"type": "actions", "block_id": f"digest:{d.id}", "elements": [
         {"type": "button", "action_id": ids.ACTION_DIGEST_PAGE, "text": _plain(f"Show all {d.size}"),
          "value": f"{d.id}:0"}]})
-    return f"{d.size} findings grouped in a digest (route {escape(d.route)})", shown
+    plain = ", ".join(f"{counts[s]} {s}" for s in ICONS if counts.get(s))
+    return (f"{d.size} {_findings(d.size)} grouped in a digest (route {escape(d.route)})"
+            + (f": {plain}" if plain else ""), shown)
+
+
+def _findings(n: int) -> str:
+    return "finding" if n == 1 else "findings"
 
 
 def digest_page(d: Digest, items: list[StoredFinding], page: int) -> tuple[str, list[dict]]:

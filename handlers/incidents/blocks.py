@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.incident_config import IncidentsConfig
-from core.model import PHASES, Incident, TimelineEntry
+from core.model import FALSE_POSITIVE, PHASES, Incident, TimelineEntry
 from handlers import ids
 from handlers.playbooks.blocks import progress as playbook_progress
 from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate, with_mentions
 
+NL = "\n"
 KIND_ICONS = {"declared": ":rotating_light:", "severity": ":warning:", "category": ":label:",
               "phase": ":arrow_forward:", "role": ":bust_in_silhouette:", "note": ":memo:",
               "status_update": ":loudspeaker:", "pin": ":pushpin:", "playbook": ":blue_book:",
@@ -38,6 +39,22 @@ def phase_track(current: str) -> str:
     return " → ".join(f"*{p}*" if p == current else p for p in PHASES)
 
 
+def phase_text(incident: Incident) -> str:
+    """The phase track, or how the incident ended when it was no real incident."""
+    reason = f" — {escape(incident.resolution_reason)}" if incident.resolution_reason else ""
+    unmeasured = "_Not counted in the response metrics._"
+    if incident.cancelled:
+        return f":no_entry_sign: *Cancelled*{reason}" + NL + unmeasured
+    if incident.resolution == FALSE_POSITIVE:
+        return NL.join([phase_track(incident.phase),
+                        f":white_check_mark: Resolved as a *false positive*{reason}", unmeasured])
+    return phase_track(incident.phase)
+
+
+def _phase_word(incident: Incident) -> str:
+    return "cancelled" if incident.cancelled else incident.phase
+
+
 def _roles_text(incident: Incident, cfg: IncidentsConfig) -> str:
     return "\n".join(f"{role}: {'<@' + incident.roles[role] + '>' if incident.roles.get(role) else '_unassigned_'}"
                      for role in cfg.roles)
@@ -62,7 +79,7 @@ def summary(incident: Incident, cfg: IncidentsConfig) -> tuple[str, list[dict]]:
             {"type": "mrkdwn", "text": f"*Declared*\n{when(incident.declared_at)} by <@{incident.declared_by}>"},
             {"type": "mrkdwn", "text": f"*Last status update*\n{when(incident.last_update_at)}"},
         ]},
-        section(f"*Phase*\n{phase_track(incident.phase)}"),
+        section(f"*Phase*\n{phase_text(incident)}"),
         section(f"*Roles*\n{_roles_text(incident, cfg)}"),
     ]
     if incident.playbook:
@@ -70,7 +87,7 @@ def summary(incident: Incident, cfg: IncidentsConfig) -> tuple[str, list[dict]]:
     if incident.description:
         blocks.insert(1, section(escape(incident.description)))
     blocks.append(context("Commands here act on this incident: `/incident help`"))
-    return escape(f"Incident {incident.label}: {incident.title} ({incident.severity}, {incident.phase})"), blocks
+    return escape(f"Incident {incident.label}: {incident.title} ({incident.severity}, {_phase_word(incident)})"), blocks
 
 
 def announcement(incident: Incident) -> tuple[str, list[dict]]:
@@ -120,7 +137,7 @@ def status(incident: Incident, cfg: IncidentsConfig, now: datetime) -> tuple[str
     return escape(f"Incident {incident.label}: {incident.title}"), [
         section(f"*Incident {incident.label}: {escape(incident.title)}* ({where})\n"
                 f"Age *{age(incident.declared_at, now)}* · Severity {_severity_text(incident, cfg)} · "
-                f"Category *{escape(incident.category)}*\nPhase: {phase_track(incident.phase)}"),
+                f"Category *{escape(incident.category)}*\nPhase: {phase_text(incident)}"),
         section(f"*Roles*\n{_roles_text(incident, cfg)}"),
         context(f"Last status update: {when(incident.last_update_at)}"),
     ]

@@ -23,6 +23,7 @@ from handlers.slack_text import from_slack, user_id
 REF = re.compile(r"^#?\d{1,9}$")
 # Subcommands whose only argument is the incident: anything else after them is a mistake.
 ID_ONLY = {"status", "roles", "actions", "postmortem", "findings"}
+FALSE_POSITIVE_WORDS = ("false-positive", "false_positive", "fp")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,11 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "severity": Sub("/incident severity [id] <severity>", "change the severity", 1),
     "category": Sub("/incident category [id] <category>", "change the category", 1),
     "phase": Sub("/incident phase [id] <phase>", "move to another phase", 1),
-    "resolve": Sub("/incident resolve [id]", "move to post-incident"),
+    "resolve": Sub("/incident resolve [id] [false-positive [reason]]",
+                   "move to post-incident (false-positive: no real incident, left out of the metrics)"),
+    "cancel": Sub("/incident cancel [id] <reason>",
+                  "end an incident that should not exist (a test, a duplicate): closed, left out of the metrics",
+                  1, free_text=True),
     "close": Sub("/incident close [id]", "close after the post-incident review"),
     "reopen": Sub("/incident reopen [id]", "reopen a resolved or closed incident"),
     "role": Sub("/incident role [id] <role> @user", "assign a role (commander, scribe, ...)", 2),
@@ -209,8 +214,26 @@ class IncidentCommands(ReviewCommands):
                      lambda cfg, cur, a, actor, at: lifecycle.change_phase(cfg, cur, a[0], actor, at))
 
     def do_resolve(self, args, rest, command, respond) -> None:
-        self._change("resolve", args, rest, command, respond,
-                     lambda cfg, cur, a, actor, at: lifecycle.resolve(cfg, cur, actor, at))
+        incident, args, rest = self._target("resolve", args, rest, command)
+        false_positive, reason = False, None
+        if args:
+            if args[0].lower() not in FALSE_POSITIVE_WORDS:
+                raise UsageError(f"“{args[0][:40]}” is not a kind of resolution; the only one is `false-positive`.",
+                                 INCIDENT_SUBCOMMANDS["resolve"].usage)
+            false_positive, reason = True, from_slack(rest.split(None, 1)[1] if len(args) > 1 else "")
+        cfg, actor = self.services.config.incidents, command["user_id"]
+        incident, entries = incidents.apply(
+            self.services, incident.id, lambda current, at: lifecycle.resolve(
+                cfg, current, actor, at, false_positive=false_positive, reason=reason), actor=actor)
+        self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
+
+    def do_cancel(self, args, rest, command, respond) -> None:
+        incident, _, rest = self._target("cancel", args, rest, command)
+        cfg, actor, reason = self.services.config.incidents, command["user_id"], from_slack(rest)
+        incident, entries = incidents.apply(self.services, incident.id,
+                                            lambda current, at: lifecycle.cancel(cfg, current, reason, actor, at),
+                                            actor=actor)
+        self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
 
     def do_close(self, args, rest, command, respond) -> None:
         self._change("close", args, rest, command, respond,

@@ -141,6 +141,23 @@ def test_unknown_target_and_access_denied_are_shown_with_the_aws_code(ws, monkey
     assert [r["code"] for r in refused] == ["InvalidInstanceID.NotFound", "AccessDenied"]
 
 
+def test_a_resolved_incident_refuses_new_containment_but_undoes_an_earlier_one(ws):
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    request = requested(ws, incident, "block-public-s3 exposed")
+    click(ws, incident, request.id, user="bob")
+    wait_state(ws, request.id, "succeeded")
+    ws.sender.command("/incident", "resolve", user=ws.user("alice"), channel=incident.channel_id)
+    settled(ws, lambda: ws.services.incidents.get(incident.id).phase == "post-incident")
+    seen = len(ws.fake.calls_to("response_url"))
+    assert ack_body(contain(ws, incident, "block-public-s3 exposed")) == {}
+    shown = last_answer(ws, seen)
+    assert f"Incident #{incident.id} is resolved" in shown and "/incident reopen" in shown
+    assert [r.id for r in requests(ws)] == [request.id]
+    undo = requested(ws, incident, f"undo {request.id}")
+    assert undo.undo_of == request.id and undo.state == "requested"
+
+
 def test_malformed_arguments_get_the_usage_in_the_ack(ws):
     incident = declare(ws)
     body = ack_body(contain(ws, incident, "isolate-instance i-123 --force"))

@@ -189,6 +189,25 @@ def test_digest_lists_every_finding_and_opens_one_in_its_thread(settings):
         ws.stop()
 
 
+def test_a_critical_finding_after_a_storm_gets_its_own_message_and_the_digest_counts_severities(settings):
+    ws = _workspace(settings, after=1)
+    try:
+        storm = [finding(id=f"m{i}", title=f"probe {i}") for i in range(3)] + [finding(id="l1", severity="low")]
+        critical = finding(id="crit", severity="critical", severity_score=95.0, title="Root credentials used")
+        ingest(ws.services, storm + [critical])
+        assert ws.services.notifier.drain(10)
+        stored = SqlFindingRepository(ws.services.db).by_finding_id("crit")
+        own = message(ws, stored)  # its own triage message, with its buttons
+        assert "Root credentials used" in all_text(own) and ids.ACTION_FINDING_DECLARE in json.dumps(own["blocks"])
+        digest_msg = next(m for m in ws.fake.messages("security-triage") if "3 more findings" in all_text(m))
+        assert "Root credentials used" not in all_text(digest_msg)
+        assert "In this digest:" in all_text(digest_msg) and "2 medium" in all_text(digest_msg)
+        assert "1 low" in all_text(digest_msg) and "critical" not in all_text(digest_msg)
+        assert digest_msg["text"].endswith(": 2 medium, 1 low")
+    finally:
+        ws.stop()
+
+
 def test_shared_indicator_is_announced_in_the_incident_channel(ws):
     stored, _ = show(ws, finding(id="linked"))
     click(ws, stored, ids.ACTION_FINDING_DECLARE)

@@ -206,3 +206,31 @@ def test_a_finding_menu_entry_acts_in_the_findings_own_account(make):
     triage.link_to_incident(services, stored.pk, incident.id, ALICE)
     service.from_finding(services, actor=ALICE, finding_pk=stored.pk, choice=0, dedup_key="k9")
     assert services.catalog.planned[-1].account == "444455556666"  # the real catalog refuses an unmanaged one
+
+
+@pytest.mark.parametrize("end", ["resolve", "close", "cancel"])
+def test_no_new_containment_on_an_ended_incident_but_undo_still_works(make, end):
+    from core import lifecycle
+
+    services = make()
+    incident = incident_of(services)
+    earlier = service.decide(services, submit(services, incident, "block-public-s3 exposed-bucket").id,
+                             actor=BOB, approve=True)
+    cfg = services.config.incidents
+    steps = {"resolve": [lambda cur, at: lifecycle.resolve(cfg, cur, ALICE, at)],
+             "close": [lambda cur, at: lifecycle.resolve(cfg, cur, ALICE, at),
+                       lambda cur, at: lifecycle.close(cfg, cur, ALICE, at)],
+             "cancel": [lambda cur, at: lifecycle.cancel(cfg, cur, "a drill", ALICE, at)]}[end]
+    for step in steps:
+        incidents.apply(services, incident.id, step, actor=ALICE)
+    planned = len(services.catalog.planned)
+    with pytest.raises(InvalidTransition) as refused:
+        submit(services, incident, "block-public-s3 other-bucket", key="k2")
+    word = {"resolve": "resolved", "close": "closed", "cancel": "cancelled"}[end]
+    assert f"is {word}" in refused.value.message and "/incident reopen" in refused.value.message
+    assert "/contain undo" in refused.value.message
+    assert len(services.catalog.planned) == planned  # not even a read-only plan
+    audit = [json.loads(r.body) for r in services.repos.audit.records()]
+    assert audit[-1]["event"] == "refused" and audit[-1]["target"] == "other-bucket"
+    undo = submit(services, incident, f"undo {earlier.id}", key="k3")
+    assert undo.undo_of == earlier.id and undo.state == "requested"

@@ -96,6 +96,31 @@ def test_storm_groups_into_one_digest_per_route_and_window(make, clock):
     assert services.notifier.findings[-1].finding_id == "s-late"
 
 
+def test_high_and_critical_findings_are_never_buried_in_a_digest(make):
+    services = make(after=2)  # always_alone_from: high (the shipped default)
+    storm = [finding(id=f"s{i}") for i in range(5)]  # medium: 2 alone, 3 grouped
+    severe = [finding(id="crit", severity="critical", severity_score=95.0),
+              finding(id="high", severity="high", severity_score=75.0)]
+    summary = ingest(services, storm + severe + [finding(id="low", severity="low")])
+    assert summary.digested == 4  # three medium and the low one
+    alone = [f.finding_id for f in services.notifier.findings]
+    assert alone == ["s0", "s1", "crit", "high"]
+    store = SqlFindingRepository(services.db)
+    assert (store.by_finding_id("crit").digest_id, store.by_finding_id("crit").channel) == (None, "security-triage")
+    digest = services.notifier.digests[-1]
+    assert store.severity_counts(digest.id) == {"medium": 3, "low": 1}
+
+
+def test_the_always_alone_threshold_is_configurable(make):
+    services = make(after=0, always_alone_from="critical")
+    ingest(services, [finding(id="high", severity="high"), finding(id="crit", severity="critical")])
+    assert [f.finding_id for f in services.notifier.findings] == ["crit"]
+    grouped = make(after=0, always_alone_from=None)
+    ingest(grouped, [finding(id="crit2", severity="critical")])
+    assert grouped.notifier.findings == []
+    assert SqlFindingRepository(grouped.db).by_finding_id("crit2").digest_id == grouped.notifier.digests[-1].id
+
+
 def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
     services = make()
     ingest(services, [finding(id="first")])

@@ -47,17 +47,26 @@ def test_the_bot_never_acknowledges_and_no_commander_means_not_acknowledged():
     assert acknowledged_at(incident(roles={}), [entry(1, 0, "UALICE", "declared")]) is None
 
 
-def test_contained_and_recovered_are_the_first_later_phase_reached():
-    times = {"detection": T0, "containment": T0 + timedelta(hours=1), "recovery": T0 + timedelta(hours=3),
-             "eradication": T0 + timedelta(hours=2), "post-incident": T0 + timedelta(hours=5)}
-    done = incident(phase="post-incident", phase_times={k: v.isoformat() for k, v in times.items()})
-    assert contained_at(done) == T0 + timedelta(hours=2)
-    assert recovered_at(done) == T0 + timedelta(hours=5)
-    started = incident(phase="containment", phase_times={"containment": times["containment"].isoformat()})
-    assert contained_at(started) is None and recovered_at(started) is None
-    resolved_early = incident(phase="post-incident", phase_times={"post-incident": (T0 + timedelta(minutes=20))
-                                                                  .isoformat()})
-    assert contained_at(resolved_early) == recovered_at(resolved_early) == T0 + timedelta(minutes=20)
+def phase(n, minutes, to, previous="analysis"):
+    return entry(n, minutes, "UALICE", "phase", previous=previous, phase=to)
+
+
+def test_contained_and_recovered_are_the_phases_reached_that_still_hold():
+    entries = [phase(1, 60, "containment"), phase(2, 120, "eradication"), phase(3, 180, "recovery"),
+               phase(4, 300, "post-incident")]
+    done = incident(phase="post-incident")
+    assert contained_at(done, entries) == T0 + timedelta(hours=2)
+    assert recovered_at(done, entries) == T0 + timedelta(hours=5)
+    started = incident(phase="containment")
+    assert contained_at(started, entries[:1]) is None and recovered_at(started, entries[:1]) is None
+    resolved_early = [phase(1, 20, "post-incident")]
+    assert contained_at(done, resolved_early) == recovered_at(done, resolved_early) == T0 + timedelta(minutes=20)
+
+
+def test_without_the_timeline_only_a_phase_held_now_counts():
+    times = {"detection": T0.isoformat(), "eradication": (T0 + timedelta(hours=2)).isoformat()}
+    assert contained_at(incident(phase="recovery", phase_times=times)) == T0 + timedelta(hours=2)
+    assert contained_at(incident(phase="analysis", phase_times=times)) is None  # walked back
 
 
 def test_detect_needs_a_linked_finding_seen_before_the_declaration():
@@ -77,12 +86,10 @@ def test_breaches_count_late_milestones_and_unmet_ones_past_the_limit():
 
 
 def _measured(id, severity, category, ack_minutes, contain_hours, first_seen_minutes=None):
-    times = {"detection": T0.isoformat()}
-    if contain_hours is not None:
-        times["eradication"] = (T0 + timedelta(hours=contain_hours)).isoformat()
-    inc = incident(id, severity=severity, category=category, declared_by="firebreak", roles={"commander": "UBOB"},
-                   phase_times=times)
+    inc = incident(id, severity=severity, category=category, declared_by="firebreak", roles={"commander": "UBOB"})
     entries = [entry(1, 0, "firebreak", "declared"), entry(2, ack_minutes, "UBOB")]
+    if contain_hours is not None:
+        entries.append(phase(3, contain_hours * 60, "eradication"))
     seen = T0 - timedelta(minutes=first_seen_minutes) if first_seen_minutes is not None else None
     return measure(inc, entries, seen, {"acknowledge": timedelta(minutes=15), "contain": timedelta(hours=4)},
                    T0 + timedelta(days=1))
