@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.metrics import SLAS, acknowledged_at, commander, contained_at, human
+from core.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
 from core.model import Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Escalation, Notices, Pager
@@ -54,7 +54,8 @@ class SlaEscalations:
             state = states.get(key)
             if state is None:
                 reached = (acknowledged_at(incident, entries.get(incident.id, [])) if sla == "acknowledge"
-                           else contained_at(incident))
+                           else contained_at(incident, with_verification(
+                               services.incidents.timeline(incident.id, limit=None), services.repos.containment.get)))
                 state = ledger.decide(key, incident.id, "met" if reached else "breached", now)
             if state == "breached":
                 delivered += self._escalate(services, incident, sla, limit, key, states)

@@ -211,3 +211,27 @@ def test_cancelled_and_false_positive_incidents_are_not_measured(services, clock
     assert text.splitlines()[0].endswith(": 3")
     assert f"Not counted in the metrics: 1 cancelled ({test.label}); 1 false positive ({benign.label})." in text
     assert "| Counted in response metrics | no (false positive) |" in postmortem.for_incident(services, benign)
+
+
+def test_a_verified_containment_meets_the_contain_sla_without_a_phase_change(settings, clock):
+    """The SLA check and the metrics agree: containment that succeeded and was verified counts."""
+    from core import incidents
+    from core.containment import service
+    from core.containment.parse import parse
+    from core.scheduling.delivery import Deliverer
+    from core.scheduling.sla import SlaEscalations
+    from tests.support.fakes import RecordingNotices, fake_services
+    from tests.support.scheduling import with_scheduling
+
+    services = fake_services(with_scheduling(settings), clock)
+    try:
+        incident = incidents.declare(services, title="Miner", declared_by="U0ALICE", severity="sev1").incident
+        request = service.submit(services, actor="U0ALICE", channel=incident.channel_id,
+                                 command=parse("block-public-s3 exposed-bucket"), dedup_key="k1")
+        assert service.decide(services, request.id, actor="U0BOB", approve=True).state == "succeeded"
+        clock.advance(minutes=241)
+        notices = RecordingNotices()
+        SlaEscalations(notices, None, Deliverer(services.repos.notices, "clock-a", clock))(services)
+        assert [n.sla for kind, n in notices.sent if kind == "escalate"] == []
+    finally:
+        services.drain()
