@@ -30,6 +30,7 @@ class IncidentsConfig(Strict):
     permissions: dict[str, list[str]] = Field(default_factory=dict)
     invite: SlackIds = Field(default_factory=list)
     private_by_default: bool = False
+    archive_on_close: bool = False  # archive the incident channel when the incident is closed
     # A private incident's announcement: "neutral" (number only, no title, no Join) or "none".
     private_announcement: Literal["neutral", "none"] = "neutral"
     # Who may open any private incident by number besides its channel's members (U…/S…).

@@ -140,3 +140,22 @@ def apply(services: Services, incident_id: int, decide, *, actor: str, echo: boo
         except ChatError as exc:
             raise incident_updates.saved_but_not_shown(incident, exc) from None
     return incident, entries
+
+
+def unfinished(services: Services, incident: Incident) -> list[str]:
+    """What is still open when someone closes the incident: action items, checklist steps."""
+    items = [i for i in services.repos.action_items.for_incident(incident.id) if i.done_at is None]
+    left = [f"{len(items)} open action item(s): " + ", ".join(f"#{i.id}" for i in items[:10])] if items else []
+    playbook = services.playbooks.get(incident.playbook or "")
+    if playbook is not None:
+        done = incident.playbook_state.get("done", {})
+        steps = [key for phase in playbook.phases for key, _ in playbook.keyed(phase) if key not in done]
+        if steps:
+            left.append(f"{len(steps)} unfinished playbook step(s) of {playbook.name}")
+    return left
+
+
+def archive_if_configured(services: Services, incident: Incident) -> None:
+    """incidents.archive_on_close: the closed incident's channel is archived (kept readable)."""
+    if services.config.incidents.archive_on_close and services.chat is not None and incident.channel_id:
+        services.chat.archive(incident.channel_id)

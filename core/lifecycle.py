@@ -165,6 +165,9 @@ def _text(text: str, what: str, usage: str) -> str:
 
 def note(cfg, incident: Incident, text: str, actor: str) -> Mutation:
     text = _text(text, "note", "/incident note <text>")
+    if incident.phase == "closed":
+        raise InvalidTransition(f"Incident {incident.label} is closed, so its timeline takes no more notes. "
+                                "`/incident reopen` it first if there is more to record.")
     require_role(cfg, incident, "note", actor)
     return Mutation().note("note", actor, text)
 

@@ -61,6 +61,9 @@ class Chat(Protocol):
     def members(self, channel: str) -> set[str]:
         """Who is in the channel now (user ids)."""
 
+    def archive(self, channel: str) -> None:
+        """Archive the channel (the incident is closed)."""
+
     def message(self, channel: str, ts: str) -> dict | None:
         """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""
 

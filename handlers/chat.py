@@ -143,6 +143,10 @@ class SlackChat:
         with slack_call("chat.postMessage"):
             self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
+    def archive(self, channel: str) -> None:
+        with slack_call("conversations.archive"):
+            self.client.conversations_archive(channel=channel)
+
     def members(self, channel: str) -> set[str]:
         members: set[str] = set()
         cursor = None

@@ -57,7 +57,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "cancel": Sub("/incident cancel [id] <reason>",
                   "end an incident that should not exist (a test, a duplicate): closed, left out of the metrics",
                   1, free_text=True),
-    "close": Sub("/incident close [id]", "close after the post-incident review"),
+    "close": Sub("/incident close [id] [confirm]", "close after the post-incident review (warns about open items)"),
     "reopen": Sub("/incident reopen [id]", "reopen a resolved or closed incident"),
     "role": Sub("/incident role [id] <role> @user", "assign a role (commander, scribe, ...)", 2),
     "roles": Sub("/incident roles [id]", "who holds which role"),
@@ -236,8 +236,22 @@ class IncidentCommands(ReviewCommands):
         self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
 
     def do_close(self, args, rest, command, respond) -> None:
-        self._change("close", args, rest, command, respond,
-                     lambda cfg, cur, a, actor, at: lifecycle.close(cfg, cur, actor, at))
+        """Warns about what is still open (action items, checklist steps) unless confirmed."""
+        incident, args, rest = self._target("close", args, rest, command)
+        confirmed = [a.lower() for a in args] == ["confirm"]
+        if args and not confirmed:
+            raise UsageError(f"“{args[0][:40]}” is not understood here.", INCIDENT_SUBCOMMANDS["close"].usage)
+        left = incidents.unfinished(self.services, incident)
+        if left and not confirmed:
+            text = (f"Incident {incident.label} still has " + "; ".join(left) + ". Close it anyway with "
+                    "`/incident close confirm`, or finish them first (`/incident actions`, `/incident playbook`).")
+            return respond(text=text, blocks=[blocks.section(f":warning: {blocks.escape(text)}")],
+                           response_type="ephemeral")
+        cfg, actor = self.services.config.incidents, command["user_id"]
+        incident, entries = incidents.apply(self.services, incident.id,
+                                            lambda current, at: lifecycle.close(cfg, current, actor, at), actor=actor)
+        self._done(respond, command, incident, f"Incident {incident.label}: {entries[-1].text}")
+        incidents.archive_if_configured(self.services, incident)
 
     def do_reopen(self, args, rest, command, respond) -> None:
         self._change("reopen", args, rest, command, respond,

@@ -321,3 +321,37 @@ def test_the_export_reads_like_a_document(workspace, moto_inprocess):
     assert " UTC |" in text and "Declared: " in text and " UTC by @alice" in text
     [line] = [ln for ln in text.splitlines() if ln.startswith(f"- C{request.id} ")]
     assert "succeeded, verified" in line and "exposed-bucket" in line and "decided by @bob" in line
+
+
+def test_closing_warns_about_what_is_open_and_a_closed_incident_takes_no_notes(settings):
+    """Issue 11 item 14; with incidents.archive_on_close the channel is archived."""
+    import dataclasses
+
+    from composition import local_workspace
+
+    cfg = settings.config
+    archiving = dataclasses.replace(settings, config=cfg.model_copy(update={
+        "incidents": cfg.incidents.model_copy(update={"archive_on_close": True})}))
+    ws = local_workspace(archiving, threads=2)
+    try:
+        incident = declare(ws)
+
+        def say(text):
+            seen = len(ws.fake.calls_to("response_url"))
+            run(ws, text, incident=incident)
+            ws.settle()
+            return "\n".join(all_text(c.body) for c in ws.fake.calls_to("response_url")[seen:])
+
+        say("playbook compromised-ec2-instance")
+        say("action Rotate the keys")
+        say("resolve")
+        warned = say("close")
+        assert "1 open action item(s): #1" in warned and "unfinished playbook step(s)" in warned
+        assert "/incident close confirm" in warned
+        assert ws.services.incidents.get(incident.id).phase == "post-incident"
+        say("close confirm")
+        assert ws.services.incidents.get(incident.id).phase == "closed"
+        assert ws.fake.channels[incident.channel_id].archived
+        assert "`/incident reopen` it first" in say("note one more thing")
+    finally:
+        ws.stop()

@@ -77,6 +77,9 @@ class FakeChat:
     def post_finding(self, channel: str, finding) -> None:
         self.calls.append(("finding", channel, finding.finding_id))
 
+    def archive(self, channel: str) -> None:
+        self.calls.append(("archive", channel))
+
     def members(self, channel: str) -> set[str]:
         return set(self.channels[channel]["members"])
 
