@@ -107,5 +107,6 @@ def tags(ctx: ActionContext) -> list[dict]:
     return found + ([{"Key": TAG_REQUEST, "Value": f"C{job.request_id}"}] if job.request_id else [])
 
 
-def plan(ctx: ActionContext, current: list[str], changes: list[str], **facts) -> Plan:
-    return Plan(ctx.account, current, changes, facts)
+def plan(ctx: ActionContext, current: list[str], changes: list[str], *, already_done: bool = False,
+         **facts) -> Plan:
+    return Plan(ctx.account, current, changes, facts, already_done=already_done)

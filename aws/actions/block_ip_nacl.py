@@ -84,8 +84,8 @@ class NaclBlock:
                                f"{acl['NetworkAclId']}: deny {cidr} {word} as rule {_free(ctx, acl, egress)}")
         if not current:
             raise ActionFailed(f"No network ACL is associated with {', '.join(subnet_ids)}.", "NoNetworkAcl")
-        return plan(ctx, current, changes, subnets=subnet_ids,
-                    acls=sorted({a["NetworkAclId"] for a in found}))
+        return plan(ctx, current, changes, subnets=subnet_ids, acls=sorted({a["NetworkAclId"] for a in found}),
+                    already_done=all(_blocked(acl, cidr, egress) for acl in found for egress, _ in DIRECTIONS))
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         """Changes exactly the network ACLs the approver saw in the plan: --vpc is not
@@ -112,10 +112,20 @@ class NaclBlock:
                     [f"Delete {e['acl']} rule {e['rule']}" for e in entries])
 
     def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
+        """Removes exactly this request's entries; says so if something else still denies the address."""
         for entry in ctx.job.memory["entries"]:
             _delete(ctx, entry)
-        return f"{ctx.job.target} no longer denied by Firebreak's NACL entries", ctx.job.memory
+        others = [f"{e['acl']} rule {rule}" for e in ctx.job.memory["entries"]
+                  if (rule := _blocked(_acl(ctx, e["acl"]), ctx.job.target, e["egress"])) is not None]
+        summary = f"This request's {len(ctx.job.memory['entries'])} NACL entries for {ctx.job.target} removed"
+        if others:
+            summary += f"; still denied by {', '.join(dict.fromkeys(others))} (not this request's)"
+        return summary, ctx.job.memory
 
     def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks:
-        return [(f"{e['acl']} rule {e['rule']} removed", _blocked(_acl(ctx, e["acl"]), ctx.job.target, e["egress"])
-                 is None) for e in memory["entries"]]
+        checks = []
+        for e in memory["entries"]:
+            entries = _acl(ctx, e["acl"]).get("Entries", [])
+            checks.append((f"{e['acl']} rule {e['rule']} removed",
+                           not any(x["RuleNumber"] == e["rule"] and x["Egress"] == e["egress"] for x in entries)))
+        return checks

@@ -39,7 +39,8 @@ class WafBlock:
         addresses, _ = _read(ctx)
         name, cidr = _ref(ctx)["Name"], ctx.job.target
         return plan(ctx, [f"WAF IP set {name}: {len(addresses)} address(es)"],
-                    [f"Nothing: {cidr} is already in {name}" if cidr in addresses else f"Add {cidr} to {name}"])
+                    [f"Nothing: {cidr} is already in {name}" if cidr in addresses else f"Add {cidr} to {name}"],
+                    already_done=cidr in addresses)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         cidr = ctx.job.target

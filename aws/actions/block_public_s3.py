@@ -43,7 +43,7 @@ class BlockPublicS3:
         setting = _block(ctx)
         change = "Nothing: all four settings are on" if setting == ALL_ON else \
             "Turn on BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets"
-        return plan(ctx, [f"Bucket {ctx.job.target}: {_describe(setting)}"], [change])
+        return plan(ctx, [f"Bucket {ctx.job.target}: {_describe(setting)}"], [change], already_done=setting == ALL_ON)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         prior = _block(ctx)

@@ -25,7 +25,8 @@ class DisableAccessKey:
         user, status = _owner_and_status(ctx, key)
         protected.refuse_if_protected(ctx, "user", user, f"disable access key {key} of")
         change = f"Deactivate {key} ({status} → Inactive)" if status == "Active" else "Nothing: the key is inactive"
-        return plan(ctx, [f"Access key {key} of IAM user {user}: {status}"], [change], user=user)
+        return plan(ctx, [f"Access key {key} of IAM user {user}: {status}"], [change], user=user,
+                    already_done=status != "Active")
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         key = ctx.job.target

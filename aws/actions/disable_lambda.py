@@ -30,7 +30,8 @@ class DisableLambda:
         ctx.call("lambda", "get_function", FunctionName=ctx.job.target)  # ResourceNotFoundException if unknown
         value = _reserved(ctx)
         return plan(ctx, [f"Function {ctx.job.target}: {_describe(value)}"],
-                    ["Nothing: concurrency is already 0" if value == 0 else "Reserved concurrency → 0 (no invocations)"])
+                    ["Nothing: concurrency is already 0" if value == 0 else "Reserved concurrency → 0 (no invocations)"],
+                    already_done=value == 0)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         prior = _reserved(ctx)

@@ -27,9 +27,14 @@ class IsolateInstance:
         changes = [f"Detach from Auto Scaling group {asg} (desired capacity −1)"] if asg else []
         changes += [f"Deregister from target group {t['arn'].split('/')[-2]}" for t in tgs]
         changes += [] if protected else ["Turn on termination protection"]
+        isolated = {eni for eni, g in facts.enis.items() if groups.get(facts.eni_vpcs.get(eni)) and
+                    g == [groups[facts.eni_vpcs[eni]]]}
+        if protected and not asg and not tgs and isolated == set(facts.enis) and not ctx.job.options.get("snapshot"):
+            return plan(ctx, current, ["Nothing: every network interface is already in the isolation group"],
+                        subnets=facts.subnets, vpc=facts.vpc, already_done=True)
         changes += [f"Create isolation group {ctx.config.isolation_group} in {vpc}" for vpc, g in groups.items() if not g]
         changes += [f"{eni}: {', '.join(g) or 'none'} → allow-all pass-through → isolation (no traffic)"
-                    for eni, g in facts.enis.items()]
+                    for eni, g in facts.enis.items() if eni not in isolated]
         changes += [f"Tag {TAG_INCIDENT}={ctx.job.incident_id}"]
         if ctx.job.options.get("snapshot"):
             changes += snapshots.changes(facts)

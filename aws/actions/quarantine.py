@@ -60,7 +60,7 @@ class _Quarantine:
                                                             else f"{len(attached)} managed policy(ies) attached, "
                                                                  f"not {DENY_ALL}")]
         if already:
-            return plan(ctx, current, [f"Nothing: {DENY_ALL} is already attached"])
+            return plan(ctx, current, [f"Nothing: {DENY_ALL} is already attached"], already_done=True)
         changes = [f"Attach the AWS managed policy {DENY_ALL}: every action on every resource denied"]
         if self.kind == "role":
             hours = found["Role"].get("MaxSessionDuration", 3600) / 3600

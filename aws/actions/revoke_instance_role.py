@@ -41,7 +41,7 @@ class RevokeInstanceRole:
         profile = found["IamInstanceProfile"]["Arn"] if found else None
         return plan(ctx, [f"Instance {facts.id} {facts.name!r}: instance profile {profile or 'none'}"],
                     [f"Disassociate {profile}" if profile else "Nothing: no instance profile"],
-                    subnets=facts.subnets)
+                    subnets=facts.subnets, already_done=profile is None)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         found = _association(ctx)

@@ -78,6 +78,7 @@ class Plan:
     current: list[str]
     changes: list[str]
     facts: dict = field(default_factory=dict)  # plain data worth keeping (vpc, subnets, owner)
+    already_done: bool = False  # the target is in the wanted state: nothing to approve or run
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import timedelta
 from core import incidents
 from core.containment import rules, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
-from core.containment.model import (APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED, ContainRequest)
+from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
+                                    ContainRequest)
 from core.containment.parse import ContainCommand
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.model import ACTIVE_PHASES, Incident
@@ -175,11 +176,13 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                                services.clock.now())
         raise
     dry = dry_run or cfg.dry_run
-    auto = job.action in cfg.auto_approve and not dry and undo_of is None
+    already = plan.already_done and undo_of is None
+    auto = job.action in cfg.auto_approve and not dry and not already and undo_of is None
     now = services.clock.now()
     fields = dict(incident_id=incident.id, undo_of=undo_of, action=job.action, target=job.target,
                   options=job.options, account=plan.account, region=job.region, requested_by=actor,
-                  state=PLANNED if dry else APPROVED if auto else REQUESTED, dry_run=dry, requested_at=now,
+                  state=ALREADY if already else PLANNED if dry else APPROVED if auto else REQUESTED, dry_run=dry,
+                  requested_at=now,
                   expires_at=now + timedelta(minutes=cfg.approval_expiry_minutes), dedup_key=dedup_key,
                   plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts, "where": where,
                         "severity": incident.severity},
@@ -189,7 +192,8 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
              "dry_run": dry, "auto_approved": auto, "changes": plan.changes, "calls": calls}
     created, new = store(services).create(fields, event, now)
     if new:
-        kind = "Dry run" if dry else "Undo requested" if undo_of else "Containment requested"
+        kind = ("Already in place, nothing to run" if already else "Dry run" if dry
+                else "Undo requested" if undo_of else "Containment requested")
         timeline(services, created, f"{kind}: {created.title} ({created.label})", actor, "requested")
         if auto:
             timeline(services, created, f"Containment auto-approved by configuration: {created.title} "

@@ -10,6 +10,7 @@ from core.errors import FirebreakError
 REQUESTED, APPROVED, EXECUTING = "requested", "approved", "executing"
 SUCCEEDED, FAILED, UNKNOWN = "succeeded", "failed", "failed-unknown"
 DENIED, EXPIRED, PLANNED, UNDONE = "denied", "expired", "planned", "undone"
+ALREADY = "already-done"  # the target was already in the wanted state: nothing to approve or run
 OPEN_STATES = (REQUESTED, APPROVED, EXECUTING)
 
 

@@ -18,7 +18,8 @@ ALLOWED = {
     EXECUTING: {SUCCEEDED, FAILED, UNKNOWN},
     SUCCEEDED: {"undone"},
 }
-DONE_BY = {APPROVED: "approved", DENIED: "denied", EXPIRED: "expired", SUCCEEDED: "run",
+DONE_BY = {"already-done": "not needed (already in place)", APPROVED: "approved", DENIED: "denied",
+           EXPIRED: "expired", SUCCEEDED: "run",
            FAILED: "run", UNKNOWN: "interrupted", "undone": "undone", "planned": "planned only (dry run)"}
 
 

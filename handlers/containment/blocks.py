@@ -5,7 +5,7 @@ error messages) is escaped; only user ids Firebreak itself recorded become menti
 from __future__ import annotations
 
 from core.containment.catalog import SPECS
-from core.containment.model import (DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
+from core.containment.model import (ALREADY, DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
                                     ContainRequest)
 from core.containment.flow import AUTO_APPROVER
 from core.model import Incident
@@ -15,7 +15,7 @@ from handlers.incidents.blocks import when
 
 ICONS = {REQUESTED: ":hourglass_flowing_sand:", "approved": ":white_check_mark:", EXECUTING: ":gear:",
          SUCCEEDED: ":shield:", "failed": ":x:", "failed-unknown": ":grey_question:", DENIED: ":no_entry:",
-         EXPIRED: ":alarm_clock:", PLANNED: ":memo:", UNDONE: ":leftwards_arrow_with_hook:"}
+         EXPIRED: ":alarm_clock:", PLANNED: ":memo:", UNDONE: ":leftwards_arrow_with_hook:", ALREADY: ":ballot_box_with_check:"}
 PER_SECTION = 10  # lines per section: 10 long lines stay under Slack's 3,000 characters
 
 
@@ -81,6 +81,8 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
 def _status(request: ContainRequest) -> list[dict]:
     if request.state == PLANNED:
         return [context("Dry run: the plan only; nothing was changed and nothing will be.")]
+    if request.state == ALREADY:
+        return [context("Already in place: nothing to approve and nothing was run.")]
     if request.state == REQUESTED:
         return [context(f"Needs approval by someone other than {_who(request.requested_by)} before "
                         f"{when(request.expires_at)}. `/contain status` lists this incident's requests.")]

@@ -334,3 +334,16 @@ def test_deny_asks_why_and_the_reason_is_on_the_card_and_the_timeline(ws):
     other = requested(ws, incident, "block-public-s3 exposed")
     click(ws, incident, other.id, user="bob", approve=False)  # no reason given: still denied
     assert wait_state(ws, other.id, "denied").decision_note is None
+
+
+def test_a_second_identical_request_is_already_in_place(ws):
+    """Issue 11 item 4 through Slack: no Approve button, nothing run, the card says why."""
+    incident = declare(ws)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+    first = requested(ws, incident, "block-public-s3 exposed")
+    click(ws, incident, first.id)
+    wait_state(ws, first.id, "succeeded")
+    second = requested(ws, incident, "block-public-s3 exposed")
+    assert second.state == "already-done"
+    shown = card(ws, second)
+    assert "Already in place" in all_text(shown) and not [b for b in shown["blocks"] if b["type"] == "actions"]

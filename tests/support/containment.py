@@ -63,7 +63,7 @@ def requests(ws):
     from core.containment.flow import store
 
     return store(ws.services).in_states("requested", "approved", "executing", "succeeded", "failed",
-                                        "failed-unknown", "denied", "expired", "planned", "undone")
+                                        "failed-unknown", "denied", "expired", "planned", "undone", "already-done")
 
 
 def wait_state(ws, request_id, *states, timeout=10.0):

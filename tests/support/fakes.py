@@ -111,6 +111,7 @@ class FakeCatalog:
     account: str = "123456789012"
     fail: str | None = None
     unverified: bool = False
+    already: bool = False  # plans say the target is already in the wanted state
     planned: list[Job] = field(default_factory=list)
     applied: list[Job] = field(default_factory=list)
 
@@ -118,7 +119,8 @@ class FakeCatalog:
         self.planned.append(job)
         record({"call": "fake:Describe", "status": "ok"})
         verb = "restore" if job.undo else "change"
-        return Plan(job.account or self.account, [f"{job.target} as it is"], [f"{verb} {job.target}"])
+        return Plan(job.account or self.account, [f"{job.target} as it is"], [f"{verb} {job.target}"],
+                    already_done=self.already and not job.undo)
 
     def apply(self, job: Job, record) -> Outcome:
         record({"call": "fake:Apply", "status": "ok"})

@@ -199,3 +199,36 @@ def _association(ec2, subnet_id):
             if association["SubnetId"] == subnet_id:
                 return association["NetworkAclAssociationId"]
     raise AssertionError(f"{subnet_id} has no ACL association")
+
+
+def test_states_already_reached_plan_as_already_done(runner):
+    """Issue 11 item 4: block-ip, disable-access-key and block-public-s3 twice."""
+    _, vpc, subnet, _ = instance()
+    block = runner.job("block-ip", "198.51.100.7/32", vpc=vpc)
+    runner.apply(block)
+    assert runner.plan(block).already_done
+    iam = boto3.client("iam")
+    iam.create_user(UserName="mallory")
+    key = iam.create_access_key(UserName="mallory")["AccessKey"]["AccessKeyId"]
+    disable = runner.job("disable-access-key", key)
+    assert not runner.plan(disable).already_done
+    runner.apply(disable)
+    assert runner.plan(disable).already_done
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="open-bucket")
+    bucket = runner.job("block-public-s3", "open-bucket")
+    runner.apply(bucket)
+    assert runner.plan(bucket).already_done
+
+
+def test_undo_removes_only_its_own_entries_and_says_what_still_denies(runner):
+    """Another rule denying the same address (added by hand) stays, and the undo says so."""
+    _, vpc, subnet, _ = instance()
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    job = runner.job("block-ip", "203.0.113.50/32", vpc=vpc)
+    outcome = runner.apply(job)
+    acl = outcome.memory["entries"][0]["acl"]
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=150, Protocol="-1", RuleAction="deny", Egress=False,
+                                 CidrBlock="203.0.113.50/32")  # someone else's rule
+    plan, undone = runner.undo(job, outcome)
+    assert undone.verified and "still denied by" in undone.summary and "rule 150" in undone.summary
+    assert nacl_entries(subnet, "203.0.113.50/32") == [(150, False)]

@@ -166,3 +166,14 @@ def test_revoke_instance_role_and_undo(runner):
     assert associated() == []
     runner.undo(job, outcome)
     assert associated() == [profile]
+
+
+def test_an_isolated_instance_is_already_done(runner):
+    """Issue 11 item 4: a second isolation proposes nothing (no approval, nothing to run)."""
+    instance_id, _, _, _ = instance()
+    job = runner.job("isolate-instance", instance_id)
+    assert not runner.plan(job).already_done
+    runner.apply(job)
+    again = runner.plan(job)
+    assert again.already_done and again.changes == ["Nothing: every network interface is already in the "
+                                                    "isolation group"]

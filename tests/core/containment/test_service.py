@@ -234,3 +234,18 @@ def test_no_new_containment_on_an_ended_incident_but_undo_still_works(make, end)
     assert audit[-1]["event"] == "refused" and audit[-1]["target"] == "other-bucket"
     undo = submit(services, incident, f"undo {earlier.id}", key="k3")
     assert undo.undo_of == earlier.id and undo.state == "requested"
+
+
+def test_a_target_already_in_the_wanted_state_needs_no_approval_and_runs_nothing(settings, clock):
+    services = fake_services(settings, clock, catalog=FakeCatalog(already=True))
+    try:
+        incident = incident_of(services)
+        request = submit(services, incident, "block-public-s3 exposed-bucket")
+        assert request.state == "already-done" and services.catalog.applied == []
+        assert services.board.states(request.id) == ["already-done"]
+        with pytest.raises(InvalidTransition, match="already in place"):
+            service.decide(services, request.id, actor=BOB, approve=True)
+        [entry] = [e for e in services.incidents.timeline(incident.id) if e.kind == "containment"]
+        assert entry.text.startswith("Already in place, nothing to run")
+    finally:
+        services.drain()
