@@ -25,7 +25,9 @@ def change(services: Services, incident_id: int, decide, *, actor: str | None, e
     record_incident_changes(services, incident, entries)
     if services.chat is not None and incident.channel_id:
         try:
-            services.chat.refresh(incident)
+            # Render what is stored now, not this change's snapshot: a change made meanwhile by
+            # another request must not be overwritten by an older summary.
+            services.chat.refresh(services.incidents.get(incident.id) or incident)
             if echo:
                 services.chat.post_entries(incident, entries)
         except ChatError as exc:
