@@ -39,11 +39,13 @@ class BlockPublicS3:
     spec = SPECS["block-public-s3"]
 
     def plan(self, ctx: ActionContext) -> Plan:
-        ctx.call("s3", "get_bucket_location", Bucket=ctx.job.target)  # NoSuchBucket if unknown
+        location = ctx.call("s3", "get_bucket_location", Bucket=ctx.job.target)  # NoSuchBucket if unknown
+        bucket_region = location.get("LocationConstraint") or "us-east-1"
         setting = _block(ctx)
         change = "Nothing: all four settings are on" if setting == ALL_ON else \
             "Turn on BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets"
-        return plan(ctx, [f"Bucket {ctx.job.target}: {_describe(setting)}"], [change], already_done=setting == ALL_ON)
+        return plan(ctx, [f"Bucket {ctx.job.target}: {_describe(setting)}"], [change], already_done=setting == ALL_ON,
+                    bucket_region=bucket_region)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         prior = _block(ctx)

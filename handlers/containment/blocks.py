@@ -41,6 +41,14 @@ def deny_modal(request: ContainRequest) -> dict:
                                     "max_length": 500}}]}
 
 
+def _region(request: ContainRequest) -> str:
+    """S3 bucket names are global: show where the bucket lives, not a region from elsewhere."""
+    bucket_region = (request.plan.get("facts") or {}).get("bucket_region")
+    if bucket_region:
+        return f"*Region*\n{escape(bucket_region)}\n_the bucket's own (S3 names are global)_"
+    return f"*Region*\n{escape(request.region)}{_source(request, 'region')}"
+
+
 def _source(request: ContainRequest, what: str) -> str:
     """Where the account or region came from (an option, the incident's finding, the default)."""
     source = (request.plan.get("where") or {}).get(what)
@@ -55,7 +63,7 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
                 f"incident {incident.label} · *{escape(request.state)}*"),
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}{_source(request, 'account')}"},
-            {"type": "mrkdwn", "text": f"*Region*\n{escape(request.region)}{_source(request, 'region')}"},
+            {"type": "mrkdwn", "text": _region(request)},
             {"type": "mrkdwn", "text": f"*Target*\n`{escape(request.target)}`"},
             {"type": "mrkdwn", "text": f"*Requested by*\n{_who(request.requested_by)}"},
         ]},

@@ -261,7 +261,8 @@ def test_region_comes_from_the_incidents_finding_when_not_given(ws):
     request = requested(ws, incident, "block-public-s3 acme-finance-exports --dry-run")
     assert (request.account, request.region) == ("123456789012", "us-west-2")
     shown = all_text(card(ws, request))
-    assert "us-west-2\n_from the incident's finding_" in shown
+    assert "us-west-2\n_the bucket's own (S3 names are global)_" in shown  # issue 11 item 12
+    assert "123456789012\n_from the incident's finding_" in shown
 
 
 def test_a_finding_from_an_account_firebreak_does_not_manage_is_never_acted_on_at_home(ws):
