@@ -19,6 +19,7 @@ from composition.work_pool import WorkPool
 from aws.archive import S3Archive
 from aws.audit_anchor import S3Anchor
 from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
+from aws.investigate import CloudTrailHistory
 from aws.notify import sns_pager
 from aws.sessions import AwsSessions
 from aws.writeback import AwsWriteBack
@@ -108,6 +109,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
     ports: dict[str, Any] = dict(
         catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
+        event_history=CloudTrailHistory(sessions),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),

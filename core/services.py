@@ -15,6 +15,7 @@ from core.access import Directory
 from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
 from core.findings.ports import Notifier, WriteBack
+from core.investigation.ports import EventHistory
 from core.ports import Archive, Chat
 from core.repositories import Database, IncidentRepository, Repositories
 from core.scheduling.ports import Notices, Pager
@@ -41,6 +42,7 @@ class Services:
     notices: Notices | None = None  # the clock's reminders and escalations in chat
     board: Board | None = None  # containment request cards in chat
     catalog: Catalog | None = None  # containment actions (AWS)
+    event_history: EventHistory | None = None  # CloudTrail lookups for /investigate
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     archive: Archive | None = None  # postmortems kept in S3 when configured
     pager: Pager | None = None  # SLA escalations outside chat (SNS)

@@ -5,7 +5,8 @@ manifest.yml must declare exactly these (tests/handlers/test_manifest.py checks 
 
 COMMAND_INCIDENT = "/incident"
 COMMAND_CONTAIN = "/contain"
-COMMANDS = (COMMAND_INCIDENT, COMMAND_CONTAIN)
+COMMAND_INVESTIGATE = "/investigate"
+COMMANDS = (COMMAND_INCIDENT, COMMAND_CONTAIN, COMMAND_INVESTIGATE)
 
 # Incidents
 ACTION_INCIDENT_JOIN = "incident_join"
