@@ -93,7 +93,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    import composition
+    from composition import sandbox
     from core.settings import PROJECT_ROOT
     from local.console import Console, quiet_libraries
 
@@ -104,11 +104,15 @@ def cmd_local(args: argparse.Namespace) -> int:
     # channels stay together between runs; with another database it starts fresh.
     state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
-    workspace = composition.local_workspace(settings, port=args.port or 0, state_file=state, with_clock=True)
+    # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
+    # every AWS call of this process goes to it; with them nothing changes.
+    workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
+                                                   with_clock=True, progress=lambda text: print(text, flush=True))
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)
+            print(*workspace.notices, sep="\n", flush=True)
             signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
             signal.pause()
         else:
@@ -117,6 +121,29 @@ def cmd_local(args: argparse.Namespace) -> int:
         pass
     finally:
         workspace.stop()
+        local_aws.stop()
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The AWS sandbox on its own: moto on loopback, seeded; prints endpoint and inventory."""
+    from composition import sandbox
+
+    print("Starting the AWS sandbox (moto) and seeding it ...", flush=True)
+    running = sandbox.start(port=args.port)
+    try:
+        print(f"AWS sandbox at {running.endpoint} (account {running.inventory.account}, "
+              f"region {running.inventory.region}). Inventory:")
+        print("\n".join(running.inventory.lines()[1:]))
+        print(f"\nPoint the bot at it (in another terminal):\n  AWS_ENDPOINT_URL={running.endpoint} "
+              "AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox python bot.py serve\n"
+              f"(inventory recorded in {sandbox.INVENTORY_FILE}; drills act only here). Ctrl-C stops it.", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
     return 0
 
 
@@ -297,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-console", action="store_true", help="serve only; drive it over HTTP")
     p.add_argument("--port", type=int, default=0, help="port for the bot (default: any free port)")
     p.set_defaults(func=cmd_local)
+
+    p = sub.add_parser("sandbox", help="start the AWS sandbox (moto on loopback) seeded with a demo estate")
+    p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    p.set_defaults(func=cmd_sandbox)
 
     sub.add_parser("worker", help="consume findings (SQS, $FINDINGS_QUEUE_URL) and send queued Slack messages"
                    ).set_defaults(func=cmd_worker)
