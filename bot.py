@@ -176,6 +176,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         problems += exc.problems
     from core.scheduling.config import problems as scheduling_problems
+    from core.drills.loader import DIRECTORY as DRILLS, load_scenarios
+
+    drills = {}
+    try:
+        drills = load_scenarios(settings.config.incidents, playbooks, rules)
+    except ConfigError as exc:
+        problems += exc.problems
 
     problems += scheduling_problems(settings.config)
     if problems:
@@ -183,9 +190,50 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
+    print(f"Drill scenarios: {len(drills)} from {DRILLS}: {', '.join(sorted(drills))}")
     from core.risks import risky_settings
 
     print("".join(f"warning: {w}\n" for w in risky_settings(settings.config)), end="")
+    return 0
+
+
+def cmd_drill_list(args: argparse.Namespace) -> int:
+    from composition import build_services
+    from core.drills import runner
+
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        print("\n".join(runner.listing(services)))
+    finally:
+        services.drain()
+    return 0
+
+
+def cmd_drill_run(args: argparse.Namespace) -> int:
+    """Start a drill (posted to Slack when SLACK_BOT_TOKEN is set) and deliver its findings on
+    their schedule; the clock delivers what is left if this stops early."""
+    import time
+
+    from core.drills import runner
+    from core.mentions import as_text
+
+    process = _findings_process(args)
+    services = process.services
+    try:
+        incident = runner.start(services, args.scenario, actor=args.actor)
+        print(f"[DRILL] {args.scenario}: incident #{incident.id}"
+              + (f" in #{incident.channel_name}" if incident.channel_name else "")
+              + ("; containment acts in the AWS sandbox" if incident.drill.get("sandbox")
+                 else f"; containment is dry-run only: {incident.drill.get('dry_run_reason')}"), flush=True)
+        while args.wait and (current := services.incidents.get(incident.id)) and current.drill.get("pending"):
+            time.sleep(2)
+            delivered = runner.deliver_due(services, incident.id)
+            if delivered:
+                print(f"delivered {delivered} finding(s)", flush=True)
+        print(as_text("Findings delivered so far: "
+                      f"{len(services.incidents.get(incident.id).drill.get('delivered', []))}"))
+    finally:
+        process.drain()
     return 0
 
 
@@ -351,6 +399,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="run files of findings through the full pipeline (store, route, Slack)")
     p.add_argument("file", help="file of findings, or - for standard input")
     p.set_defaults(func=cmd_ingest)
+
+    drill = sub.add_parser("drill", help="response drills (game days): list scenarios, run one")
+    drill_sub = drill.add_subparsers(title="commands", metavar="COMMAND")
+    drill_sub.add_parser("list", help="one scenario per line: name, then description").set_defaults(func=cmd_drill_list)
+    p = drill_sub.add_parser("run", help="run a scenario: declare the drill incident, deliver its findings")
+    p.add_argument("scenario")
+    p.add_argument("--actor", default="firebreak", help="who starts it (a Slack user id; default firebreak)")
+    p.add_argument("--no-wait", dest="wait", action="store_false",
+                   help="deliver what is due now and leave the rest to the clock")
+    p.set_defaults(func=cmd_drill_run)
+    drill.set_defaults(func=lambda _a: (drill.print_help(), 2)[1])
 
     p = sub.add_parser("export", help="timeline / postmortem export")
     p.add_argument("incident", help="incident id")

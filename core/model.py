@@ -35,6 +35,11 @@ class Incident:
     playbook: str | None = None
     playbook_state: dict = field(default_factory=dict)
     postmortem: dict = field(default_factory=dict)
+    drill: dict = field(default_factory=dict)  # a response drill's mark and state (core/drills); {}: real
+
+    @property
+    def is_drill(self) -> bool:
+        return bool(self.drill)
 
     @property
     def label(self) -> str:

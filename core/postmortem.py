@@ -87,6 +87,9 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
     for key, label in QUESTIONS:
         if answers.get(key):
             lines += [f"### {label}", "", md(answers[key]), ""]
+    if incident.drill.get("scorecard"):  # a drill's lessons start from its scorecard
+        lines += ["### Lessons learned: drill scorecard", ""]
+        lines += [f"- {md(line)}" for line in incident.drill["scorecard"]["lines"]] + [""]
     if answers.get("written_by"):
         lines.append(f"_Written by {answers['written_by']} at {answers.get('written_at', '')}_")
     lines += ["", "## Findings", ""]

@@ -43,6 +43,7 @@ class IncidentRow(Base):
     # {"done": {step: {"by", "at"}}, "messages": {phase: ts}, "total": n}; changed under the row lock.
     playbook_state: Mapped[dict | None] = mapped_column(JSON)
     postmortem: Mapped[dict | None] = mapped_column(JSON)  # the review's answers (summary, impact, ...)
+    drill: Mapped[dict | None] = mapped_column(JSON)  # a response drill's mark and state (core/drills); NULL: real
 
 
 class ActionItemRow(Base):
