@@ -93,7 +93,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    import composition
+    from composition import sandbox
     from core.settings import PROJECT_ROOT
     from local.console import Console, quiet_libraries
 
@@ -104,11 +104,15 @@ def cmd_local(args: argparse.Namespace) -> int:
     # channels stay together between runs; with another database it starts fresh.
     state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
-    workspace = composition.local_workspace(settings, port=args.port or 0, state_file=state, with_clock=True)
+    # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
+    # every AWS call of this process goes to it; with them nothing changes.
+    workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
+                                                   with_clock=True, progress=lambda text: print(text, flush=True))
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)
+            print(*workspace.notices, sep="\n", flush=True)
             signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
             signal.pause()
         else:
@@ -117,6 +121,29 @@ def cmd_local(args: argparse.Namespace) -> int:
         pass
     finally:
         workspace.stop()
+        local_aws.stop()
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The AWS sandbox on its own: moto on loopback, seeded; prints endpoint and inventory."""
+    from composition import sandbox
+
+    print("Starting the AWS sandbox (moto) and seeding it ...", flush=True)
+    running = sandbox.start(port=args.port)
+    try:
+        print(f"AWS sandbox at {running.endpoint} (account {running.inventory.account}, "
+              f"region {running.inventory.region}). Inventory:")
+        print("\n".join(running.inventory.lines()[1:]))
+        print(f"\nPoint the bot at it (in another terminal):\n  AWS_ENDPOINT_URL={running.endpoint} "
+              "AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox python bot.py serve\n"
+              f"(inventory recorded in {sandbox.INVENTORY_FILE}; drills act only here). Ctrl-C stops it.", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
     return 0
 
 
@@ -149,6 +176,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         problems += exc.problems
     from core.scheduling.config import problems as scheduling_problems
+    from core.drills.loader import DIRECTORY as DRILLS, load_scenarios
+
+    drills = {}
+    try:
+        drills = load_scenarios(settings.config.incidents, playbooks, rules)
+    except ConfigError as exc:
+        problems += exc.problems
 
     problems += scheduling_problems(settings.config)
     if problems:
@@ -156,11 +190,52 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print("Configuration is valid: " + " + ".join(str(p) for p in settings.sources))
     print(f"CloudTrail detection rules: {len(rules)} from {settings.config.findings.cloudtrail_rules_path}")
     print(f"Playbooks: {len(playbooks)} from {settings.config.playbooks.path}: {', '.join(sorted(playbooks))}")
+    print(f"Drill scenarios: {len(drills)} from {DRILLS}: {', '.join(sorted(drills))}")
     from core.audit.config import audit_warnings
     from core.risks import risky_settings
 
     warnings = risky_settings(settings.config) + audit_warnings(settings.secrets.audit_key)
     print("".join(f"warning: {w}\n" for w in warnings), end="")
+    return 0
+
+
+def cmd_drill_list(args: argparse.Namespace) -> int:
+    from composition import build_services
+    from core.drills import runner
+
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        print("\n".join(runner.listing(services)))
+    finally:
+        services.drain()
+    return 0
+
+
+def cmd_drill_run(args: argparse.Namespace) -> int:
+    """Start a drill (posted to Slack when SLACK_BOT_TOKEN is set) and deliver its findings on
+    their schedule; the clock delivers what is left if this stops early."""
+    import time
+
+    from core.drills import runner
+    from core.mentions import as_text
+
+    process = _findings_process(args)
+    services = process.services
+    try:
+        incident = runner.start(services, args.scenario, actor=args.actor)
+        print(f"[DRILL] {args.scenario}: incident #{incident.id}"
+              + (f" in #{incident.channel_name}" if incident.channel_name else "")
+              + ("; containment acts in the AWS sandbox" if incident.drill.get("sandbox")
+                 else f"; containment is dry-run only: {incident.drill.get('dry_run_reason')}"), flush=True)
+        while args.wait and (current := services.incidents.get(incident.id)) and current.drill.get("pending"):
+            time.sleep(2)
+            delivered = runner.deliver_due(services, incident.id)
+            if delivered:
+                print(f"delivered {delivered} finding(s)", flush=True)
+        print(as_text("Findings delivered so far: "
+                      f"{len(services.incidents.get(incident.id).drill.get('delivered', []))}"))
+    finally:
+        process.drain()
     return 0
 
 
@@ -321,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port for the bot (default: any free port)")
     p.set_defaults(func=cmd_local)
 
+    p = sub.add_parser("sandbox", help="start the AWS sandbox (moto on loopback) seeded with a demo estate")
+    p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    p.set_defaults(func=cmd_sandbox)
+
     sub.add_parser("worker", help="consume findings (SQS, $FINDINGS_QUEUE_URL) and send queued Slack messages"
                    ).set_defaults(func=cmd_worker)
     sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(func=cmd_clock)
@@ -343,6 +422,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="run files of findings through the full pipeline (store, route, Slack)")
     p.add_argument("file", help="file of findings, or - for standard input")
     p.set_defaults(func=cmd_ingest)
+
+    drill = sub.add_parser("drill", help="response drills (game days): list scenarios, run one")
+    drill_sub = drill.add_subparsers(title="commands", metavar="COMMAND")
+    drill_sub.add_parser("list", help="one scenario per line: name, then description").set_defaults(func=cmd_drill_list)
+    p = drill_sub.add_parser("run", help="run a scenario: declare the drill incident, deliver its findings")
+    p.add_argument("scenario")
+    p.add_argument("--actor", default="firebreak", help="who starts it (a Slack user id; default firebreak)")
+    p.add_argument("--no-wait", dest="wait", action="store_false",
+                   help="deliver what is due now and leave the rest to the clock")
+    p.set_defaults(func=cmd_drill_run)
+    drill.set_defaults(func=lambda _a: (drill.print_help(), 2)[1])
 
     p = sub.add_parser("export", help="timeline / postmortem export")
     p.add_argument("incident", help="incident id")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from aws.actions.registry import AwsCatalog
+from composition.sandbox import recorded as recorded_sandbox
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
 from aws.audit_anchor import S3Anchor
@@ -113,7 +114,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
-        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll))
+        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
+        sandbox=recorded_sandbox())
 
     client = None
     if secrets.slack_bot_token:

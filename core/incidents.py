@@ -25,7 +25,7 @@ class Declared:
 def declare(services: Services, *, title: str, declared_by: str, severity: str | None = None,
             category: str | None = None, origin_channel: str | None = None, description: str = "",
             private: bool | None = None, dedup_key: str | None = None, finding_types=(),
-            automated: bool = False) -> Declared:
+            automated: bool = False, drill: dict | None = None) -> Declared:
     """Declare an incident and give it a channel; idempotent per dedup_key (Slack trigger, finding id).
     With playbooks.auto_attach, the playbook matching `finding_types` or the category follows.
     `automated` declarations come from routing rules (declared_by names the rule's actor): they
@@ -51,7 +51,8 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         at=services.clock.now(), origin_channel=origin_channel, dedup_key=dedup_key,
         timeline_text=f"Incident declared: {title}", description=description.strip(),
         private=cfg.private_by_default if private is None else private,
-        roles={cfg.declarer_role: declared_by} if cfg.declarer_role and not automated else {})
+        roles={cfg.declarer_role: declared_by} if cfg.declarer_role and not automated else {},
+        **({"drill": drill} if drill else {}))
     if created and services.chat is not None:
         incident = provision(services, incident, None if automated else declared_by)
     if created and services.config.playbooks.auto_attach:
@@ -86,6 +87,8 @@ def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = naming.channel_name(pattern, incident_id=incident.id, title=incident.title,
                                    severity=incident.severity, attempt=attempt)
+        if incident.is_drill:  # a drill's channel says so in its name
+            name = ("drill-" + name)[:80].rstrip("-")
         try:
             return services.chat.create_channel(name, incident.private), name
         except ChannelNameTaken:
@@ -133,6 +136,11 @@ def apply(services: Services, incident_id: int, decide, *, actor: str, echo: boo
     phase's playbook checklist."""
     incident, entries = incident_updates.change(services, incident_id, decide, actor=actor, echo=echo,
                                                 automated=automated)
+    if incident.is_drill and any(e.kind == "phase" for e in entries):  # resolved: the drill's scorecard
+        from core.drills.runner import on_changed
+
+        on_changed(services, incident, actor)
+        incident = services.incidents.get(incident.id) or incident
     if incident.playbook and services.chat is not None and incident.channel_id \
             and any(e.kind == "phase" for e in entries):
         try:

@@ -40,6 +40,11 @@ class Incident:
     postmortem: dict = field(default_factory=dict)
     resolution: str | None = None  # None (resolved), FALSE_POSITIVE or CANCELLED
     resolution_reason: str | None = None
+    drill: dict = field(default_factory=dict)  # a response drill's mark and state (core/drills); {}: real
+
+    @property
+    def is_drill(self) -> bool:
+        return bool(self.drill)
 
     @property
     def label(self) -> str:

@@ -98,6 +98,9 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
     for key, label in QUESTIONS:
         if answers.get(key):
             lines += [f"### {label}", "", md(answers[key], names), ""]
+    if incident.drill.get("scorecard"):  # a drill's lessons start from its scorecard
+        lines += ["### Lessons learned: drill scorecard", ""]
+        lines += [f"- {md(line, names)}" for line in incident.drill["scorecard"]["lines"]] + [""]
     if answers.get("written_by"):
         lines.append(f"_Written by {who(answers['written_by'])} at {md(answers.get('written_at', ''))}_")
     lines += ["", "## Findings", ""]

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Protocol
 from core.access import Directory
 from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
+from core.drills.ports import Sandbox
 from core.findings.ports import Notifier, WriteBack
 from core.investigation.ports import EventHistory
 from core.ports import Archive, Chat
@@ -50,6 +51,7 @@ class Services:
     finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
     executor: Executor | None = None  # runs work after Slack's ack
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
+    sandbox: Sandbox | None = None  # the AWS sandbox this process's AWS calls go to (drills act only there)
     closers: tuple[Callable[[], Any], ...] = ()  # released on drain, last built first
 
     def drain(self) -> None:

@@ -49,6 +49,7 @@ Console commands:
   :clock [+30m]          the bot's time; +30m, +2h, +1d moves it forward and runs the reminders
                          and SLA escalations that fell due
   :history [N]           the last N messages of the channel (default 10)
+  :sandbox               what the AWS sandbox holds (when the workspace started one)
   :help                  this text
   :quit                  stop (Ctrl-D works too)"""
 
@@ -211,6 +212,8 @@ class Console:
             clock = " The clock runs here too (:clock +30m jumps ahead)." if self.ws.runs_clock else ""
             self.say(f"Local Firebreak workspace. Bot at {self.ws.url}. You are {self.user} in #{self.channel}."
                      f"{clock}\nType :help for console commands, /incident help for the bot's.")
+            for notice in self.ws.notices:  # e.g. where AWS calls go (the sandbox)
+                self.say(notice)
             while True:
                 line = self._read()
                 if line is None or not self.handle(line.strip()):
@@ -306,6 +309,8 @@ class Console:
             self._open(int(args[0]))
         elif name == "clock" and len(args) <= 1:
             self._clock(args[0] if args else None)
+        elif name == "sandbox":
+            self.say("\n".join(self.ws.sandbox_inventory) or "No AWS sandbox runs in this workspace.")
         elif name == "history":
             count = int(args[0]) if args and args[0].isdigit() else 10
             for message in self.fake.messages(self.channel)[-count:]:

@@ -54,8 +54,11 @@ class LocalWorkspace:
                  start_clock: StartClock | None = None,
                  host: str = "127.0.0.1", port: int = 0, threads: int | None = None,
                  state_file: Path | None = None, overrides: dict[str, Any] | None = None,
-                 adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None):
+                 adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None,
+                 notices: tuple[str, ...] = (), sandbox_inventory: tuple[str, ...] = ()):
         self.state_file = state_file
+        self.notices = tuple(notices)  # said when the console starts (e.g. where AWS calls go)
+        self.sandbox_inventory = tuple(sandbox_inventory)  # the AWS sandbox's inventory, one line each
         self.fake = FakeSlack(token="xoxb-local-" + random_secrets.token_hex(8))
         restored = bool(state_file) and self.fake.load(state_file)
         self.fake.serve(host)

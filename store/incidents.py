@@ -27,6 +27,7 @@ def _incident(row: IncidentRow, roles: dict | None = None) -> Incident:
         phase_times=dict(row.phase_times or {}), last_update_at=utc(row.last_update_at), roles=roles or {},
         playbook=row.playbook, playbook_state=dict(row.playbook_state or {}), postmortem=dict(row.postmortem or {}),
         resolution=row.resolution, resolution_reason=row.resolution_reason,
+        drill=dict(row.drill or {}),
     )
 
 
@@ -48,7 +49,7 @@ class SqlIncidentRepository:
     def create(self, *, title: str, severity: str, category: str, declared_by: str, at: datetime,
                origin_channel: str | None, dedup_key: str | None, timeline_text: str,
                description: str = "", private: bool = False,
-               roles: dict | None = None) -> tuple[Incident, bool]:
+               roles: dict | None = None, drill: dict | None = None) -> tuple[Incident, bool]:
         """Insert an incident with its first timeline entry; (existing, False) if dedup_key was seen."""
         if dedup_key:
             existing = self.find_by_key(dedup_key)
@@ -60,7 +61,7 @@ class SqlIncidentRepository:
                                   declared_by=declared_by, declared_at=at, updated_at=at,
                                   origin_channel=origin_channel, dedup_key=dedup_key, version=1,
                                   description=description, private=private,
-                                  phase_times={"detection": at.isoformat()})
+                                  phase_times={"detection": at.isoformat()}, drill=drill or None)
                 session.add(row)
                 session.flush()
                 session.add(TimelineEntryRow(incident_id=row.id, at=at, kind="declared", actor=declared_by,

@@ -47,6 +47,7 @@ class IncidentRow(Base):
     # left out of the response metrics. The reason is also on the timeline.
     resolution: Mapped[str | None] = mapped_column(String(40))
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+    drill: Mapped[dict | None] = mapped_column(JSON)  # a response drill's mark and state (core/drills); NULL: real
 
 
 class ActionItemRow(Base):

@@ -11,6 +11,7 @@ from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
 from core.containment.parse import ContainCommand
+from core.drills.guard import drill_guard, forced_plan
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.model import ACTIVE_PHASES, Incident
 from core.repositories import ContainmentRepository
@@ -165,8 +166,9 @@ def _context(services: Services, incident: Incident, command: ContainCommand) ->
 def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, incident: Incident,
                 dry_run: bool, dedup_key: str | None, where: dict, undo_of: int | None = None) -> ContainRequest:
     cfg, calls = services.config.containment, []
+    forced = drill_guard(services, incident, job)  # a drill acts in the AWS sandbox only
     try:
-        plan: Plan = catalog.plan(job, calls.append)
+        plan: Plan = forced_plan(job, forced) if forced else catalog.plan(job, calls.append)
     except FirebreakError as exc:
         exc.message = (f"{exc.message} (looked in account {job.account or 'of Firebreak’s own credentials'} "
                        f"from {where['account']}, region {job.region} from {where['region']})")
@@ -175,7 +177,7 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                                       "error": exc.message, "code": getattr(exc, "code", None), "calls": calls},
                                services.clock.now())
         raise
-    dry = dry_run or cfg.dry_run
+    dry = dry_run or cfg.dry_run or bool(forced)
     already = plan.already_done and undo_of is None
     auto = job.action in cfg.auto_approve and not dry and not already and undo_of is None
     now = services.clock.now()
@@ -185,7 +187,7 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                   requested_at=now,
                   expires_at=now + timedelta(minutes=cfg.approval_expiry_minutes), dedup_key=dedup_key,
                   plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts, "where": where,
-                        "severity": incident.severity},
+                        "severity": incident.severity, **({"forced_dry_run": forced} if forced else {})},
                   decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
@@ -194,7 +196,8 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
     if new:
         kind = ("Already in place, nothing to run" if already else "Dry run" if dry
                 else "Undo requested" if undo_of else "Containment requested")
-        timeline(services, created, f"{kind}: {created.title} ({created.label})", actor, "requested")
+        why = f" — {forced}" if forced else ""
+        timeline(services, created, f"{kind}: {created.title} ({created.label}){why}", actor, "requested")
         if auto:
             timeline(services, created, f"Containment auto-approved by configuration: {created.title} "
                                         f"({created.label})", None, APPROVED)

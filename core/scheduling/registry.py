@@ -16,6 +16,7 @@ from core.audit.service import anchor_head
 from core.containment import flow as containment
 from core.containment import service as containment_service
 from core.containment.model import EXPIRED, REQUESTED
+from core.drills.runner import deliver_due as deliver_drill_findings
 from core.findings.pipeline import release_snoozed
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Pager
@@ -37,6 +38,7 @@ def expire_approvals(services: Services) -> int:
 EXPIRY_HOOKS: tuple[tuple[str, Callable[[Services], object]], ...] = (
     ("finding-snoozes", release_snoozed),
     ("containment-approvals", expire_approvals),
+    ("drill-findings", deliver_drill_findings),  # a drill's findings arrive on its schedule
 )
 
 

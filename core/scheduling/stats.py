@@ -32,21 +32,31 @@ class Report:
     excluded: dict[str, list[Incident]] = field(default_factory=dict)
 
 
+class DrillDays(int):
+    """A window of days that measures drills (`/incident stats drills`) instead of real incidents."""
+
+    drills = True
+
+
 def parse_days(word: str | None) -> int:
-    """`30d`, `30` or nothing (30 days)."""
+    """`30d`, `30` or nothing (30 days); `drills`: the drills of the last 30 days."""
     if not word:
         return DEFAULT_DAYS
+    if word.strip().lower() == "drills":
+        return DrillDays(DEFAULT_DAYS)
     match = re.fullmatch(r"(\d{1,4})d?", word.strip().lower())
     if not match or not 1 <= int(match.group(1)) <= MAX_DAYS:
         raise UsageError(f"“{word[:20]}” is not a number of days between 1 and {MAX_DAYS} (e.g. 30d).", USAGE)
     return int(match.group(1))
 
 
-def build(services: Services, days: int) -> Report:
+def build(services: Services, days: int, *, drills: bool | None = None) -> Report:
+    """Drills are left out unless asked for (then only drills are measured)."""
     now = services.clock.now()
     since = now - timedelta(days=days)
     queries, cfg = services.repos.clock_queries, services.config
-    declared = queries.declared_since(since)
+    drills = getattr(days, "drills", False) if drills is None else drills
+    declared = [i for i in queries.declared_since(since) if bool(getattr(i, "drill", None)) == drills]
     incidents = [i for i in declared if i.measured]
     excluded: dict[str, list[Incident]] = {}
     for incident in declared:

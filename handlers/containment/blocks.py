@@ -88,7 +88,9 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
 
 def _status(request: ContainRequest) -> list[dict]:
     if request.state == PLANNED:
-        return [context("Dry run: the plan only; nothing was changed and nothing will be.")]
+        forced = request.plan.get("forced_dry_run")  # a drill outside the AWS sandbox
+        return [context("Dry run: the plan only; nothing was changed and nothing will be."
+                        + (f" {escape(forced[:1].upper() + forced[1:])}." if forced else ""))]
     if request.state == ALREADY:
         return [context("Already in place: nothing to approve and nothing was run.")]
     if request.state == REQUESTED:

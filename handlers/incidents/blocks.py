@@ -87,6 +87,9 @@ def summary(incident: Incident, cfg: IncidentsConfig) -> tuple[str, list[dict]]:
     if incident.description:
         blocks.insert(1, section(escape(incident.description)))
     blocks.append(context("Commands here act on this incident: `/incident help`"))
+    if incident.is_drill:  # the banner: nobody mistakes a drill for the real thing
+        blocks.insert(1, section(f":test_tube: *DRILL* — a response drill (scenario "
+                                 f"{escape(str(incident.drill.get('scenario')))}); not a real incident."))
     return escape(f"Incident {incident.label}: {incident.title} ({incident.severity}, {_phase_word(incident)})"), blocks
 
 
@@ -107,7 +110,14 @@ def announcement(incident: Incident) -> tuple[str, list[dict]]:
         blocks.append({"type": "actions", "block_id": f"incident_join:{incident.id}", "elements": [
             {"type": "button", "action_id": ids.ACTION_INCIDENT_JOIN, "value": str(incident.id),
              "text": {"type": "plain_text", "text": "Join"}}]})
-    return escape(f"Incident {incident.label} declared: {incident.title}"), blocks
+    return drill_tagged(incident, escape(f"Incident {incident.label} declared: {incident.title}"), blocks)
+
+
+def drill_tagged(incident: Incident, text: str, blocks: list[dict]) -> tuple[str, list[dict]]:
+    """A message about a drill that leaves its channel says `[DRILL]` first."""
+    if not incident.is_drill:
+        return text, blocks
+    return f"[DRILL] {text}", [context("*[DRILL]* a response drill, not a real incident"), *blocks]
 
 
 def entry_line(entry: TimelineEntry) -> str:
@@ -125,11 +135,11 @@ def entry_message(entry: TimelineEntry) -> tuple[str, list[dict]]:
 
 
 def status_update(incident: Incident, text: str, author: str) -> tuple[str, list[dict]]:
-    return escape(f"Status update on incident {incident.label}: {text}"), [
+    return drill_tagged(incident, escape(f"Status update on incident {incident.label}: {text}"), [
         section(f":loudspeaker: *Status update — incident {incident.label}: {escape(incident.title)}*\n"
                 f"{escape(text)}"),
         context(f"From <@{author}> · severity *{escape(incident.severity)}* · phase *{escape(incident.phase)}*"),
-    ]
+    ])
 
 
 def status(incident: Incident, cfg: IncidentsConfig, now: datetime) -> tuple[str, list[dict]]:

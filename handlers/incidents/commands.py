@@ -72,6 +72,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
     "findings": Sub("/incident findings [id]", "the findings linked to the incident"),
     "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
+    "drill": Sub("/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard"),
 }
 
 
@@ -319,6 +320,24 @@ class IncidentCommands(ReviewCommands):
         text = stats.render(report)
         respond(text=f"Response metrics, last {report.days} days", response_type="ephemeral",
                 blocks=[blocks.section(f"```\n{blocks.escape(part)}\n```") for part in text.split("\n\n")])
+
+    def do_drill(self, args, rest, command, respond) -> None:
+        from core.drills import runner as drills
+
+        actor, channel = command["user_id"], command.get("channel_id")
+        if not args or args[0] == "list":
+            require_responder(actor, self.services.config.access.responders, self.services.directory)
+            shown = drills.listing(self.services) or ["No drill scenarios (drills/*.yaml)."]
+            respond(text="Drill scenarios", response_type="ephemeral",
+                    blocks=[blocks.section(blocks.escape("\n".join(shown)))])
+        elif args[0] == "end":
+            incident, lines = drills.end(self.services, actor=actor, channel=channel, ref=args[1] if args[1:] else None)
+            self._done(respond, command, incident, f"Drill {incident.label} ended: " + "; ".join(lines[1:4]))
+        else:
+            incident = drills.start(self.services, args[0], actor=actor, origin_channel=channel)
+            respond(text=f"Drill started: incident {incident.label}", response_type="ephemeral",
+                    blocks=[blocks.section(blocks.escape(f"[DRILL] {args[0]} started as incident {incident.label} "
+                                                         f"in #{incident.channel_name}."))])
 
 
 def register(app, services: Services) -> None:

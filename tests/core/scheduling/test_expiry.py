@@ -32,8 +32,11 @@ def request_approval(services):
     return created
 
 
-def test_the_clock_runs_both_expiry_hooks():
-    assert dict(EXPIRY_HOOKS) == {"finding-snoozes": release_snoozed, "containment-approvals": expire_approvals}
+def test_the_clock_runs_the_expiry_hooks():
+    from core.drills.runner import deliver_due
+
+    assert dict(EXPIRY_HOOKS) == {"finding-snoozes": release_snoozed, "containment-approvals": expire_approvals,
+                                  "drill-findings": deliver_due}
 
 
 def test_an_unapproved_request_expires_once_its_window_passed(services, clock):

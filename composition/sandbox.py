@@ -1,0 +1,99 @@
+"""Wiring of the AWS sandbox (aws/sandbox.py) into the processes that use it.
+
+`python bot.py sandbox` starts one and records its inventory in var/sandbox.json; the local
+workspace starts one itself when the user has neither AWS credentials nor a chosen endpoint,
+and points this process's boto3 chain at it before any AWS session is built. Any process
+whose AWS_ENDPOINT_URL is a recorded sandbox's knows it (Services.sandbox), which is what
+lets drills act there and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws import sandbox as aws_sandbox
+from core.settings import PROJECT_ROOT
+
+ESTATE = PROJECT_ROOT / "config" / "sandbox-estate.yaml"
+INVENTORY_FILE = PROJECT_ROOT / "var" / "sandbox.json"
+
+
+@dataclass
+class LocalAws:
+    """What the local workspace's AWS calls go to, and the line the console shows about it."""
+
+    notice: str
+    sandbox: aws_sandbox.Sandbox | None = None
+
+    @property
+    def guard(self) -> aws_sandbox.SandboxGuard | None:
+        return aws_sandbox.SandboxGuard(self.sandbox.inventory) if self.sandbox else None
+
+    def stop(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+def start(estate: Path = ESTATE, host: str = "127.0.0.1", port: int = 0,
+          record: Path | None = INVENTORY_FILE) -> aws_sandbox.Sandbox:
+    """A seeded sandbox; its inventory is recorded so other processes can recognise it."""
+    running = aws_sandbox.start(estate, host, port)
+    if record is not None:
+        aws_sandbox.save_inventory(running.inventory, record)
+    return running
+
+
+def point_at(running: aws_sandbox.Sandbox, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Every AWS call of this process goes to the sandbox (boto3 reads these itself)."""
+    environ["AWS_ENDPOINT_URL"] = running.endpoint
+    environ.update(aws_sandbox.DUMMY_CREDENTIALS)
+    environ.pop("AWS_SESSION_TOKEN", None)
+    environ.setdefault("AWS_DEFAULT_REGION", running.inventory.region)
+    no_proxy = [p for p in (environ.get("NO_PROXY"), "127.0.0.1") if p]
+    environ["NO_PROXY"] = ",".join(no_proxy)
+
+
+def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estate: Path = ESTATE,
+                        record: Path | None = INVENTORY_FILE, progress=lambda text: None) -> LocalAws:
+    """Real credentials or a chosen endpoint: nothing changes. Neither: a sandbox, and this
+    process's AWS calls go to it. Call before the composition root builds AwsSessions."""
+    if environ.get("AWS_ENDPOINT_URL"):
+        return LocalAws(f"AWS: calls go to AWS_ENDPOINT_URL={environ['AWS_ENDPOINT_URL']} (your choice).")
+    if aws_sandbox.has_credentials():
+        return LocalAws("AWS: using your AWS credentials — /contain acts on real AWS after approval.")
+    progress("No AWS credentials found: starting the AWS sandbox (moto on loopback) ...")
+    running = start(estate, record=record)
+    point_at(running, environ)
+    return LocalAws(f"AWS: no credentials found, so /contain acts on the AWS sandbox at {running.endpoint} "
+                    f"(moto, seeded from {estate.name}); e.g. /contain isolate-instance "
+                    f"{running.inventory.get('instance', 'web-1') or 'i-…'}. :sandbox lists its inventory.",
+                    running)
+
+
+def recorded(environ: MutableMapping[str, str] = os.environ,
+             path: Path = INVENTORY_FILE) -> aws_sandbox.SandboxGuard | None:
+    """The sandbox this process's AWS calls go to, if a recorded one matches AWS_ENDPOINT_URL."""
+    endpoint = environ.get("AWS_ENDPOINT_URL")
+    inventory = aws_sandbox.read_inventory(path) if endpoint else None
+    if inventory is None or inventory.endpoint != endpoint:
+        return None
+    return aws_sandbox.SandboxGuard(inventory)
+
+
+def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ, estate: Path = ESTATE,
+                    record: Path | None = INVENTORY_FILE, progress=lambda text: None, **options):
+    """The local workspace with its AWS settled first (sandbox or not): (workspace, LocalAws).
+    Stop both: the workspace, then `LocalAws.stop()`."""
+    from composition import local_workspace as workspace_of
+
+    local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress)
+    try:
+        if local_aws.guard is not None:
+            options["overrides"] = {"sandbox": local_aws.guard, **(options.get("overrides") or {})}
+        inventory = tuple(local_aws.sandbox.inventory.lines()) if local_aws.sandbox else ()
+        return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory, **options), local_aws
+    except BaseException:
+        local_aws.stop()
+        raise

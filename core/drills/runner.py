@@ -1,0 +1,203 @@
+"""Running a response drill: declare the drill incident, deliver the scenario's findings
+through the one intake path (origin "drill") on their schedule, keep drill containment in
+the sandbox, and score the response when the drill ends.
+
+The drill's state lives on the incident (`Incident.drill`), changed under its row lock, so
+the clock, `bot.py drill run` and a replica can all deliver due findings without doubling
+any (a finding is claimed before it is delivered, and intake dedups by finding id)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from core import incidents
+from core.access import require_responder
+from core.drills import scorecard
+from core.drills.loader import fill, load_scenarios
+from core.drills.model import Scenario
+from core.errors import InvalidTransition, NotFound, UsageError
+from core.findings import triage
+from core.findings.intake import Document, receive
+from core.findings.normalize import normalize
+from core.model import Incident, Mutation
+from core.playbooks import runtime as playbooks
+from core.ports import ChatError
+from core.services import Services
+
+log = logging.getLogger("firebreak.drills")
+USAGE = "/incident drill <scenario> | list | end"
+DRILL_TAG = "[DRILL]"
+NO_SANDBOX = "no AWS sandbox is in use in this process"
+
+
+def scenarios(services: Services) -> dict[str, Scenario]:
+    return load_scenarios(services.config.incidents, services.playbooks, services.detection_rules)
+
+
+def listing(services: Services) -> list[str]:
+    """One line per scenario: its name, then its description."""
+    return [f"{s.name}  {s.description}" for s in scenarios(services).values()]
+
+
+def sandbox_problem(services: Services, account: str | None = None) -> str | None:
+    """Why drill containment may not act for real here (None: it acts, in the sandbox)."""
+    if services.sandbox is None:
+        return NO_SANDBOX
+    reason = services.sandbox.not_in_use()
+    if reason:
+        return reason
+    if account and str(account) != services.sandbox.account:
+        return f"account {account} is not the sandbox's ({services.sandbox.account})"
+    return None
+
+
+def start(services: Services, name: str, *, actor: str, origin_channel: str | None = None) -> Incident:
+    """Declare the drill incident and deliver the findings due at once; the rest follow on
+    the clock (`deliver_due`)."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    found = scenarios(services)
+    scenario = found.get(name)
+    if scenario is None:
+        raise NotFound(f"There is no drill scenario “{name[:60]}”; scenarios: {', '.join(sorted(found)) or 'none'}.")
+    now = services.clock.now()
+    run = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    values = dict(services.sandbox.placeholders()) if services.sandbox is not None else {}
+    values.setdefault("account", "123456789012")
+    values.setdefault("region", services.config.aws.default_region)
+    values["run"] = run
+    problem = sandbox_problem(services)
+    schedule = [{"index": i, "due": (now + f.offset).isoformat(), "document": json.dumps(f.document)}
+                for i, f in enumerate(scenario.findings)]
+    expected = [{"action": a.action, "target": fill(a.target, values)} for a in scenario.expected.containment]
+    drill = {"scenario": scenario.name, "run": run, "started_by": actor, "started_at": now.isoformat(),
+             "values": values, "pending": schedule, "delivered": [], "expected": expected,
+             "expected_playbook": scenario.expected.playbook, "expected_steps": scenario.expected.playbook_steps,
+             "sla": scenario.sla.model_dump(), "sandbox": problem is None, "dry_run_reason": problem}
+    types = [normalize(json.loads(fill(json.dumps(f.document), values)),
+                       services.detection_rules).findings for f in scenario.findings[:1]]
+    declared = incidents.declare(
+        services, title=f"Drill: {scenario.title}", declared_by=actor, severity=scenario.severity,
+        category=scenario.category, origin_channel=origin_channel, dedup_key=f"drill:{run}",
+        finding_types=[f.type for batch in types for f in batch], automated=True, drill=drill)
+    incident = declared.incident
+    where = ("in the AWS sandbox" if problem is None
+             else f"as dry runs only: {problem}")
+    services.incidents.add_timeline(incident.id, kind="drill", actor=actor, at=now,
+                                    text=f"Drill started: {scenario.name} by {actor}; containment acts {where}",
+                                    data={"scenario": scenario.name, "run": run}, dedup_key=f"drill:{run}:start")
+    if services.chat is not None and incident.channel_id:
+        try:
+            services.chat.invite(incident.channel_id, [actor])
+            services.chat.notify(incident.channel_id,
+                                 f"{DRILL_TAG} This is a drill ({scenario.name}): {scenario.description} "
+                                 f"Findings arrive over {_human(scenario.duration)}; containment acts {where}. "
+                                 "End it with /incident drill end (or /incident resolve) for the scorecard.")
+        except ChatError as exc:
+            log.warning("drill %s: could not brief the channel: %s", run, exc.message)
+    if scenario.expected.playbook and incident.playbook is None and scenario.expected.playbook in services.playbooks:
+        incident = playbooks.attach(services, incident, scenario.expected.playbook, actor, automated=True)
+    deliver_due(services, incident.id)
+    return services.incidents.get(incident.id)
+
+
+def deliver_due(services: Services, incident_id: int | None = None) -> int:
+    """Deliver every drill finding whose time has come (the clock runs this); how many."""
+    targets = ([services.incidents.get(incident_id)] if incident_id is not None
+               else [i for i in services.incidents.recent(200, open_only=True) if i.is_drill])
+    delivered = 0
+    for incident in targets:
+        if incident is None or not incident.drill.get("pending"):
+            continue
+        for item in _claim(services, incident.id):
+            delivered += _deliver(services, incident, item)
+    return delivered
+
+
+def _claim(services: Services, incident_id: int) -> list[dict]:
+    claimed: list[dict] = []
+
+    def decide(current: Incident, at: datetime) -> Mutation:
+        drill = dict(current.drill)
+        due = [p for p in drill.get("pending", []) if datetime.fromisoformat(p["due"]) <= at]
+        if not due or current.phase == "closed":
+            return Mutation()
+        claimed.extend(due)
+        drill["pending"] = [p for p in drill["pending"] if p not in due]
+        drill["delivered"] = [*drill.get("delivered", []), *({"index": p["index"], "at": at.isoformat()} for p in due)]
+        return Mutation(changes={"drill": drill})
+
+    services.incidents.mutate(incident_id, decide, services.clock.now)
+    return claimed
+
+
+def _deliver(services: Services, incident: Incident, item: dict) -> int:
+    values = {**incident.drill.get("values", {}), "at": services.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    document = _tagged(json.loads(fill(item["document"], values)))
+    ids = [f.id for f in normalize(document, services.detection_rules).findings]
+    receive(services, [Document(document, f"drill:{incident.drill.get('run')}:{item['index']}")], origin="drill")
+    actor = incident.drill.get("started_by")
+    for finding_id in ids:
+        stored = services.repos.findings.by_finding_id(finding_id)
+        if stored is None or stored.incident_id is not None:
+            continue
+        try:
+            triage.link_to_incident(services, stored.pk, incident.id, actor)
+        except (InvalidTransition, NotFound) as exc:
+            log.warning("drill finding %s not linked to incident %s: %s", finding_id, incident.id, exc.message)
+    return len(ids)
+
+
+def _tagged(document: dict) -> dict:
+    """Findings of a drill say so wherever they are shown (triage channel included)."""
+    for holder in (document, document.get("detail") if isinstance(document.get("detail"), dict) else None):
+        if holder is None:
+            continue
+        for key in ("title", "Title"):
+            if isinstance(holder.get(key), str) and not holder[key].startswith(DRILL_TAG):
+                holder[key] = f"{DRILL_TAG} {holder[key]}"
+    return document
+
+
+def end(services: Services, *, actor: str, channel: str | None, ref: str | None = None) -> tuple[Incident, list[str]]:
+    """`/incident drill end`: score the drill now (the incident stays where it is)."""
+    incident = incidents.find(services, actor=actor, channel=channel, ref=ref, how_to_name="`/incident drill end 42`")
+    if not incident.is_drill:
+        raise UsageError(f"Incident {incident.label} is not a drill.", USAGE)
+    return finish(services, incident, actor=actor)
+
+
+def finish(services: Services, incident: Incident, *, actor: str | None) -> tuple[Incident, list[str]]:
+    """Score the drill once: stored on the incident, on its timeline, posted in its channel."""
+    if incident.drill.get("scorecard"):
+        return incident, incident.drill["scorecard"]["lines"]
+    card = scorecard.build(services, incident)
+
+    def decide(current: Incident, at: datetime) -> Mutation:
+        if current.drill.get("scorecard"):
+            return Mutation()
+        drill = {**current.drill, "scorecard": {**card, "ended_at": at.isoformat(), "ended_by": actor},
+                 "pending": []}
+        return Mutation(changes={"drill": drill}).note("drill", actor, "Drill ended; scorecard:\n"
+                                                       + "\n".join(card["lines"]), scenario=current.drill["scenario"])
+
+    updated, entries = services.incidents.mutate(incident.id, decide, services.clock.now)
+    if entries and services.chat is not None and updated.channel_id:
+        try:
+            services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]))
+        except ChatError as exc:
+            log.warning("drill scorecard of incident %s not posted: %s", incident.id, exc.message)
+    return updated, updated.drill["scorecard"]["lines"]
+
+
+def on_changed(services: Services, incident: Incident, actor: str | None) -> None:
+    """After any change: a drill that reached post-incident (resolved) gets its scorecard."""
+    if incident.is_drill and incident.phase in ("post-incident", "closed") and not incident.drill.get("scorecard"):
+        finish(services, incident, actor=actor)
+
+
+def _human(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min" if minutes else "at once"

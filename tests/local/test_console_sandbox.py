@@ -1,0 +1,86 @@
+"""The local workspace without Slack and without AWS credentials starts the AWS sandbox and
+points every AWS call at it (issue 13): /contain isolate-instance on an instance of the
+sandbox's inventory, approved by a second local user, isolates it."""
+
+import io
+import os
+
+import boto3
+import pytest
+
+from composition import sandbox
+from local.console import Console
+from tests.support.slack import settled
+
+# What the sandbox sets for the process; recorded by monkeypatch so the test leaves no trace.
+_TOUCHED = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "AWS_DEFAULT_REGION", "NO_PROXY", "MOTO_IAM_LOAD_MANAGED_POLICIES")
+
+
+@pytest.fixture
+def no_aws_credentials(aws_env, monkeypatch):
+    for name in _TOUCHED:
+        monkeypatch.setenv(name, "x")
+        monkeypatch.delenv(name)
+    assert not sandbox.aws_sandbox.has_credentials()
+
+
+@pytest.fixture
+def local(settings, no_aws_credentials):
+    ws, local_aws = sandbox.local_workspace(settings, record=None, threads=4)
+    yield ws, local_aws
+    ws.stop()
+    local_aws.stop()
+
+
+def eni_groups(endpoint, instance_id):
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
+    found = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}])
+    return [sorted(g["GroupId"] for g in n["Groups"]) for n in found["NetworkInterfaces"]]
+
+
+@pytest.mark.slow
+def test_without_credentials_contain_isolates_an_instance_of_the_sandbox(local):
+    ws, local_aws = local
+    inventory = local_aws.sandbox.inventory
+    instance = inventory.get("instance", "web-1")
+    assert os.environ["AWS_ENDPOINT_URL"] == local_aws.sandbox.endpoint
+    assert ws.services.sandbox is not None and ws.services.sandbox.not_in_use() is None
+    before = eni_groups(inventory.endpoint, instance)
+    assert before == [sorted(inventory.get("security_group", g) for g in ("web-sg", "app-sg"))]
+
+    out = io.StringIO()
+    con = Console(ws, stdin=io.StringIO(":quit\n"), stdout=out)
+    con.run()  # the greeting says where AWS calls go
+    assert "AWS sandbox at " + local_aws.sandbox.endpoint in out.getvalue()
+    con.handle(":sandbox")
+    assert instance in out.getvalue() and "web-asg" in out.getvalue()
+
+    con.handle("/incident declare sev2 Miner on web-1")
+    [incident] = settled(ws, lambda: [i for i in ws.services.incidents.recent() if i.summary_ts])
+    con.handle(f":in #{incident.channel_name}")
+    con.handle(f"/contain isolate-instance {instance}")
+    settled(ws, lambda: "Approve" in out.getvalue())
+    [approve] = [n for n, (c, _, _) in con.controls.items() if c.label == "Approve"]
+    con.handle(":as bob")
+    con.handle(str(approve))
+    from core.containment.flow import store
+
+    [request] = settled(ws, lambda: [r for r in store(ws.services).for_incident(incident.id)
+                                     if r.state == "succeeded"], timeout=30)
+    assert request.decided_by == ws.user("bob") and request.outcome["verified"]
+    after = eni_groups(inventory.endpoint, instance)
+    assert after != before and after == [list(request.memory["isolation"].values())]
+    asg = boto3.client("autoscaling", region_name="us-east-1", endpoint_url=inventory.endpoint)
+    members = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]["Instances"]
+    assert instance not in [m["InstanceId"] for m in members], "isolation takes it out of its Auto Scaling group"
+
+
+def test_with_credentials_or_a_chosen_endpoint_nothing_changes(aws_env, monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    chosen = sandbox.for_local_workspace(dict(os.environ), record=None)  # aws_env has (fake) credentials
+    assert chosen.sandbox is None and "your AWS credentials" in chosen.notice
+    environ = {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
+    chosen = sandbox.for_local_workspace(environ, record=None)
+    assert chosen.sandbox is None and "AWS_ENDPOINT_URL=http://127.0.0.1:4566" in chosen.notice
+    assert environ == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
