@@ -24,11 +24,12 @@ def build_client(token: str, api_url: str | None = None) -> WebClient:
     return client
 
 
-def build_app(services: Services, client: WebClient, *, verify_token: bool = True) -> App:
+def build_app(services: Services, client: WebClient, *, verify_token: bool = True):
+    """The Bolt app, and the route table of its durable work (handlers.jobs.Jobs): the app
+    acks and enqueues, workers run the jobs through the same table."""
     app = App(
-        # The ack runs to completion before the work after it starts, so what the ack parsed
-        # reaches that work (handlers.middleware.accept); the work itself still runs after
-        # the HTTP response, on the listener executor.
+        # The ack runs to completion, including the commit of the job it enqueues, before
+        # the HTTP response is sent (handlers/jobs.py); the work runs in job workers.
         process_before_response=True,
         listener_executor=services.executor,
         client=client,
@@ -36,5 +37,5 @@ def build_app(services: Services, client: WebClient, *, verify_token: bool = Tru
         token_verification_enabled=verify_token,
         logger=logging.getLogger("firebreak.bolt"),
     )
-    handlers.register(app, services)
-    return app
+    jobs = handlers.register(app, services)
+    return app, jobs

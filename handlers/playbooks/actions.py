@@ -11,7 +11,7 @@ from handlers.middleware import ack_only, once
 from handlers.playbooks import blocks as playbook_blocks
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     @once(services)
     def playbook_step(body, action, respond):
         """Tick a checklist step; the checklist message shows who did it."""
@@ -28,5 +28,5 @@ def register(app, services: Services) -> None:
         text, shown = playbook_blocks.action_items(incident, action_items.listed(services, incident))
         respond(text=text, blocks=shown, replace_original=True)
 
-    app.action(ids.ACTION_PLAYBOOK_STEP)(ack=ack_only, lazy=[playbook_step])
-    app.action(ids.ACTION_ITEM_DONE)(ack=ack_only, lazy=[action_item_done])
+    jobs.action(ids.ACTION_PLAYBOOK_STEP, ack_only, playbook_step)
+    jobs.action(ids.ACTION_ITEM_DONE, ack_only, action_item_done)
