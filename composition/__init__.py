@@ -143,7 +143,10 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     if services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
         services.executor.submit(_recover_containment, services)
     bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url))
-    return Process(services, sessions, bolt, WebApp(bolt, services), jobs)
+    # A worker has the app (for its routes and client) but serves nothing: no front door
+    # without the signing secret.
+    web = WebApp(bolt, services) if secrets.slack_signing_secret else None
+    return Process(services, sessions, bolt, web, jobs)
 
 
 def _recover_containment(services: Services) -> None:

@@ -4,6 +4,7 @@ no import-time globals, nothing assigned into Services)."""
 from __future__ import annotations
 
 import logging
+import secrets
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -33,7 +34,9 @@ def build_app(services: Services, client: WebClient, *, verify_token: bool = Tru
         process_before_response=True,
         listener_executor=services.executor,
         client=client,
-        signing_secret=services.settings.secrets.slack_signing_secret,
+        # A worker never receives requests and may run without the secret: an unguessable one
+        # stands in (serve refuses to start without the real one).
+        signing_secret=services.settings.secrets.slack_signing_secret or secrets.token_hex(32),
         token_verification_enabled=verify_token,
         logger=logging.getLogger("firebreak.bolt"),
     )
