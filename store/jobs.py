@@ -69,9 +69,10 @@ class SqlJobRepository:
         values = dict(key=key[:200], route=route[:200], payload=payload, state=QUEUED, attempts=0,
                       run_after=at, created_at=at)
         insert = pg_insert if not self.db.is_sqlite else sqlite_insert
-        statement = insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        statement = (insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+                     .returning(JobRow.id))
         with self.db.session() as session:
-            added = bool(session.execute(statement).rowcount)
+            added = session.execute(statement).scalar() is not None
             if added and not self.db.is_sqlite:
                 session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         if added:

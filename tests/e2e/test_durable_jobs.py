@@ -197,6 +197,7 @@ def test_a_slack_retry_enqueues_nothing_new(quiet_workspace):
         assert ws.sender.command("/incident", "declare sev3 Retried", user=alice, channel=general,
                                  trigger_id="1.2.retried").status == 200
     assert ws.services.repos.jobs.active() == 1
+    assert "firebreak_duplicate_requests_total 1.0" in ws.services.telemetry.exposition().decode()
 
 
 @pytest.mark.postgres
