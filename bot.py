@@ -66,12 +66,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or server_cfg.host
     port = args.port if args.port is not None else int(os.environ.get("PORT") or server_cfg.port)
     server = RunningServer.from_config(process.web, server_cfg, host, port)
-    log.info("serving Slack requests on %s/slack/events (health: /healthz)", server.url)
+    workers = None
+    if getattr(args, "with_worker", False):  # one process for small teams: it runs its jobs too
+        workers = composition.job_worker(process, threads=args.worker_threads or server_cfg.threads).start()
+    log.info("serving Slack requests on %s/slack/events (health: /healthz)%s", server.url,
+             "; running jobs too" if workers else "; jobs are run by `bot.py worker`")
     metrics = start_metrics_server(MetricsApp(process.services), server_cfg)
     signal.signal(signal.SIGTERM, lambda *_: [s.stop() for s in (metrics, server) if s])
     try:
         server.run_forever()
     finally:
+        if workers is not None:
+            workers.stop()
         process.drain()
     return 0
 
@@ -287,21 +293,86 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the jobs the web processes acknowledged; also consume SQS findings when
+    FINDINGS_QUEUE_URL is set."""
     import threading
 
     import composition
+    from core.jobs import Policy
 
+    settings = _settings(args)
     queue_url = os.environ.get("FINDINGS_QUEUE_URL")
-    if not queue_url:
-        return _fail("worker needs FINDINGS_QUEUE_URL (the SQS queue your findings arrive on).")
-    process = _findings_process(args)
+    runs_jobs = bool(settings.secrets.slack_bot_token)
+    if not (runs_jobs or queue_url):
+        return _fail("worker needs SLACK_BOT_TOKEN (to run the jobs Slack requests leave) and/or "
+                     "FINDINGS_QUEUE_URL (the SQS queue your findings arrive on).")
+    if runs_jobs:
+        process = composition.build(settings, slack_app=True)
+    else:
+        log.warning("no SLACK_BOT_TOKEN: consuming findings only; queued jobs wait for a worker that has one")
+        process = _findings_process(args)
     stop = threading.Event()
-    for name in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then stop
+    for name in (signal.SIGTERM, signal.SIGINT):  # finish the jobs and the batch in hand, then stop
         signal.signal(name, lambda *_: stop.set())
+    workers = None
+    if runs_jobs:
+        policy = Policy(lease_seconds=args.lease_seconds) if args.lease_seconds else Policy()
+        workers = composition.job_worker(process, threads=args.threads, policy=policy).start()
+        log.info("running jobs with %d thread(s)%s", args.threads,
+                 f" and consuming findings from {queue_url}" if queue_url else " (no FINDINGS_QUEUE_URL: jobs only)")
     try:
-        composition.sqs_worker(process, queue_url).run(stop)
+        if queue_url:
+            composition.sqs_worker(process, queue_url).run(stop)
+        else:
+            while not stop.wait(1.0):
+                pass
     finally:
+        if workers is not None:
+            workers.stop()
         process.drain()
+    return 0
+
+
+def _job_line(job) -> str:
+    when = job.created_at.strftime("%Y-%m-%d %H:%M:%S") if job.created_at else "?"
+    line = f"{job.id:>6}  {job.state:<7}  {job.attempts}  {when}  {job.route}  {job.key}"
+    if job.last_error and job.state != "done":
+        line += f"\n        last error: {job.last_error[:300]}"
+    return line
+
+
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    from composition import build_services
+
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        found = services.repos.jobs.listed(failed=args.failed, limit=args.limit)
+    finally:
+        services.drain()
+    if not found:
+        print("No dead jobs." if args.failed else "No jobs.")
+        return 0
+    print("    id  state    n  created              route  key")
+    for job in found:
+        print(_job_line(job))
+    return 0
+
+
+def cmd_jobs_retry(args: argparse.Namespace) -> int:
+    from composition import build_services
+    from core.jobs import utcnow
+
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        job = services.repos.jobs.retry(args.id, at=utcnow())
+        existing = services.repos.jobs.get(args.id) if job is None else job
+    finally:
+        services.drain()
+    if job is None:
+        if existing is None:
+            return _fail(f"there is no job {args.id}.")
+        return _fail(f"job {args.id} is {existing.state}, not dead; only dead jobs are retried.")
+    print(f"Job {job.id} ({job.route}) is queued again; a worker runs it next.")
     return 0
 
 
@@ -386,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, GET /metrics")
     p.add_argument("--host", help="interface to bind (default: server.host in config)")
     p.add_argument("--port", type=int, help="port (default: $PORT, else server.port in config)")
+    p.add_argument("--with-worker", action="store_true",
+                   help="also run the jobs in this process (one process for small teams; no `worker` needed)")
+    p.add_argument("--worker-threads", type=int, help="job threads with --with-worker (default: server.threads)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
@@ -400,8 +474,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     p.set_defaults(func=cmd_sandbox)
 
-    sub.add_parser("worker", help="consume findings (SQS, $FINDINGS_QUEUE_URL) and send queued Slack messages"
-                   ).set_defaults(func=cmd_worker)
+    p = sub.add_parser("worker", help="run queued work (jobs); also consume findings from SQS when "
+                                      "$FINDINGS_QUEUE_URL is set")
+    p.add_argument("--threads", type=int, default=4, help="jobs run at once (default 4)")
+    p.add_argument("--lease-seconds", type=float, help="how long a job stays claimed without its worker "
+                   "renewing it (default 60)")
+    p.set_defaults(func=cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="durable post-ack work and its dead letters")
+    jobs_sub = jobs.add_subparsers(title="commands", metavar="COMMAND")
+    p = jobs_sub.add_parser("list", help="recent jobs, newest first")
+    p.add_argument("--failed", action="store_true", help="only dead letters (failed for good)")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.set_defaults(func=cmd_jobs_list)
+    p = jobs_sub.add_parser("retry", help="queue a dead job again, with fresh attempts")
+    p.add_argument("id", type=int, help="the job's id (from `jobs list --failed`)")
+    p.set_defaults(func=cmd_jobs_retry)
+    jobs.set_defaults(func=lambda _a: (jobs.print_help(), 2)[1])
     sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(func=cmd_clock)
     p = sub.add_parser("stats", help="response metrics (detect, acknowledge, contain, recover) and SLA breaches")
     p.add_argument("--days", type=int, default=30, help="incidents declared in the last N days (default 30)")

@@ -29,6 +29,7 @@ from core.clock import SystemClock
 from core.containment import service as containment
 from core.errors import ConfigError
 from core.findings.cli import load_detection_rules
+from core.jobs import Policy, Worker
 from core.playbooks.loader import load_playbooks
 from core.repositories import Repositories
 from core.scheduling import config as scheduling_config
@@ -58,6 +59,7 @@ from store.finding_intake import SqlIntakeRepository
 from store.finding_state import SqlFindingStateRepository
 from store.findings import SqlFindingRepository
 from store.incidents import SqlIncidentRepository
+from store.jobs import SqlJobRepository
 from store.requests import SqlRequestRepository
 from store.scheduling import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
                               job_store)
@@ -74,9 +76,16 @@ class Process:
     aws: AwsSessions
     bolt: Any = None  # slack_bolt.App when serving Slack
     web: WebApp | None = None
+    jobs: Any = None  # handlers.jobs.Jobs: the routes of the work after the ack, for workers
 
     def drain(self) -> None:
         self.services.drain()
+
+
+def job_worker(process: Process, *, threads: int, policy: Policy | None = None) -> Worker:
+    """Job workers (not started): they run the work the web side acknowledged and enqueued."""
+    return Worker(process.services.repos.jobs, process.jobs.execute, holder_id(), threads=threads,
+                  policy=policy or Policy())
 
 
 def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
@@ -88,7 +97,7 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
-        scheduler_jobs=lambda: job_store(db))
+        scheduler_jobs=lambda: job_store(db), jobs=SqlJobRepository(db))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
@@ -130,6 +139,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)
     ports.update(overrides)
+    ports["closers"] = (repos.jobs.close, *ports.get("closers", ()))
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=Telemetry(),
                         playbooks=playbooks, detection_rules=rules, **ports)
     if services.notifier is not None and hasattr(services.notifier, "recover"):
@@ -140,8 +150,11 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         return Process(services, sessions)
     if services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
         services.executor.submit(_recover_containment, services)
-    bolt = build_app(services, client or build_client("", secrets.slack_api_url))
-    return Process(services, sessions, bolt, WebApp(bolt, services))
+    bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url))
+    # A worker has the app (for its routes and client) but serves nothing: no front door
+    # without the signing secret.
+    web = WebApp(bolt, services) if secrets.slack_signing_secret else None
+    return Process(services, sessions, bolt, web, jobs)
 
 
 def _recover_containment(services: Services) -> None:
@@ -180,6 +193,7 @@ class RunningBot:
 
     process: Process
     server: RunningServer
+    workers: Worker | None = None
 
     @property
     def services(self) -> Services:
@@ -195,13 +209,26 @@ class RunningBot:
 
     def stop(self) -> None:
         self.server.stop()
+        if self.workers is not None:  # the jobs in hand finish; the rest wait in the database
+            self.workers.stop()
         self.process.drain()
 
 
 def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, threads: int,
-              overrides: dict | None = None) -> RunningBot:
+              overrides: dict | None = None, workers: int | None = None,
+              policy: Policy | None = None) -> RunningBot:
+    """The bot serving HTTP; with `workers` (default: `threads`) job workers as threads beside
+    it (0: it only acks and enqueues, like `bot.py serve`)."""
     process = build(settings, clock=clock, slack_app=True, **(overrides or {}))
-    return RunningBot(process, RunningServer(process.web, host, port, threads).start())
+    count = threads if workers is None else workers
+    pool = job_worker(process, threads=count, policy=policy).start() if count else None
+    try:
+        server = RunningServer(process.web, host, port, threads).start()
+    except BaseException:
+        if pool is not None:
+            pool.stop()
+        raise
+    return RunningBot(process, server, pool)
 
 
 class LocalClock:

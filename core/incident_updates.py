@@ -5,6 +5,7 @@ neither needs the other to do it."""
 
 from __future__ import annotations
 
+from core import acts
 from core.access import require_responder
 from core.audit.service import record_incident_changes
 from core.model import Incident, TimelineEntry
@@ -18,7 +19,9 @@ def change(services: Services, incident_id: int, decide, *, actor: str | None, e
     (the refreshed summary, and unless echo is off, a notice of each new timeline entry)."""
     if not automated:
         require_responder(actor, services.config.access.responders, services.directory)
-    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now)
+    # Keyed by the act (a job's Slack request) so a job that runs again changes nothing twice.
+    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now,
+                                                  key=acts.next_change_key())
     # Role and severity changes decide who may act and who must approve: on the audit chain
     # too. Appended right after the change commits (the incident store's transaction does
     # not reach the chain), before anything is shown.

@@ -53,7 +53,8 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         private=cfg.private_by_default if private is None else private,
         roles={cfg.declarer_role: declared_by} if cfg.declarer_role and not automated else {},
         **({"drill": drill} if drill else {}))
-    if created and services.chat is not None:
+    # A run that stopped halfway (its job runs again after a crash) finishes what is missing.
+    if services.chat is not None and (created or not incident.channel_id or not incident.summary_ts):
         incident = provision(services, incident, None if automated else declared_by)
     if created and services.config.playbooks.auto_attach:
         playbook = runtime.choose(services.playbooks, incident, finding_types)

@@ -13,6 +13,7 @@ from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from core.audit.chain import AuditRecord
 from core.containment.model import ContainRequest
+from core.jobs import Job, JobQueue
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 
 MAX_FINDING_ID = 512  # longest finding id kept; longer ones are rejected at intake
@@ -67,7 +68,7 @@ class IncidentRepository(Protocol):
                private: bool = False, roles: dict | None = None, drill: dict | None = None) -> tuple[Incident, bool]: ...
 
     def mutate(self, incident_id: int, decide: Callable[[Incident, datetime], Mutation],
-               now: Callable[[], datetime]) -> tuple[Incident, list[TimelineEntry]]: ...
+               now: Callable[[], datetime], *, key: str | None = None) -> tuple[Incident, list[TimelineEntry]]: ...
 
     def set_fields(self, incident_id: int, **fields) -> None: ...
 
@@ -99,6 +100,17 @@ class RequestRepository(Protocol):
     def forget_before(self, cutoff: datetime) -> int: ...
 
     def retention(self) -> Any: ...
+
+
+class JobRepository(JobQueue, Protocol):
+    """Durable post-ack work (core/jobs.py): the queue workers claim from, and what the
+    `bot.py jobs` commands read and re-queue."""
+
+    def listed(self, *, failed: bool = False, limit: int = 50) -> list[Job]: ...
+
+    def get(self, job_id: int) -> Job | None: ...
+
+    def retry(self, job_id: int, *, at: datetime) -> Job | None: ...
 
 
 class IngestTransaction(Protocol):
@@ -291,3 +303,4 @@ class Repositories:
     notices: NoticeRepository
     clock_queries: ClockQueryRepository
     scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
+    jobs: JobRepository  # durable work after Slack's ack

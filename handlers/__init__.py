@@ -8,13 +8,18 @@ from __future__ import annotations
 from core.services import Services
 
 
-def register(app, services: Services) -> None:
-    """Attach every listener, the request middleware and the error handler to `app`."""
-    from handlers import containment, errors, findings, incidents, investigation, middleware, playbooks, postmortems
+def register(app, services: Services):
+    """Attach every listener, the request middleware and the error handler to `app`; the
+    route table of its durable work (handlers.jobs.Jobs), which workers run from."""
+    from handlers import (containment, errors, findings, incidents, investigation, middleware, playbooks,
+                          postmortems)
+    from handlers.jobs import Jobs
 
     from handlers.team_check import only_configured_team
     app.use(only_configured_team(services))  # first: another workspace's request reaches nothing
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
+    jobs = Jobs(app, services)
     for domain in (incidents, findings, containment, investigation, playbooks, postmortems):
-        domain.register(app, services)
+        domain.register(jobs, services)
+    return jobs

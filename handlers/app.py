@@ -4,6 +4,7 @@ no import-time globals, nothing assigned into Services)."""
 from __future__ import annotations
 
 import logging
+import secrets
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -24,17 +25,20 @@ def build_client(token: str, api_url: str | None = None) -> WebClient:
     return client
 
 
-def build_app(services: Services, client: WebClient, *, verify_token: bool = True) -> App:
+def build_app(services: Services, client: WebClient, *, verify_token: bool = True):
+    """The Bolt app, and the route table of its durable work (handlers.jobs.Jobs): the app
+    acks and enqueues, workers run the jobs through the same table."""
     app = App(
-        # The ack runs to completion before the work after it starts, so what the ack parsed
-        # reaches that work (handlers.middleware.accept); the work itself still runs after
-        # the HTTP response, on the listener executor.
+        # The ack runs to completion, including the commit of the job it enqueues, before
+        # the HTTP response is sent (handlers/jobs.py); the work runs in job workers.
         process_before_response=True,
         listener_executor=services.executor,
         client=client,
-        signing_secret=services.settings.secrets.slack_signing_secret,
+        # A worker never receives requests and may run without the secret: an unguessable one
+        # stands in (serve refuses to start without the real one).
+        signing_secret=services.settings.secrets.slack_signing_secret or secrets.token_hex(32),
         token_verification_enabled=verify_token,
         logger=logging.getLogger("firebreak.bolt"),
     )
-    handlers.register(app, services)
-    return app
+    jobs = handlers.register(app, services)
+    return app, jobs

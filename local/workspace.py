@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets as random_secrets
+import time
 from pathlib import Path
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
@@ -27,7 +28,7 @@ class RunningBot(Protocol):
     def stop(self) -> None: ...
 
 
-StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides) -> RunningBot
+StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides, workers) -> RunningBot
 
 
 class RunningClock(Protocol):
@@ -47,6 +48,8 @@ class LocalWorkspace:
     `start_bot` comes from the composition root (local/ never builds the bot itself);
     `overrides` replace Services fields (tests hand in fakes this way); `adjust` changes the
     settings once the workspace's users exist (e.g. to make one of them the only approver).
+    `workers` job workers run beside the bot as threads (default: as many as server threads;
+    0 for a bot that only acks and enqueues, as `bot.py serve` does).
     `start_clock` (from the root too) runs the scheduler beside the bot; without a `clock`
     the workspace follows the system time with an offset the console can move forward."""
 
@@ -54,6 +57,7 @@ class LocalWorkspace:
                  start_clock: StartClock | None = None,
                  host: str = "127.0.0.1", port: int = 0, threads: int | None = None,
                  state_file: Path | None = None, overrides: dict[str, Any] | None = None,
+                 workers: int | None = None,
                  adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None,
                  notices: tuple[str, ...] = (), sandbox_inventory: tuple[str, ...] = ()):
         self.state_file = state_file
@@ -76,7 +80,8 @@ class LocalWorkspace:
             self.settings = adjust(self.settings, self)
         self.clock: Clock = clock or OffsetClock()
         self.bot = start_bot(self.settings, clock=self.clock, host=host, port=port,
-                             threads=threads or self.settings.config.server.threads, overrides=overrides)
+                             threads=threads or self.settings.config.server.threads, overrides=overrides,
+                             workers=workers)
         self.services: Services = self.bot.services
         self.bolt = self.bot.bolt
         self.sender = SlackSender(self.bot.url, signing_secret, response_url=self.fake.response_url)
@@ -116,11 +121,19 @@ class LocalWorkspace:
         return self.bot.url
 
     def settle(self, timeout: float = 10.0) -> bool:
-        """Wait until the bot has finished the work it acknowledged (and sent what it queued
-        for Slack); True when it has. Lets a console or a test read results without polling."""
+        """Wait until the bot has finished the work it acknowledged (no job queued or running,
+        and what it queued for Slack sent); True when it has. Lets a console or a test read
+        results without polling for each of them."""
+        deadline = time.monotonic() + timeout
+        jobs = self.services.repos.jobs
+        while jobs.active():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
         executor, notifier = self.services.executor, self.services.notifier
-        idle = executor.wait_idle(timeout) if hasattr(executor, "wait_idle") else True
-        return idle and (notifier is None or notifier.drain(timeout))
+        left = max(0.0, deadline - time.monotonic())
+        idle = executor.wait_idle(left) if hasattr(executor, "wait_idle") else True
+        return idle and (notifier is None or notifier.drain(max(0.0, deadline - time.monotonic())))
 
     def user(self, name: str) -> str:
         return self.users[name]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,17 +78,28 @@ class SqlIncidentRepository:
                 raise
             return existing, False
 
-    def mutate(self, incident_id: int, decide: Callable[[Incident, datetime], Mutation], now: Callable[[], datetime]
-               ) -> tuple[Incident, list[TimelineEntry]]:
+    def mutate(self, incident_id: int, decide: Callable[[Incident, datetime], Mutation], now: Callable[[], datetime],
+               *, key: str | None = None) -> tuple[Incident, list[TimelineEntry]]:
         """Apply `decide(current, now)` atomically under a row lock.
 
         Two replicas changing one incident serialise here, so `decide` always sees the
         latest state and no change or timeline entry is lost or doubled. The time is read
-        once the lock is held, so timeline order is the order changes were made in."""
+        once the lock is held, so timeline order is the order changes were made in.
+        With a `key` (the act's, core/acts.py) the change is applied once: its timeline
+        entries carry the key, and a second run finds them and changes nothing."""
         with self.db.session() as session:
             row = session.scalar(select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update())
             if row is None:
                 raise NotFound(f"There is no incident #{incident_id}.")
+            if key:
+                done = list(session.scalars(
+                    select(TimelineEntryRow).where(TimelineEntryRow.incident_id == incident_id,
+                                                   or_(TimelineEntryRow.dedup_key == key,
+                                                       TimelineEntryRow.dedup_key.like(_like_prefix(key) + "/%",
+                                                                                       escape="\\")))
+                    .order_by(TimelineEntryRow.id)))
+                if done:
+                    return _incident(row, _roles(session, incident_id)), [_entry(e) for e in done]
             at = now()
             mutation = decide(_incident(row, _roles(session, incident_id)), at)
             for column, value in mutation.changes.items():
@@ -103,9 +114,9 @@ class SqlIncidentRepository:
                 else:
                     existing.user_id, existing.assigned_at = user, at
             entries = []
-            for kind, actor, text, data in mutation.timeline:
+            for n, (kind, actor, text, data) in enumerate(mutation.timeline):
                 entry = TimelineEntryRow(incident_id=incident_id, at=at, kind=kind, actor=actor, text=text,
-                                         data=data)
+                                         data=data, dedup_key=(key if n == 0 else f"{key}/{n}") if key else None)
                 session.add(entry)
                 entries.append(entry)
             if mutation.changes or mutation.roles or mutation.timeline:
@@ -204,3 +215,7 @@ class SqlIncidentRepository:
                 .order_by(TimelineEntryRow.at, TimelineEntryRow.id)
                 .offset((page - 1) * per_page).limit(per_page))
             return [_entry(r) for r in rows], total
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

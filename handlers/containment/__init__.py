@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def register(app, services) -> None:
+def register(jobs, services) -> None:
     from handlers.containment import commands
 
-    commands.register(app, services)
+    commands.register(jobs, services)

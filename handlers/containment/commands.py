@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core import incidents
 from core.containment import flow, service
-from core.containment.parse import parse, usage_lines
+from core.containment.parse import ContainCommand, parse, usage_lines
 from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, ids
@@ -20,7 +20,7 @@ def _number(value: str | None) -> int:
     return int(value)
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     def ack_contain(ack, command, context):
         try:
             parsed = parse(command.get("text", ""))
@@ -81,9 +81,9 @@ def register(app, services: Services) -> None:
         service.from_finding(services, actor=body["user"]["id"], finding_pk=int(pk), choice=int(index),
                              dedup_key=f"slack:{body.get('trigger_id')}")
 
-    app.command(ids.COMMAND_CONTAIN)(ack=ack_contain, lazy=[run_contain])
-    app.action(ids.ACTION_CONTAIN_FROM_FINDING)(ack=ack_only, lazy=[from_finding])
-    app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(ack=ack_only, lazy=[from_playbook])
-    app.action(ids.ACTION_CONTAIN_APPROVE)(ack=ack_only, lazy=[approve])
-    app.action(ids.ACTION_CONTAIN_DENY)(ack=ack_only, lazy=[ask_why])
-    app.view(ids.VIEW_CONTAIN_DENY)(ack=ack_deny, lazy=[deny])
+    jobs.command(ids.COMMAND_CONTAIN, ack_contain, run_contain, parsed=ContainCommand)
+    jobs.action(ids.ACTION_CONTAIN_FROM_FINDING, ack_only, from_finding)
+    jobs.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK, ack_only, from_playbook)
+    jobs.action(ids.ACTION_CONTAIN_APPROVE, ack_only, approve)
+    jobs.action(ids.ACTION_CONTAIN_DENY, ack_only, ask_why)
+    jobs.view(ids.VIEW_CONTAIN_DENY, ack_deny, deny)

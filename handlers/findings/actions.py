@@ -27,7 +27,7 @@ def _selected(action: dict) -> str:
     return (action.get("selected_option") or {}).get("value", "")
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     @once(services)
     def declare(body, action):
         [pk] = _numbers(action.get("value", ""), 1)
@@ -76,10 +76,10 @@ def register(app, services: Services) -> None:
         [pk] = _numbers(_selected(action), 1)
         triage.open_from_digest(services, pk, body["user"]["id"])
 
-    app.action(ids.ACTION_FINDING_DECLARE)(ack=ack_only, lazy=[declare])
-    app.action(ids.ACTION_FINDING_LINK)(ack=ack_only, lazy=[link])
-    app.action(ids.ACTION_FINDING_SNOOZE)(ack=ack_only, lazy=[snooze])
-    app.action(ids.ACTION_FINDING_DISMISS)(ack=ack_only, lazy=[ask_reason])
-    app.action(ids.ACTION_DIGEST_PAGE)(ack=ack_only, lazy=[digest_page])
-    app.action(ids.ACTION_FINDING_OPEN)(ack=ack_only, lazy=[open_finding])
-    app.view(ids.VIEW_FINDING_DISMISS)(ack=ack_reason, lazy=[dismiss])
+    jobs.action(ids.ACTION_FINDING_DECLARE, ack_only, declare)
+    jobs.action(ids.ACTION_FINDING_LINK, ack_only, link)
+    jobs.action(ids.ACTION_FINDING_SNOOZE, ack_only, snooze)
+    jobs.action(ids.ACTION_FINDING_DISMISS, ack_only, ask_reason)
+    jobs.action(ids.ACTION_DIGEST_PAGE, ack_only, digest_page)
+    jobs.action(ids.ACTION_FINDING_OPEN, ack_only, open_finding)
+    jobs.view(ids.VIEW_FINDING_DISMISS, ack_reason, dismiss)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-def register(app, services) -> None:
+def register(jobs, services) -> None:
     from handlers.incidents import actions, commands, events, views
 
     for listeners in (commands, actions, views, events):
-        listeners.register(app, services)
+        listeners.register(jobs, services)

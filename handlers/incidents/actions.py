@@ -10,7 +10,7 @@ from handlers.incidents import blocks as incident_blocks
 from handlers.middleware import ack_only, once
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     @once(services)
     def join(body, action, respond):
         """Invite whoever pressed Join into the incident channel."""
@@ -33,5 +33,5 @@ def register(app, services: Services) -> None:
         text, shown = incident_blocks.timeline_page(incident, entries, page_number, total)
         respond(text=text, blocks=shown, replace_original=True)
 
-    app.action(ids.ACTION_INCIDENT_JOIN)(ack=ack_only, lazy=[join])
-    app.action(ids.ACTION_TIMELINE_PAGE)(ack=ack_only, lazy=[timeline_page])
+    jobs.action(ids.ACTION_INCIDENT_JOIN, ack_only, join)
+    jobs.action(ids.ACTION_TIMELINE_PAGE, ack_only, timeline_page)

@@ -340,8 +340,8 @@ class IncidentCommands(ReviewCommands):
                                                          f"in #{incident.channel_name}."))])
 
 
-def register(app, services: Services) -> None:
-    incident = IncidentCommands(services, getattr(app, "client", None))
+def register(jobs, services: Services) -> None:
+    incident = IncidentCommands(services, jobs.client)
     severities = services.config.incidents.severity_names
 
     def ack_incident(ack, command, client, context):
@@ -368,4 +368,4 @@ def register(app, services: Services) -> None:
     def run_incident(respond, command, parsed):
         incident.run(parsed.sub, parsed.args, parsed.rest, command, respond)
 
-    app.command(ids.COMMAND_INCIDENT)(ack=ack_incident, lazy=[run_incident])
+    jobs.command(ids.COMMAND_INCIDENT, ack_incident, run_incident, parsed=Parsed)

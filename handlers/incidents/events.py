@@ -15,7 +15,7 @@ def _pin_target(services: Services, event: dict) -> tuple[str, str] | None:
     return item.get("channel"), item.get("ts")
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     @once(services)
     def on_mention(event, say):
         """People @-mention the bot when they do not know the commands: point them there."""
@@ -37,6 +37,6 @@ def register(app, services: Services) -> None:
         if target and all(target):
             timeline.unpin(services, channel=target[0], ts=target[1], reaction=event["reaction"])
 
-    app.event(ids.EVENT_APP_MENTION)(ack=ack_only, lazy=[on_mention])
-    app.event(ids.EVENT_REACTION_ADDED)(ack=ack_only, lazy=[on_reaction_added])
-    app.event(ids.EVENT_REACTION_REMOVED)(ack=ack_only, lazy=[on_reaction_removed])
+    jobs.event(ids.EVENT_APP_MENTION, ack_only, on_mention)
+    jobs.event(ids.EVENT_REACTION_ADDED, ack_only, on_reaction_added)
+    jobs.event(ids.EVENT_REACTION_REMOVED, ack_only, on_reaction_removed)

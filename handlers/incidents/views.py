@@ -63,7 +63,7 @@ def _values(view: dict) -> dict:
     return {key: value(key) for key in (TITLE, SEVERITY, CATEGORY, DESCRIPTION, VISIBILITY)}
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     cfg = services.config.incidents
 
     def ack_declare(ack, view, context):
@@ -91,4 +91,4 @@ def register(app, services: Services) -> None:
                           declared_by=body["user"]["id"], origin_channel=origin,
                           dedup_key=f"slack-view:{view.get('id')}")
 
-    app.view(ids.VIEW_INCIDENT_DECLARE)(ack=ack_declare, lazy=[run_declare])
+    jobs.view(ids.VIEW_INCIDENT_DECLARE, ack_declare, run_declare)

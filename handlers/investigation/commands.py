@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from core.errors import UsageError
 from core.investigation import service
-from core.investigation.model import parse
+from core.investigation.model import Question, parse
 from core.services import Services
 from handlers import blocks, ids
 from handlers.investigation import blocks as investigation_blocks
 from handlers.middleware import accept, once
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     def ack_investigate(ack, command, context):
         try:
             question = parse(command.get("text", ""))
@@ -33,4 +33,4 @@ def register(app, services: Services) -> None:
                                  investigation_blocks.csv_text(result), f"CloudTrail events: {parsed.subject} "
                                  f"{parsed.value}, last {parsed.hours} h")
 
-    app.command(ids.COMMAND_INVESTIGATE)(ack=ack_investigate, lazy=[run_investigate])
+    jobs.command(ids.COMMAND_INVESTIGATE, ack_investigate, run_investigate, parsed=Question)

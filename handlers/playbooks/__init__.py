@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def register(app, services) -> None:
+def register(jobs, services) -> None:
     from handlers.playbooks import actions
 
-    actions.register(app, services)
+    actions.register(jobs, services)

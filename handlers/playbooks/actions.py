@@ -11,7 +11,7 @@ from handlers.middleware import accept, ack_only, once
 from handlers.playbooks import blocks as playbook_blocks
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     @once(services)
     def playbook_step(body, action, respond):
         """Tick a checklist step; the checklist message shows who did it."""
@@ -55,8 +55,8 @@ def register(app, services: Services) -> None:
         user = body["user"]["id"]
         runtime.reopen(services, incidents.find(services, actor=user, channel=None, ref=ref), key, user)
 
-    app.action(ids.ACTION_PLAYBOOK_STEP)(ack=ack_only, lazy=[playbook_step])
-    app.action(ids.ACTION_PLAYBOOK_ANSWER)(ack=ack_only, lazy=[ask_answer])
-    app.action(ids.ACTION_PLAYBOOK_UNDO)(ack=ack_only, lazy=[undo_step])
-    app.view(ids.VIEW_PLAYBOOK_ANSWER)(ack=ack_answer, lazy=[answer])
-    app.action(ids.ACTION_ITEM_DONE)(ack=ack_only, lazy=[action_item_done])
+    jobs.action(ids.ACTION_PLAYBOOK_STEP, ack_only, playbook_step)
+    jobs.action(ids.ACTION_PLAYBOOK_ANSWER, ack_only, ask_answer)
+    jobs.action(ids.ACTION_PLAYBOOK_UNDO, ack_only, undo_step)
+    jobs.view(ids.VIEW_PLAYBOOK_ANSWER, ack_answer, answer)
+    jobs.action(ids.ACTION_ITEM_DONE, ack_only, action_item_done)

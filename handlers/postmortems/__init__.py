@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def register(app, services) -> None:
+def register(jobs, services) -> None:
     from handlers.postmortems import views
 
-    views.register(app, services)
+    views.register(jobs, services)

@@ -43,7 +43,7 @@ def _incident_ref(view: dict) -> str:
         return ""
 
 
-def register(app, services: Services) -> None:
+def register(jobs, services: Services) -> None:
     def ack_postmortem(ack, view, context):
         answers = _answers(view)
         if not answers["summary"].strip():
@@ -57,4 +57,4 @@ def register(app, services: Services) -> None:
         incident = postmortem.save_answers(services, incident, parsed, user)
         postmortem.publish(services, incident)
 
-    app.view(ids.VIEW_POSTMORTEM)(ack=ack_postmortem, lazy=[save])
+    jobs.view(ids.VIEW_POSTMORTEM, ack_postmortem, save)
