@@ -291,3 +291,4 @@ class Repositories:
     notices: NoticeRepository
     clock_queries: ClockQueryRepository
     scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
+    communications: Any = None  # core.communications.ports.CommunicationsRepository

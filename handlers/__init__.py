@@ -10,11 +10,11 @@ from core.services import Services
 
 def register(app, services: Services) -> None:
     """Attach every listener, the request middleware and the error handler to `app`."""
-    from handlers import containment, errors, findings, incidents, middleware, playbooks, postmortems
+    from handlers import communications, containment, errors, findings, incidents, middleware, playbooks, postmortems
 
     from handlers.team_check import only_configured_team
     app.use(only_configured_team(services))  # first: another workspace's request reaches nothing
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
-    for domain in (incidents, findings, containment, playbooks, postmortems):
+    for domain in (incidents, findings, containment, playbooks, postmortems, communications):
         domain.register(app, services)
