@@ -143,10 +143,10 @@ class CommunicationsConfig(Strict):
     user_pager: str | None = None
     regulatory: RegulatoryConfig = Field(default_factory=RegulatoryConfig)
 
-    @field_validator("audiences")
+    @field_validator("audiences", mode="before")
     @classmethod
-    def _names(cls, audiences: dict) -> dict:
-        bad = [name for name in audiences if not NAME.match(str(name))]
+    def _names(cls, audiences):
+        bad = [name for name in audiences if not NAME.match(str(name))] if isinstance(audiences, dict) else []
         if bad:
             raise ValueError(f"audience names are lower-case words (a-z, 0-9, -, _), got {bad}")
         return audiences
