@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from core.access import require_responder
 from core.communications.config import Audience, CommunicationsConfig
 from core.communications.ports import NoticeRecord, StakeholderMessage
 from core.errors import UsageError
@@ -149,8 +150,6 @@ def subject(message: StakeholderMessage) -> str:
 def notify(services: Services, incident: Incident, name: str, *, actor: str, key: str, text: str = "",
            fields: dict | None = None) -> Sent:
     """`/incident notify`: the form's answers (or the template) sent to one audience."""
-    from core.access import require_responder
-
     require_responder(actor, services.config.access.responders, services.directory)
     message = compose(services, incident, name.lower(), "manual", text=text, sender=actor)
     if fields:
