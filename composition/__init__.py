@@ -19,12 +19,15 @@ from composition.sandbox import recorded as recorded_sandbox
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
 from aws.audit_anchor import S3Anchor
+from aws.email import SnsEmail
 from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
 from aws.investigate import CloudTrailHistory
 from aws.notify import sns_pager
 from aws.sessions import AwsSessions
 from aws.writeback import AwsWriteBack
 from core.audit.chain import AuditKey, audit_key
+from core.communications import regulatory
+from core.communications.ports import Outreach
 from core.clock import SystemClock
 from core.containment import service as containment
 from core.errors import ConfigError
@@ -41,6 +44,7 @@ from core.settings import Settings
 from core.telemetry import Telemetry
 from handlers.app import build_app, build_client
 from handlers.chat import SlackChat
+from handlers.communications.sender import SlackStakeholders
 from handlers.containment.board import SlackBoard
 from handlers.directory import SlackDirectory
 from handlers.findings.notifier import SlackNotifier
@@ -49,8 +53,10 @@ from handlers.outbox import Outbox, outbox_client
 from handlers.scheduling.notices import SlackNotices
 from handlers.server import RunningServer
 from local.workspace import LocalWorkspace
+from outbound.paging import HttpPaging
 from store import migrate
 from store.action_items import SqlActionItemRepository
+from store.communications import SqlCommunicationsRepository
 from store.containment import SqlContainmentRepository
 from store.containment_audit import SqlAuditRepository
 from store.containment_lease import SqlExecutionLeaseRepository
@@ -97,7 +103,8 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
-        scheduler_jobs=lambda: job_store(db), jobs=SqlJobRepository(db))
+        scheduler_jobs=lambda: job_store(db), jobs=SqlJobRepository(db),
+        communications=SqlCommunicationsRepository(db))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
@@ -123,6 +130,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
+        outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging()),
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
         sandbox=recorded_sandbox())
 
@@ -131,10 +139,13 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
         directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
         ports.update(
-            directory=directory, chat=SlackChat(client, cfg, directory), notices=SlackNotices(client),
+            directory=directory, notices=SlackNotices(client),
+            chat=SlackChat(client, cfg, directory, clocks=lambda incident: regulatory.summary_items(
+                repos.communications, cfg.communications, incident)),
             board=SlackBoard(client, repos.containment, repos.incidents),
             notifier=SlackNotifier(repos, clock, cfg, outbox_client(secrets.slack_bot_token, secrets.slack_api_url),
-                                   Outbox(cfg.findings.digest.pace_seconds)))
+                                   Outbox(cfg.findings.digest.pace_seconds)),
+            outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging()))
     if slack_app:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from core import acts
 from core.access import require_responder
 from core.audit.service import record_incident_changes
+from core.communications import hooks as communications
 from core.model import Incident, TimelineEntry
 from core.ports import ChatError
 from core.services import Services
@@ -26,6 +27,7 @@ def change(services: Services, incident_id: int, decide, *, actor: str | None, e
     # too. Appended right after the change commits (the incident store's transaction does
     # not reach the chain), before anything is shown.
     record_incident_changes(services, incident, entries)
+    communications.after_change(services, incident, entries)  # the stakeholder plan, pages, regulatory clocks
     if services.chat is not None and incident.channel_id:
         try:
             # Render what is stored now, not this change's snapshot: a change made meanwhile by

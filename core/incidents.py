@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import incident_updates, naming
+from core.communications import hooks as communications
 from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
 from core.model import Incident, TimelineEntry
@@ -60,6 +61,8 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         playbook = runtime.choose(services.playbooks, incident, finding_types)
         if playbook is not None:
             incident = runtime.attach(services, incident, playbook.name, declared_by, automated=automated)
+    if created:
+        communications.after_declare(services, incident)  # the stakeholder plan, pages, regulatory clocks
     return Declared(incident, created)
 
 

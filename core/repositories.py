@@ -304,3 +304,4 @@ class Repositories:
     clock_queries: ClockQueryRepository
     scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
     jobs: JobRepository  # durable work after Slack's ack
+    communications: Any = None  # core.communications.ports.CommunicationsRepository

@@ -50,6 +50,7 @@ class Services:
     anchor: Anchor | None = None  # the audit chain's head copied outside the database (S3 Object Lock)
     finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
     executor: Executor | None = None  # runs work after Slack's ack
+    outreach: Any = None  # core.communications.ports.Outreach: stakeholder chat, email (SNS), paging (HTTP)
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
     sandbox: Sandbox | None = None  # the AWS sandbox this process's AWS calls go to (drills act only there)
     closers: tuple[Callable[[], Any], ...] = ()  # released on drain, last built first

@@ -17,6 +17,8 @@ import yaml
 from pydantic import Field, ValidationError
 
 from core.audit.config import AuditConfig
+from core.communications.config import CommunicationsConfig
+from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
@@ -120,6 +122,7 @@ class Config(Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     scheduling: SchedulingConfig
     containment: ContainmentConfig
+    communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
@@ -263,6 +266,10 @@ def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]
             got = err.get("input")
             if err["type"] not in ("extra_forbidden", "missing") and not isinstance(got, (dict, list)):
                 message += f" (got {got!r})"
+            problems.append(f"{source.path}:{source.locate(loc)}: {dotted(loc)}: {message}")
+    else:  # names one section uses from another (audiences, severities, categories), with their lines
+        for loc, message in communications_problems(config):
+            source = _owner(sources, loc)
             problems.append(f"{source.path}:{source.locate(loc)}: {dotted(loc)}: {message}")
     if problems:
         raise ConfigError(problems)

@@ -11,8 +11,8 @@ from core.services import Services
 def register(app, services: Services):
     """Attach every listener, the request middleware and the error handler to `app`; the
     route table of its durable work (handlers.jobs.Jobs), which workers run from."""
-    from handlers import (containment, errors, findings, incidents, investigation, middleware, playbooks,
-                          postmortems)
+    from handlers import (communications, containment, errors, findings, incidents, investigation, middleware,
+                          playbooks, postmortems)
     from handlers.jobs import Jobs
 
     from handlers.team_check import only_configured_team
@@ -20,6 +20,6 @@ def register(app, services: Services):
     app.use(middleware.count_requests(services))
     errors.install(app, services.telemetry)
     jobs = Jobs(app, services)
-    for domain in (incidents, findings, containment, investigation, playbooks, postmortems):
+    for domain in (incidents, findings, containment, investigation, playbooks, postmortems, communications):
         domain.register(jobs, services)
     return jobs

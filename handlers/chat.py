@@ -23,10 +23,11 @@ HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
 class SlackChat:
-    def __init__(self, client: WebClient, config: Config, directory=None):
+    def __init__(self, client: WebClient, config: Config, directory=None, clocks=None):
         self.client = client
         self.config = config
         self.directory = directory
+        self.clocks = clocks or (lambda incident: [])  # the incident's regulatory clocks, for the summary
 
     def create_channel(self, name: str, private: bool) -> str:
         try:
@@ -68,7 +69,7 @@ class SlackChat:
                                                  purpose=truncate(escape(f"Incident {incident.label}: {incident.title}"), 250))
 
     def post_summary(self, incident: Incident) -> str:
-        text, blocks = incident_blocks.summary(incident, self.config.incidents)
+        text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident))
         with slack_call("chat.postMessage"):
             ts = self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
         try:
@@ -95,7 +96,7 @@ class SlackChat:
     def refresh(self, incident: Incident) -> None:
         with slack_call("chat.update"):
             if incident.summary_ts:
-                text, blocks = incident_blocks.summary(incident, self.config.incidents)
+                text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident))
                 self.client.chat_update(channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks)
             if incident.announce_ts and incident.announce_channel:
                 text, blocks = incident_blocks.announcement(incident)

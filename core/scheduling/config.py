@@ -28,6 +28,8 @@ class SlaTargets(Strict):
 class EscalationConfig(Strict):
     mention: SlackIds = Field(default_factory=list)
     sns_topic_arn: str | None = None
+    # Audiences of communications.audiences whose pager is triggered on a breach.
+    page: list[str] = Field(default_factory=list)
 
     @field_validator("sns_topic_arn")
     @classmethod

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from core.audit.service import anchor_head
+from core.communications.regulatory import RegulatoryReminders
 from core.containment import flow as containment
 from core.containment import service as containment_service
 from core.containment.model import EXPIRED, REQUESTED
@@ -86,6 +87,8 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
     recovery = services.config.containment.recovery_interval_seconds
     if services.catalog is not None and recovery:
         registry.register("containment-recovery", containment_service.recover, recovery)
+    if services.config.communications.regulatory.enabled:  # reminders before notification deadlines
+        registry.register(RegulatoryReminders.name, RegulatoryReminders(deliver), every)
     if services.anchor is not None:  # the audit chain's head, copied outside the database
         registry.register("audit-anchor", anchor_head, services.config.audit.anchor.interval_seconds)
     return registry

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.communications import paging
 from core.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
 from core.model import Incident
 from core.scheduling.delivery import Deliverer
@@ -45,7 +46,8 @@ class SlaEscalations:
         past = [(incident, sla, limit) for incident in queries.active_incidents() for sla in SLAS
                 if (limit := cfg.sla_limit(incident.severity, sla)) and now >= incident.declared_at + limit]
         keys = [decision_key(i.id, sla) for i, sla, _ in past]
-        states = ledger.states(keys + [f"{k}:{effect}" for k in keys for effect in ("timeline", "chat", "sns")])
+        effects = ("timeline", "chat", "sns", "page")
+        states = ledger.states(keys + [f"{k}:{effect}" for k in keys for effect in effects])
         entries = queries.actions([i.id for i, sla, _ in past
                                    if sla == "acknowledge" and decision_key(i.id, sla) not in states])
         delivered = 0
@@ -73,5 +75,7 @@ class SlaEscalations:
             effects["chat"] = lambda: self.notices.escalate(escalation)
         if self.pager is not None:
             effects["sns"] = lambda: self.pager.page(escalation)
+        if services.config.scheduling.escalation.page:  # PagerDuty / webhook pagers of audiences
+            effects["page"] = lambda: paging.escalate(services, escalation)
         return sum(self.deliver(f"{key}:{name}", incident.id, send)
                    for name, send in effects.items() if states.get(f"{key}:{name}") != "sent")

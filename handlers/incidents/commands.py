@@ -17,12 +17,13 @@ from handlers import blocks, ids
 from handlers.incidents.views import open_declare_modal
 from handlers.middleware import accept, once
 from handlers.incidents import blocks as incident_blocks
+from handlers.communications.commands import CommunicationsCommands
 from handlers.playbooks.commands import ReviewCommands
 from handlers.slack_text import from_slack, user_id
 
 REF = re.compile(r"^#?\d{1,9}$")
 # Subcommands whose only argument is the incident: anything else after them is a mistake.
-ID_ONLY = {"status", "roles", "actions", "postmortem", "findings"}
+ID_ONLY = {"status", "roles", "actions", "postmortem", "findings", "stakeholders"}
 FALSE_POSITIVE_WORDS = ("false-positive", "false_positive", "fp")
 
 
@@ -73,6 +74,14 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "findings": Sub("/incident findings [id]", "the findings linked to the incident"),
     "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
     "drill": Sub("/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard"),
+    "notify": Sub("/incident notify [id] <audience> [text]", "a stakeholder update (a form pre-filled from the incident)",
+                  1),
+    "stakeholders": Sub("/incident stakeholders [id]", "who has been told what, who is still due; pages; clocks"),
+    "page": Sub("/incident page [id] <audience|@user> [message]", "page an audience's on-call (PagerDuty, webhook)",
+                1),
+    "notified": Sub("/incident notified [id] <regime>", "record that a regulatory notification was made", 1),
+    "determined": Sub("/incident determined [id] <regime>",
+                      "record the determination that starts a regulatory clock (e.g. materiality)", 1),
 }
 
 
@@ -132,7 +141,7 @@ def incident_usage() -> list[tuple[str, str]]:
     return [(spec.usage, spec.description) for spec in INCIDENT_SUBCOMMANDS.values()]
 
 
-class IncidentCommands(ReviewCommands):
+class IncidentCommands(ReviewCommands, CommunicationsCommands):
     def __init__(self, services: Services, client=None):
         self.services = services
         self.client = client  # for opening forms (views.open)

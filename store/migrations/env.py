@@ -6,6 +6,7 @@ from sqlalchemy import engine_from_config, pool
 from store import finding_models  # noqa: F401 - registers the findings tables on Base.metadata
 from store import containment_models  # noqa: F401 - registers the containment tables on Base.metadata
 from store import scheduling_models  # noqa: F401 - the clock's lease and notice ledger
+from store import communications  # noqa: F401 - notifications, pages, regulatory clocks
 from store.models import Base
 
 config = context.config

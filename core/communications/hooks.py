@@ -1,0 +1,50 @@
+"""What the incident lifecycle calls once a declaration or a change is committed: the plan's
+notifications and pages, pages following the phase, regulatory clocks starting.
+
+Nothing here may fail the change that caused it (it is saved already): every problem is
+logged, recorded with the notification or page, and shown by `/incident stakeholders`."""
+
+from __future__ import annotations
+
+import logging
+
+from core.communications import paging, regulatory, service
+from core.model import Incident, TimelineEntry
+from core.services import Services
+
+log = logging.getLogger("firebreak.communications")
+
+
+def _configured(services: Services) -> bool:
+    comms = services.config.communications
+    return services.repos.communications is not None and bool(comms.rules or comms.audiences
+                                                                or comms.regulatory.enabled)
+
+
+def after_declare(services: Services, incident: Incident) -> None:
+    if not _configured(services):
+        return
+    for step in (lambda: regulatory.on_category(services, incident, incident.declared_at),
+                 lambda: service.on_declared(services, incident),
+                 lambda: paging.by_plan(services, incident, "declared")):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - see the module docstring
+            log.exception("communications after declaring incident %s failed", incident.id)
+
+
+def after_change(services: Services, incident: Incident, entries: list[TimelineEntry]) -> None:
+    if not _configured(services) or not entries:
+        return
+    steps = [lambda: service.on_entries(services, incident, entries),
+             lambda: paging.follow(services, incident, entries)]
+    for entry in entries:
+        if entry.kind == "category":
+            steps.insert(0, lambda at=entry.at: regulatory.on_category(services, incident, at))
+        if entry.kind == "severity":
+            steps.append(lambda: paging.by_plan(services, incident, "severity"))
+    for step in steps:
+        try:
+            step()
+        except Exception:  # noqa: BLE001
+            log.exception("communications after a change of incident %s failed", incident.id)

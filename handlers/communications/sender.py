@@ -1,0 +1,37 @@
+"""core.communications.ports.StakeholderChat over Slack: post in channels, DM users, DM each
+member of a user group. Every target is tried; failures are collected and raised together."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core.communications.ports import StakeholderMessage
+from core.ports import ChatError
+from handlers.communications.blocks import stakeholder_message
+from handlers.errors import chat_error
+
+
+class SlackStakeholders:
+    def __init__(self, client: WebClient, directory=None):
+        self.client = client
+        self.directory = directory
+
+    def send(self, message: StakeholderMessage, channels: list[str], users: list[str]) -> list[str]:
+        text, blocks = stakeholder_message(message)
+        people: list[str] = []
+        for member in users:
+            if member.startswith("S"):
+                people.extend(sorted(self.directory.group_members(member)) if self.directory is not None else [])
+            else:
+                people.append(member)
+        done, problems = [], []
+        for target in [*channels, *dict.fromkeys(people)]:
+            try:
+                self.client.chat_postMessage(channel=target, text=text, blocks=blocks, unfurl_links=False)
+                done.append(target)
+            except SlackApiError as exc:
+                problems.append(f"{target}: {chat_error('chat.postMessage', exc).message}")
+        if problems:
+            raise ChatError("; ".join(problems) + (f" (delivered to {', '.join(done)})" if done else ""))
+        return done
