@@ -90,6 +90,9 @@ class JobQueue(Protocol):
 
     def wait(self, timeout: float) -> None: ...
 
+    def wake(self) -> None:
+        """Wake the workers waiting in this process (a job was queued, or they must stop)."""
+
     def forget_before(self, cutoff: datetime) -> int: ...
 
 
@@ -196,5 +199,6 @@ class Worker:
 
     def stop(self, timeout: float | None = 30) -> None:
         self._stop.set()
+        self.queue.wake()  # idle threads stop now, not at the end of their poll interval
         for thread in self._running:
             thread.join(timeout)
