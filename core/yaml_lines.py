@@ -47,3 +47,32 @@ def syntax_problem(path, exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"{path}:{mark.line + 1}" if mark else str(path)
     return f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
+
+
+def load_model(path, model, expected: str):
+    """Read one YAML data file (a playbook, a drill scenario) into a pydantic `model`.
+
+    Returns (model or None, the raw data, its line index, problems as `file:line: key: what`),
+    so a team fixing a file sees every mistake with its place, not a stack trace."""
+    from pydantic import ValidationError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data, lines = yaml.safe_load(text), line_index(text)
+    except OSError as exc:
+        return None, None, {}, [f"{path}: cannot read: {exc.strerror or exc}"]
+    except yaml.YAMLError as exc:
+        return None, None, {}, [syntax_problem(path, exc)]
+    if not isinstance(data, dict):
+        return None, data, lines, [f"{path}:1: expected {expected}"]
+    try:
+        return model.model_validate(data), data, lines, []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"]
+                        if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal")))))
+            message = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
+                err["type"], err["msg"].removeprefix("Value error, "))
+            problems.append(f"{path}:{locate(lines, loc)}: {dotted(loc)}: {message}")
+        return None, data, lines, problems

@@ -8,15 +8,12 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-from pydantic import ValidationError
-
 from core.drills.model import FIXED, KINDS, PLACEHOLDER, Scenario
 from core.errors import ConfigError
 from core.findings.normalize import normalize
 from core.incident_config import IncidentsConfig
 from core.settings import PROJECT_ROOT
-from core.yaml_lines import dotted, line_index, locate, syntax_problem
+from core.yaml_lines import dotted, load_model, locate
 
 DIRECTORY = PROJECT_ROOT / "drills"
 _PREFIX = {"instance": "i-", "subnet": "subnet-", "vpc": "vpc-", "security_group": "sg-", "network_acl": "acl-",
@@ -62,24 +59,9 @@ def _placeholder_problems(path: Path, lines: dict, node: Any, loc: tuple) -> lis
 
 
 def _problems_in(path: Path, cfg: IncidentsConfig, playbooks: Mapping, rules: Any) -> tuple[Scenario | None, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data, lines = yaml.safe_load(text), line_index(text)
-    except OSError as exc:
-        return None, [f"{path}: cannot read: {exc.strerror or exc}"]
-    except yaml.YAMLError as exc:
-        return None, [syntax_problem(path, exc)]
-    if not isinstance(data, dict):
-        return None, [f"{path}:1: expected a drill scenario (a mapping with name, description, title, findings)"]
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal"))))
-            message = err["msg"].removeprefix("Value error, ")
-            message = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(err["type"], message)
-            problems.append(f"{path}:{locate(lines, loc)}: {dotted(loc)}: {message}")
+    scenario, data, lines, problems = load_model(
+        path, Scenario, "a drill scenario (a mapping with name, description, title, findings)")
+    if scenario is None:
         return None, problems
     problems = _placeholder_problems(path, lines, data.get("findings"), ("findings",))
     problems += _placeholder_problems(path, lines, data.get("expected"), ("expected",))

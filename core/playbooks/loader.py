@@ -4,38 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from core.errors import ConfigError
 from core.incident_config import IncidentsConfig
 from core.playbooks.model import Playbook
-from core.yaml_lines import dotted, line_index, locate, syntax_problem
+from core.yaml_lines import load_model, locate
 
 
 def _problems_in(path: Path, cfg: IncidentsConfig) -> tuple[Playbook | None, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data, lines = yaml.safe_load(text), line_index(text)
-    except OSError as exc:
-        return None, [f"{path}: cannot read: {exc.strerror or exc}"]
-    except yaml.YAMLError as exc:
-        return None, [syntax_problem(path, exc)]
-    if not isinstance(data, dict):
-        return None, [f"{path}:1: expected a playbook (a mapping with name, description, match, phases)"]
-    try:
-        playbook = Playbook.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"]
-                        if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal")))))
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif err["type"] == "missing":
-                message = "required key is missing"
-            problems.append(f"{path}:{locate(lines, loc)}: {dotted(loc)}: {message}")
+    playbook, _, lines, problems = load_model(path, Playbook,
+                                              "a playbook (a mapping with name, description, match, phases)")
+    if playbook is None:
         return None, problems
     problems = [f"{path}:{locate(lines, ('match', 'categories', i))}: match.categories[{i}]: unknown category "
                 f"{c!r}; categories are {', '.join(cfg.categories)}"
