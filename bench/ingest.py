@@ -10,8 +10,8 @@
    Retry-After on the first 3 posts and the first 3 edits. Messages sent, 429s, drain time
    (from the first batch until the outbox is empty).
 
-    /work/venv/bin/python bench/ingest.py                         # SQLite in a temp dir
-    /work/venv/bin/python bench/ingest.py --database-url postgresql://postgres@127.0.0.1:5432/firebreak_bench
+    .venv/bin/python bench/ingest.py                         # SQLite in a temp dir
+    .venv/bin/python bench/ingest.py --database-url postgresql://postgres@127.0.0.1:5432/firebreak_bench
 A PostgreSQL database is migrated and its findings tables emptied: give the bench its own.
 """
 

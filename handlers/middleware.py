@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from core.errors import FirebreakError
 from core.jobs import JobFailed, RetryLater
 from core.services import Services
+from handlers.blocks import error_message
 from handlers.errors import describe
 
 PARSED = "firebreak_parsed"  # what the ack parsed, handed to the work after it (stored with the job)
@@ -58,6 +59,12 @@ def count_requests(services: Services):
 def ack_only(ack) -> None:
     """The ack of a button whose work runs after it (in a lazy listener guarded by once())."""
     ack()
+
+
+def refuse(ack, message: str, usage: str = "") -> None:
+    """Ack a request whose input did not parse: the one answer it gets, said only to its sender."""
+    text, shown = error_message(message, usage)
+    ack(text=text, blocks=shown, response_type="ephemeral")
 
 
 def accept(ack, context, parsed) -> None:

@@ -11,7 +11,7 @@ from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, ids
 from handlers.containment import blocks as contain_blocks
-from handlers.middleware import accept, ack_only, once
+from handlers.middleware import accept, ack_only, once, refuse
 
 
 def _number(value: str | None) -> int:
@@ -25,8 +25,7 @@ def register(jobs, services: Services) -> None:
         try:
             parsed = parse(command.get("text", ""))
         except UsageError as exc:
-            text, shown = blocks.error_message(exc.message, exc.usage)
-            return ack(text=text, blocks=shown, response_type="ephemeral")
+            return refuse(ack, exc.message, exc.usage)
         if parsed.sub == "help":
             text, shown = blocks.usage("Containment", usage_lines())
             return ack(text=text, blocks=shown, response_type="ephemeral")

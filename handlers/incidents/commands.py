@@ -15,7 +15,7 @@ from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, ids
 from handlers.incidents.views import open_declare_modal
-from handlers.middleware import accept, once
+from handlers.middleware import accept, once, refuse
 from handlers.incidents import blocks as incident_blocks
 from handlers.communications.commands import CommunicationsCommands
 from handlers.playbooks.commands import ReviewCommands
@@ -369,8 +369,7 @@ def register(jobs, services: Services) -> None:
             except UsageError as exc:
                 problem = exc.message
         if problem:
-            text, shown = blocks.error_message(problem, spec.usage)
-            return ack(text=text, blocks=shown, response_type="ephemeral")
+            return refuse(ack, problem, spec.usage)
         accept(ack, context, parsed)
 
     @once(services)

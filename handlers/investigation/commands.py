@@ -7,9 +7,9 @@ from core.errors import UsageError
 from core.investigation import service
 from core.investigation.model import Question, parse
 from core.services import Services
-from handlers import blocks, ids
+from handlers import ids
 from handlers.investigation import blocks as investigation_blocks
-from handlers.middleware import accept, once
+from handlers.middleware import accept, once, refuse
 
 
 def register(jobs, services: Services) -> None:
@@ -17,8 +17,7 @@ def register(jobs, services: Services) -> None:
         try:
             question = parse(command.get("text", ""))
         except UsageError as exc:
-            text, shown = blocks.error_message(exc.message, exc.usage)
-            return ack(text=text, blocks=shown, response_type="ephemeral")
+            return refuse(ack, exc.message, exc.usage)
         accept(ack, context, question)
 
     @once(services)
