@@ -492,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_jobs_retry)
     jobs.set_defaults(func=lambda _a: (jobs.print_help(), 2)[1])
     sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(func=cmd_clock)
-    p = sub.add_parser("stats", help="response metrics (detect, acknowledge, contain, recover) and SLA breaches")
+    p = sub.add_parser("stats", help="response metrics (detect, acknowledge, evidence, contain, recover) and SLA breaches")
     p.add_argument("--days", type=int, default=30, help="incidents declared in the last N days (default 30)")
     p.set_defaults(func=cmd_stats)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

@@ -1,4 +1,5 @@
-"""Response metrics: time to detect, acknowledge, contain and recover, replayed from an
+"""Response metrics: time to detect, acknowledge, collect evidence, contain and recover,
+replayed from an
 incident's timeline (pure functions: no I/O, no clock). README "Response metrics" says the
 same in words; keep the two in step.
 
@@ -19,7 +20,10 @@ Each span ends at a milestone and starts at the declaration (detect ends there):
   no walk-back this is the earlier of the first verified containment and entering
   eradication; walking back below eradication with nothing in effect (analysis → recovery by
   mistake and back), or undoing the only containment before eradication (wrong instance),
-  removes the milestone, and the next containment sets it anew.
+  removes the milestone, and the next containment sets it anew. An undo, or a remediation
+  that lifts an isolation (lift-isolation), takes its containment out of effect.
+- evidence: the first evidence collection (`/evidence …`) that succeeded. Evidence is kept,
+  so nothing removes the milestone.
 - recover: the start of the stretch in post-incident (or closed) that still holds: a reopen
   removes it, resolving again sets it anew.
 Cancelled incidents and false positives are not measured at all (Incident.measured).
@@ -36,12 +40,13 @@ from core.findings.triage import SYSTEM_ACTOR
 from core.model import PHASES, Incident, TimelineEntry
 
 COMMANDER = "commander"
-METRICS = ("detect", "acknowledge", "contain", "recover")
+METRICS = ("detect", "acknowledge", "evidence", "contain", "recover")
 SLAS = ("acknowledge", "contain")
 CONTAINED_PHASES = ("eradication", "recovery", "post-incident", "closed")
 RECOVERED_PHASES = ("post-incident", "closed")
 NOT_ACTS = ("pin", "sla_breach", "indicator")
 CONTAINMENT_ACTS = ("requested", "approved", "denied")  # steps a person took (the rest: results)
+RESPONSE_KINDS = ("containment", "evidence", "remediation")  # timeline kinds of the response engine
 SUCCEEDED = "succeeded"
 
 
@@ -58,7 +63,7 @@ def _ordered(entries: Iterable[TimelineEntry]) -> list[TimelineEntry]:
 def _is_act(entry: TimelineEntry) -> bool:
     if entry.kind in NOT_ACTS or not entry.actor or entry.actor == SYSTEM_ACTOR:
         return False
-    return entry.kind != "containment" or entry.data.get("step") in CONTAINMENT_ACTS
+    return entry.kind not in RESPONSE_KINDS or entry.data.get("step") in CONTAINMENT_ACTS
 
 
 def acknowledged_at(incident: Incident, entries: Iterable[TimelineEntry]) -> datetime | None:
@@ -85,10 +90,10 @@ def _stretch(incident: Incident, entries: Iterable[TimelineEntry],
     for entry in _ordered(entries):
         if entry.kind == "phase" and entry.data.get("phase") in PHASES:
             phase = entry.data["phase"]
-        elif entry.kind == "containment" and entry.data.get("step") == SUCCEEDED:
-            if entry.data.get("undo_of") is not None:
+        elif entry.kind in RESPONSE_KINDS and entry.data.get("step") == SUCCEEDED:
+            if entry.data.get("undo_of") is not None:  # an undo, or a remediation that lifts a containment
                 in_effect -= {entry.data["undo_of"]}
-            elif entry.data.get("verified") is True:
+            elif entry.kind == "containment" and entry.data.get("verified") is True:
                 in_effect |= {entry.data.get("request")}
         else:
             continue
@@ -112,6 +117,13 @@ def contained_at(incident: Incident, entries: Iterable[TimelineEntry] | None = N
     if entries is None:
         return _phase_times_fallback(incident, CONTAINED_PHASES)
     return _stretch(incident, entries, lambda phase, in_effect: phase in CONTAINED_PHASES or bool(in_effect))
+
+
+def evidence_at(incident: Incident, entries: Iterable[TimelineEntry] | None = None) -> datetime | None:
+    """The first evidence collection that succeeded (evidence is never undone: once kept, kept)."""
+    collected = [e.at for e in entries or () if e.kind == "evidence" and e.data.get("step") == SUCCEEDED
+                 and e.data.get("undo_of") is None]
+    return max(min(collected), incident.declared_at) if collected else None
 
 
 def recovered_at(incident: Incident, entries: Iterable[TimelineEntry] | None = None) -> datetime | None:
@@ -146,8 +158,8 @@ def spans(incident: Incident, entries: Iterable[TimelineEntry], first_seen: date
           ) -> dict[str, timedelta | None]:
     """metric -> span from the declaration (None: not reached, or unknown)."""
     entries = list(entries)
-    reached = {"acknowledge": acknowledged_at(incident, entries), "contain": contained_at(incident, entries),
-               "recover": recovered_at(incident, entries)}
+    reached = {"acknowledge": acknowledged_at(incident, entries), "evidence": evidence_at(incident, entries),
+               "contain": contained_at(incident, entries), "recover": recovered_at(incident, entries)}
     return {"detect": detect_time(incident, first_seen),
             **{name: (at - incident.declared_at if at else None) for name, at in reached.items()}}
 
@@ -161,7 +173,7 @@ class Measured:
 
 def measure(incident: Incident, entries: Iterable[TimelineEntry], first_seen: datetime | None,
             limits: Mapping[str, timedelta | None], now: datetime) -> Measured:
-    """All four spans of one incident, and which SLAs it breached (by `now` if still unmet)."""
+    """All five spans of one incident, and which SLAs it breached (by `now` if still unmet)."""
     start, measured = incident.declared_at, spans(incident, entries, first_seen)
     breaches = frozenset(sla for sla in SLAS if limits.get(sla) is not None
                          and ((measured[sla] if measured[sla] is not None else now - start) > limits[sla]))

@@ -6,7 +6,9 @@ manifest.yml must declare exactly these (tests/handlers/test_manifest.py checks 
 COMMAND_INCIDENT = "/incident"
 COMMAND_CONTAIN = "/contain"
 COMMAND_INVESTIGATE = "/investigate"
-COMMANDS = (COMMAND_INCIDENT, COMMAND_CONTAIN, COMMAND_INVESTIGATE)
+COMMAND_EVIDENCE = "/evidence"
+COMMAND_REMEDIATE = "/remediate"
+COMMANDS = (COMMAND_INCIDENT, COMMAND_CONTAIN, COMMAND_INVESTIGATE, COMMAND_EVIDENCE, COMMAND_REMEDIATE)
 
 # Incidents
 ACTION_INCIDENT_JOIN = "incident_join"

@@ -33,7 +33,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 HELP = """\
 Type as the current user in the current channel:
-  /incident ...          a slash command (also /contain ...)
+  /incident ...          a slash command (also /contain, /evidence, /remediate, /investigate ...)
   @firebreak ...         mention the bot
   any other text         a message in the channel
 Console commands:
@@ -320,7 +320,7 @@ class Console:
         return True
 
     def _slash(self, command: str, text: str) -> None:
-        if command not in ("/incident", "/contain"):
+        if command not in ("/incident", "/contain", "/evidence", "/remediate", "/investigate"):
             self.say(f"! {command} is not a Firebreak command; try /incident help")
             return
         reply = self.ws.sender.command(command, self._as_slack_sends(text), user=self.ws.user(self.user),

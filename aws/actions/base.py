@@ -20,7 +20,7 @@ TAG_REQUEST = "firebreak:request"
 def session_name(job: Job) -> str:
     """The assumed-role session of one request (CloudTrail's userIdentity names it)."""
     if job.request_id is not None:
-        return f"firebreak-C{job.request_id}" + ("-undo" if job.undo else "")
+        return f"firebreak-{job.label}" + ("-undo" if job.undo else "")
     return f"firebreak-plan-incident-{job.incident_id}"
 
 
@@ -104,7 +104,7 @@ class AwsAction(Protocol):
 def tags(ctx: ActionContext) -> list[dict]:
     job = ctx.job
     found = [{"Key": TAG_INCIDENT, "Value": str(job.incident_id)}]
-    return found + ([{"Key": TAG_REQUEST, "Value": f"C{job.request_id}"}] if job.request_id else [])
+    return found + ([{"Key": TAG_REQUEST, "Value": job.label}] if job.request_id else [])
 
 
 def plan(ctx: ActionContext, current: list[str], changes: list[str], *, already_done: bool = False,

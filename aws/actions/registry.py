@@ -1,4 +1,5 @@
-"""The catalog: action name → module, behind core.containment.catalog.Catalog. Runs each
+"""The catalog of every response family (containment, evidence, remediation): action name →
+module, behind core.containment.catalog.Catalog. Runs each
 action with a context for the job's account and region, verifies after apply, and undoes
 completed steps when a later one fails, so a failure never leaves a half-applied change."""
 
@@ -11,8 +12,10 @@ from aws.actions.block_ip import BlockIp
 from aws.actions.block_public_s3 import BlockPublicS3
 from aws.actions.disable_access_key import DisableAccessKey
 from aws.actions.disable_lambda import DisableLambda
+from aws.actions.evidence import EVIDENCE_ACTIONS
 from aws.actions.isolate_instance import IsolateInstance
 from aws.actions.quarantine import QuarantineRole, QuarantineUser
+from aws.actions.remediation import REMEDIATION_ACTIONS
 from aws.actions.revoke_instance_role import RevokeInstanceRole
 from aws.actions.snapshot_instance import SnapshotInstance
 from aws.errors import AwsActionError, aws_errors
@@ -24,7 +27,7 @@ from core.errors import UsageError
 
 ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
     IsolateInstance(), SnapshotInstance(), DisableAccessKey(), QuarantineUser(), QuarantineRole(), BlockPublicS3(),
-    BlockIp(), DisableLambda(), RevokeInstanceRole())}
+    BlockIp(), DisableLambda(), RevokeInstanceRole(), *EVIDENCE_ACTIONS, *REMEDIATION_ACTIONS)}
 
 
 class AwsCatalog:
@@ -34,12 +37,13 @@ class AwsCatalog:
         self._lock = threading.Lock()
 
     def plan(self, job: Job, record: AwsCallRecorder) -> Plan:
+        action = _action(job)
         ctx = self._context(job, record)
-        action = ACTIONS[job.action]
         return action.undo_plan(ctx) if job.undo else action.plan(ctx)
 
     def apply(self, job: Job, record: AwsCallRecorder) -> Outcome:
-        ctx, steps, action = self._context(job, record), Steps(), ACTIONS[job.action]
+        action = _action(job)
+        ctx, steps = self._context(job, record), Steps()
         try:
             summary, memory = action.undo(ctx, steps) if job.undo else action.apply(ctx, steps)
         except (AwsActionError, ActionFailed) as exc:
@@ -70,3 +74,10 @@ class AwsCatalog:
                              f"{', '.join(self.config.accounts) or 'none'}; Firebreak's own is {self._own}).")
         return self._own
 
+
+
+def _action(job: Job) -> AwsAction:
+    action = ACTIONS.get(job.action)
+    if action is None:
+        raise UsageError(f"{job.action} is in the catalog but this version of Firebreak cannot run it in AWS yet.")
+    return action

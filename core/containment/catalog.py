@@ -1,39 +1,25 @@
-"""The containment catalog as core sees it: each action's name, target syntax, options
-and whether AWS lets it be undone, plus the protocol aws/actions implements.
+"""The response-action catalog as core sees it: each action's name, family (`/contain`,
+`/evidence`, `/remediate`), target syntax, options, preconditions and whether AWS lets it be
+undone, plus the protocol aws/actions implements.
 
 Specs live here so parsing, help and config checks need no boto3; behaviour (describe,
-apply, verify, undo) lives in aws/actions, one module per action."""
+apply, verify, undo) lives in aws/actions, one module per action. One engine runs every
+family: request → plan → approval → exactly-once → verify → audit → timeline."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-OPTIONS_FOR_ALL = ("region", "account", "incident", "dry-run")
+from core.containment.evidence_specs import EVIDENCE_SPECS
+from core.containment.remediation_specs import REMEDIATION_SPECS
+from core.containment.spec import (FAMILIES, INSTANCE, OPTIONS_FOR_ALL, ActionSpec, Family,
+                                   family_of)
 
+__all__ = ["FAMILIES", "INSTANCE", "OPTIONS_FOR_ALL", "ActionSpec", "Family", "family_of", "SPECS",
+           "specs_of", "Job", "Plan", "Outcome", "Catalog", "AwsCallRecorder"]
 
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    target: str  # how the target is written in usage, e.g. "i-…"
-    pattern: str  # what a valid target looks like (checked before any AWS call)
-    summary: str
-    flags: tuple[str, ...] = ()  # extra options without a value
-    values: tuple[str, ...] = ()  # extra options with a value
-    undoable: bool = True
-
-    @property
-    def usage(self) -> str:
-        extra = " ".join([f"[--{f}]" for f in self.flags] + [f"[--{v} …]" for v in self.values])
-        return f"/contain {self.name} {self.target}" + (f" {extra}" if extra else "")
-
-    def accepts(self, target: str) -> bool:
-        return re.fullmatch(self.pattern, target) is not None
-
-
-INSTANCE = r"i-[0-9a-f]{8}(?:[0-9a-f]{9})?"
-SPECS: dict[str, ActionSpec] = {s.name: s for s in (
+CONTAIN_SPECS = (
     ActionSpec("isolate-instance", "i-…", INSTANCE,
                "isolation security group on every ENI (via an allow-all group so tracked connections drop), "
                "termination protection, tag, detach from its Auto Scaling group and target groups",
@@ -51,7 +37,13 @@ SPECS: dict[str, ActionSpec] = {s.name: s for s in (
                "or in the configured WAF IP set", values=("subnets", "vpc")),
     ActionSpec("disable-lambda", "<function>", r"[\w:-]{1,140}", "reserved concurrency 0: the function stops running"),
     ActionSpec("revoke-instance-role", "i-…", INSTANCE, "disassociate the instance profile from the instance"),
-)}
+)
+SPECS: dict[str, ActionSpec] = {s.name: s for s in (*CONTAIN_SPECS, *EVIDENCE_SPECS, *REMEDIATION_SPECS)}
+
+
+def specs_of(family: str) -> dict[str, ActionSpec]:
+    """The actions one slash command offers, in catalog order."""
+    return {name: spec for name, spec in SPECS.items() if spec.family == family}
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,13 @@ class Job:
     undo: bool = False
     memory: dict = field(default_factory=dict)  # for undo: what apply remembered
     context: dict = field(default_factory=dict)  # facts core found (e.g. the incident's subnets)
+
+    @property
+    def label(self) -> str | None:
+        """The request's number as people see it (C12, E13, R14); None while only planning."""
+        spec = SPECS.get(self.action)
+        prefix = FAMILIES[spec.family].prefix if spec else "C"
+        return f"{prefix}{self.request_id}" if self.request_id is not None else None
 
 
 @dataclass(frozen=True)

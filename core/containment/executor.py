@@ -28,9 +28,10 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
         if not requests.claim(request_id, services.clock.now()):
             return None
         request = requests.get(request_id)
-        if request.is_undo and not requests.move(request.undo_of, SUCCEEDED, {"state": UNDONE},
-                                                 {"event": "undoing", "by": request.id}, services.clock.now()):
-            return _finish(services, request, FAILED, error=f"C{request.undo_of} is no longer in effect "
+        ended = _ends(request)
+        if ended is not None and not requests.move(ended, SUCCEEDED, {"state": UNDONE},
+                                                   {"event": "undoing", "by": request.id}, services.clock.now()):
+            return _finish(services, request, FAILED, error=f"Request {ended} is no longer in effect "
                                                             "(already undone or never succeeded).")
         try:
             outcome = catalog.apply(_job(services, request), _recorder(services, request_id))
@@ -52,7 +53,7 @@ def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
     for request in requests.in_states(EXECUTING):
         if not leases.held(request.id) and requests.finish(
                 request.id, {"state": UNKNOWN, "error": INTERRUPTED}, {"event": UNKNOWN}, services.clock.now()):
-            timeline(services, request, f"Containment interrupted, result unknown: {request.title} "
+            timeline(services, request, f"{request.family.label} interrupted, result unknown: {request.title} "
                                         f"({request.label})", None, UNKNOWN)
             changed.append(requests.get(request.id))
     for request in requests.in_states(APPROVED):
@@ -61,11 +62,19 @@ def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
     return changed
 
 
+def _ends(request: ContainRequest) -> int | None:
+    """The request this one takes out of effect: the one it undoes, or (lift-isolation) the
+    isolation its precondition found. Claimed atomically, so two cannot end the same one."""
+    if request.is_undo:
+        return request.undo_of
+    return (request.plan.get("preconditions") or {}).get("ends_request")
+
+
 def _job(services: Services, request: ContainRequest) -> Job:
     memory = store(services).get(request.undo_of).memory if request.is_undo else {}
     return Job(request.action, request.target, request.options, request.account, request.region,
                request.incident_id, request.id, undo=request.is_undo, memory=memory,
-               context=request.plan.get("facts", {}))
+               context={**request.plan.get("facts", {}), **(request.plan.get("preconditions") or {})})
 
 
 def _recorder(services: Services, request_id: int):
@@ -76,8 +85,8 @@ def _recorder(services: Services, request_id: int):
 
 def _failed(services: Services, request: ContainRequest, verdict: str, message: str,
             code: str | None) -> ContainRequest:
-    if request.is_undo:  # the original is still in effect
-        store(services).move(request.undo_of, UNDONE, {"state": SUCCEEDED}, {"event": "undo-failed",
+    if _ends(request) is not None:  # the original is still in effect
+        store(services).move(_ends(request), UNDONE, {"state": SUCCEEDED}, {"event": "undo-failed",
                                                                            "by": request.id},
                              services.clock.now())
     return _finish(services, request, verdict, error=message, error_code=code)
@@ -92,8 +101,9 @@ def _finish(services: Services, request: ContainRequest, verdict: str, **changes
     detail = f" — {done.error_code or done.error}" if verdict != SUCCEEDED else ""
     # `verified` and `undo_of` let response metrics decide "contained" from the timeline alone.
     services.incidents.add_timeline(
-        done.incident_id, kind="containment", text=f"Containment {word}: {done.title} ({done.label}){detail}",
+        done.incident_id, kind=done.family.timeline,
+        text=f"{done.family.label} {word}: {done.title} ({done.label}){detail}",
         at=services.clock.now(), actor=done.decided_by, dedup_key=f"containment:{done.id}:{verdict}",
-        data={"request": done.id, "step": verdict, "undo_of": done.undo_of,
+        data={"request": done.id, "step": verdict, "undo_of": _ends(done), "action": done.action,
               "verified": bool((done.outcome or {}).get("verified")) if verdict == SUCCEEDED else False})
     return done

@@ -1,12 +1,13 @@
-"""Requesting, approving, denying and undoing containment: the decisions and what is
-stored. Handlers call these after the ack and render what they return."""
+"""Requesting, approving, denying and undoing response actions (containment, evidence,
+remediation): the decisions and what is stored. Handlers call these after the ack and
+render what they return."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from core import incidents
-from core.containment import rules, state
+from core.containment import preconditions, rules, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
@@ -25,32 +26,47 @@ def store(services: Services) -> ContainmentRepository:
 
 
 def timeline(services: Services, request: ContainRequest, text: str, actor: str | None, step: str) -> None:
-    """One entry per step of a request (keyed, so a replica or retry cannot double it)."""
-    services.incidents.add_timeline(request.incident_id, kind="containment", text=text, at=services.clock.now(),
+    """One entry per step of a request (keyed, so a replica or retry cannot double it); the
+    entry's kind is the request's family, so metrics tell containment from evidence."""
+    services.incidents.add_timeline(request.incident_id, kind=request.family.timeline, text=text, at=services.clock.now(),
                                     actor=actor, data={"request": request.id, "step": step},
                                     dedup_key=f"containment:{request.id}:{step}")
 
 
 def request(services: Services, catalog: Catalog, *, actor: str, channel: str | None, command: ContainCommand,
             dedup_key: str | None) -> ContainRequest:
-    """Plan the action (read-only AWS calls) and store the request awaiting approval."""
+    """Check the action's preconditions, plan it (read-only AWS calls) and store the request
+    awaiting approval."""
     incident = _incident(services, actor, channel, command.incident)
     existing = store(services).by_key(dedup_key) if dedup_key else None
     if existing is not None:
         return existing
     if incident.phase not in ACTIVE_PHASES:  # resolved, closed or cancelled: nothing left to contain
         ended = "cancelled" if incident.cancelled else "resolved" if incident.phase == "post-incident" else "closed"
-        message = (f"Incident {incident.label} is {ended}, so no new containment is requested on it. If the threat "
-                   "is back, `/incident reopen` it first; `/contain undo <request>` still reverses an earlier action.")
-        store(services).record(None, {"event": "refused", "actor": actor, "action": command.action,
-                                      "target": command.target, "incident": incident.id, "undo_of": None,
-                                      "error": message, "code": None, "calls": []}, services.clock.now())
+        message = (f"Incident {incident.label} is {ended}, so no new response action is requested on it. If the "
+                   "threat is back, `/incident reopen` it first; `/contain undo <request>` still reverses an "
+                   "earlier action.")
+        _refused(services, actor, command, incident, message)
+        raise InvalidTransition(message)
+    checks = preconditions.check(SPECS[command.action].requires, store(services).for_incident(incident.id),
+                                 command.action, command.target)
+    unmet = [c for c in checks if not c.met]
+    if unmet:
+        message = " ".join(c.text for c in unmet)
+        _refused(services, actor, command, incident, message)
         raise InvalidTransition(message)
     account, region, where = _where(services, incident, command)
+    met = {k: v for c in checks for k, v in c.facts.items()}
     job = Job(command.action, command.target, dict(command.options), account, region, incident.id,
-              context=_context(services, incident, command))
+              context={**_context(services, incident, command), **met})
     return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
-                       dedup_key=dedup_key, where=where)
+                       dedup_key=dedup_key, where=where, met=[c.text for c in checks], preconditions=met)
+
+
+def _refused(services: Services, actor: str, command: ContainCommand, incident: Incident, message: str) -> None:
+    store(services).record(None, {"event": "refused", "actor": actor, "action": command.action,
+                                  "target": command.target, "incident": incident.id, "undo_of": None,
+                                  "error": message, "code": None, "calls": []}, services.clock.now())
 
 
 def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCommand,
@@ -58,7 +74,7 @@ def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCo
     """Ask to reverse a succeeded request; it needs an approval like any other request."""
     original = store(services).get(command.request_id)
     if original is None:
-        raise NotFound(f"There is no containment request C{command.request_id}.")
+        raise NotFound(f"There is no request {command.request_id} to undo.")
     incident = _incident(services, actor, None, str(original.incident_id))
     existing = store(services).by_key(dedup_key) if dedup_key else None
     if existing is not None:
@@ -84,7 +100,7 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
     """Approve or deny under the request's row lock; the executor runs approved requests."""
     current = store(services).get(request_id)
     if current is None:
-        raise NotFound(f"There is no containment request C{request_id}.")
+        raise NotFound(f"There is no response request {request_id}.")
     incident = _incident(services, actor, None, str(current.incident_id), requesting=False)
     cfg, responders = services.config.containment, services.config.access.responders
 
@@ -102,7 +118,7 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
                                              check_approver=check_approver(req), note=note), now)
     verb = "approved" if approve else "denied"
     why = f" — {result.decision_note}" if result.decision_note else ""
-    timeline(services, result, f"Containment {verb}: {result.title} ({result.label}){why}", actor, verb)
+    timeline(services, result, f"{result.family.label} {verb}: {result.title} ({result.label}){why}", actor, verb)
     return result
 
 
@@ -122,8 +138,10 @@ def expire_due(services: Services, requests: list[ContainRequest]) -> list[Conta
 
 def status(services: Services, *, actor: str, channel: str | None, command: ContainCommand
            ) -> tuple[Incident, list[ContainRequest]]:
+    """The incident's requests of the command's family (/contain status lists containment)."""
     incident = _incident(services, actor, channel, command.incident, requesting=False)
-    return incident, expire_due(services, store(services).for_incident(incident.id))
+    mine = [r for r in store(services).for_incident(incident.id) if r.family.command == command.family]
+    return incident, expire_due(services, mine)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -164,7 +182,8 @@ def _context(services: Services, incident: Incident, command: ContainCommand) ->
 
 
 def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, incident: Incident,
-                dry_run: bool, dedup_key: str | None, where: dict, undo_of: int | None = None) -> ContainRequest:
+                dry_run: bool, dedup_key: str | None, where: dict, undo_of: int | None = None,
+                met: list[str] | None = None, preconditions: dict | None = None) -> ContainRequest:
     cfg, calls = services.config.containment, []
     forced = drill_guard(services, incident, job)  # a drill acts in the AWS sandbox only
     try:
@@ -186,8 +205,10 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                   state=ALREADY if already else PLANNED if dry else APPROVED if auto else REQUESTED, dry_run=dry,
                   requested_at=now,
                   expires_at=now + timedelta(minutes=cfg.approval_expiry_minutes), dedup_key=dedup_key,
-                  plan={"current": plan.current, "changes": plan.changes, "facts": plan.facts, "where": where,
-                        "severity": incident.severity, **({"forced_dry_run": forced} if forced else {})},
+                  plan={"current": [*(met or []), *plan.current], "changes": plan.changes, "facts": plan.facts,
+                        "where": where, "severity": incident.severity,
+                        **({"preconditions": preconditions} if preconditions else {}),
+                        **({"forced_dry_run": forced} if forced else {})},
                   decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
@@ -195,10 +216,10 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
     created, new = store(services).create(fields, event, now)
     if new:
         kind = ("Already in place, nothing to run" if already else "Dry run" if dry
-                else "Undo requested" if undo_of else "Containment requested")
+                else "Undo requested" if undo_of else f"{created.family.label} requested")
         why = f" — {forced}" if forced else ""
         timeline(services, created, f"{kind}: {created.title} ({created.label}){why}", actor, "requested")
         if auto:
-            timeline(services, created, f"Containment auto-approved by configuration: {created.title} "
+            timeline(services, created, f"{created.family.label} auto-approved by configuration: {created.title} "
                                         f"({created.label})", None, APPROVED)
     return created

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.containment.catalog import FAMILIES, SPECS, Family
 from core.errors import FirebreakError
 
 REQUESTED, APPROVED, EXECUTING = "requested", "approved", "executing"
@@ -51,8 +52,14 @@ class ContainRequest:
     finished_at: datetime | None = None
 
     @property
+    def family(self) -> Family:
+        """Containment, evidence or remediation: from the action (the catalog's names are unique)."""
+        spec = SPECS.get(self.action)
+        return FAMILIES[spec.family if spec else "contain"]
+
+    @property
     def label(self) -> str:
-        return f"C{self.id}"
+        return f"{self.family.prefix}{self.id}"
 
     @property
     def is_undo(self) -> bool:

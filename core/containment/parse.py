@@ -1,5 +1,6 @@
-"""`/contain` text → a typed command, or a UsageError that says what is wrong and how to
-write it. Pure: the ack runs it, so bad input is answered before any work starts."""
+"""`/contain`, `/evidence` and `/remediate` text → a typed command, or a UsageError that
+says what is wrong and how to write it. Pure: the ack runs it, so bad input is answered
+before any work starts. One grammar for the three families of the one response engine."""
 
 from __future__ import annotations
 
@@ -7,21 +8,29 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from core.containment.catalog import OPTIONS_FOR_ALL, SPECS, ActionSpec
+from core.containment.catalog import FAMILIES, OPTIONS_FOR_ALL, SPECS, ActionSpec, specs_of
 from core.errors import UsageError
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 ACCOUNT = re.compile(r"^\d{12}$")
 INCIDENT = re.compile(r"^#?\d{1,9}$")
-REQUEST = re.compile(r"^[Cc#]?(\d{1,9})$")
+REQUEST = re.compile(r"^[CcEeRr#]?(\d{1,9})$")
 SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-GENERAL_USAGE = "/contain <action> <target> [--region R] [--account A] [--incident N] [--dry-run]"
+HOURS = re.compile(r"^\d{1,3}$")
+SOURCE_IMAGE = re.compile(r"^(?:ami|snap)-[0-9a-f]{8,17}$")
+
+
+def general_usage(family: str = "contain") -> str:
+    return f"/{family} <action> <target> [--region R] [--account A] [--incident N] [--dry-run]"
+
+
+GENERAL_USAGE = general_usage()
 
 
 @dataclass(frozen=True)
 class ContainCommand:
-    sub: str  # help | status | undo | run
+    sub: str  # help | status | undo | run (| list, for /evidence)
     action: str | None = None
     target: str | None = None
     options: dict = field(default_factory=dict)  # action-specific options (snapshot, subnets, vpc)
@@ -30,39 +39,52 @@ class ContainCommand:
     incident: str | None = None
     dry_run: bool = False
     request_id: int | None = None
+    family: str = "contain"  # the slash command it came from: contain | evidence | remediate
 
 
-def usage_lines() -> list[tuple[str, str]]:
-    lines = [(spec.usage, spec.summary + ("" if spec.undoable else " (no undo)")) for spec in SPECS.values()]
+def usage_lines(family: str = "contain") -> list[tuple[str, str]]:
+    def line(spec: ActionSpec) -> str:
+        needs = f" — needs {', '.join(spec.requires)}" if spec.requires else ""
+        return spec.summary + ("" if spec.undoable else " (no undo)") + needs
+
+    lines = [(spec.usage, line(spec)) for spec in specs_of(family).values()]
+    if any(spec.undoable for spec in specs_of(family).values()):
+        lines.append((f"/{family} undo <request>", "reverse a succeeded request (same approval rule)"))
+    lines.append((f"/{family} status", f"this incident's {FAMILIES[family].label.lower()} requests"))
+    if family == "evidence":
+        lines.append(("/evidence list", "the incident's evidence manifest: every item, its SHA-256, where it is "
+                                        "kept and who asked for it"))
     return lines + [
-        ("/contain undo <request>", "reverse a succeeded request (same approval rule)"),
-        ("/contain status", "this incident's containment requests"),
         ("options for every action", "--region R, --account 123456789012, --incident N (outside its "
                                      "channel), --dry-run (post the plan only)"),
     ]
 
 
-def parse(text: str) -> ContainCommand:
+def parse(text: str, family: str = "contain") -> ContainCommand:
     words = (text or "").split()
     if not words or words[0].lower() == "help":
-        return ContainCommand("help")
+        return ContainCommand("help", family=family)
     head = words[0].lower()
-    options, positional = _options(words[1:], SPECS.get(head))
-    general = _general(options)
-    if head == "status":
+    offered = specs_of(family)
+    options, positional = _options(words[1:], offered.get(head), family)
+    general = _general(options, family)
+    if head in ("status", "list") and (head == "status" or family == "evidence"):
         if positional:
-            raise UsageError(f"`/contain status` takes no arguments (got “{positional[0][:40]}”).",
-                             "/contain status [--incident N]")
-        return ContainCommand("status", incident=general["incident"])
+            raise UsageError(f"`/{family} {head}` takes no arguments (got “{positional[0][:40]}”).",
+                             f"/{family} {head} [--incident N]")
+        return ContainCommand(head, incident=general["incident"], family=family)
     if head == "undo":
         found = REQUEST.match(positional[0]) if len(positional) == 1 else None
         if found is None:
-            raise UsageError("Name the one request to undo by its number, e.g. `/contain undo 12`.",
-                             "/contain undo <request>")
-        return ContainCommand("undo", request_id=int(found.group(1)), **general)
-    spec = SPECS.get(head)
+            raise UsageError(f"Name the one request to undo by its number, e.g. `/{family} undo 12`.",
+                             f"/{family} undo <request>")
+        return ContainCommand("undo", request_id=int(found.group(1)), family=family, **general)
+    spec = offered.get(head)
     if spec is None:
-        raise UsageError(f"Unknown action “{words[0][:40]}”; `/contain help` lists the catalog.", GENERAL_USAGE)
+        elsewhere = SPECS.get(head)
+        hint = (f" It is a {FAMILIES[elsewhere.family].label.lower()} action: `{elsewhere.usage}`."
+                if elsewhere else f" `/{family} help` lists the catalog.")
+        raise UsageError(f"Unknown action “{words[0][:40]}”.{hint}", general_usage(family))
     if len(positional) != 1:
         raise UsageError(f"`{spec.name}` needs exactly one target ({spec.target}).", spec.usage)
     target = positional[0]
@@ -72,7 +94,7 @@ def parse(text: str) -> ContainCommand:
         target = _cidr(target, spec)
     specific = {k: v for k, v in options.items() if k not in OPTIONS_FOR_ALL}
     _check_specific(spec, specific)
-    return ContainCommand("run", action=spec.name, target=target, options=specific, **general)
+    return ContainCommand("run", action=spec.name, target=target, options=specific, family=family, **general)
 
 
 def command_for(action: str, target: str, options: dict | None = None, *, incident: str | None = None,
@@ -82,7 +104,8 @@ def command_for(action: str, target: str, options: dict | None = None, *, incide
     the action's own options are accepted (never --account or --region smuggled in a value)."""
     spec = SPECS.get(action)
     if spec is None:
-        raise UsageError(f"Unknown action “{str(action)[:40]}”; `/contain help` lists the catalog.", GENERAL_USAGE)
+        raise UsageError(f"Unknown action “{str(action)[:40]}”; `/contain help`, `/evidence help` and "
+                         "`/remediate help` list the catalog.", GENERAL_USAGE)
     if not isinstance(target, str) or any(c.isspace() for c in target) or not spec.accepts(target):
         raise UsageError(f"“{str(target)[:80]}” is not a valid target of {spec.name} ({spec.target}).", spec.usage)
     if spec.name == "block-ip":
@@ -99,14 +122,14 @@ def command_for(action: str, target: str, options: dict | None = None, *, incide
         else:
             raise UsageError(f"{spec.name} takes no option “{str(name)[:30]}”.", spec.usage)
     _check_specific(spec, specific)
-    return ContainCommand("run", action=spec.name, target=target, options=specific,
-                          **_general({"region": region, "account": account, "incident": incident}))
+    return ContainCommand("run", action=spec.name, target=target, options=specific, family=spec.family,
+                          **_general({"region": region, "account": account, "incident": incident}, spec.family))
 
 
-def _options(words: list[str], spec: ActionSpec | None) -> tuple[dict, list[str]]:
+def _options(words: list[str], spec: ActionSpec | None, family: str) -> tuple[dict, list[str]]:
     flags = ("dry-run", *(spec.flags if spec else ()))
     values = ("region", "account", "incident", *(spec.values if spec else ()))
-    usage = spec.usage if spec else GENERAL_USAGE
+    usage = spec.usage if spec else general_usage(family)
     options: dict = {}
     positional: list[str] = []
     i = 0
@@ -134,14 +157,15 @@ def _options(words: list[str], spec: ActionSpec | None) -> tuple[dict, list[str]
     return options, positional
 
 
-def _general(options: dict) -> dict:
+def _general(options: dict, family: str) -> dict:
     region, account, incident = options.get("region"), options.get("account"), options.get("incident")
+    usage = general_usage(family)
     if region and not REGION.match(region):
-        raise UsageError(f"“{region[:30]}” is not an AWS region (e.g. eu-west-1).", GENERAL_USAGE)
+        raise UsageError(f"“{region[:30]}” is not an AWS region (e.g. eu-west-1).", usage)
     if account and not ACCOUNT.match(account):
-        raise UsageError(f"“{account[:30]}” is not an AWS account id (12 digits).", GENERAL_USAGE)
+        raise UsageError(f"“{account[:30]}” is not an AWS account id (12 digits).", usage)
     if incident and not INCIDENT.match(incident):
-        raise UsageError(f"“{incident[:30]}” is not an incident number (e.g. 42).", GENERAL_USAGE)
+        raise UsageError(f"“{incident[:30]}” is not an incident number (e.g. 42).", usage)
     return {"region": region, "account": account, "incident": incident,
             "dry_run": bool(options.get("dry-run"))}
 
@@ -168,3 +192,14 @@ def _check_specific(spec: ActionSpec, options: dict) -> None:
         raise UsageError(f"“{options['vpc'][:40]}” is not a VPC id (vpc-…).", spec.usage)
     if "subnets" in options and "vpc" in options:
         raise UsageError("Give --subnets or --vpc, not both.", spec.usage)
+    if "hours" in options:
+        if not HOURS.match(str(options["hours"])) or not 1 <= int(options["hours"]) <= 720:
+            raise UsageError(f"--hours takes a whole number of hours from 1 to 720 (got “{str(options['hours'])[:20]}”).",
+                             spec.usage)
+        options["hours"] = int(options["hours"])
+    if "share" in options and not ACCOUNT.match(str(options["share"])):
+        raise UsageError(f"--share takes the forensics account id, 12 digits (got “{str(options['share'])[:30]}”).",
+                         spec.usage)
+    if "from" in options and not SOURCE_IMAGE.match(str(options["from"])):
+        raise UsageError(f"--from takes an AMI (ami-…) or a snapshot (snap-…) id (got “{str(options['from'])[:40]}”).",
+                         spec.usage)

@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from core.containment.catalog import SPECS
 from core.validators import Strict
 
 Phase = Literal["detection", "analysis", "containment", "eradication", "recovery", "post-incident"]
-# Containment actions a playbook may propose; /contain still asks a second responder to approve.
-CONTAIN_ACTIONS = ("isolate-instance", "snapshot-instance", "disable-access-key", "quarantine-user",
-                   "quarantine-role", "block-public-s3", "block-ip", "disable-lambda", "revoke-instance-role")
+# Response actions a playbook may propose (containment, evidence, remediation); each still asks a
+# second responder to approve, like the typed command.
+CONTAIN_ACTIONS = tuple(SPECS)
+PROPOSALS = {"contain": "contain", "evidence": "evidence", "remediate": "remediate"}  # step key -> family
 # Values a contain step's target may name: filled from the incident's findings.
 TARGET_FIELDS = ("instance_id", "access_key_id", "ip", "principal", "domain", "bucket", "function", "role", "user")
 
@@ -27,7 +29,7 @@ class ContainStep(Strict):
     @classmethod
     def _known(cls, action: str) -> str:
         if action not in CONTAIN_ACTIONS:
-            raise ValueError(f"unknown containment action {action!r}; one of {', '.join(CONTAIN_ACTIONS)}")
+            raise ValueError(f"unknown response action {action!r}; one of {', '.join(CONTAIN_ACTIONS)}")
         return action
 
     @field_validator("target")
@@ -45,24 +47,41 @@ class NotifyStep(Strict):
 
 
 class Step(Strict):
-    """Exactly one of: a checklist item, a question, a containment proposal, a notification."""
+    """Exactly one of: a checklist item, a question, a response proposal (`contain:`,
+    `evidence:` or `remediate:`, each naming an action of that slash command), a notification."""
 
     id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
     check: str | None = Field(default=None, min_length=1, max_length=500)
     ask: str | None = Field(default=None, min_length=1, max_length=500)
     contain: ContainStep | None = None
+    evidence: ContainStep | None = None
+    remediate: ContainStep | None = None
     notify: NotifyStep | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Step":
-        kinds = [k for k in ("check", "ask", "contain", "notify") if getattr(self, k) is not None]
+        keys = ("check", "ask", *PROPOSALS, "notify")
+        kinds = [k for k in keys if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"a step is exactly one of check, ask, contain, notify (got {kinds or 'none'})")
+            raise ValueError(f"a step is exactly one of {', '.join(keys)} (got {kinds or 'none'})")
+        for key, family in PROPOSALS.items():
+            step = getattr(self, key)
+            if step is not None and SPECS[step.action].family != family:
+                raise ValueError(f"{step.action} is a /{SPECS[step.action].family} action: write it under "
+                                 f"`{SPECS[step.action].family}:`, not `{key}:`")
         return self
 
     @property
+    def proposal(self) -> ContainStep | None:
+        """The response action the step proposes, whichever slash command it belongs to."""
+        return self.contain or self.evidence or self.remediate
+
+    @property
     def kind(self) -> str:
-        return next(k for k in ("check", "ask", "contain", "notify") if getattr(self, k) is not None)
+        """`contain` for every response proposal: each is one request button."""
+        if self.proposal is not None:
+            return "contain"
+        return next(k for k in ("check", "ask", "notify") if getattr(self, k) is not None)
 
 
 class Match(Strict):

@@ -13,6 +13,7 @@ from core import incident_updates
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.model import Incident, Mutation
+from core.containment.catalog import SPECS
 from core.playbooks.model import ContainStep, Playbook, Step
 from core.playbooks.targets import targets_for
 from core.services import Services
@@ -60,11 +61,13 @@ def _playbook(services: Services, incident: Incident) -> Playbook:
 
 
 def _step_text(step: Step, targets: dict[str, str]) -> tuple[str, str | None]:
-    if step.contain is not None:
-        target = re.sub(r"{(\w+)}", lambda m: targets.get(m.group(1)) or f"<{m.group(1)}>", step.contain.target)
-        options = "".join(f" --{key} {value}" for key, value in step.contain.options.items())
-        command = f"/contain {step.contain.action} {target}{options}"
-        return f"Contain: {step.contain.action} {target}", command
+    proposal = step.proposal
+    if proposal is not None:
+        family = SPECS[proposal.action].family
+        target = re.sub(r"{(\w+)}", lambda m: targets.get(m.group(1)) or f"<{m.group(1)}>", proposal.target)
+        options = "".join(f" --{key} {value}" for key, value in proposal.options.items())
+        command = f"/{family} {proposal.action} {target}{options}"
+        return f"{family.capitalize()}: {proposal.action} {target}", command
     if step.notify is not None:
         return f"Notify: {step.notify.text}", None
     return step.check or step.ask or "", None
@@ -86,15 +89,15 @@ def contain_step(services: Services, incident: Incident, key: str) -> ContainSte
     containment checks it against the action's pattern like any typed target)."""
     playbook = _playbook(services, incident)
     step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
-    if step is None or step.contain is None:
-        raise NotFound(f"Playbook {playbook.name} has no containment step “{key[:60]}”.")
+    if step is None or step.proposal is None:
+        raise NotFound(f"Playbook {playbook.name} has no response step “{key[:60]}”.")
     targets = targets_for(services, incident.id)
-    missing = [name for name in re.findall(r"{(\w+)}", step.contain.target) if not targets.get(name)]
+    missing = [name for name in re.findall(r"{(\w+)}", step.proposal.target) if not targets.get(name)]
     if missing:
         raise UsageError("The incident's findings do not name this step's target yet; type the command with the "
                          f"target yourself: `{_step_text(step, targets)[1]}`")
-    target = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.contain.target)
-    return step.contain.model_copy(update={"target": target})
+    target = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.proposal.target)
+    return step.proposal.model_copy(update={"target": target})
 
 
 def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:

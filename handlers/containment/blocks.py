@@ -4,7 +4,7 @@ error messages) is escaped; only user ids Firebreak itself recorded become menti
 
 from __future__ import annotations
 
-from core.containment.catalog import SPECS
+from core.containment.catalog import FAMILIES, SPECS
 from core.containment.model import (ALREADY, DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
                                     ContainRequest)
 from core.containment.flow import AUTO_APPROVER
@@ -59,7 +59,7 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
     """The message everyone in the incident channel sees, updated as the request moves on."""
     title = f"{escape(request.title)}"
     shown = [
-        section(f"{ICONS.get(request.state, '')} *Containment {request.label}: {title}* — "
+        section(f"{ICONS.get(request.state, '')} *{request.family.label} {request.label}: {title}* — "
                 f"incident {incident.label} · *{escape(request.state)}*"),
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}{_source(request, 'account')}"},
@@ -83,7 +83,7 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
                          "deny": {"type": "plain_text", "text": "Cancel"}}},
             {"type": "button", "action_id": ids.ACTION_CONTAIN_DENY, "value": str(request.id), "style": "danger",
              "text": {"type": "plain_text", "text": "Deny"}}]})
-    return escape(f"Containment {request.label} ({request.state}): {request.title}"), shown
+    return escape(f"{request.family.label} {request.label} ({request.state}): {request.title}"), shown
 
 
 def _status(request: ContainRequest) -> list[dict]:
@@ -95,7 +95,8 @@ def _status(request: ContainRequest) -> list[dict]:
         return [context("Already in place: nothing to approve and nothing was run.")]
     if request.state == REQUESTED:
         return [context(f"Needs approval by someone other than {_who(request.requested_by)} before "
-                        f"{when(request.expires_at)}. `/contain status` lists this incident's requests.")]
+                        f"{when(request.expires_at)}. `/{request.family.command} status` lists this incident's "
+                        "requests.")]
     lines = []
     if request.decided_by:
         verb = "Denied" if request.state == DENIED else "Approved"
@@ -113,14 +114,15 @@ def _status(request: ContainRequest) -> list[dict]:
         code = f" (`{escape(request.error_code)}`)" if request.error_code else ""
         lines.append(section(f":x: *Failed*{code}: {escape(request.error)}"))
     if request.state == SUCCEEDED and not request.is_undo and SPECS[request.action].undoable:
-        lines.append(context(f"Reverse with `/contain undo {request.id}` (needs approval too)."))
+        lines.append(context(f"Reverse with `/{request.family.command} undo {request.id}` (needs approval too)."))
     return lines
 
 
-def status_list(incident: Incident, requests: list[ContainRequest]) -> tuple[str, list[dict]]:
-    heading = f"Containment requests of incident {incident.label}"
+def status_list(incident: Incident, requests: list[ContainRequest], family: str = "contain"
+                ) -> tuple[str, list[dict]]:
+    heading = f"{FAMILIES[family].label} requests of incident {incident.label}"
     if not requests:
-        return heading, [section(f"*{heading}*\nNone yet. `/contain help` lists the catalog.")]
+        return heading, [section(f"*{heading}*\nNone yet. `/{family} help` lists the catalog.")]
     lines = [f"{ICONS.get(r.state, '')} *{r.label}* {escape(r.title)} · {escape(r.account)}/{escape(r.region)} · "
              f"*{escape(r.state)}* · by {_who(r.requested_by)}"
              + (f" · decided by {_who(r.decided_by)}" if r.decided_by else "")

@@ -1,11 +1,13 @@
-"""`/contain` and the Approve / Deny buttons. The ack parses the text once (a usage error is
-answered there, once); the work after the ack is one call into core.containment.service,
-which decides, runs what is approved and keeps the request's card current."""
+"""`/contain`, `/evidence`, `/remediate` and the Approve / Deny buttons: three slash commands
+of one response engine. The ack parses the text once (a usage error is answered there,
+once); the work after the ack is one call into core.containment.service, which decides,
+runs what is approved and keeps the request's card current."""
 
 from __future__ import annotations
 
 from core import incidents
 from core.containment import flow, service
+from core.containment.catalog import FAMILIES
 from core.containment.parse import ContainCommand, parse, usage_lines
 from core.errors import UsageError
 from core.services import Services
@@ -20,26 +22,38 @@ def _number(value: str | None) -> int:
     return int(value)
 
 
+COMMANDS = {ids.COMMAND_CONTAIN: "contain", ids.COMMAND_EVIDENCE: "evidence", ids.COMMAND_REMEDIATE: "remediate"}
+
+
 def register(jobs, services: Services) -> None:
-    def ack_contain(ack, command, context):
+    def ack_response(ack, command, context):
+        family = COMMANDS.get(command.get("command"), "contain")
         try:
-            parsed = parse(command.get("text", ""))
+            parsed = parse(command.get("text", ""), family)
         except UsageError as exc:
             return refuse(ack, exc.message, exc.usage)
         if parsed.sub == "help":
-            text, shown = blocks.usage("Containment", usage_lines())
+            text, shown = blocks.usage(FAMILIES[family].label, usage_lines(family))
             return ack(text=text, blocks=shown, response_type="ephemeral")
         accept(ack, context, parsed)
 
     @once(services)
-    def run_contain(respond, command, parsed):
+    def run_response(respond, command, parsed):
         actor, channel = command["user_id"], command.get("channel_id")
         if parsed.sub == "status":
             incident, requests = flow.status(services, actor=actor, channel=channel, command=parsed)
-            text, shown = contain_blocks.status_list(incident, requests)
+            text, shown = contain_blocks.status_list(incident, requests, parsed.family)
             return respond(text=text, blocks=shown, response_type="ephemeral")
+        if parsed.sub == "list":
+            return _evidence_list(respond, actor, channel, parsed)
         service.submit(services, actor=actor, channel=channel, command=parsed,
                        dedup_key=f"slack:{command.get('trigger_id')}")
+
+    def _evidence_list(respond, actor, channel, parsed):
+        """The evidence manifest (chain of custody) of the incident."""
+        incident, requests = flow.status(services, actor=actor, channel=channel, command=parsed)
+        text, shown = contain_blocks.status_list(incident, requests, parsed.family)
+        return respond(text=text, blocks=shown, response_type="ephemeral")
 
     @once(services)
     def approve(body, action):
@@ -80,7 +94,8 @@ def register(jobs, services: Services) -> None:
         service.from_finding(services, actor=body["user"]["id"], finding_pk=int(pk), choice=int(index),
                              dedup_key=f"slack:{body.get('trigger_id')}")
 
-    jobs.command(ids.COMMAND_CONTAIN, ack_contain, run_contain, parsed=ContainCommand)
+    for name in COMMANDS:
+        jobs.command(name, ack_response, run_response, parsed=ContainCommand)
     jobs.action(ids.ACTION_CONTAIN_FROM_FINDING, ack_only, from_finding)
     jobs.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK, ack_only, from_playbook)
     jobs.action(ids.ACTION_CONTAIN_APPROVE, ack_only, approve)

@@ -72,7 +72,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "actions": Sub("/incident actions [id]", "list action items, with a Complete button each"),
     "postmortem": Sub("/incident postmortem [id]", "write the post-incident review; the document is shared here"),
     "findings": Sub("/incident findings [id]", "the findings linked to the incident"),
-    "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, contain, recover) and SLA breaches"),
+    "stats": Sub("/incident stats [30d]", "response times (detect, acknowledge, evidence, contain, recover) and SLA breaches"),
     "drill": Sub("/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard"),
     "notify": Sub("/incident notify [id] <audience> [text]", "a stakeholder update (a form pre-filled from the incident)",
                   1),

@@ -61,7 +61,7 @@ def test_step_with_two_kinds_names_file_and_line(tmp_path, cfg):
               ask: And ask?
     """)
     assert problems == [f"{tmp_path / 'broken.yaml'}:8: phases.analysis[1]: a step is exactly one of check, ask, "
-                        "contain, notify (got ['check', 'ask'])"]
+                        "contain, evidence, remediate, notify (got ['check', 'ask'])"]
 
 
 def test_unknown_action_phase_placeholder_and_key(tmp_path, cfg):
@@ -78,7 +78,7 @@ def test_unknown_action_phase_placeholder_and_key(tmp_path, cfg):
         colour: red
     """))
     path = tmp_path / "broken.yaml"
-    assert f"{path}:7: phases.containment[0].contain.action: unknown containment action 'nuke-account'" in problems
+    assert f"{path}:7: phases.containment[0].contain.action: unknown response action 'nuke-account'" in problems
     assert f"{path}:8: phases.containment[1].contain.target: unknown placeholder {{hostname}}" in problems
     assert f"{path}:9: phases.cleanup:" in problems
     assert f"{path}:11: colour: unknown key" in problems

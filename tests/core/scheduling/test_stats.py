@@ -72,7 +72,7 @@ def test_the_report_measures_each_incident_in_the_window(services):
     assert stats.build(services, 60).total.count == 3
 
 
-SEV1_ROW = "sev1 2 30m / 30m (1) 10m / 10m (2) 2h00m / 2h00m (1) 5h00m / 5h00m (1) 1 / 1".split()
+SEV1_ROW = "sev1 2 30m / 30m (1) 10m / 10m (2) n/a 2h00m / 2h00m (1) 5h00m / 5h00m (1) 1 / 1".split()
 
 
 def test_the_table_reads_as_text(services):

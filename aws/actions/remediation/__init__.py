@@ -1,0 +1,3 @@
+"""The `/remediate` actions over boto3 (one module per action), listed for the registry."""
+
+REMEDIATION_ACTIONS: tuple = ()
