@@ -153,11 +153,12 @@ def test_unexpected_failure_shows_an_error_id_and_keeps_nothing(workspace, alice
     assert "firebreak_errors_total{kind=\"unexpected\"} 1.0" in workspace.services.telemetry.exposition().decode()
 
 
-def test_contain_help_lists_the_whole_catalog(workspace, alice, general):
-    from core.containment.catalog import SPECS
+def test_contain_help_lists_the_whole_containment_catalog(workspace, alice, general):
+    from core.containment.catalog import specs_of
 
     body = ack_body(workspace.sender.command("/contain", "help", user=alice, channel=general))
     assert body["response_type"] == "ephemeral"
     shown = all_text(body)
-    assert all(f"/contain {name} " in shown for name in SPECS), shown
+    assert all(f"/contain {name} " in shown for name in specs_of("contain")), shown
+    assert "collect-disk" not in shown, "evidence actions belong to /evidence help"
     assert "/contain undo" in shown and "--dry-run" in shown
