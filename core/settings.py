@@ -24,6 +24,7 @@ from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConf
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
 from core.incident_config import IncidentsConfig
+from core.investigation.config import InvestigationConfig
 from core.validators import SlackIds, Strict
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
@@ -123,6 +124,7 @@ class Config(Strict):
     scheduling: SchedulingConfig
     containment: ContainmentConfig
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
+    investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
