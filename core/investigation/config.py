@@ -9,10 +9,11 @@ a name the policy would refuse is an error here, not an AccessDenied during an i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from core.validators import Strict
 
@@ -21,15 +22,35 @@ REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
 ACCOUNT = r"^\d{12}$"
 
 
+def _named(pattern: str, why: str):
+    def check(value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(pattern, value):
+            raise ValueError(why)
+        return value
+    return AfterValidator(check)
+
+
+Workgroup = Annotated[str, _named(r"firebreak[A-Za-z0-9._-]{0,119}", (
+    "expected an Athena workgroup named firebreak… (e.g. firebreak-investigation): the shipped IAM policy "
+    "runs queries in firebreak* workgroups only (iam/README.md)"))]
+Table = Annotated[str, _named(r"cloudtrail[a-z0-9_]{0,245}", (
+    "expected a CloudTrail table named cloudtrail… (lowercase letters, digits, _; e.g. cloudtrail_logs): the "
+    "shipped IAM policy reads cloudtrail* tables only (iam/README.md)"))]
+Database = Annotated[str, _named(r"[a-z0-9_]{1,255}", "expected a Glue database name (lowercase letters, digits, _)")]
+Results = Annotated[str | None, _named(r"s3://firebreak-athena-results-[a-z0-9.-]{1,40}/.*", (
+    "expected s3://firebreak-athena-results-…/prefix/: the shipped IAM policy writes Athena results to "
+    "firebreak-athena-results-* buckets only (iam/README.md)"))]
+
+
 class AthenaConfig(Strict):
     # The workgroup queries run in (the IAM policy allows firebreak* only).
-    workgroup: str = Field(pattern=r"^firebreak[A-Za-z0-9._-]{0,119}$")
+    workgroup: Workgroup
     catalog: str = Field(default="AwsDataCatalog", pattern=r"^[A-Za-z0-9_-]{1,256}$")
     # The Glue database and the CloudTrail table (the standard CloudTrail table schema).
-    database: str = Field(pattern=r"^[a-z0-9_]{1,255}$")
-    table: str = Field(pattern=r"^cloudtrail[a-z0-9_]{0,245}$")
+    database: Database
+    table: Table
     # Where Athena writes results; null: the workgroup's own (enforced) output location.
-    output_location: str | None = Field(default=None, pattern=r"^s3://firebreak-athena-results-[a-z0-9.-]{1,40}/.*$")
+    output_location: Results = None
     # Where the workgroup is: region (null: aws.default_region) and account (null:
     # Firebreak's own; else one of containment.accounts, whose role Firebreak assumes).
     region: str | None = Field(default=None, pattern=REGION)
@@ -87,3 +108,16 @@ class InvestigationConfig(Strict):
             except PackError as exc:
                 raise ValueError(f"the query pack is broken: {exc}") from None
         return self
+
+
+def problems(config) -> list[tuple[tuple, str]]:
+    """Names the section uses from another (the accounts whose role Firebreak assumes), with
+    their key paths for check-config's file:line."""
+    found = []
+    for engine in ("athena", "lake"):
+        block = getattr(config.investigation, engine)
+        if block is not None and block.account is not None and block.account not in config.containment.accounts:
+            found.append((("investigation", engine, "account"),
+                          f"{block.account} is not in containment.accounts: Firebreak has no role to assume "
+                          "there (add it, or leave account null to query from Firebreak's own account)"))
+    return found

@@ -120,6 +120,11 @@ def test_check_config_rejects_a_bad_investigation_block_with_file_and_line(tmp_p
                            "database: cloudtrail, table: cloudtrail_logs}\n")
     with pytest.raises(ConfigError, match="the query pack is broken: .*cannot read the athena query"):
         load_config(good)
+    elsewhere = write(tmp_path, "investigation:\n  lake:\n    event_data_store: abc-123\n"
+                                "    account: '111122223333'\n")
+    with pytest.raises(ConfigError, match=f"{elsewhere}:4: investigation.lake.account: 111122223333 is not in "
+                                          "containment.accounts"):
+        load_config(elsewhere)
     fine = write(tmp_path, "investigation:\n  default_source: lake\n  lake:\n    event_data_store: "
                            f"{LAKE['event_data_store']}\n")
     assert load_config(fine)[0].investigation.default_source == "lake"
