@@ -123,8 +123,6 @@ class AthenaQueries(_Engine):
             params["ExecutionParameters"] = list(statement.parameters)
         if self.config.output_location:
             params["ResultConfiguration"] = {"OutputLocation": self.config.output_location}
-        if statement.token:
-            params["ClientRequestToken"] = statement.token  # a re-run job gets the same query
         return self._call("start_query_execution", self._client(), **params)["QueryExecutionId"]
 
     def state(self, query_id: str) -> QueryState:

@@ -26,7 +26,6 @@ class Statement:
     sql: str  # Athena: `?` where each parameter goes; Lake: literals of validated values
     parameters: tuple[str, ...]  # Athena's ExecutionParameters, in order ( () for Lake)
     asked: tuple[tuple[str, str], ...]  # (name, value) of each marker, for the timeline
-    token: str | None = None  # idempotency: a re-run job gets the same query back (Athena)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ summarised exactly as LookupEvents' events are."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from core import acts, incidents
+from core import incidents
 from core.access import require_responder
 from core.errors import FirebreakError, UsageError
 from core.investigation import pack
@@ -125,9 +124,7 @@ def statement_for(services: Services, engine: str, question: Question, start: da
     sql, parameters = pack.render(template, values, tokens)
     used = [s.text for s in template.segments if s.kind == "param"]
     asked = tuple((n, values[n]) for n in dict.fromkeys(used))
-    key = acts.next_change_key()
-    token = hashlib.sha256(f"{key}|{engine}|{sql}|{parameters}".encode()).hexdigest() if key else None
-    return Statement(engine, question.subject, sql, parameters, asked, token)
+    return Statement(engine, question.subject, sql, parameters, asked)
 
 
 def _query(services, engine: LogQueries, statement: Statement, actor, incident, question, start, end,
