@@ -4,7 +4,9 @@ Three engines answer: CloudTrail's LookupEvents (the default), and for larger es
 SQL query pack over Athena or CloudTrail Lake. A pack query runs asynchronously: it is
 started, polled with a doubling interval (progress reported to the caller after each
 poll), cancelled when it outlasts `investigation.timeout_seconds`, and its rows are
-summarised exactly as LookupEvents' events are."""
+summarised exactly as LookupEvents' events are. The wait is measured on the process's
+monotonic clock, not `services.clock` (like the job queue's leases, it is about a process
+waiting on AWS, not about the incident's time)."""
 
 from __future__ import annotations
 

@@ -115,3 +115,37 @@ def test_an_engine_that_is_not_set_up_is_refused_in_the_ack(athena_settings, ath
         assert not athena.executions
     finally:
         ws.stop()
+
+
+def test_a_failed_query_tells_the_asker_and_the_channel_why(athena_settings, aws_env):
+    """Athena answers FAILED for a missing table (moto cannot fail a query: Stubber)."""
+    from botocore.stub import Stubber
+
+    from aws.investigate_queries import AthenaQueries
+
+    client = boto3.client("athena", region_name="us-east-1")
+
+    class Sessions:
+        def client(self, service_name, **_):
+            return client
+
+    reason = "TABLE_NOT_FOUND: line 4:6: Table 'awsdatacatalog.cloudtrail.cloudtrail_logs' does not exist <b>"
+    engine = AthenaQueries(Sessions(), athena_settings.config.investigation.athena)
+    with Stubber(client) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-missing"})
+        stub.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "RUNNING"}}})
+        stub.add_response("get_query_execution", {"QueryExecution": {"Status": {
+            "State": "FAILED", "StateChangeReason": reason}}})
+        ws = local_workspace(athena_settings, threads=2, overrides={"log_queries": {"athena": engine}})
+        try:
+            incident, [refusal] = run(ws, "key AKIAIOSFODNN7EXAMPLE --source athena")
+            text = all_text(refusal)
+            assert refusal["response_type"] == "ephemeral" and "q-missing failed: missing: the table " \
+                "cloudtrail.cloudtrail_logs" in text and "TABLE_NOT_FOUND" in text
+            assert "<b>" not in str(refusal), "Athena's words are escaped"
+            _, updated = progress_of(ws, incident.channel_id)
+            assert ":x:" in all_text(updated[-1]) and "missing" in all_text(updated[-1])
+            [entry] = [e for e in ws.services.incidents.timeline(incident.id) if e.kind == "investigation"]
+            assert entry.data["query_id"] == "q-missing" and "TABLE_NOT_FOUND" in entry.data["failed"]
+        finally:
+            ws.stop()
