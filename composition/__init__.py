@@ -22,6 +22,7 @@ from aws.audit_anchor import S3Anchor
 from aws.email import SnsEmail
 from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
 from aws.investigate import CloudTrailHistory
+from aws.investigate_queries import log_queries
 from aws.notify import sns_pager
 from aws.sessions import AwsSessions
 from aws.writeback import AwsWriteBack
@@ -126,7 +127,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
     ports: dict[str, Any] = dict(
         catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
-        event_history=CloudTrailHistory(sessions),
+        event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),

@@ -16,7 +16,7 @@ from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
 from core.drills.ports import Sandbox
 from core.findings.ports import Notifier, WriteBack
-from core.investigation.ports import EventHistory
+from core.investigation.ports import EventHistory, LogQueries
 from core.ports import Archive, Chat
 from core.repositories import Database, IncidentRepository, Repositories
 from core.scheduling.ports import Notices, Pager
@@ -44,6 +44,7 @@ class Services:
     board: Board | None = None  # containment request cards in chat
     catalog: Catalog | None = None  # containment actions (AWS)
     event_history: EventHistory | None = None  # CloudTrail lookups for /investigate
+    log_queries: Mapping[str, LogQueries] = field(default_factory=dict)  # engine -> the SQL query pack's runner
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     archive: Archive | None = None  # postmortems kept in S3 when configured
     pager: Pager | None = None  # SLA escalations outside chat (SNS)

@@ -24,6 +24,8 @@ from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConf
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
 from core.incident_config import IncidentsConfig
+from core.investigation.config import InvestigationConfig
+from core.investigation.config import problems as investigation_problems
 from core.validators import SlackIds, Strict
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
@@ -123,6 +125,7 @@ class Config(Strict):
     scheduling: SchedulingConfig
     containment: ContainmentConfig
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
+    investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
@@ -268,7 +271,7 @@ def load_config(user_path: str | Path | None = None) -> tuple[Config, list[Path]
                 message += f" (got {got!r})"
             problems.append(f"{source.path}:{source.locate(loc)}: {dotted(loc)}: {message}")
     else:  # names one section uses from another (audiences, severities, categories), with their lines
-        for loc, message in communications_problems(config):
+        for loc, message in communications_problems(config) + investigation_problems(config):
             source = _owner(sources, loc)
             problems.append(f"{source.path}:{source.locate(loc)}: {dotted(loc)}: {message}")
     if problems:

@@ -11,8 +11,11 @@ from datetime import datetime
 from core.errors import UsageError
 
 SUBJECTS = ("principal", "ip", "key", "instance", "bucket")
-USAGE = "/investigate principal|ip|key|instance|bucket <value> [--hours N] [--account A] [--region R] [--incident N]"
+SOURCES = ("cloudtrail", "athena", "lake")
+USAGE = ("/investigate principal|ip|key|instance|bucket <value> [--hours N] [--account A] [--region R] "
+         "[--source cloudtrail|athena|lake] [--incident N]")
 MAX_HOURS = 24 * 90  # CloudTrail's event history keeps 90 days
+MAX_QUERY_HOURS = 24 * 366  # Athena / CloudTrail Lake: as far back as the trail or store keeps
 PATTERNS = {
     "principal": re.compile(r"^(arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+|[\w+=,.@-]{1,128})$"),
     "key": re.compile(r"^(AKIA|ASIA)[A-Z0-9]{12,124}$"),
@@ -30,6 +33,7 @@ class Question:
     account: str | None = None
     region: str | None = None
     incident: str | None = None
+    source: str | None = None  # cloudtrail (LookupEvents), athena or lake; None: the configured default
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Answer:
     end: datetime
     events: list[Event] = field(default_factory=list)
     truncated: bool = False  # more events than one answer reads (narrow --hours)
+    engine: str = "cloudtrail"  # what answered: cloudtrail (LookupEvents), athena or lake
+    query_id: str | None = None  # the Athena / CloudTrail Lake query
 
     def top(self, attribute: str, n: int = 5) -> list[tuple[str, int]]:
         return Counter(getattr(e, attribute) for e in self.events if getattr(e, attribute)).most_common(n)
@@ -95,7 +101,7 @@ def parse(text: str) -> Question:
     while i < len(words):
         if words[i].startswith("--"):
             name = words[i][2:].lower()
-            if name not in ("hours", "account", "region", "incident") or i + 1 >= len(words):
+            if name not in ("hours", "account", "region", "incident", "source") or i + 1 >= len(words):
                 raise UsageError(f"Unknown or incomplete option “{words[i][:30]}”.", USAGE)
             options[name], i = words[i + 1], i + 2
         else:
@@ -112,12 +118,17 @@ def parse(text: str) -> Question:
     elif not PATTERNS[subject].match(value):
         raise UsageError(f"“{value[:60]}” does not look like a {subject}.", USAGE)
     hours = options.get("hours", "24")
-    if not hours.isdigit() or not 1 <= int(hours) <= MAX_HOURS:
-        raise UsageError(f"--hours takes 1 to {MAX_HOURS} (CloudTrail keeps 90 days).", USAGE)
+    if not hours.isdigit() or not 1 <= int(hours) <= MAX_QUERY_HOURS:
+        raise UsageError(f"--hours takes 1 to {MAX_HOURS} (CloudTrail keeps 90 days; up to {MAX_QUERY_HOURS} "
+                         "with --source athena or lake).", USAGE)
     if options.get("account") and not re.fullmatch(r"\d{12}", options["account"]):
         raise UsageError("--account takes a 12-digit AWS account id.", USAGE)
     if options.get("region") and not REGION.match(options["region"]):
         raise UsageError("--region takes an AWS region such as eu-west-1.", USAGE)
     if options.get("incident") and not re.fullmatch(r"#?\d{1,9}", options["incident"]):
         raise UsageError("--incident takes an incident number such as 42.", USAGE)
-    return Question(subject, value, int(hours), options.get("account"), options.get("region"), options.get("incident"))
+    source = options.get("source", "").lower() or None
+    if source is not None and source not in SOURCES:
+        raise UsageError(f"--source takes {', '.join(SOURCES)}.", USAGE)
+    return Question(subject, value, int(hours), options.get("account"), options.get("region"), options.get("incident"),
+                    source)
