@@ -78,6 +78,17 @@ def summary_line(clocks) -> str:
     return "*Regulatory clocks* (not legal advice)\n" + NL.join(clock_line(c) for c in clocks)
 
 
+CASE_NAMES = {"support": "AWS Support", "security-ir": "AWS Security Incident Response"}
+
+
+def cases_line(cases) -> str:
+    """The pinned summary's line of AWS cases (core.communications.ports.CaseRecord)."""
+    return "*AWS cases*\n" + NL.join(
+        f"{CASE_NAMES.get(c.kind, escape(c.kind))} `{escape(c.case_id or '')}` — {escape(c.status or c.state)}"
+        + (" (resolved)" if c.state == "resolved" and (c.status or "").lower() not in ("resolved", "closed") else "")
+        for c in cases)
+
+
 def notify_fields(message: StakeholderMessage) -> list[tuple[str, str, str, bool]]:
     """(field, label, initial value, multiline) of the notify form."""
     return [("text", "Message", message.text, True),
