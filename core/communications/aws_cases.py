@@ -381,8 +381,12 @@ def _send_notes(services: Services, port, incident: Incident, record: CaseRecord
     repo = services.repos.communications
     known = repo.message_keys(record.id)
     sent = 0
-    for entry in services.incidents.timeline(incident.id, limit=None):
-        if entry.kind != "note" or entry.at < record.opened_at or f"note:{entry.id}" in known:
+    timeline = services.incidents.timeline(incident.id, limit=None)
+    opened = next((e for e in timeline if e.kind == "aws_case" and e.data.get("event") == "opened"
+                   and e.data.get("case_id") == record.case_id), None)
+    for entry in timeline:
+        later = entry.id > opened.id if opened is not None else entry.at >= record.opened_at
+        if entry.kind != "note" or not later or f"note:{entry.id}" in known:
             continue
         body = f"{_plain(services, entry.text)}\n\n— {_name(services, entry.actor)}, incident {incident.label} (Firebreak)"
         if not repo.record_message(record.id, f"note:{entry.id}", direction="out", body=_same(body),
