@@ -145,7 +145,7 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 def _emails(values: list[str]) -> list[str]:
     bad = [v for v in values if not EMAIL.match(v) or len(v) > 254]
     if bad:
-        raise ValueError(f"expected email addresses, got {bad}")
+        raise ValueError(f"expected email addresses like secops@example.com, got {bad}")
     return values
 
 
@@ -158,8 +158,8 @@ class AwsSupportConfig(Strict):
 
     enabled: bool = False
     # `aws support describe-services` lists the codes; general-info / using-aws fit any account.
-    service_code: str = Field(default="general-info", pattern=CODE.pattern)
-    category_code: str = Field(default="using-aws", pattern=CODE.pattern)
+    service_code: str = "general-info"
+    category_code: str = "using-aws"
     language: Literal["en", "ja", "zh", "ko"] = "en"
     issue_type: Literal["technical", "customer-service"] = "technical"
     default_severity: Literal["low", "normal", "high", "urgent", "critical"] = "normal"
@@ -168,11 +168,24 @@ class AwsSupportConfig(Strict):
     resolve_on_resolution: bool = False  # ResolveCase when the incident is resolved, cancelled or closed
     poll_seconds: int = Field(default=300, ge=30, le=86400)  # DescribeCommunications of each open case
 
+    @field_validator("service_code", "category_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CODE.match(value):
+            raise ValueError("expected an AWS Support code in lower case, e.g. general-info or using-aws "
+                             "(`aws support describe-services` lists them)")
+        return value
+
 
 class Watcher(Strict):
-    email: str = Field(min_length=6, max_length=254, pattern=EMAIL.pattern)
+    email: str
     name: str | None = Field(default=None, min_length=1, max_length=50)
     job_title: str | None = Field(default=None, min_length=1, max_length=50)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _emails([value])[0]
 
 
 class AwsIrConfig(Strict):
@@ -292,4 +305,16 @@ def problems(config) -> list[tuple[tuple, str]]:
                           f"unknown audience {name!r}; audiences are {sorted(audiences)}"))
         elif comms.audiences[name].pager is None:
             found.append((("scheduling", "escalation", "page", i), f"audience {name!r} has no pager"))
+    return found
+
+
+def warnings(comms: CommunicationsConfig) -> list[str]:
+    """What check-config says about the section without refusing it."""
+    found = []
+    for name, audience in comms.audiences.items():
+        if audience.sns_topic_arn and not audience.sns_topic_arn.rsplit(":", 1)[-1].startswith("firebreak-"):
+            found.append(f"communications.audiences.{name}.sns_topic_arn names a topic not called firebreak-…: the "
+                         "shipped IAM policy (PublishStakeholderEmailToFirebreakTopics) lets Firebreak publish only to "
+                         "topics named firebreak-*, so email to this audience would be refused. Rename the topic or "
+                         "widen that statement.")
     return found
