@@ -310,6 +310,8 @@ def on_resolution(services: Services, incident: Incident, entries: list[Timeline
               None, {"kind": SUPPORT, "case_id": record.case_id, "event": "resolved"},
               key=f"awscase:{SUPPORT}:{record.case_id}:resolved")
         resolved += 1
+    if resolved:
+        _refresh(services, incident)
     return resolved
 
 

@@ -266,3 +266,21 @@ def test_a_failed_automatic_notification_is_retried_by_the_clock_and_delivered_o
         assert posted(ws, incident, "Told management (declaration, attempt 2)")
     finally:
         ws.stop()
+
+
+def test_resolving_the_incident_resolves_its_support_case_when_configured(settings, moto_inprocess, support_api):
+    ws = workspace(settings, {"aws_support": {"enabled": True, "resolve_on_resolution": True}})
+    try:
+        incident = declare(ws, "sev3 Suspicious STS calls")
+        command(ws, "aws-support", channel=incident.channel_id)
+        [record] = ws.services.repos.communications.cases(incident.id)
+        case = support_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].cases[record.case_id]
+        before = case.status
+        command(ws, "resolve", channel=incident.channel_id)
+        [record] = ws.services.repos.communications.cases(incident.id)
+        assert record.state == "resolved" and case.status != before  # ResolveCase reached moto
+        assert posted(ws, incident, f"AWS Support case {record.case_id} resolved")
+        summary = all_text(ws.fake.messages(incident.channel_id)[0])
+        assert f"AWS Support `{record.case_id}` — resolved" in summary  # on the summary too
+    finally:
+        ws.stop()
