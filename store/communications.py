@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select, update
@@ -55,6 +55,9 @@ class RegulatoryClockRow(Base):
     deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     met_by: Mapped[str | None] = mapped_column(String(80))
+
+
+OPENING_STALE = timedelta(minutes=15)  # longer than any AWS call with its retries
 
 
 class AwsCaseRow(Base):
@@ -211,9 +214,11 @@ class SqlCommunicationsRepository:
             claimed = _insert_if_absent(self.db, session, AwsCaseRow, incident_id=incident_id, kind=kind,
                                         state="opening", severity=severity, opened_by=actor, opened_at=at,
                                         updated_at=at)
-            if not claimed:  # a failed attempt is taken over; an opening or open case is not
+            if not claimed:  # a failed attempt is taken over, and one whose process died while opening it
+                stale = (AwsCaseRow.state == "opening") & (AwsCaseRow.updated_at < at - OPENING_STALE)
                 claimed = session.execute(update(AwsCaseRow).where(
-                    AwsCaseRow.incident_id == incident_id, AwsCaseRow.kind == kind, AwsCaseRow.state == "failed")
+                    AwsCaseRow.incident_id == incident_id, AwsCaseRow.kind == kind,
+                    (AwsCaseRow.state == "failed") | stale)
                     .values(state="opening", severity=severity, opened_by=actor, opened_at=at, updated_at=at,
                             error=None)).rowcount == 1
             row = session.scalar(select(AwsCaseRow).where(AwsCaseRow.incident_id == incident_id,

@@ -1,5 +1,6 @@
 """What the incident lifecycle calls once a declaration or a change is committed: the plan's
-notifications and pages, pages following the phase, regulatory clocks starting.
+notifications and pages, pages following the phase, regulatory clocks starting, and (with
+communications.aws_support.resolve_on_resolution) the AWS Support case resolved.
 
 Nothing here may fail the change that caused it (it is saved already): every problem is
 logged, recorded with the notification or page, and shown by `/incident stakeholders`."""

@@ -223,7 +223,8 @@ class CommunicationsRepository(Protocol):
     def claim_case(self, incident_id: int, kind: str, *, actor: str, severity: str | None,
                    at: datetime) -> tuple[CaseRecord, bool]:
         """The incident's case of this kind, and whether this call claimed it for opening (no
-        case yet, or the last attempt failed). A case being opened or open is never claimed."""
+        case yet, the last attempt failed, or it was left `opening` long ago by a process that
+        died). A case being opened now, or open, is never claimed."""
 
     def case_opened(self, record_id: int, case_id: str, status: str, at: datetime) -> CaseRecord: ...
 
