@@ -171,7 +171,6 @@ def _port(services: Services, kind: str):
 
 
 def _claim(services: Services, incident: Incident, kind: str, actor: str, severity: str | None):
-    require_role(services.config.incidents, incident, COMMANDS[kind], actor)
     if incident.cancelled or incident.phase == "closed":
         raise InvalidTransition(f"Incident {incident.label} has ended ({incident.phase}); open no new AWS case for it.")
     record, claimed = services.repos.communications.claim_case(incident.id, kind, actor=actor, severity=severity,
@@ -203,6 +202,7 @@ def open_support(services: Services, incident: Incident, *, actor: str, severity
                  text: str = "") -> Opened:
     """`/incident aws-support`: CreateCase with this incident's summary and timeline excerpt."""
     desk = _port(services, SUPPORT)
+    require_role(services.config.incidents, incident, COMMANDS[SUPPORT], actor)
     cfg = services.config.communications.aws_support
     severity = severity or cfg.default_severity
     record, claimed = _claim(services, incident, SUPPORT, actor, severity)
@@ -249,6 +249,7 @@ def reply_support(services: Services, incident: Incident, *, actor: str, text: s
 def open_ir(services: Services, incident: Incident, *, actor: str, text: str = "", key: str) -> Opened:
     """`/incident aws-ir`: CreateCase with AWS Security Incident Response."""
     port = _port(services, SECURITY_IR)
+    require_role(services.config.incidents, incident, COMMANDS[SECURITY_IR], actor)
     cfg = services.config.communications.aws_ir
     linked = services.repos.findings.linked(incident.id) if services.repos.findings is not None else []
     accounts = list(dict.fromkeys(cfg.impacted_accounts or [f.account for f in linked if f.account]))

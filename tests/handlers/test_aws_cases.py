@@ -122,7 +122,7 @@ def test_a_support_case_is_opened_replied_to_and_its_correspondence_posted_once(
 
 
 def test_support_usage_errors_and_disabled_cases(settings, moto_inprocess, support_api):
-    ws = workspace(settings, {"aws_support": {"enabled": True}})
+    ws = workspace(settings, {"aws_support": {"enabled": True}, "aws_ir": {"enabled": True}})
     try:
         incident = declare(ws, "sev3 Unexpected IAM user created")
         bad = answered(ws, "aws-support --severity apocalyptic help", channel=incident.channel_id)
@@ -132,8 +132,9 @@ def test_support_usage_errors_and_disabled_cases(settings, moto_inprocess, suppo
         assert "has no AWS Support case to reply to" in no_case
         assert ws.services.repos.communications.cases(incident.id) == []
         assert support_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].cases == {}
-        off = answered(ws, "aws-ir", channel=incident.channel_id)
-        assert "communications.aws_ir.enabled" in off
+        nowhere = answered(ws, "aws-ir", channel=incident.channel_id)  # no findings, no accounts configured
+        assert "has no impacted AWS account" in nowhere and "communications.aws_ir.impacted_accounts" in nowhere
+        assert ws.services.repos.communications.cases(incident.id) == []
     finally:
         ws.stop()
 
@@ -213,7 +214,7 @@ def test_a_security_ir_case_is_opened_its_comments_synced_both_ways_and_its_stat
 
 
 def test_outsiders_and_responders_without_the_role_are_refused(settings, moto_inprocess, support_api):
-    section = {"aws_support": {"enabled": True}, **IR_SECTION,
+    section = {"aws_support": {"enabled": True}, "aws_ir": {"enabled": True},  # the role is checked first
                "audiences": {"management": {"slack_users": ["U0NOBODY"]}},
                "regulatory": {"enabled": True, "clocks": [{"regime": "gdpr", "name": "GDPR", "deadline_hours": 72,
                                                            "categories": ["data-exposure"]}]}}
@@ -272,6 +273,7 @@ def test_resolving_the_incident_resolves_its_support_case_when_configured(settin
     ws = workspace(settings, {"aws_support": {"enabled": True, "resolve_on_resolution": True}})
     try:
         incident = declare(ws, "sev3 Suspicious STS calls")
+        assert "communications.aws_ir.enabled" in answered(ws, "aws-ir", channel=incident.channel_id)  # off
         command(ws, "aws-support", channel=incident.channel_id)
         [record] = ws.services.repos.communications.cases(incident.id)
         case = support_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].cases[record.case_id]
