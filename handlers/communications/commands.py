@@ -30,7 +30,8 @@ class CommunicationsCommands:
         repo = self.services.repos.communications
         report = service.stakeholders(self.services, incident)
         clocks = regulatory.summary_items(repo, self.services.config.communications, incident)
-        text, shown = comms_blocks.stakeholders(incident, report, repo.pages(incident.id), clocks)
+        text, shown = comms_blocks.stakeholders(incident, report, repo.pages(incident.id), clocks,
+                                                aws_cases.summary_items(repo, incident))
         respond(text=text, blocks=shown, response_type="ephemeral")
 
     def do_page(self, args, rest, command, respond) -> None:

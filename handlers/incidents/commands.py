@@ -77,7 +77,7 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "drill": Sub("/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard"),
     "notify": Sub("/incident notify [id] <audience> [text]", "a stakeholder update (a form pre-filled from the incident)",
                   1),
-    "stakeholders": Sub("/incident stakeholders [id]", "who has been told what, who is still due; pages; clocks"),
+    "stakeholders": Sub("/incident stakeholders [id]", "who has been told what, who is still due; pages; clocks; AWS cases"),
     "page": Sub("/incident page [id] <audience|@user> [message]", "page an audience's on-call (PagerDuty, webhook)",
                 1),
     "notified": Sub("/incident notified [id] <regime>", "record that a regulatory notification was made", 1),

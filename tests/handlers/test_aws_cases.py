@@ -206,6 +206,8 @@ def test_a_security_ir_case_is_opened_its_comments_synced_both_ways_and_its_stat
 
         again = answered(ws, "aws-ir", channel=incident.channel_id)
         assert "already" in again and "1234567890" in again and "Acknowledged" in again
+        assert "AWS Security Incident Response `1234567890` — Acknowledged" in answered(
+            ws, "stakeholders", channel=incident.channel_id)
     finally:
         ws.stop()
 
