@@ -125,7 +125,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     clock = clock or SystemClock()
 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
-    cases = dict(support=AwsSupportDesk(sessions), security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
+    cases = dict(support=AwsSupportDesk(sessions),
+                 security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     ports: dict[str, Any] = dict(
         catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
         event_history=CloudTrailHistory(sessions),

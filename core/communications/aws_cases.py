@@ -391,7 +391,8 @@ def _send_notes(services: Services, port, incident: Incident, record: CaseRecord
         later = entry.id > opened.id if opened is not None else entry.at >= record.opened_at
         if entry.kind != "note" or not later or f"note:{entry.id}" in known:
             continue
-        body = f"{_plain(services, entry.text)}\n\n— {_name(services, entry.actor)}, incident {incident.label} (Firebreak)"
+        body = (f"{_plain(services, entry.text)}\n\n— {_name(services, entry.actor)}, "
+                f"incident {incident.label} (Firebreak)")
         if not repo.record_message(record.id, f"note:{entry.id}", direction="out", body=_same(body),
                                    at=services.clock.now()):
             continue
