@@ -25,9 +25,10 @@ from aws.investigate import CloudTrailHistory
 from aws.investigate_queries import log_queries
 from aws.notify import sns_pager
 from aws.sessions import AwsSessions
+from aws.support_cases import AwsSecurityIr, AwsSupportDesk
 from aws.writeback import AwsWriteBack
 from core.audit.chain import AuditKey, audit_key
-from core.communications import regulatory
+from core.communications import aws_cases, regulatory
 from core.communications.ports import Outreach
 from core.clock import SystemClock
 from core.containment import service as containment
@@ -125,13 +126,15 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     clock = clock or SystemClock()
 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
+    cases = dict(support=AwsSupportDesk(sessions),
+                 security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     ports: dict[str, Any] = dict(
         catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
         pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
-        outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging()),
+        outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
         sandbox=recorded_sandbox())
 
@@ -142,11 +145,13 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         ports.update(
             directory=directory, notices=SlackNotices(client),
             chat=SlackChat(client, cfg, directory, clocks=lambda incident: regulatory.summary_items(
-                repos.communications, cfg.communications, incident)),
+                repos.communications, cfg.communications, incident),
+                cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
             board=SlackBoard(client, repos.containment, repos.incidents),
             notifier=SlackNotifier(repos, clock, cfg, outbox_client(secrets.slack_bot_token, secrets.slack_api_url),
                                    Outbox(cfg.findings.digest.pace_seconds)),
-            outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging()))
+            outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging(),
+                              **cases))
     if slack_app:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)

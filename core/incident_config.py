@@ -11,7 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from core.validators import SlackIds, Strict
 
 # Subcommands whose use can be restricted to incident roles (incidents.permissions).
-RESTRICTABLE = ("severity", "category", "phase", "resolve", "close", "reopen", "role", "update", "note")
+RESTRICTABLE = ("severity", "category", "phase", "resolve", "close", "reopen", "role", "update", "note",
+                "notify", "page", "notified", "determined", "aws-support", "aws-ir")
 
 
 class Severity(Strict):

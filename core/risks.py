@@ -3,6 +3,7 @@ turned on (or left open). Each line names the setting and what it lets happen.""
 
 from __future__ import annotations
 
+from core.communications.config import warnings as communications_warnings
 from core.findings.config import intake_warnings
 
 
@@ -20,4 +21,5 @@ def risky_settings(config) -> list[str]:
                      + " without a second person's approval.")
     found += intake_warnings(config.findings.intake)
     found += config.server.warnings()
+    found += communications_warnings(config.communications)
     return found

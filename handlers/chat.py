@@ -23,11 +23,12 @@ HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
 class SlackChat:
-    def __init__(self, client: WebClient, config: Config, directory=None, clocks=None):
+    def __init__(self, client: WebClient, config: Config, directory=None, clocks=None, cases=None):
         self.client = client
         self.config = config
         self.directory = directory
         self.clocks = clocks or (lambda incident: [])  # the incident's regulatory clocks, for the summary
+        self.cases = cases or (lambda incident: [])  # its AWS cases (Support, Security IR), for the summary
 
     def create_channel(self, name: str, private: bool) -> str:
         try:
@@ -69,7 +70,8 @@ class SlackChat:
                                                  purpose=truncate(escape(f"Incident {incident.label}: {incident.title}"), 250))
 
     def post_summary(self, incident: Incident) -> str:
-        text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident))
+        text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident),
+                                                  self.cases(incident))
         with slack_call("chat.postMessage"):
             ts = self.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)["ts"]
         try:
@@ -96,7 +98,8 @@ class SlackChat:
     def refresh(self, incident: Incident) -> None:
         with slack_call("chat.update"):
             if incident.summary_ts:
-                text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident))
+                text, blocks = incident_blocks.summary(incident, self.config.incidents, self.clocks(incident),
+                                                  self.cases(incident))
                 self.client.chat_update(channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks)
             if incident.announce_ts and incident.announce_channel:
                 text, blocks = incident_blocks.announcement(incident)

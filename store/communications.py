@@ -1,15 +1,15 @@
 """Persistence of communications: stakeholder notifications, pages, regulatory clocks
-(schema owned by migration 0020)."""
+(schema owned by migration 0020), AWS cases and their messages (0021)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.communications.ports import ClockRecord, NoticeRecord, PageRecord
+from core.communications.ports import CaseRecord, ClockRecord, NoticeRecord, PageRecord
 from store.db import Database, utc
 from store.models import Base, IncidentRow
 from store.scheduling import _insert_if_absent
@@ -55,6 +55,43 @@ class RegulatoryClockRow(Base):
     deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     met_by: Mapped[str | None] = mapped_column(String(80))
+
+
+OPENING_STALE = timedelta(minutes=15)  # longer than any AWS call with its retries
+
+
+class AwsCaseRow(Base):
+    __tablename__ = "incident_aws_cases"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_incident_aws_cases_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(60))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    opened_by: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AwsCaseMessageRow(Base):
+    __tablename__ = "aws_case_messages"
+    __table_args__ = (UniqueConstraint("case_row_id", "key", name="uq_aws_case_messages_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_row_id: Mapped[int] = mapped_column(ForeignKey("incident_aws_cases.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(4))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _case(row: AwsCaseRow) -> CaseRecord:
+    return CaseRecord(row.id, row.incident_id, row.kind, row.case_id, row.state, row.status, row.severity,
+                      row.opened_by, utc(row.opened_at), utc(row.updated_at), row.error)
 
 
 def _notice(row: StakeholderNoticeRow) -> NoticeRecord:
@@ -152,3 +189,86 @@ class SqlCommunicationsRepository:
                        (IncidentRow.resolution.is_(None)) | (IncidentRow.resolution != "cancelled"))
                 .order_by(RegulatoryClockRow.deadline))
             return [_clock(r) for r in rows]
+
+    # -------------------------------------------------------------- notices retried
+    def failed_notices(self) -> list[NoticeRecord]:
+        """Automatic notifications (those of the plan) that failed or reached only some targets."""
+        with self.db.read() as session:
+            rows = session.scalars(select(StakeholderNoticeRow).where(
+                StakeholderNoticeRow.state.in_(("failed", "partial")), StakeholderNoticeRow.key.like("auto:%"))
+                .order_by(StakeholderNoticeRow.id))
+            return [_notice(r) for r in rows]
+
+    def retry_notice(self, notice_id: int, state: str, detail: dict) -> bool:
+        """Take a failed notice back for sending (`state` is the one it was read in); False when
+        someone else took it or it changed since."""
+        with self.db.session() as session:
+            return session.execute(update(StakeholderNoticeRow).where(
+                StakeholderNoticeRow.id == notice_id, StakeholderNoticeRow.state == state)
+                .values(state="sending", detail=detail)).rowcount == 1
+
+    # -------------------------------------------------------------- AWS cases
+    def claim_case(self, incident_id: int, kind: str, *, actor: str, severity: str | None,
+                   at: datetime) -> tuple[CaseRecord, bool]:
+        with self.db.session() as session:
+            claimed = _insert_if_absent(self.db, session, AwsCaseRow, incident_id=incident_id, kind=kind,
+                                        state="opening", severity=severity, opened_by=actor, opened_at=at,
+                                        updated_at=at)
+            if not claimed:  # a failed attempt is taken over, and one whose process died while opening it
+                stale = (AwsCaseRow.state == "opening") & (AwsCaseRow.updated_at < at - OPENING_STALE)
+                claimed = session.execute(update(AwsCaseRow).where(
+                    AwsCaseRow.incident_id == incident_id, AwsCaseRow.kind == kind,
+                    (AwsCaseRow.state == "failed") | stale)
+                    .values(state="opening", severity=severity, opened_by=actor, opened_at=at, updated_at=at,
+                            error=None)).rowcount == 1
+            row = session.scalar(select(AwsCaseRow).where(AwsCaseRow.incident_id == incident_id,
+                                                          AwsCaseRow.kind == kind))
+            return _case(row), claimed
+
+    def case_opened(self, record_id: int, case_id: str, status: str, at: datetime) -> CaseRecord:
+        with self.db.session() as session:
+            session.execute(update(AwsCaseRow).where(AwsCaseRow.id == record_id).values(
+                case_id=case_id, state="open", status=status, updated_at=at, error=None))
+            return _case(session.get(AwsCaseRow, record_id))
+
+    def case_failed(self, record_id: int, error: str, at: datetime) -> None:
+        with self.db.session() as session:
+            session.execute(update(AwsCaseRow).where(AwsCaseRow.id == record_id, AwsCaseRow.state == "opening")
+                            .values(state="failed", error=error[:2000], updated_at=at))
+
+    def case_status(self, record_id: int, status: str, at: datetime, *, state: str | None = None) -> None:
+        values = dict(status=status[:60], updated_at=at)
+        if state is not None:
+            values["state"] = state
+        with self.db.session() as session:
+            session.execute(update(AwsCaseRow).where(AwsCaseRow.id == record_id).values(**values))
+
+    def cases(self, incident_id: int) -> list[CaseRecord]:
+        with self.db.read() as session:
+            rows = session.scalars(select(AwsCaseRow).where(AwsCaseRow.incident_id == incident_id)
+                                   .order_by(AwsCaseRow.id))
+            return [_case(r) for r in rows]
+
+    def open_cases(self) -> list[CaseRecord]:
+        with self.db.read() as session:
+            rows = session.scalars(select(AwsCaseRow).where(AwsCaseRow.state == "open").order_by(AwsCaseRow.id))
+            return [_case(r) for r in rows]
+
+    def record_message(self, record_id: int, key: str, *, direction: str, body: str, at: datetime) -> bool:
+        with self.db.session() as session:
+            return _insert_if_absent(self.db, session, AwsCaseMessageRow, case_row_id=record_id, key=key[:200],
+                                     direction=direction, body=body, at=at)
+
+    def forget_message(self, record_id: int, key: str) -> None:
+        with self.db.session() as session:
+            session.execute(delete(AwsCaseMessageRow).where(AwsCaseMessageRow.case_row_id == record_id,
+                                                            AwsCaseMessageRow.key == key[:200]))
+
+    def message_keys(self, record_id: int) -> set[str]:
+        with self.db.read() as session:
+            return set(session.scalars(select(AwsCaseMessageRow.key).where(AwsCaseMessageRow.case_row_id == record_id)))
+
+    def sent_bodies(self, record_id: int) -> set[str]:
+        with self.db.read() as session:
+            return set(session.scalars(select(AwsCaseMessageRow.body).where(
+                AwsCaseMessageRow.case_row_id == record_id, AwsCaseMessageRow.direction == "out")))

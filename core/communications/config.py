@@ -136,12 +136,93 @@ class RegulatoryConfig(Strict):
     clocks: list[RegulatoryClock] = Field(default_factory=list)
 
 
+SUPPORT_SEVERITIES = ("low", "normal", "high", "urgent", "critical")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+ACCOUNT = re.compile(r"^\d{12}$")
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def _emails(values: list[str]) -> list[str]:
+    bad = [v for v in values if not EMAIL.match(v) or len(v) > 254]
+    if bad:
+        raise ValueError(f"expected email addresses like secops@example.com, got {bad}")
+    return values
+
+
+Emails = Annotated[list[str], AfterValidator(_emails)]
+
+
+class AwsSupportConfig(Strict):
+    """`/incident aws-support`: an AWS Support case (a Business, Enterprise On-Ramp or Enterprise
+    Support plan is needed for the API; it answers in us-east-1 only). Off until enabled."""
+
+    enabled: bool = False
+    # `aws support describe-services` lists the codes; general-info / using-aws fit any account.
+    service_code: str = "general-info"
+    category_code: str = "using-aws"
+    language: Literal["en", "ja", "zh", "ko"] = "en"
+    issue_type: Literal["technical", "customer-service"] = "technical"
+    default_severity: Literal["low", "normal", "high", "urgent", "critical"] = "normal"
+    cc_emails: Emails = Field(default_factory=list, max_length=10)  # copied on the case's correspondence
+    timeline_entries: int = Field(default=15, ge=0, le=100)  # the latest entries sent with the case
+    resolve_on_resolution: bool = False  # ResolveCase when the incident is resolved, cancelled or closed
+    poll_seconds: int = Field(default=300, ge=30, le=86400)  # DescribeCommunications of each open case
+
+    @field_validator("service_code", "category_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CODE.match(value):
+            raise ValueError("expected an AWS Support code in lower case, e.g. general-info or using-aws "
+                             "(`aws support describe-services` lists them)")
+        return value
+
+
+class Watcher(Strict):
+    email: str
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    job_title: str | None = Field(default=None, min_length=1, max_length=50)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _emails([value])[0]
+
+
+class AwsIrConfig(Strict):
+    """`/incident aws-ir`: a case with AWS Security Incident Response (a membership is needed).
+    Off until enabled."""
+
+    enabled: bool = False
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")  # null: aws.default_region
+    # Self: your own team works the case; AWS: AWS's Customer Incident Response Team does.
+    resolver_type: Literal["Self", "AWS"] = "Self"
+    engagement_type: Literal["Security Incident", "Investigation"] = "Security Incident"
+    watchers: list[Watcher] = Field(default_factory=list, max_length=30)  # told of the case by AWS
+    # Empty: the accounts of the incident's findings.
+    impacted_accounts: list[str] = Field(default_factory=list, max_length=200)
+    poll_seconds: int = Field(default=300, ge=30, le=86400)  # comments both ways, and the case status
+
+    @field_validator("impacted_accounts")
+    @classmethod
+    def _accounts(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if not ACCOUNT.match(str(v))]
+        if bad:
+            raise ValueError(f"expected 12-digit AWS account ids (quote them in YAML), got {bad}")
+        return values
+
+
 class CommunicationsConfig(Strict):
     audiences: dict[str, Audience] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     # Whose pager `/incident page @user` uses (the person is named in the page); null: DM only.
     user_pager: str | None = None
     regulatory: RegulatoryConfig = Field(default_factory=RegulatoryConfig)
+    aws_support: AwsSupportConfig = Field(default_factory=AwsSupportConfig)
+    aws_ir: AwsIrConfig = Field(default_factory=AwsIrConfig)
+    # Failed automatic notifications are sent again after a backoff (doubling from this, capped
+    # at an hour) up to `retry_attempts` more times; /incident stakeholders shows the rest.
+    retry_seconds: int = Field(default=60, ge=10, le=3600)
+    retry_attempts: int = Field(default=5, ge=0, le=20)
 
     @field_validator("audiences", mode="before")
     @classmethod
@@ -224,4 +305,16 @@ def problems(config) -> list[tuple[tuple, str]]:
                           f"unknown audience {name!r}; audiences are {sorted(audiences)}"))
         elif comms.audiences[name].pager is None:
             found.append((("scheduling", "escalation", "page", i), f"audience {name!r} has no pager"))
+    return found
+
+
+def warnings(comms: CommunicationsConfig) -> list[str]:
+    """What check-config says about the section without refusing it."""
+    found = []
+    for name, audience in comms.audiences.items():
+        if audience.sns_topic_arn and not audience.sns_topic_arn.rsplit(":", 1)[-1].startswith("firebreak-"):
+            found.append(f"communications.audiences.{name}.sns_topic_arn names a topic not called firebreak-…: the "
+                         "shipped IAM policy (PublishStakeholderEmailToFirebreakTopics) lets Firebreak publish only to "
+                         "topics named firebreak-*, so email to this audience would be refused. Rename the topic or "
+                         "widen that statement.")
     return found

@@ -1,5 +1,6 @@
 """What the incident lifecycle calls once a declaration or a change is committed: the plan's
-notifications and pages, pages following the phase, regulatory clocks starting.
+notifications and pages, pages following the phase, regulatory clocks starting, and (with
+communications.aws_support.resolve_on_resolution) the AWS Support case resolved.
 
 Nothing here may fail the change that caused it (it is saved already): every problem is
 logged, recorded with the notification or page, and shown by `/incident stakeholders`."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from core.communications import paging, regulatory, service
+from core.communications import aws_cases, paging, regulatory, service
 from core.model import Incident, TimelineEntry
 from core.services import Services
 
@@ -18,7 +19,8 @@ log = logging.getLogger("firebreak.communications")
 def _configured(services: Services) -> bool:
     comms = services.config.communications
     return services.repos.communications is not None and bool(comms.rules or comms.audiences
-                                                                or comms.regulatory.enabled)
+                                                                or comms.regulatory.enabled
+                                                                or comms.aws_support.enabled)
 
 
 def after_declare(services: Services, incident: Incident) -> None:
@@ -37,7 +39,8 @@ def after_change(services: Services, incident: Incident, entries: list[TimelineE
     if not _configured(services) or not entries:
         return
     steps = [lambda: service.on_entries(services, incident, entries),
-             lambda: paging.follow(services, incident, entries)]
+             lambda: paging.follow(services, incident, entries),
+             lambda: aws_cases.on_resolution(services, incident, entries)]
     for entry in entries:
         if entry.kind == "category":
             steps.insert(0, lambda at=entry.at: regulatory.on_category(services, incident, at))

@@ -17,6 +17,7 @@ from core.errors import UsageError
 from core.mentions import person
 from core.model import Incident, TimelineEntry
 from core.ports import ChatError
+from core.roles import require_role
 from core.services import Services
 
 log = logging.getLogger("firebreak.paging")
@@ -83,6 +84,8 @@ def page(services: Services, incident: Incident, target: str, *, message: str = 
          why: str = "") -> PageRecord:
     """Trigger (or re-trigger) the page of `target` for this incident. Raises PageFailed after
     recording the failure when the paging service could not be reached."""
+    if actor is not None:  # a person paging (the plan and the SLA escalation page on their own)
+        require_role(services.config.incidents, incident, "page", actor)
     message = " ".join(message.split())
     if len(message) > MESSAGE_LIMIT:
         raise UsageError(f"The message is {len(message)} characters; the limit is {MESSAGE_LIMIT}.", PAGE_USAGE)

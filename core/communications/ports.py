@@ -41,9 +41,11 @@ class StakeholderMessage:
 
 
 class StakeholderChat(Protocol):
-    def send(self, message: StakeholderMessage, channels: list[str], users: list[str]) -> list[str]:
-        """Post in each channel and DM each user (user groups: each member); return where it went.
-        Raise on failure after trying every target."""
+    def send(self, message: StakeholderMessage, channels: list[str], users: list[str],
+             skip: list[str] = ()) -> list[str]:
+        """Post in each channel and DM each user (user groups: each member) except those in
+        `skip` (reached before); return where it went. Raise on failure after trying every
+        target, with the targets reached as the error's `delivered`."""
 
 
 class Email(Protocol):
@@ -74,12 +76,59 @@ class PageFailed(Exception):
 
 
 @dataclass(frozen=True)
+class CaseMessage:
+    """One message of an AWS case: Support correspondence or a Security IR comment."""
+
+    key: str  # stable: the comment id, or a digest of a Support communication's time, author and body
+    author: str
+    body: str
+    at: datetime | None = None
+
+
+class SupportDesk(Protocol):
+    """AWS Support cases (aws/support_cases.py; the API answers in us-east-1 only)."""
+
+    def open_case(self, *, subject: str, body: str, severity: str, service_code: str, category_code: str,
+                  language: str, issue_type: str, cc_emails: list[str]) -> str:
+        """CreateCase; the case id."""
+
+    def reply(self, case_id: str, body: str, cc_emails: list[str]) -> None:
+        """AddCommunicationToCase."""
+
+    def correspondence(self, case_id: str) -> list[CaseMessage]:
+        """DescribeCommunications (every page), oldest first."""
+
+    def resolve(self, case_id: str) -> str:
+        """ResolveCase; the final status."""
+
+
+class SecurityIncidentResponse(Protocol):
+    """AWS Security Incident Response cases (aws/support_cases.py)."""
+
+    def open_case(self, *, title: str, description: str, resolver_type: str, engagement_type: str,
+                  started: datetime, accounts: list[str], watchers: list[dict], regions: list[str],
+                  token: str) -> str:
+        """CreateCase (idempotent per `token`); the case id."""
+
+    def comment(self, case_id: str, body: str, token: str) -> str:
+        """CreateCaseComment (idempotent per `token`); the comment id."""
+
+    def comments(self, case_id: str) -> list[CaseMessage]:
+        """ListComments (every page), oldest first."""
+
+    def status(self, case_id: str) -> str:
+        """GetCase: the case's status (Submitted, Acknowledged, ... Closed)."""
+
+
+@dataclass(frozen=True)
 class Outreach:
     """The adapters communications uses; any may be None (that way of reaching people is off)."""
 
     chat: StakeholderChat | None = None
     email: Email | None = None
     paging: PageTransport | None = None
+    support: SupportDesk | None = None  # AWS Support cases
+    security_ir: SecurityIncidentResponse | None = None  # AWS Security Incident Response cases
 
 
 # ------------------------------------------------------------------ records
@@ -123,6 +172,23 @@ class ClockRecord:
     met_by: str | None = None
 
 
+@dataclass(frozen=True)
+class CaseRecord:
+    """An AWS case linked to an incident: one per incident and kind."""
+
+    id: int
+    incident_id: int
+    kind: str  # support | security-ir
+    case_id: str | None  # None while it is being opened (or opening failed)
+    state: str  # opening | open | failed | resolved
+    status: str | None  # the service's own word for it (Support: opened, ...; IR: Submitted, ...)
+    severity: str | None
+    opened_by: str | None
+    opened_at: datetime
+    updated_at: datetime
+    error: str | None = None
+
+
 class CommunicationsRepository(Protocol):
     def claim_notice(self, key: str, *, incident_id: int, audience: str, trigger: str, actor: str | None,
                      text: str, at: datetime) -> int | None:
@@ -132,6 +198,12 @@ class CommunicationsRepository(Protocol):
     def finish_notice(self, notice_id: int, state: str, detail: dict) -> None: ...
 
     def notices(self, incident_id: int) -> list[NoticeRecord]: ...
+
+    def failed_notices(self) -> list[NoticeRecord]:
+        """Automatic notifications (key auto:…) in state failed or partial."""
+
+    def retry_notice(self, notice_id: int, state: str, detail: dict) -> bool:
+        """Take a failed notice back for sending if it is still in `state`."""
 
     def save_page(self, incident_id: int, target: str, *, dedup_key: str, state: str, actor: str | None,
                   message: str, at: datetime, error: str | None = None) -> PageRecord: ...
@@ -147,3 +219,31 @@ class CommunicationsRepository(Protocol):
     def clocks(self, incident_ids: Iterable[int]) -> list[ClockRecord]: ...
 
     def running_clocks(self) -> list[ClockRecord]: ...
+
+    def claim_case(self, incident_id: int, kind: str, *, actor: str, severity: str | None,
+                   at: datetime) -> tuple[CaseRecord, bool]:
+        """The incident's case of this kind, and whether this call claimed it for opening (no
+        case yet, the last attempt failed, or it was left `opening` long ago by a process that
+        died). A case being opened now, or open, is never claimed."""
+
+    def case_opened(self, record_id: int, case_id: str, status: str, at: datetime) -> CaseRecord: ...
+
+    def case_failed(self, record_id: int, error: str, at: datetime) -> None: ...
+
+    def case_status(self, record_id: int, status: str, at: datetime, *, state: str | None = None) -> None: ...
+
+    def cases(self, incident_id: int) -> list[CaseRecord]: ...
+
+    def open_cases(self) -> list[CaseRecord]: ...
+
+    def record_message(self, record_id: int, key: str, *, direction: str, body: str, at: datetime) -> bool:
+        """Remember a message of the case (in: shown in the channel; out: sent to AWS) under
+        its key; True when it was not remembered before."""
+
+    def forget_message(self, record_id: int, key: str) -> None:
+        """Give back a claim whose send failed (the next poll tries again)."""
+
+    def message_keys(self, record_id: int) -> set[str]: ...
+
+    def sent_bodies(self, record_id: int) -> set[str]:
+        """Bodies Firebreak sent to the case (to recognise them in its correspondence)."""

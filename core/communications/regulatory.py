@@ -23,6 +23,7 @@ from core.errors import InvalidTransition, UsageError
 from core.mentions import person
 from core.model import Incident
 from core.ports import ChatError
+from core.roles import require_role
 from core.scheduling.delivery import Deliverer
 from core.services import Services
 
@@ -118,6 +119,7 @@ def _clock(services: Services, regime: str, usage: str) -> RegulatoryClock:
 def determined(services: Services, incident: Incident, regime: str, actor: str) -> datetime:
     """Record the determination that starts a `determination` clock; its deadline."""
     clock = _clock(services, regime, DETERMINED_USAGE)
+    require_role(services.config.incidents, incident, "determined", actor)
     if clock.start != "determination":
         raise UsageError(f"The {clock.regime} clock starts on awareness (its categories), not by a determination.")
     if not start(services, incident, clock, services.clock.now(), actor):
@@ -129,6 +131,7 @@ def determined(services: Services, incident: Incident, regime: str, actor: str) 
 def notified(services: Services, incident: Incident, regime: str, actor: str) -> ClockRecord:
     """`/incident notified <regime>`: the notification was made; the clock stops."""
     clock = _clock(services, regime, NOTIFIED_USAGE)
+    require_role(services.config.incidents, incident, "notified", actor)
     repo, now = services.repos.communications, services.clock.now()
     record = next((c for c in repo.clocks([incident.id]) if c.regime == clock.regime), None)
     if record is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.access import require_responder
 from core.communications.config import Audience, CommunicationsConfig
@@ -20,6 +20,7 @@ from core.errors import UsageError
 from core.mentions import person
 from core.model import ACTIVE_PHASES, CANCELLED, Incident, TimelineEntry
 from core.ports import ChatError
+from core.roles import require_role
 from core.services import Services
 
 log = logging.getLogger("firebreak.communications")
@@ -97,38 +98,66 @@ def send(services: Services, incident: Incident, message: StakeholderMessage, *,
                                   actor=message.sender, text=message.text or message.headline, at=now)
     if notice_id is None:
         return Sent(message.audience, "repeated", (), (), None)
+    state, targets, errors = _deliver(services, cfg, message, notice_id, done=(), retries=0,
+                                      retry=key.startswith("auto:"))
+    return _recorded(services, incident, message, key, state, targets, errors)
+
+
+def _deliver(services: Services, cfg: Audience, message: StakeholderMessage, notice_id: int, *,
+             done: tuple[str, ...] | list[str], retries: int, retry: bool) -> tuple[str, list[str], list[str]]:
+    """Send by every way the audience has, except to `done` targets (reached by an earlier
+    attempt); record the outcome on the notice (an automatic one's failure with the time of
+    its next attempt, see NoticeRetries)."""
     outreach = services.outreach
-    targets: list[str] = []
+    targets: list[str] = list(done)
     errors: list[str] = []
-    if cfg.slack_channels or cfg.slack_users:
+    channels = [c for c in cfg.slack_channels if c not in done]
+    users = [u for u in cfg.slack_users if u not in done]  # a user group's members are skipped one by one
+    if channels or users:
         if outreach is None or outreach.chat is None:
             errors.append("Slack: not connected")
         else:
             try:
-                targets += outreach.chat.send(message, list(cfg.slack_channels), list(cfg.slack_users))
+                targets += (outreach.chat.send(message, channels, users, skip=list(done)) if done
+                            else outreach.chat.send(message, channels, users))
             except Exception as exc:  # noqa: BLE001 - recorded and shown; the other ways still go
+                targets += list(getattr(exc, "delivered", ()))  # those reached before the failure
                 errors.append(f"Slack: {getattr(exc, 'message', None) or exc}")
-    if cfg.sns_topic_arn:
+    email = "email:" + cfg.sns_topic_arn.rsplit(":", 1)[-1] if cfg.sns_topic_arn else None
+    if cfg.sns_topic_arn and email not in done:
         if outreach is None or outreach.email is None:
             errors.append("email: not configured")
         else:
             try:
                 outreach.email.publish(cfg.sns_topic_arn, subject(message), message.plain())
-                targets.append("email:" + cfg.sns_topic_arn.rsplit(":", 1)[-1])
+                targets.append(email)
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"email: {getattr(exc, 'message', None) or exc}")
     state = "sent" if targets and not errors else ("partial" if targets else "failed")
-    repo.finish_notice(notice_id, state, {"targets": targets, "errors": errors})
+    detail: dict = {"targets": targets, "errors": errors, "retries": retries}
+    if errors and retry:
+        comms = plan(services)
+        if retries < comms.retry_attempts:
+            wait = min(3600, comms.retry_seconds * 2 ** retries)
+            detail["retry_at"] = (services.clock.now() + timedelta(seconds=wait)).isoformat()
+    services.repos.communications.finish_notice(notice_id, state, detail)
+    return state, targets, errors
+
+
+def _recorded(services: Services, incident: Incident, message: StakeholderMessage, key: str, state: str,
+              targets: list[str], errors: list[str], retries: int = 0) -> Sent:
     who = "Firebreak" if message.sender is None else person(message.sender)
     told = {"sent": "Told", "partial": "Partly told", "failed": "Could not tell"}[state]
     what = message.text or f"{message.headline} — {message.phase}"
-    line = f"{told} {message.audience} ({TRIGGER_WORDS.get(message.trigger, message.trigger)}): {what[:300]}"
+    again = f", attempt {retries + 1}" if retries else ""
+    line = f"{told} {message.audience} ({TRIGGER_WORDS.get(message.trigger, message.trigger)}{again}): {what[:300]}"
     if errors:
         line += f" [{'; '.join(errors)[:300]}]"
     entry = services.incidents.add_timeline(
-        incident.id, kind="stakeholder_notice", text=line, at=now, actor=message.sender,
+        incident.id, kind="stakeholder_notice", text=line, at=services.clock.now(), actor=message.sender,
         data={"audience": message.audience, "trigger": message.trigger, "targets": targets, "errors": errors,
-              "state": state, "by": who}, dedup_key=f"notice:{key}"[:200])
+              "state": state, "by": who, "retries": retries},
+        dedup_key=(f"notice:{key}" + (f":retry{retries}" if retries else ""))[:200])
     if entry is not None and services.chat is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
@@ -147,10 +176,16 @@ def subject(message: StakeholderMessage) -> str:
     return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)[:100]
 
 
+def may_notify(services: Services, incident: Incident, actor: str) -> None:
+    """Responders may send stakeholder updates; incidents.permissions.notify may narrow it to roles."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    require_role(services.config.incidents, incident, "notify", actor)
+
+
 def notify(services: Services, incident: Incident, name: str, *, actor: str, key: str, text: str = "",
            fields: dict | None = None) -> Sent:
     """`/incident notify`: the form's answers (or the template) sent to one audience."""
-    require_responder(actor, services.config.access.responders, services.directory)
+    may_notify(services, incident, actor)
     message = compose(services, incident, name.lower(), "manual", text=text, sender=actor)
     if fields:
         message = replace(message, **{k: v.strip() for k, v in fields.items()
@@ -195,6 +230,44 @@ def on_entries(services: Services, incident: Incident, entries: list[TimelineEnt
             sent += _auto(services, incident, trigger, f"e{entry.id}",
                           entry.text if trigger == "status_update" else "")
     return sent
+
+
+class NoticeRetries:
+    """The clock's sweep of automatic notifications that failed (Slack refused, SNS failed):
+    each is sent again when its backoff has passed (communications.retry_seconds, doubling,
+    at most an hour) to the targets it has not reached yet, up to retry_attempts times. The
+    notice is taken back by a conditional update, so a retry runs once; the message is
+    composed again from the incident as it is now. Returns how many were delivered."""
+
+    name = "stakeholder-retries"
+
+    def __call__(self, services: Services) -> int:
+        comms, repo, now = plan(services), services.repos.communications, services.clock.now()
+        delivered = 0
+        for record in repo.failed_notices():
+            retries = int(record.detail.get("retries") or 0)
+            due = record.detail.get("retry_at")
+            if retries >= comms.retry_attempts or not due or now < datetime.fromisoformat(due):
+                continue
+            incident = services.incidents.get(record.incident_id)
+            cfg = comms.audiences.get(record.audience)
+            if incident is None or cfg is None:
+                continue
+            if not repo.retry_notice(record.id, record.state, dict(record.detail, retry_at=None)):
+                continue  # taken by another sweep, or changed since
+            message = compose(services, incident, record.audience, record.trigger,
+                              text=record.text if record.trigger == "status_update" else "")
+            done = [t for t in record.detail.get("targets") or []]
+            try:
+                state, targets, errors = _deliver(services, cfg, message, record.id, done=done, retries=retries + 1,
+                                                  retry=True)
+            except Exception:  # noqa: BLE001 - give it back as it was; the next sweep tries again
+                repo.finish_notice(record.id, record.state, record.detail)
+                log.exception("retrying notification %s failed", record.key)
+                continue
+            _recorded(services, incident, message, record.key, state, targets, errors, retries=retries + 1)
+            delivered += state == "sent"
+        return delivered
 
 
 # ------------------------------------------------------------------ who was told what

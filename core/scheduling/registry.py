@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from core.audit.service import anchor_head
+from core.communications.aws_cases import SECURITY_IR, SUPPORT, CaseSync
 from core.communications.regulatory import RegulatoryReminders
+from core.communications.service import NoticeRetries
 from core.containment import flow as containment
 from core.containment import service as containment_service
 from core.containment.model import EXPIRED, REQUESTED
@@ -89,6 +91,15 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
         registry.register("containment-recovery", containment_service.recover, recovery)
     if services.config.communications.regulatory.enabled:  # reminders before notification deadlines
         registry.register(RegulatoryReminders.name, RegulatoryReminders(deliver), every)
+    comms = services.config.communications
+    if comms.audiences and comms.retry_attempts:  # automatic notifications that failed, sent again
+        registry.register(NoticeRetries.name, NoticeRetries(), every)
+    if comms.aws_support.enabled:  # new correspondence of open AWS Support cases into their channels
+        sync = CaseSync(SUPPORT)
+        registry.register(sync.name, sync, comms.aws_support.poll_seconds)
+    if comms.aws_ir.enabled:  # Security IR comments both ways, and the case status
+        sync = CaseSync(SECURITY_IR)
+        registry.register(sync.name, sync, comms.aws_ir.poll_seconds)
     if services.anchor is not None:  # the audit chain's head, copied outside the database
         registry.register("audit-anchor", anchor_head, services.config.audit.anchor.interval_seconds)
     return registry

@@ -36,8 +36,8 @@ def stakeholder_message(message: StakeholderMessage) -> tuple[str, list[dict]]:
     return escape(f"{message.headline}: {message.phase}" + (f" — {message.text}" if message.text else ""))[:3000], body
 
 
-def stakeholders(incident, report, pages, clocks) -> tuple[str, list[dict]]:
-    """`/incident stakeholders`: what was sent, what the plan still owes, pages, clocks."""
+def stakeholders(incident, report, pages, clocks, cases=()) -> tuple[str, list[dict]]:
+    """`/incident stakeholders`: what was sent, what the plan still owes, pages, clocks, AWS cases."""
     out = [section(f"*Stakeholders of incident {incident.label}*")]
     if report.owed:
         lines = [f"{STATE_ICONS.get(o.state, '')} *{escape(o.audience)}* — {escape(o.trigger)} {stamp(o.at)}: "
@@ -63,6 +63,8 @@ def stakeholders(incident, report, pages, clocks) -> tuple[str, list[dict]]:
             for p in pages)))
     if clocks:
         out.append(section("*Regulatory clocks* (not legal advice)\n" + NL.join(clock_line(c) for c in clocks)))
+    if cases:
+        out.append(section(cases_line(cases)))
     return f"Stakeholders of incident {incident.label}", out
 
 
@@ -76,6 +78,17 @@ def clock_line(clock) -> str:
 def summary_line(clocks) -> str:
     """The pinned summary's line of regulatory clocks."""
     return "*Regulatory clocks* (not legal advice)\n" + NL.join(clock_line(c) for c in clocks)
+
+
+CASE_NAMES = {"support": "AWS Support", "security-ir": "AWS Security Incident Response"}
+
+
+def cases_line(cases) -> str:
+    """The pinned summary's line of AWS cases (core.communications.ports.CaseRecord)."""
+    return "*AWS cases*\n" + NL.join(
+        f"{CASE_NAMES.get(c.kind, escape(c.kind))} `{escape(c.case_id or '')}` — {escape(c.status or c.state)}"
+        + (" (resolved)" if c.state == "resolved" and (c.status or "").lower() not in ("resolved", "closed") else "")
+        for c in cases)
 
 
 def notify_fields(message: StakeholderMessage) -> list[tuple[str, str, str, bool]]:

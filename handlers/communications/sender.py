@@ -17,7 +17,8 @@ class SlackStakeholders:
         self.client = client
         self.directory = directory
 
-    def send(self, message: StakeholderMessage, channels: list[str], users: list[str]) -> list[str]:
+    def send(self, message: StakeholderMessage, channels: list[str], users: list[str],
+             skip: list[str] = ()) -> list[str]:
         text, blocks = stakeholder_message(message)
         people: list[str] = []
         for member in users:
@@ -26,12 +27,14 @@ class SlackStakeholders:
             else:
                 people.append(member)
         done, problems = [], []
-        for target in [*channels, *dict.fromkeys(people)]:
+        for target in [t for t in [*channels, *dict.fromkeys(people)] if t not in skip]:
             try:
                 self.client.chat_postMessage(channel=target, text=text, blocks=blocks, unfurl_links=False)
                 done.append(target)
             except SlackApiError as exc:
                 problems.append(f"{target}: {chat_error('chat.postMessage', exc).message}")
         if problems:
-            raise ChatError("; ".join(problems) + (f" (delivered to {', '.join(done)})" if done else ""))
+            error = ChatError("; ".join(problems) + (f" (delivered to {', '.join(done)})" if done else ""))
+            error.delivered = done  # a retry skips them
+            raise error
         return done

@@ -9,6 +9,7 @@ from datetime import datetime
 from core.incident_config import IncidentsConfig
 from core.model import FALSE_POSITIVE, PHASES, Incident, TimelineEntry
 from handlers import ids
+from handlers.communications.blocks import cases_line
 from handlers.communications.blocks import summary_line as regulatory_line
 from handlers.playbooks.blocks import progress as playbook_progress
 from handlers.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, context, escape, section, truncate, with_mentions
@@ -70,9 +71,10 @@ def _header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150), "emoji": True}}
 
 
-def summary(incident: Incident, cfg: IncidentsConfig, clocks=()) -> tuple[str, list[dict]]:
+def summary(incident: Incident, cfg: IncidentsConfig, clocks=(), cases=()) -> tuple[str, list[dict]]:
     """The pinned message that always shows the incident as it is now (with its regulatory
-    clocks, core.communications.regulatory.Running, when any run)."""
+    clocks, core.communications.regulatory.Running, when any run, and its AWS cases,
+    core.communications.ports.CaseRecord, with their status)."""
     blocks = [
         _header(f"Incident {incident.label}: {incident.title}"),
         {"type": "section", "fields": [
@@ -88,6 +90,8 @@ def summary(incident: Incident, cfg: IncidentsConfig, clocks=()) -> tuple[str, l
         blocks.append(section(playbook_progress(incident)))
     if clocks:
         blocks.append(section(regulatory_line(clocks)))
+    if cases:
+        blocks.append(section(cases_line(cases)))
     if incident.description:
         blocks.insert(1, section(escape(incident.description)))
     blocks.append(context("Commands here act on this incident: `/incident help`"))

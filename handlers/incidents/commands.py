@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core import incidents, lifecycle, roles
+from core.communications import aws_cases
 from core.access import require_responder
 from core.errors import UsageError
 from core.services import Services
@@ -76,12 +77,17 @@ INCIDENT_SUBCOMMANDS: dict[str, Sub] = {
     "drill": Sub("/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard"),
     "notify": Sub("/incident notify [id] <audience> [text]", "a stakeholder update (a form pre-filled from the incident)",
                   1),
-    "stakeholders": Sub("/incident stakeholders [id]", "who has been told what, who is still due; pages; clocks"),
+    "stakeholders": Sub("/incident stakeholders [id]",
+                        "who has been told what, who is still due; pages; clocks; AWS cases"),
     "page": Sub("/incident page [id] <audience|@user> [message]", "page an audience's on-call (PagerDuty, webhook)",
                 1),
     "notified": Sub("/incident notified [id] <regime>", "record that a regulatory notification was made", 1),
     "determined": Sub("/incident determined [id] <regime>",
                       "record the determination that starts a regulatory clock (e.g. materiality)", 1),
+    "aws-support": Sub("/incident aws-support [id] [--severity low|normal|high|urgent|critical] [text]",
+                       "open an AWS Support case with the incident's summary; `aws-support reply <text>` answers it",
+                       free_text=True),
+    "aws-ir": Sub("/incident aws-ir [id] [text]", "open an AWS Security Incident Response case", free_text=True),
 }
 
 
@@ -137,6 +143,19 @@ def parse_declare(rest: str, severities: list[str]) -> Declare:
     return Declare(severity, private, " ".join(words))
 
 
+def check_aws_support(rest: str) -> str | None:
+    """A problem with `/incident aws-support`'s options or reply, caught before the ack
+    (a leading incident number is left to the work after it)."""
+    words = rest.split()
+    if words and REF.match(words[0]):
+        rest = rest.strip()[len(words[0]):]
+    try:
+        aws_cases.parse_support(rest)
+    except UsageError as exc:
+        return exc.message
+    return None
+
+
 def incident_usage() -> list[tuple[str, str]]:
     return [(spec.usage, spec.description) for spec in INCIDENT_SUBCOMMANDS.values()]
 
@@ -147,7 +166,7 @@ class IncidentCommands(ReviewCommands, CommunicationsCommands):
         self.client = client  # for opening forms (views.open)
 
     def run(self, sub: str, args: list[str], rest: str, command: dict, respond: Callable) -> None:
-        getattr(self, "do_" + sub)(args, rest, command, respond)
+        getattr(self, "do_" + sub.replace("-", "_"))(args, rest, command, respond)
 
     # ------------------------------------------------------------------ helpers
     def _target(self, sub: str, args: list[str], rest: str, command: dict):
@@ -368,6 +387,8 @@ def register(jobs, services: Services) -> None:
                 parse_declare(parsed.rest, severities)
             except UsageError as exc:
                 problem = exc.message
+        if parsed.sub == "aws-support" and not problem:
+            problem = check_aws_support(parsed.rest)
         if problem:
             return refuse(ack, problem, spec.usage)
         accept(ack, context, parsed)

@@ -76,7 +76,7 @@ class RecordingStakeholderChat:
         self.sent: list[tuple] = []
         self.fail = fail
 
-    def send(self, message, channels, users):
+    def send(self, message, channels, users, skip=()):
         if self.fail:
             raise RuntimeError(self.fail)
         self.sent.append((message, tuple(channels), tuple(users)))

@@ -107,3 +107,77 @@ scheduling:
     assert comms.due("declared", "sev2", "other") == (["leads", "management"], ["leads"])
     assert comms.due("status_update", "sev2", "other") == ([], [])
     assert comms.due("status_update", "sev1", "other") == (["management"], [])
+
+
+def test_aws_cases_and_retries_are_off_or_conservative_by_default():
+    config, _ = load_config()
+    comms = config.communications
+    assert not comms.aws_support.enabled and not comms.aws_ir.enabled
+    assert (comms.aws_support.service_code, comms.aws_support.category_code) == ("general-info", "using-aws")
+    assert comms.aws_support.default_severity == "normal" and not comms.aws_support.resolve_on_resolution
+    assert comms.aws_ir.resolver_type == "Self" and comms.aws_ir.watchers == []
+    assert config.incidents.permissions["aws-support"] == ["commander", "comms"]
+    assert config.incidents.permissions["aws-ir"] == ["commander", "comms"]
+
+
+def test_aws_case_settings_are_checked_with_their_lines(tmp_path):
+    found = "\n".join(problems(tmp_path, """\
+communications:
+  aws_support:
+    enabled: true
+    default_severity: apocalyptic
+    cc_emails: [not-an-address]
+    service_code: "General Info"
+  aws_ir:
+    enabled: true
+    resolver_type: Somebody
+    region: mars-1
+    watchers:
+      - {email: secops}
+    impacted_accounts: ["1234"]
+  retry_attempts: 99
+incidents:
+  permissions:
+    aws-ir: [janitor]
+"""))
+    assert "mine.yaml:4: communications.aws_support.default_severity: Input should be 'low'" in found
+    assert "mine.yaml:5: communications.aws_support.cc_emails: expected email addresses" in found
+    assert "mine.yaml:6: communications.aws_support.service_code: expected an AWS Support code" in found
+    assert "mine.yaml:9: communications.aws_ir.resolver_type: Input should be 'Self' or 'AWS'" in found
+    assert "mine.yaml:10: communications.aws_ir.region: String should match pattern" in found
+    assert "mine.yaml:12: communications.aws_ir.watchers[0].email: expected email addresses like" in found
+    assert "mine.yaml:13: communications.aws_ir.impacted_accounts: expected 12-digit AWS account ids" in found
+    assert "mine.yaml:14: communications.retry_attempts: Input should be less than or equal to 20" in found
+    assert "permissions.aws-ir: unknown roles ['janitor']" in found
+
+
+def test_aws_case_settings_that_fit_load(tmp_path):
+    config, _ = load_config(write(tmp_path, """\
+communications:
+  aws_support: {enabled: true, default_severity: high, cc_emails: [secops@example.com], resolve_on_resolution: true}
+  aws_ir:
+    enabled: true
+    region: eu-west-1
+    resolver_type: AWS
+    watchers: [{email: secops@example.com, name: SecOps, job_title: On-call}]
+    impacted_accounts: ["111122223333"]
+incidents:
+  permissions: {aws-support: [commander], notify: [commander, comms], page: [commander]}
+"""))
+    comms = config.communications
+    assert comms.aws_support.default_severity == "high" and comms.aws_ir.region == "eu-west-1"
+    assert comms.aws_ir.watchers[0].job_title == "On-call" and comms.aws_ir.impacted_accounts == ["111122223333"]
+    assert config.incidents.permissions["notify"] == ["commander", "comms"]
+
+
+def test_email_to_a_topic_the_shipped_policy_cannot_publish_to_is_named(tmp_path):
+    from core.risks import risky_settings
+
+    config, _ = load_config(write(tmp_path, """\
+communications:
+  audiences:
+    mgmt: {sns_topic_arn: "arn:aws:sns:us-east-1:123456789012:mgmt"}
+    legal: {sns_topic_arn: "arn:aws:sns:us-east-1:123456789012:firebreak-legal"}
+"""))
+    named = [w for w in risky_settings(config) if w.startswith("communications.")]
+    assert len(named) == 1 and named[0].startswith("communications.audiences.mgmt.sns_topic_arn")
