@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -71,6 +71,7 @@ def investigate(services: Services, *, actor: str, channel: str | None, question
     require_responder(actor, services.config.access.responders, services.directory)
     check(services, question)
     incident = _incident(services, actor, channel, question)
+    question = _where(services, incident, question)
     end = services.clock.now()
     start = end - timedelta(hours=question.hours)
     source = source_of(services, question)
@@ -82,6 +83,19 @@ def investigate(services: Services, *, actor: str, channel: str | None, question
     statement = statement_for(services, source, question, start, end)
     answer = _query(services, engine, statement, actor, incident, question, start, end, progress, sleep, monotonic)
     return answer, incident
+
+
+def _where(services: Services, incident: Incident | None, question: Question) -> Question:
+    """Without --region/--account, ask where the incident's first finding came from (as
+    containment does): its region, and its account when Firebreak can act there."""
+    if incident is None or (question.region and question.account):
+        return question
+    found = next((f for f in services.repos.findings.linked(incident.id) if f.region or f.account), None)
+    if found is None:
+        return question
+    account = question.account or (found.account if found.account in services.config.containment.accounts
+                                    else None)
+    return replace(question, region=question.region or found.region or None, account=account)
 
 
 def _lookup(services, actor, incident, question, start, end) -> Answer:

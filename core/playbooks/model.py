@@ -41,6 +41,20 @@ class ContainStep(Strict):
         return target
 
 
+class InvestigateStep(Strict):
+    """A read-only `/investigate` question; the value may name the incident's findings."""
+
+    subject: Literal["principal", "ip", "key", "instance", "bucket"]
+    value: str = Field(min_length=1)
+    hours: int = Field(default=24, ge=1, le=24 * 366)
+    source: Literal["cloudtrail", "athena", "lake"] | None = None  # None: investigation.default_source
+
+    @field_validator("value")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        return ContainStep._placeholders(value)
+
+
 class NotifyStep(Strict):
     text: str = Field(min_length=1, max_length=2000)
     channel: str | None = None  # default: the incident channel
@@ -48,7 +62,8 @@ class NotifyStep(Strict):
 
 class Step(Strict):
     """Exactly one of: a checklist item, a question, a response proposal (`contain:`,
-    `evidence:` or `remediate:`, each naming an action of that slash command), a notification."""
+    `evidence:` or `remediate:`, each naming an action of that slash command), a read-only
+    question (`investigate:`), a notification."""
 
     id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
     check: str | None = Field(default=None, min_length=1, max_length=500)
@@ -56,11 +71,12 @@ class Step(Strict):
     contain: ContainStep | None = None
     evidence: ContainStep | None = None
     remediate: ContainStep | None = None
+    investigate: InvestigateStep | None = None
     notify: NotifyStep | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Step":
-        keys = ("check", "ask", *PROPOSALS, "notify")
+        keys = ("check", "ask", *PROPOSALS, "investigate", "notify")
         kinds = [k for k in keys if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"a step is exactly one of {', '.join(keys)} (got {kinds or 'none'})")
@@ -81,7 +97,7 @@ class Step(Strict):
         """`contain` for every response proposal: each is one request button."""
         if self.proposal is not None:
             return "contain"
-        return next(k for k in ("check", "ask", "notify") if getattr(self, k) is not None)
+        return next(k for k in ("check", "ask", "investigate", "notify") if getattr(self, k) is not None)
 
 
 class Match(Strict):

@@ -14,6 +14,8 @@ from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.model import Incident, Mutation
 from core.containment.catalog import SPECS
+from core.investigation.model import Question
+from core.investigation.model import parse as parse_question
 from core.playbooks.model import ContainStep, Playbook, Step
 from core.playbooks.targets import targets_for
 from core.services import Services
@@ -23,10 +25,10 @@ from core.mentions import person
 @dataclass(frozen=True)
 class StepView:
     key: str
-    kind: str  # check | ask | contain | notify
+    kind: str  # check | ask | contain (any response proposal) | investigate | notify
     text: str
     done_by: str | None
-    command: str | None = None  # the /contain command a contain step proposes
+    command: str | None = None  # the /contain, /evidence, /remediate or /investigate command a step proposes
     answer: str | None = None  # what was answered to an `ask` step
 
 
@@ -68,6 +70,12 @@ def _step_text(step: Step, targets: dict[str, str]) -> tuple[str, str | None]:
         options = "".join(f" --{key} {value}" for key, value in proposal.options.items())
         command = f"/{family} {proposal.action} {target}{options}"
         return f"{family.capitalize()}: {proposal.action} {target}", command
+    if step.investigate is not None:
+        ask = step.investigate
+        value = re.sub(r"{(\w+)}", lambda m: targets.get(m.group(1)) or f"<{m.group(1)}>", ask.value)
+        source = f" --source {ask.source}" if ask.source else ""
+        return (f"Investigate: {ask.subject} {value}, last {ask.hours} h",
+                f"/investigate {ask.subject} {value} --hours {ask.hours}{source}")
     if step.notify is not None:
         return f"Notify: {step.notify.text}", None
     return step.check or step.ask or "", None
@@ -98,6 +106,22 @@ def contain_step(services: Services, incident: Incident, key: str) -> ContainSte
                          f"target yourself: `{_step_text(step, targets)[1]}`")
     target = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.proposal.target)
     return step.proposal.model_copy(update={"target": target})
+
+
+def investigate_step(services: Services, incident: Incident, key: str) -> Question:
+    """An investigate step as a Question, its value filled from the incident's findings and
+    then checked exactly like typed `/investigate` text."""
+    playbook = _playbook(services, incident)
+    step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
+    if step is None or step.investigate is None:
+        raise NotFound(f"Playbook {playbook.name} has no investigation step “{key[:60]}”.")
+    targets = targets_for(services, incident.id)
+    missing = [name for name in re.findall(r"{(\w+)}", step.investigate.value) if not targets.get(name)]
+    if missing:
+        raise UsageError("The incident's findings do not name this step's subject yet; type the question yourself: "
+                         f"`{_step_text(step, targets)[1]}`")
+    command = _step_text(step, targets)[1].removeprefix("/investigate ")
+    return parse_question(f"{command} --incident {incident.id}")
 
 
 def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:

@@ -12,10 +12,12 @@ from slack_sdk.errors import SlackApiError
 from core.errors import FirebreakError, UsageError
 from core.investigation import service
 from core.investigation.model import Question, parse
+from core.playbooks import runtime as playbooks
+from core import incidents
 from core.services import Services
 from handlers import ids
 from handlers.investigation import blocks as investigation_blocks
-from handlers.middleware import accept, once, refuse
+from handlers.middleware import accept, ack_only, once, refuse
 
 log = logging.getLogger("firebreak.investigation")
 
@@ -67,18 +69,31 @@ def register(jobs, services: Services) -> None:
 
     @once(services)
     def run_investigate(respond, command, parsed, client):
-        progress = ProgressMessage(client, command.get("channel_id"), parsed)
+        answer(respond, client, actor=command["user_id"], channel=command.get("channel_id"), question=parsed)
+
+    @once(services)
+    def from_playbook(body, action, respond, client):
+        """A playbook's investigate step, run with its button: the same question, checked the same way."""
+        ref, _, key = (action.get("value") or "").partition(":")
+        actor = body["user"]["id"]
+        incident = incidents.find(services, actor=actor, channel=None, ref=ref)
+        question = playbooks.investigate_step(services, incident, key)
+        service.check(services, question)
+        answer(respond, client, actor=actor, channel=incident.channel_id, question=question)
+
+    def answer(respond, client, *, actor: str, channel: str | None, question: Question) -> None:
+        progress = ProgressMessage(client, channel, question)
         try:
-            result, incident = service.investigate(services, actor=command["user_id"],
-                                                   channel=command.get("channel_id"), question=parsed,
+            result, incident = service.investigate(services, actor=actor, channel=channel, question=question,
                                                    progress=progress)
         except FirebreakError as exc:
             progress.finish(failed=exc.message)
             raise
         progress.finish(events=len(result.events))
         text, shown = investigation_blocks.answer(result)
-        respond(text=text, blocks=shown, response_type="in_channel")
-        channel = command.get("channel_id") or (incident.channel_id if incident else None)
+        respond(text=text, blocks=shown, response_type="in_channel", replace_original=False)
+        channel = channel or (incident.channel_id if incident else None)
+        parsed = question
         if result.events and services.chat is not None and channel:
             source = "" if result.engine == "cloudtrail" else f" ({service.ENGINE_NAMES[result.engine]})"
             services.chat.upload(channel, f"investigation-{parsed.subject}-{result.end:%Y%m%dT%H%M}.csv",
@@ -86,3 +101,4 @@ def register(jobs, services: Services) -> None:
                                  f"{parsed.subject} {parsed.value}, last {parsed.hours} h")
 
     jobs.command(ids.COMMAND_INVESTIGATE, ack_investigate, run_investigate, parsed=Question)
+    jobs.action(ids.ACTION_INVESTIGATE_FROM_PLAYBOOK, ack_only, from_playbook)

@@ -8,7 +8,9 @@ from handlers import ids
 from handlers.blocks import MAX_BLOCKS, context, escape, section, truncate
 
 KIND_LABEL = {"check": ":white_square_button:", "ask": ":grey_question:", "contain": ":shield:",
-              "notify": ":mega:"}
+              "investigate": ":mag:", "notify": ":mega:"}
+REQUEST_LABEL = {"/contain": "Request containment", "/evidence": "Request evidence collection",
+                 "/remediate": "Request remediation", "/investigate": "Run investigation"}
 
 
 def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
@@ -34,17 +36,20 @@ def checklist(incident: Incident, view: Checklist) -> tuple[str, list[dict]]:
         done = {"type": "button", "action_id": ids.ACTION_PLAYBOOK_ANSWER if step.kind == "ask"
                 else ids.ACTION_PLAYBOOK_STEP, "value": value,
                 "text": {"type": "plain_text", "text": "Answer" if step.kind == "ask" else "Done"}}
-        if step.command and "<" not in step.command:  # a real target: offer to request it
+        if step.command and "<" not in step.command:  # a real target: offer to request (or run) it
+            slash = step.command.split()[0]
             blocks.append(section(truncate(text, 2900)))
             blocks.append({"type": "actions", "elements": [
-                {"type": "button", "action_id": ids.ACTION_CONTAIN_FROM_PLAYBOOK, "value": value, "style": "primary",
-                 "text": {"type": "plain_text", "text": "Request containment"}}, done]})
+                {"type": "button", "action_id": ids.ACTION_INVESTIGATE_FROM_PLAYBOOK if step.kind == "investigate"
+                 else ids.ACTION_CONTAIN_FROM_PLAYBOOK, "value": value, "style": "primary",
+                 "text": {"type": "plain_text", "text": REQUEST_LABEL.get(slash, "Request")}}, done]})
             continue
         block = section(truncate(text, 2900))
         block["accessory"] = done
         blocks.append(block)
-    if any(step.command for step in view.steps):
-        blocks.append(context("Containment steps still need a second responder's approval when requested."))
+    if any(step.kind == "contain" for step in view.steps):
+        blocks.append(context("Containment, evidence and remediation steps still need a second responder's "
+                              "approval when requested; investigations only read."))
     return escape(f"Playbook {view.playbook}: {view.phase} checklist for incident {incident.label}"), blocks
 
 

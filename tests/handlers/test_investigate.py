@@ -41,3 +41,59 @@ def test_a_question_is_answered_in_the_channel_with_the_events_attached(settings
         assert any(e.kind == "investigation" for e in ws.services.incidents.timeline(incident.id))
     finally:
         ws.stop()
+
+
+class Recording(History):
+    def __init__(self):
+        self.asked = []
+
+    def lookup(self, question, *, start, end, account, region):
+        self.asked.append((question, account, region))
+        return super().lookup(question, start=start, end=end, account=account, region=region)
+
+
+def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
+    """The s3-public-exposure playbook asks about the incident's bucket: the button runs it in
+    the channel (read-only, no approval), with the bucket filled from the linked finding."""
+    import io
+    import json
+
+    from core.findings import triage
+    from core.findings.ingest_cli import ingest_command
+    from store.findings import SqlFindingRepository
+    from tests.conftest import REPO
+    from tests.support.slack import settled
+
+    history = Recording()
+    ws = local_workspace(settings, threads=2, overrides={"event_history": history})
+    try:
+        ws.sender.command("/incident", "declare sev2 Bucket exposed", user=ws.user("alice"),
+                          channel=ws.channel("general"))
+        ws.settle()
+        incident = ws.services.incidents.recent()[0]
+        path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
+        ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
+        stored = SqlFindingRepository(ws.services.db).by_finding_id(json.loads(path.read_text())["detail"]["id"])
+        triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
+        ws.sender.command("/incident", "playbook s3-public-exposure", user=ws.user("alice"),
+                          channel=incident.channel_id)
+        ws.sender.command("/incident", "phase analysis", user=ws.user("alice"), channel=incident.channel_id)
+        checklist = settled(ws, lambda: next((m for m in ws.fake.messages(incident.channel_id)
+                                             if "investigate_from_playbook" in json.dumps(m.get("blocks"))), None))
+        assert "/investigate bucket acme-finance-exports --hours 72" in all_text(checklist)
+        [button] = [e for b in checklist["blocks"] if b["type"] == "actions" for e in b["elements"]
+                    if e["action_id"] == "investigate_from_playbook"]
+        assert button["text"]["text"] == "Run investigation"
+        seen = len(ws.fake.calls_to("response_url"))
+        ws.sender.block_action(user=ws.user("carol"), channel=incident.channel_id,
+                               action_id="investigate_from_playbook", value=button["value"])
+        ws.settle()
+        [(question, _, region)] = history.asked
+        assert (question.subject, question.value, question.hours, region) == \
+            ("bucket", "acme-finance-exports", 72, "us-west-2")
+        [answer] = [c.body for c in ws.fake.calls_to("response_url")[seen:]]
+        assert answer["response_type"] == "in_channel" and "2 CloudTrail event(s)" in all_text(answer)
+        entries = [e for e in ws.services.incidents.timeline(incident.id) if e.kind == "investigation"]
+        assert entries and entries[-1].actor == ws.user("carol")
+    finally:
+        ws.stop()
