@@ -125,7 +125,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
 
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
     ports: dict[str, Any] = dict(
-        catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
+        catalog=AwsCatalog(sessions, cfg.containment, cfg.remediation), writeback=AwsWriteBack(sessions),
         event_history=CloudTrailHistory(sessions),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,

@@ -1,8 +1,11 @@
 """block-public-s3: turn on all four settings of the bucket's public access block,
-remembering what was there so undo puts it back exactly."""
+remembering what was there so undo puts it back exactly. It also remembers the bucket
+policy it found (unchanged here), so `/remediate restore-bucket-policy` can offer it when
+AWS Config has no history of the bucket."""
 
 from __future__ import annotations
 
+from aws.actions import bucket_policy
 from aws.actions.base import ActionContext, Checks, Steps, plan
 from aws.errors import AwsActionError
 from core.containment.catalog import SPECS, Plan
@@ -48,9 +51,9 @@ class BlockPublicS3:
                     bucket_region=bucket_region)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        prior = _block(ctx)
+        prior, policy = _block(ctx), bucket_policy.read(ctx, ctx.job.target)
         _put(ctx, ALL_ON)
-        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior}
+        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior, "policy": policy}
 
     def verify(self, ctx: ActionContext, memory: dict) -> Checks:
         return [("all four public access block settings are on", _block(ctx) == ALL_ON)]
