@@ -17,7 +17,7 @@ def owner_and_status(ctx: ActionContext, key: str) -> tuple[str, str | None, str
     try:
         last = ctx.call("iam", "get_access_key_last_used", AccessKeyId=key)
     except AwsActionError as exc:
-        if exc.code in ("NoSuchEntity", "AccessDenied"):  # AWS answers AccessDenied for unknown keys
+        if exc.code == "NoSuchEntity":
             raise ActionFailed(f"AWS knows no access key {key} in account {ctx.account} (deleted already, or "
                                "mistyped).", exc.code) from exc
         raise

@@ -94,9 +94,10 @@ def _profile(ctx: ActionContext, data: dict) -> str | None:
 
 
 def _replacement_tags(ctx: ActionContext, data: dict) -> list[dict]:
+    ours = tags(ctx) + [{"Key": TAG_MANAGED, "Value": REPLACEMENT},
+                        {"Key": "firebreak:replaces", "Value": data["InstanceId"]}]
     kept = [t for t in data.get("Tags", []) if not t["Key"].startswith(("aws:", "firebreak:"))]
-    return (kept + tags(ctx) + [{"Key": TAG_MANAGED, "Value": REPLACEMENT},
-                                {"Key": "firebreak:replaces", "Value": data["InstanceId"]}])[:50]
+    return ours + kept[:50 - len(ours)]  # AWS allows 50 tags; Firebreak's come first
 
 
 def _launch(ctx: ActionContext) -> dict:
