@@ -24,6 +24,17 @@ def _block(ctx: ActionContext) -> dict | None:
     return found["PublicAccessBlockConfiguration"]
 
 
+def _policy(ctx: ActionContext) -> dict:
+    """{"policy": the bucket policy or None}, or {} when Firebreak may not read it (blocking
+    public access must not depend on s3:GetBucketPolicy)."""
+    try:
+        return {"policy": bucket_policy.read(ctx, ctx.job.target)}
+    except AwsActionError as exc:
+        if exc.code in ("AccessDenied", "AccessDeniedException"):
+            return {}
+        raise
+
+
 def _put(ctx: ActionContext, setting: dict | None) -> None:
     if setting is None:
         ctx.call("s3", "delete_public_access_block", Bucket=ctx.job.target)
@@ -51,9 +62,9 @@ class BlockPublicS3:
                     bucket_region=bucket_region)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        prior, policy = _block(ctx), bucket_policy.read(ctx, ctx.job.target)
+        prior, policy = _block(ctx), _policy(ctx)
         _put(ctx, ALL_ON)
-        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior, "policy": policy}
+        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior, **policy}
 
     def verify(self, ctx: ActionContext, memory: dict) -> Checks:
         return [("all four public access block settings are on", _block(ctx) == ALL_ON)]

@@ -253,3 +253,18 @@ def test_without_the_remediation_statement_the_call_is_denied(moto_inprocess, mo
         with pytest.raises(AwsActionError) as caught:
             runner.plan(runner.job("delete-login-profile", "intern"))
     assert caught.value.code == "AccessDenied" and "iam:GetLoginProfile" in caught.value.message
+
+
+def test_block_public_s3_does_not_depend_on_reading_the_bucket_policy(moto_inprocess, monkeypatch):
+    """Without ReadBucketPolicies (an operator who wants no bucket-policy access), blocking
+    public access still works; only restore-bucket-policy loses its fallback."""
+    policy = as_moto_reads_it(POLICY)
+    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "ReadBucketPolicies"]}
+    with disable_iam_authentication():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+        responder("firebreak", weaker, monkeypatch)
+    with enable_iam_authentication():
+        runner = Runner()
+        outcome = runner.apply(runner.job("block-public-s3", "exposed"))
+    assert "policy" not in outcome.memory
+    assert any(c["call"] == "s3:GetBucketPolicy" and c["status"] == 403 for c in runner.calls)
