@@ -83,7 +83,7 @@ class RestoreBucketPolicy:
         if bucket_policy.same(current, earlier["policy"]):
             return plan(ctx, lines, ["Nothing: the policy is already the one from before the incident"],
                         already_done=True)
-        change = ("Delete the bucket policy (before the incident there was none)" if earlier["policy"] is None
+        change = (f"Delete the bucket policy (it had none: {earlier['source']})" if earlier["policy"] is None
                   else "Put back the policy from before the incident")
         return plan(ctx, lines, [change + " (undo puts today's policy back)"], restore_policy=earlier["policy"],
                     restore_source=earlier["source"])

@@ -219,7 +219,7 @@ def test_restore_deletes_a_policy_the_bucket_did_not_have_before(moto_inprocess)
         stub.add_response("get_resource_config_history", history(None))
         runner = Remediation(sessions=Partly(config=client))
         _, plan, outcome = runner.run("restore-bucket-policy", "reports", CONTEXT)
-    assert plan.changes[0].startswith("Delete the bucket policy (before the incident there was none)")
+    assert plan.changes[0].startswith("Delete the bucket policy (it had none: AWS Config, recorded 2026-11-29")
     assert policy_now() is None and outcome.verified
 
 
