@@ -325,8 +325,7 @@ def test_patch_instance_waits_no_longer_than_configured(moto_inprocess, monkeypa
         for _ in range(5):
             stub.add_response("get_command_invocation", {"Status": "InProgress"})
         runner = Remediation(remediation=RemediationConfig(patch_wait_seconds=10), sessions=Partly(ssm=client))
-        job, plan, _ = runner.job("patch-instance", instance_id), None, None
-        plan = runner.plan(job)
+        plan = runner.plan(runner.job("patch-instance", instance_id))
         outcome = runner.catalog.apply(Job("patch-instance", instance_id, {}, None, "us-east-1", 7, request_id=3,
                                            context=plan.facts), runner.calls.append)
     assert "still InProgress after 10s" in outcome.summary and not outcome.verified
