@@ -129,7 +129,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     cases = dict(support=AwsSupportDesk(sessions),
                  security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     ports: dict[str, Any] = dict(
-        catalog=AwsCatalog(sessions, cfg.containment), writeback=AwsWriteBack(sessions),
+        catalog=AwsCatalog(sessions, cfg.containment, cfg.remediation), writeback=AwsWriteBack(sessions),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,

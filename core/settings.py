@@ -23,6 +23,7 @@ from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
+from core.containment.remediation_config import RemediationConfig
 from core.incident_config import IncidentsConfig
 from core.investigation.config import InvestigationConfig
 from core.investigation.config import problems as investigation_problems
@@ -124,6 +125,7 @@ class Config(Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     scheduling: SchedulingConfig
     containment: ContainmentConfig
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     access: AccessConfig

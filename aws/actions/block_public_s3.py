@@ -1,8 +1,11 @@
 """block-public-s3: turn on all four settings of the bucket's public access block,
-remembering what was there so undo puts it back exactly."""
+remembering what was there so undo puts it back exactly. It also remembers the bucket
+policy it found (unchanged here), so `/remediate restore-bucket-policy` can offer it when
+AWS Config has no history of the bucket."""
 
 from __future__ import annotations
 
+from aws.actions import bucket_policy
 from aws.actions.base import ActionContext, Checks, Steps, plan
 from aws.errors import AwsActionError
 from core.containment.catalog import SPECS, Plan
@@ -19,6 +22,17 @@ def _block(ctx: ActionContext) -> dict | None:
             return None
         raise
     return found["PublicAccessBlockConfiguration"]
+
+
+def _policy(ctx: ActionContext) -> dict:
+    """{"policy": the bucket policy or None}, or {} when Firebreak may not read it (blocking
+    public access must not depend on s3:GetBucketPolicy)."""
+    try:
+        return {"policy": bucket_policy.read(ctx, ctx.job.target)}
+    except AwsActionError as exc:
+        if exc.code in ("AccessDenied", "AccessDeniedException"):
+            return {}
+        raise
 
 
 def _put(ctx: ActionContext, setting: dict | None) -> None:
@@ -48,9 +62,9 @@ class BlockPublicS3:
                     bucket_region=bucket_region)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        prior = _block(ctx)
+        prior, policy = _block(ctx), _policy(ctx)
         _put(ctx, ALL_ON)
-        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior}
+        return f"Bucket {ctx.job.target}: public access blocked", {"prior": prior, **policy}
 
     def verify(self, ctx: ActionContext, memory: dict) -> Checks:
         return [("all four public access block settings are on", _block(ctx) == ALL_ON)]

@@ -49,7 +49,7 @@ def request(services: Services, catalog: Catalog, *, actor: str, channel: str | 
         _refused(services, actor, command, incident, message)
         raise InvalidTransition(message)
     checks = preconditions.check(SPECS[command.action].requires, store(services).for_incident(incident.id),
-                                 command.action, command.target)
+                                 command.action, command.target, incident)
     unmet = [c for c in checks if not c.met]
     if unmet:
         message = " ".join(c.text for c in unmet)

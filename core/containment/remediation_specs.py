@@ -23,5 +23,5 @@ REMEDIATION_SPECS = (
     ActionSpec("lift-isolation", "i-…", INSTANCE,
                "recovery after eradication: give the instance back the groups it had before isolation "
                "(to isolate again, `/contain isolate-instance`)", undoable=False, family="remediate",
-               requires=("isolated",)),
+               requires=("isolated", "eradicated")),
 )

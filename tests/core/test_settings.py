@@ -136,3 +136,18 @@ def test_a_cross_account_role_needs_an_external_id(tmp_path):
     path.write_text('containment:\n  accounts:\n    "111122223333": {role_arn: "arn:aws:iam::111122223333:role/R"}\n')
     with pytest.raises(ConfigError, match="external_id"):
         load_settings(str(path))
+
+
+def test_remediation_settings_are_checked_with_file_and_line(tmp_path):
+    config, _ = load_config()
+    assert config.remediation.patch_document == "AWS-RunPatchBaseline" and config.remediation.patch_wait_seconds == 600
+    path = _write(tmp_path, """
+        remediation:
+          patch_wait_seconds: 99999
+          patch_reboot: Sometimes
+          patch_document: "no spaces allowed"
+    """)
+    problems = "\n".join(_problems(path))
+    assert f"{path}:3: remediation.patch_wait_seconds:" in problems and "3600" in problems
+    assert f"{path}:4: remediation.patch_reboot:" in problems and "'NoReboot'" in problems
+    assert f"{path}:5: remediation.patch_document:" in problems

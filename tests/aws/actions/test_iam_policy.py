@@ -191,3 +191,80 @@ def test_moto_cannot_see_the_policy_arn_condition(moto_inprocess, monkeypatch):
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
         boto3.Session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)
+
+
+@pytest.mark.slow
+def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monkeypatch):
+    """/remediate's actions under moto's IAM enforcement. Config's history (Stubber) and SSM's
+    DescribeInstanceInformation (not in moto) do not reach moto: their calls are checked
+    against the policy's actions instead."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.stub import Stubber
+
+    from aws.actions.remediation import replace_instance
+    from tests.aws.actions.test_remediation_actions import (BEFORE, CONTEXT, Partly, Remediation, bucket, history,
+                                                            ssm_info)
+
+    monkeypatch.setattr(replace_instance, "_sleep", lambda s: None)
+    with disable_iam_authentication():
+        instance_id, vpc, subnet, _ = instance()
+        load_balanced(instance_id, vpc, subnet)
+        iam = boto3.client("iam")
+        iam.create_user(UserName="intern")
+        iam.create_login_profile(UserName="intern", Password="Correct-Horse-9")
+        key = iam.create_access_key(UserName="intern")["AccessKey"]["AccessKeyId"]
+        iam.update_access_key(UserName="intern", AccessKeyId=key, Status="Inactive")
+        bucket({**BEFORE, "Statement": [{**BEFORE["Statement"][0], "Principal": "*"}]})
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        ssm = boto3.Session().client("ssm", region_name="us-east-1")  # a new session: the bot's key
+        ssm.meta.events.register("before-call.ssm.DescribeInstanceInformation",
+                                 lambda **_: (AWSResponse(None, 200, {}, None), ssm_info(instance_id)))
+        config = boto3.Session().client("config", region_name="us-east-1")
+        with Stubber(config) as stub:
+            stub.add_response("get_resource_config_history", history(BEFORE))
+            runner = Remediation(sessions=Partly(ssm=ssm, config=config))
+            runner.run("delete-login-profile", "intern")
+            runner.run("delete-access-key", key)
+            runner.run("patch-instance", instance_id)
+            job, _, outcome = runner.run("restore-bucket-policy", "reports", CONTEXT)
+            runner.undo(job, outcome)
+            job, _, outcome = runner.run("replace-instance", instance_id)
+            runner.undo(job, outcome)
+            isolation = runner.apply(runner.job("isolate-instance", instance_id))
+            runner.run("lift-isolation", instance_id, {"isolation": isolation.memory, "ends_request": 1})
+    calls = {c["call"] for c in runner.calls}
+    assert {"config:GetResourceConfigHistory", "ssm:DescribeInstanceInformation", "iam:DeleteLoginProfile",
+            "ec2:RunInstances", "ec2:TerminateInstances", "s3:PutBucketPolicy", "ssm:SendCommand"} <= calls
+    assert {"config:GetResourceConfigHistory", "ssm:DescribeInstanceInformation"} <= granted()
+
+
+def test_without_the_remediation_statement_the_call_is_denied(moto_inprocess, monkeypatch):
+    from tests.aws.actions.test_remediation_actions import Remediation
+
+    policy = as_moto_reads_it(POLICY)
+    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "RemediateIamUserCredentials"]}
+    with disable_iam_authentication():
+        boto3.client("iam").create_user(UserName="intern")
+        boto3.client("iam").create_login_profile(UserName="intern", Password="Correct-Horse-9")
+        responder("firebreak", weaker, monkeypatch)
+    with enable_iam_authentication():
+        runner = Remediation()
+        with pytest.raises(AwsActionError) as caught:
+            runner.plan(runner.job("delete-login-profile", "intern"))
+    assert caught.value.code == "AccessDenied" and "iam:GetLoginProfile" in caught.value.message
+
+
+def test_block_public_s3_does_not_depend_on_reading_the_bucket_policy(moto_inprocess, monkeypatch):
+    """Without ReadBucketPolicies (an operator who wants no bucket-policy access), blocking
+    public access still works; only restore-bucket-policy loses its fallback."""
+    policy = as_moto_reads_it(POLICY)
+    weaker = {**policy, "Statement": [s for s in policy["Statement"] if s["Sid"] != "ReadBucketPolicies"]}
+    with disable_iam_authentication():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
+        responder("firebreak", weaker, monkeypatch)
+    with enable_iam_authentication():
+        runner = Runner()
+        outcome = runner.apply(runner.job("block-public-s3", "exposed"))
+    assert "policy" not in outcome.memory
+    assert any(c["call"] == "s3:GetBucketPolicy" and c["status"] == 403 for c in runner.calls)

@@ -24,9 +24,13 @@ NEVER = ("iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy", "iam:Cr
          "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:UpdateAssumeRolePolicy",
          "iam:CreateUser", "iam:CreateRole", "iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary",
          "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "sts:AssumeRole",
-         "ec2:RunInstances", "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-         "ec2:DeleteSnapshot", "ec2:ModifySnapshotAttribute", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
-         "s3:PutBucketAcl")
+         "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+         "ec2:DeleteSnapshot", "ec2:ModifySnapshotAttribute", "s3:PutBucketAcl", "ssm:StartSession",
+         "ssm:CreateDocument", "ssm:UpdateDocument")
+# /remediate's writes, each allowed only as scoped here (see problems()): launching and
+# removing only Firebreak-tagged replacements, SendCommand of AWS-RunPatchBaseline only, and
+# bucket policies never on Firebreak's own buckets.
+REPLACEMENT = "replacement"
 # Actions that change something and can be scoped: never on Resource "*".
 SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupIngress",
              "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
@@ -35,7 +39,9 @@ SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupI
              "ec2:CreateSnapshot", "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "wafv2:UpdateIPSet",
              "autoscaling:DetachInstances", "autoscaling:AttachInstances", "elasticloadbalancing:DeregisterTargets",
              "elasticloadbalancing:RegisterTargets", "s3:PutBucketPublicAccessBlock", "lambda:PutFunctionConcurrency",
-             "lambda:DeleteFunctionConcurrency") + ATTACH
+             "lambda:DeleteFunctionConcurrency", "ec2:RunInstances", "ec2:TerminateInstances", "ec2:RegisterImage",
+             "ec2:DeregisterImage", "ssm:SendCommand", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+             "iam:DeleteAccessKey", "iam:DeleteLoginProfile") + ATTACH
 # Security group rules may change only on groups Firebreak created and tagged.
 GROUP_RULES = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
                "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")
@@ -97,9 +103,26 @@ def problems(policy: dict) -> list[str]:
                                         and condition.get("Null", {}).get("aws:TagKeys") == "false"):
                 found.append(f"{sid}: tags resources with keys other than firebreak:incident/request "
                              "outside of creation (could forge firebreak:managed)")
+        for action, created in (("ec2:RunInstances", ":instance/"), ("ec2:RegisterImage", "::image/")):
+            creates = grants(s, action) and any(created in r for r in _list(s["Resource"]))
+            tagged = (condition.get("StringEquals", {}).get("aws:RequestTag/firebreak:managed") == REPLACEMENT
+                      and condition.get("Null", {}).get("aws:RequestTag/firebreak:incident") == "false")
+            if creates and not tagged:
+                found.append(f"{sid}: {action} creates resources not tagged as Firebreak's replacements")
+        for action in ("ec2:TerminateInstances", "ec2:DeregisterImage"):
+            if grants(s, action) and condition.get("StringEquals", {}).get(
+                    "aws:ResourceTag/firebreak:managed") != REPLACEMENT:
+                found.append(f"{sid}: {action} beyond Firebreak's own replacements")
+        if grants(s, "ssm:SendCommand"):
+            documents = [r for r in _list(s["Resource"]) if ":document/" in r]
+            if documents != ["arn:aws:ssm:*::document/AWS-RunPatchBaseline"]:
+                found.append(f"{sid}: ssm:SendCommand of documents other than AWS-RunPatchBaseline {documents}")
         if grants(s, "wafv2:UpdateIPSet") and not all("/ipset/firebreak-" in r for r in _list(s["Resource"])):
             found.append(f"{sid}: wafv2:UpdateIPSet beyond firebreak-* IP sets")
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and not s.get("Condition")]
+    for action in ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy"):
+        if not any(grants(s, action) and covers(s, "arn:aws:s3:::firebreak-evidence-123456789012") for s in denies):
+            found.append(f"no Deny of {action} on Firebreak's own buckets (firebreak*)")
     for arn in OWN:
         for action in OWN_CHANGES:
             if not any(grants(s, action) and covers(s, arn) for s in denies):
@@ -142,6 +165,13 @@ WEAKENINGS = {
     "any WAF IP set": lambda ss: _sid(ss, "BlockIpInFirebreakWafIpSetsOnly").update(
         Resource="arn:aws:wafv2:*:*:*/ipset/*/*"),
     "everything": lambda ss: ss.append({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    "launch untagged instances": lambda ss: _sid(ss, "LaunchReplacementsOnlyTaggedAsFirebreaks").pop("Condition"),
+    "terminate any tagged instance": lambda ss: _sid(ss, "RemoveOnlyFirebreakReplacements").update(
+        Condition={"Null": {"aws:ResourceTag/firebreak:incident": "false"}}),
+    "run any SSM document": lambda ss: _sid(ss, "PatchWithRunPatchBaselineOnly").update(
+        Resource=["arn:aws:ssm:*::document/*", "arn:aws:ec2:*:*:instance/*"]),
+    "rewrite Firebreak's own bucket policies": lambda ss: ss.remove(
+        _sid(ss, "DenyBucketPolicyChangesToFirebreakBuckets")),
     "no self-protection": lambda ss: ss.remove(_sid(ss, "DenyIamChangesToFirebreakItself")),
 }
 
@@ -160,7 +190,10 @@ def analyse(policy: dict) -> list:
 # parliament reads actions, not conditions: it reports AttachUserPolicy whatever the
 # iam:PolicyARN condition says. That one finding is accepted only while the plain check
 # above confirms the condition (test_no_allow_statement_opens_a_way_to_escalate).
-CONDITIONED = {"AttachUserPolicy", "AttachRolePolicy"}
+# Likewise CreateEC2WithExistingIP (iam:PassRole + ec2:RunInstances, replace-instance): the
+# plain check confirms PassRole only of roles tagged firebreak:restorable=true, to EC2, and
+# RunInstances only of instances tagged firebreak:managed=replacement.
+CONDITIONED = {"AttachUserPolicy", "AttachRolePolicy", "CreateEC2WithExistingIP"}
 
 
 def test_parliament_finds_no_privilege_escalation_and_no_resource_star():

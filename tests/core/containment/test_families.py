@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import incidents
+from core import incidents, lifecycle
 from core.containment import service
 from core.containment.catalog import SPECS, specs_of
 from core.containment.parse import command_for, parse, usage_lines
@@ -91,14 +91,36 @@ def test_lifting_an_isolation_takes_it_out_of_effect_once(services):
         submit(services, incident, f"lift-isolation {INSTANCE}", "remediate", "l0")
     isolation = run(services, incident, f"isolate-instance {INSTANCE}", "contain", "c1")
     assert contained_at(incident, services.incidents.timeline(incident.id)) is not None
+    with pytest.raises(InvalidTransition, match="is a recovery step: move the incident to eradication"):
+        submit(services, incident, f"lift-isolation {INSTANCE}", "remediate", "l0")
+    assert services.repos.containment.get(isolation.id).state == "succeeded"
+    incident, _ = incidents.apply(services, incident.id, lambda cur, at: lifecycle.change_phase(
+        services.config.incidents, cur, "eradication", ALICE, at), actor=ALICE)
     lift = run(services, incident, f"lift-isolation {INSTANCE}", "remediate", "l1")
     assert lift.state == "succeeded"
+    assert lift.plan["current"][:2] == [lift.plan["current"][0], "incident in eradication: the threat was eradicated "
+                                        "first"] and lift.plan["current"][0].startswith("isolation in place: C")
     assert services.catalog.applied[-1].context["ends_request"] == isolation.id
+    assert services.catalog.applied[-1].context["isolation"] == isolation.memory
     assert services.repos.containment.get(isolation.id).state == "undone"
-    assert contained_at(incident, services.incidents.timeline(incident.id)) is None, \
-        "lifted before eradication: no longer contained"
     with pytest.raises(InvalidTransition, match="nothing to lift"):
         submit(services, incident, f"lift-isolation {INSTANCE}", "remediate", "l2")
+
+
+def test_replace_and_restore_get_the_facts_only_core_has(services):
+    """replace-instance gets the isolation's memory (never its request to end), restore-bucket-
+    policy the declaration time and what block-public-s3 remembered."""
+    incident = incidents.declare(services, title="Leak", declared_by=ALICE).incident
+    isolation = run(services, incident, f"isolate-instance {INSTANCE}", "contain", "c1")
+    run(services, incident, f"collect-disk {INSTANCE}", "evidence", "e1")
+    replace = submit(services, incident, f"replace-instance {INSTANCE}", "remediate", "r1")
+    assert f"{INSTANCE} is isolated by {isolation.label}: the replacement gets the security groups from before " \
+           "the isolation (the original stays isolated)" in replace.plan["current"]
+    context = services.catalog.planned[-1].context
+    assert context["isolation"] == isolation.memory and "ends_request" not in context
+    restore = submit(services, incident, "restore-bucket-policy reports", "remediate", "r2")
+    assert restore.plan["current"][0].startswith("the policy to restore: AWS Config's history before ")
+    assert services.catalog.planned[-1].context["declared_at"] == incident.declared_at.isoformat()
 
 
 def test_playbook_steps_propose_evidence_and_remediation_under_their_own_key():

@@ -32,6 +32,23 @@ def test_shipped_playbooks_load_and_cover_the_guidance(cfg):
         assert playbook.total_steps >= 6
 
 
+def test_shipped_playbooks_propose_remediation_in_eradication_and_recovery(cfg):
+    library = load_playbooks(REPO / "playbooks", cfg)
+
+    def proposed(name, phase):
+        return [(s.remediate.action, s.remediate.target) for s in library[name].phases.get(phase, [])
+                if s.remediate is not None]
+
+    assert proposed("compromised-iam-credentials", "eradication") == [
+        ("delete-access-key", "{access_key_id}"), ("delete-login-profile", "{user}")]
+    assert ("replace-instance", "{instance_id}") in proposed("compromised-ec2-instance", "eradication")
+    assert proposed("compromised-ec2-instance", "recovery") == [("lift-isolation", "{instance_id}")]
+    assert proposed("s3-public-exposure", "eradication") == [("restore-bucket-policy", "{bucket}")]
+    assert all(not proposed(p.name, phase) for p in library.values()
+               for phase in ("detection", "analysis", "containment", "post-incident")), \
+        "remediation is proposed only once containment is done"
+
+
 VALID = """
 name: demo
 description: A demo.
@@ -61,7 +78,7 @@ def test_step_with_two_kinds_names_file_and_line(tmp_path, cfg):
               ask: And ask?
     """)
     assert problems == [f"{tmp_path / 'broken.yaml'}:8: phases.analysis[1]: a step is exactly one of check, ask, "
-                        "contain, evidence, remediate, notify (got ['check', 'ask'])"]
+                        "contain, evidence, remediate, investigate, notify (got ['check', 'ask'])"]
 
 
 def test_unknown_action_phase_placeholder_and_key(tmp_path, cfg):
