@@ -23,6 +23,7 @@ from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
+from core.evidence.config import EvidenceConfig
 from core.incident_config import IncidentsConfig
 from core.validators import SlackIds, Strict
 from core.scheduling.config import SchedulingConfig
@@ -122,6 +123,7 @@ class Config(Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     scheduling: SchedulingConfig
     containment: ContainmentConfig
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     access: AccessConfig
     server: ServerConfig

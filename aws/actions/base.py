@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 from aws.errors import AwsActionError, aws_errors
 from core.containment.catalog import ActionSpec, AwsCallRecorder, Job, Plan
 from core.containment.config import ContainmentConfig
+from core.evidence.config import EvidenceConfig
 
 log = logging.getLogger("firebreak.containment")
 Checks = list[tuple[str, bool]]
@@ -27,8 +28,10 @@ def session_name(job: Job) -> str:
 class ActionContext:
     """Clients for one job; `call` maps botocore errors to AwsActionError with the AWS code."""
 
-    def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str):
+    def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str,
+                 evidence: EvidenceConfig | None = None):
         self.sessions, self.job, self.record, self.config, self.account = sessions, job, record, config, account
+        self.evidence = evidence or EvidenceConfig()  # the `evidence:` section (bucket, KMS key, SSM, sharing)
         self._clients: dict[str, Any] = {}
         self._identity: dict | None = None
 

@@ -23,6 +23,7 @@ from aws.sessions import AwsSessions
 from core.containment.catalog import AwsCallRecorder, Job, Outcome, Plan
 from core.containment.config import ContainmentConfig
 from core.containment.model import ActionFailed
+from core.evidence.config import EvidenceConfig
 from core.errors import UsageError
 
 ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
@@ -31,8 +32,8 @@ ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
 
 
 class AwsCatalog:
-    def __init__(self, sessions: AwsSessions, config: ContainmentConfig):
-        self.sessions, self.config = sessions, config
+    def __init__(self, sessions: AwsSessions, config: ContainmentConfig, evidence: EvidenceConfig | None = None):
+        self.sessions, self.config, self.evidence = sessions, config, evidence or EvidenceConfig()
         self._own: str | None = None
         self._lock = threading.Lock()
 
@@ -57,7 +58,7 @@ class AwsCatalog:
         return Outcome(summary, memory, checks)
 
     def _context(self, job: Job, record: AwsCallRecorder) -> ActionContext:
-        return ActionContext(self.sessions, job, record, self.config, self._account(job))
+        return ActionContext(self.sessions, job, record, self.config, self._account(job), self.evidence)
 
     def _account(self, job: Job) -> str:
         """The account acted in: a configured one (its role is assumed), else the account of
