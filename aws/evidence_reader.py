@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, FlexibleChecksumError
 
 from aws.errors import aws_errors
 from aws.sessions import AwsSessions
+from core.evidence.ports import Reading
 
 GONE = ("NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404", "InvalidSnapshot.NotFound")
 CHUNK = 8 * 1024 * 1024
@@ -32,7 +33,7 @@ class AwsEvidenceReader:
         return self.sessions.client(service, account=account, region=region, session_name="firebreak-evidence-verify")
 
     def object_sha256(self, *, account: str, region: str, bucket: str, key: str,
-                      version_id: str | None) -> tuple[str, int] | None:
+                      version_id: str | None) -> Reading | None:
         s3 = self._client("s3", account, region)
         try:
             with aws_errors("s3"):
@@ -41,7 +42,11 @@ class AwsEvidenceReader:
             if _code(exc) in GONE:
                 return None
             raise
-        return sha256_of(found["Body"])
+        try:
+            digest, size = sha256_of(found["Body"])
+        except FlexibleChecksumError as exc:  # botocore checks the bytes against S3's stored checksum
+            return Reading(None, None, f"the bytes no longer match S3's own stored checksum ({exc})")
+        return Reading(digest, size)
 
     def snapshot_tags(self, *, account: str, region: str, snapshot_id: str) -> dict[str, str] | None:
         ec2 = self._client("ec2", account, region)

@@ -74,10 +74,11 @@ def _verdict(reader, item: EvidenceItem) -> Verdict:
                                  key=detail["key"], version_id=detail.get("version_id"))
     if found is None:
         return Verdict(item, MISSING, f"object version {detail.get('version_id')} is gone")
-    digest, size = found
-    if digest != item.sha256:
-        return Verdict(item, MISMATCH, f"SHA-256 now {digest}, recorded {item.sha256} ({size} bytes)")
-    return Verdict(item, OK, f"SHA-256 matches ({size} bytes)")
+    if found.problem:
+        return Verdict(item, MISMATCH, found.problem)
+    if found.sha256 != item.sha256:
+        return Verdict(item, MISMATCH, f"SHA-256 now {found.sha256}, recorded {item.sha256} ({found.size} bytes)")
+    return Verdict(item, OK, f"SHA-256 matches ({found.size} bytes)")
 
 
 def failed(verdicts: list[Verdict]) -> bool:
