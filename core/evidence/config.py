@@ -85,16 +85,15 @@ class EvidenceConfig(Strict):
     def warnings(self) -> list[str]:
         """What `check-config` says: what cannot be checked before the first collection."""
         found = []
-        named = [b for b in [self.bucket, *self.buckets.values()] if b]
-        if not named:
-            found.append("evidence.bucket is not set: /evidence collect-instance-data, collect-memory and "
-                         "collect-logs are refused until an Object Lock evidence bucket is named.")
-        else:
-            found.append("evidence bucket(s) " + ", ".join(named) + ": Object Lock (COMPLIANCE default "
-                         "retention) cannot be checked here; each collection's plan checks it in AWS and refuses "
-                         "without it.")
+        named = list(dict.fromkeys(b for b in [self.bucket, *self.buckets.values()] if b))
+        if named:
+            found.append("evidence bucket(s) " + ", ".join(named) + ": Object Lock (COMPLIANCE default retention) "
+                         "cannot be checked without AWS; each collection's plan checks it and refuses without it.")
         off = [b for b in named if not b.startswith(BUCKET_CONVENTION)]
         if off:
             found.append(f"evidence bucket(s) {', '.join(off)} do not start with {BUCKET_CONVENTION}: the shipped "
                          "IAM policy does not let Firebreak write there.")
+        if self.share_accounts:
+            found.append("evidence.share_accounts lets collect-disk --share give disk snapshots to "
+                         f"{', '.join(self.share_accounts)} besides the forensics account {self.forensics_account}.")
         return found
