@@ -25,8 +25,10 @@ NEVER = ("iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy", "iam:Cr
          "iam:CreateUser", "iam:CreateRole", "iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary",
          "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "sts:AssumeRole",
          "ec2:RunInstances", "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-         "ec2:DeleteSnapshot", "ec2:ModifySnapshotAttribute", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
-         "s3:PutBucketAcl")
+         "ec2:DeleteSnapshot", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+         "s3:PutBucketAcl", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention",
+         "s3:BypassGovernanceRetention", "s3:PutObjectLegalHold", "s3:PutBucketObjectLockConfiguration",
+         "s3:PutLifecycleConfiguration")
 # Actions that change something and can be scoped: never on Resource "*".
 SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupIngress",
              "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
@@ -35,7 +37,9 @@ SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupI
              "ec2:CreateSnapshot", "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "wafv2:UpdateIPSet",
              "autoscaling:DetachInstances", "autoscaling:AttachInstances", "elasticloadbalancing:DeregisterTargets",
              "elasticloadbalancing:RegisterTargets", "s3:PutBucketPublicAccessBlock", "lambda:PutFunctionConcurrency",
-             "lambda:DeleteFunctionConcurrency") + ATTACH
+             "lambda:DeleteFunctionConcurrency", "ec2:ModifySnapshotAttribute", "ec2:CopySnapshot", "ssm:SendCommand",
+             "s3:PutObject", "kms:CreateGrant", "kms:Decrypt", "ec2:GetConsoleOutput") + ATTACH
+EVIDENCE_BUCKETS = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*")
 # Security group rules may change only on groups Firebreak created and tagged.
 GROUP_RULES = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
                "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")
@@ -97,8 +101,21 @@ def problems(policy: dict) -> list[str]:
                                         and condition.get("Null", {}).get("aws:TagKeys") == "false"):
                 found.append(f"{sid}: tags resources with keys other than firebreak:incident/request "
                              "outside of creation (could forge firebreak:managed)")
+        if grants(s, "ec2:ModifySnapshotAttribute") and (
+                condition.get("Null", {}).get("aws:ResourceTag/firebreak:incident") != "false"
+                or condition.get("StringEquals", {}).get("ec2:Attribute") != "createVolumePermission"):
+            found.append(f"{sid}: shares snapshots Firebreak did not take (no firebreak:incident tag condition)")
+        if grants(s, "s3:PutObject") and not all(r in EVIDENCE_BUCKETS for r in _list(s["Resource"])):
+            found.append(f"{sid}: s3:PutObject beyond the firebreak-evidence-* buckets")
+        if any(grants(s, a) for a in ("kms:Decrypt", "kms:CreateGrant")) and not fnmatchcase(
+                str(condition.get("StringLike", {}).get("kms:ViaService", "")), "ec2.*.amazonaws.com"):
+            found.append(f"{sid}: KMS use outside of EC2 (no kms:ViaService condition)")
         if grants(s, "wafv2:UpdateIPSet") and not all("/ipset/firebreak-" in r for r in _list(s["Resource"])):
             found.append(f"{sid}: wafv2:UpdateIPSet beyond firebreak-* IP sets")
+    if not any(s["Effect"] == "Deny" and grants(s, "ec2:ModifySnapshotAttribute")
+               and s.get("Condition", {}).get("StringEquals", {}).get("ec2:Add/group") == "all"
+               for s in policy["Statement"]):
+        found.append("no Deny of sharing snapshots publicly (ec2:Add/group all)")
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and not s.get("Condition")]
     for arn in OWN:
         for action in OWN_CHANGES:
@@ -141,6 +158,12 @@ WEAKENINGS = {
     "NACLs on *": lambda ss: _sid(ss, "BlockIpInNetworkAcls").update(Resource="*"),
     "any WAF IP set": lambda ss: _sid(ss, "BlockIpInFirebreakWafIpSetsOnly").update(
         Resource="arn:aws:wafv2:*:*:*/ipset/*/*"),
+    "share any snapshot": lambda ss: _sid(ss, "EvidenceShareOnlyFirebreakSnapshots").pop("Condition"),
+    "share snapshots publicly": lambda ss: ss.remove(_sid(ss, "EvidenceNeverSharePublicly")),
+    "write to any bucket": lambda ss: _sid(ss, "EvidenceBucketWriteAndReadBack").update(Resource="arn:aws:s3:::*/*"),
+    "delete evidence objects": lambda ss: ss.append({"Effect": "Allow", "Action": "s3:DeleteObjectVersion",
+                                                     "Resource": "arn:aws:s3:::firebreak-evidence-*/*"}),
+    "use KMS keys directly": lambda ss: _sid(ss, "EvidenceKmsForSnapshotCopiesThroughEc2Only").pop("Condition"),
     "everything": lambda ss: ss.append({"Effect": "Allow", "Action": "*", "Resource": "*"}),
     "no self-protection": lambda ss: ss.remove(_sid(ss, "DenyIamChangesToFirebreakItself")),
 }
