@@ -131,7 +131,8 @@ def _request_line(request, who) -> str:
             f"{who(request.requested_by)}, decided by {who(request.decided_by)}: {result}")
     if outcome.get("summary"):
         line += f" — {md(outcome['summary'])}"
-    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v)
+    # What an evidence action collected is listed item by item in the evidence section.
+    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v and k != "evidence")
     if details:
         line += f" ({md(details[:600])})"
     if request.error:

@@ -31,6 +31,8 @@ class CollectDisk(vault.Kept):
         for volume, d in volumes.items():
             if d["encrypted"] and key:
                 changes.append(f"Copy the snapshot of {volume} encrypted with {key}")
+            elif d["encrypted"] and not share:
+                changes.append(f"No encrypted copy of {volume}'s snapshot (evidence.kms_key_id is not set)")
             elif d["encrypted"] and share:
                 raise UsageError(f"{volume} is encrypted and evidence.kms_key_id is not set: its snapshot cannot "
                                  f"be re-encrypted for {share}. Set evidence.kms_key_id (a key the forensics "

@@ -257,3 +257,16 @@ def test_collect_logs_of_a_principal_with_no_trail_collects_nothing_and_says_so(
     assert runner.apply(runner.job("collect-logs", "intern")).memory["evidence"] == []
     with pytest.raises(UsageError):
         runner.plan(runner.job("collect-logs", "intern", hours="0"))
+
+
+def test_collect_disk_of_an_unencrypted_volume_shares_the_snapshot_itself(moto_inprocess):
+    instance_id, *_ = instance()
+    runner = Runner(forensics_account="222222222222", share_accounts=[FORENSICS])
+    outcome = runner.apply(runner.job("collect-disk", instance_id, share=FORENSICS))
+    [item] = outcome.memory["evidence"]
+    snapshot = item["detail"]["snapshot_id"]
+    assert outcome.memory["copies"] == {} and outcome.memory["shared"] == [snapshot]
+    assert item["detail"]["shared_with"] == FORENSICS and item["detail"]["tags"]["firebreak:incident"] == "7"
+    permitted = ec2().describe_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission")
+    assert permitted["CreateVolumePermissions"] == [{"UserId": FORENSICS}]
+    assert "ec2:CopySnapshot" not in {c["call"] for c in runner.calls}
