@@ -40,7 +40,15 @@ def record(services: Services, request: ContainRequest) -> list[EvidenceItem]:
              "note": i.get("note", "")[:2000], "requested_by": request.requested_by,
              "approved_by": request.decided_by, "collected_at": request.finished_at or services.clock.now(),
              "detail": i.get("detail") or {}} for i in items]
-    return repo.record(rows, services.clock.now())
+    stored = repo.record(rows, services.clock.now())
+    hashed = sum(1 for item in stored if item.sha256)
+    services.incidents.add_timeline(
+        request.incident_id, kind=request.family.timeline, at=services.clock.now(), actor=None,
+        text=f"Evidence recorded in the chain of custody: {len(stored)} item(s), {hashed} with a SHA-256 "
+             f"({request.label} {request.action} {request.target})",
+        data={"request": request.id, "step": "recorded", "items": len(stored)},
+        dedup_key=f"evidence:{request.id}:recorded")
+    return stored
 
 
 def manifest(services: Services, incident_id: int) -> list[EvidenceItem]:

@@ -92,6 +92,9 @@ def test_collect_instance_data_approved_by_a_second_person_lands_in_the_bucket_a
         assert "evidence-recorded" in events and events.index("succeeded") < events.index("evidence-recorded")
         kinds = {e.kind for e in ws.services.incidents.timeline(incident.id)}
         assert "evidence" in kinds and "containment" not in kinds
+        texts = [e.text for e in ws.services.incidents.timeline(incident.id) if e.kind == "evidence"]
+        assert f"Evidence recorded in the chain of custody: 1 item(s), 1 with a SHA-256 ({request.label} " \
+               f"collect-instance-data {instance_id})" in texts
 
         reply, listed = answer_to(ws, incident, "list", user="carol")
         assert ack_body(reply) == {}

@@ -106,10 +106,10 @@ def sources(ctx: ActionContext, kind: str, subject: str, start: datetime, end: d
     found: dict[str, list] = {}
     for trail in ctx.call("cloudtrail", "describe_trails")["trailList"]:
         if trail.get("S3BucketName"):
-            base = _base(trail.get("S3KeyPrefix")) + f"AWSLogs/{ctx.account}/CloudTrail/{ctx.job.region}/"
-            keys = _dated(ctx, trail["S3BucketName"], base, start, end)
-            if keys:
-                found.setdefault(f"CloudTrail ({trail.get('Name')})", []).extend(keys)
+            for base in _trail_bases(ctx, trail):
+                keys = _dated(ctx, trail["S3BucketName"], base, start, end)
+                if keys:
+                    found.setdefault(f"CloudTrail ({trail.get('Name')})", []).extend(keys)
     if kind == "instance":
         facts = ec2_lookup.instance(ctx, subject)
         resources = [r for r in [facts.vpc, *facts.subnets, *facts.enis] if r]
@@ -130,7 +130,21 @@ def sources(ctx: ActionContext, kind: str, subject: str, start: datetime, end: d
             keys = [(b, k) for b, k in keys if k <= last]
             if keys:
                 found[f"S3 access logs of {subject}"] = keys
-    return {label: list(dict.fromkeys(keys)) for label, keys in found.items()}
+    seen: set = set()  # a multi-region trail is listed in every region: copy each object once
+    unique = {label: [k for k in dict.fromkeys(keys) if not (k in seen or seen.add(k))] for label, keys in found.items()}
+    return {label: keys for label, keys in unique.items() if keys}
+
+
+def _trail_bases(ctx: ActionContext, trail: dict) -> list[str]:
+    """Where the account's files for this region are: AWSLogs/<account>/… or, for an
+    organization trail, AWSLogs/<o-…>/<account>/… (the organization id read from the bucket)."""
+    root = _base(trail.get("S3KeyPrefix")) + "AWSLogs/"
+    tail = f"{ctx.account}/CloudTrail/{ctx.job.region}/"
+    if not trail.get("IsOrganizationTrail"):
+        return [root + tail]
+    listed = ctx.call("s3", "list_objects_v2", Bucket=trail["S3BucketName"], Prefix=root, Delimiter="/")
+    orgs = [p["Prefix"] for p in listed.get("CommonPrefixes", []) if p["Prefix"][len(root):].startswith("o-")]
+    return [org + tail for org in orgs] + [root + tail]
 
 
 def _base(prefix: str | None) -> str:

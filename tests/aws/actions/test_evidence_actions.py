@@ -270,3 +270,17 @@ def test_collect_disk_of_an_unencrypted_volume_shares_the_snapshot_itself(moto_i
     permitted = ec2().describe_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission")
     assert permitted["CreateVolumePermissions"] == [{"UserId": FORENSICS}]
     assert "ec2:CopySnapshot" not in {c["call"] for c in runner.calls}
+
+
+def test_collect_logs_finds_an_organization_trails_files_under_the_organization_id(moto_inprocess):
+    evidence_bucket()
+    now = datetime.now(timezone.utc)
+    s3().create_bucket(Bucket="org-trail-logs")
+    boto3.client("cloudtrail", region_name="us-east-1").create_trail(
+        Name="org", S3BucketName="org-trail-logs", IsOrganizationTrail=True, IsMultiRegionTrail=True)
+    key = (f"AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/{now:%Y/%m/%d}/"
+           f"123456789012_CloudTrail_us-east-1_{now:%Y%m%dT%H%M}Z_org.json.gz")
+    _put_log("org-trail-logs", key, '{"Records": []}')
+    runner = Runner()
+    outcome = runner.apply(runner.job("collect-logs", "arn:aws:iam::123456789012:role/app", hours="1"))
+    assert [i["source"] for i in outcome.memory["evidence"]] == [f"s3://org-trail-logs/{key}"]
