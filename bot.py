@@ -248,6 +248,7 @@ def cmd_drill_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from composition import build_services
     from core import postmortem, timeline
+    from core.evidence import custody
     from core.errors import UsageError
 
     reference = args.incident.lstrip("#")
@@ -256,7 +257,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     services = build_services(_settings(args), chat=None, notifier=None)
     try:
         incident, entries = timeline.load(services, int(reference))
-        text = (timeline.to_json(incident, entries) if args.format == "json"
+        text = (timeline.to_json(incident, entries, [custody.as_dict(i) for i in custody.manifest(services, incident.id)])
+                if args.format == "json"
                 else postmortem.for_incident(services, incident))
     finally:
         services.drain()
@@ -428,6 +430,32 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    """Re-hash every collected object (that exact version) and re-read every snapshot's tags
+    against the chain-of-custody manifest; exit 1 on any mismatch or missing item."""
+    from composition import build_services
+    from core.errors import UsageError
+    from core.evidence import custody
+
+    reference = args.incident.lstrip("#")
+    if not reference.isdigit():
+        raise UsageError(f"“{args.incident}” is not an incident number (e.g. 42).")
+    services = build_services(_settings(args), chat=None, notifier=None)
+    try:
+        verdicts = custody.verify(services, int(reference))
+    finally:
+        services.drain()
+    for v in verdicts:
+        print(f"{v.status:<16} {v.item.request_label} {v.item.action} {v.item.location}: {v.detail}")
+    counts = {status: sum(1 for v in verdicts if v.status == status) for status in dict.fromkeys(
+        v.status for v in verdicts)}
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing collected"
+    if custody.failed(verdicts):
+        return _fail(f"evidence of incident {reference} does not match its manifest ({summary}).")
+    print(f"Evidence of incident {reference} matches its manifest: {summary}.")
+    return 0
+
+
 def cmd_audit_seal(args: argparse.Namespace) -> int:
     """Append a keyed entry, so the unkeyed entries written before FIREBREAK_AUDIT_KEY was set
     are covered by it."""
@@ -534,6 +562,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("seal", help="append a keyed entry covering the entries written before "
                          "FIREBREAK_AUDIT_KEY was set").set_defaults(func=cmd_audit_seal)
     audit.set_defaults(func=lambda _a: (audit.print_help(), 2)[1])
+
+    evidence = sub.add_parser("evidence", help="collected evidence and its chain of custody")
+    evidence_sub = evidence.add_subparsers(title="commands", metavar="COMMAND")
+    p = evidence_sub.add_parser("verify", help="re-hash collected evidence against its chain-of-custody manifest")
+    p.add_argument("incident", help="incident id")
+    p.set_defaults(func=cmd_evidence_verify)
+    evidence.set_defaults(func=lambda _a: (evidence.print_help(), 2)[1])
     return parser
 
 

@@ -19,6 +19,7 @@ from composition.sandbox import recorded as recorded_sandbox
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
 from aws.audit_anchor import S3Anchor
+from aws.evidence_reader import AwsEvidenceReader
 from aws.email import SnsEmail
 from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
 from aws.investigate import CloudTrailHistory
@@ -63,6 +64,7 @@ from store.containment import SqlContainmentRepository
 from store.containment_audit import SqlAuditRepository
 from store.containment_lease import SqlExecutionLeaseRepository
 from store.db import Database
+from store.evidence import SqlEvidenceRepository
 from store.finding_intake import SqlIntakeRepository
 from store.finding_state import SqlFindingStateRepository
 from store.findings import SqlFindingRepository
@@ -106,7 +108,7 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
         scheduler_jobs=lambda: job_store(db), jobs=SqlJobRepository(db),
-        communications=SqlCommunicationsRepository(db))
+        communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
@@ -129,7 +131,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     cases = dict(support=AwsSupportDesk(sessions),
                  security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     ports: dict[str, Any] = dict(
-        catalog=AwsCatalog(sessions, cfg.containment, cfg.remediation), writeback=AwsWriteBack(sessions),
+        catalog=AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence),
+        writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
         anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,

@@ -8,6 +8,7 @@ from typing import Callable
 
 from core import metrics
 from core.errors import UsageError
+from core.evidence import custody
 from core.mentions import as_text
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 from core.services import Services
@@ -70,10 +71,11 @@ def when(at: datetime | None) -> str:
 
 
 def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), items: list[ActionItem] = (),
-             first_seen: datetime | None = None, requests=(),
+             first_seen: datetime | None = None, requests=(), evidence=(),
              names: Callable[[str], str | None] | None = None) -> str:
     """The postmortem / export document. `names` turns user ids into the names people know;
-    `requests` are the incident's containment requests, listed with what they did."""
+    `requests` are the incident's containment requests, listed with what they did; `evidence`
+    is the chain-of-custody manifest (core.evidence.model.EvidenceItem)."""
     def who(user: str | None) -> str:
         return md(as_text("{@" + user + "}", names)) if user and user.isalnum() else md(user or "")
 
@@ -109,6 +111,10 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
     lines += ["", "## Containment actions", ""]
     lines += [_request_line(r, who) for r in requests] or \
         [f"- {when(e.at)} {md(e.text, names)}" for e in entries if e.kind.startswith("contain")] or ["- none recorded"]
+    lines += ["", "## Evidence (chain of custody)", ""]
+    lines += [_evidence_line(item, who) for item in evidence] or ["- nothing collected"]
+    if evidence:
+        lines += ["", f"_`python bot.py evidence verify {incident.id}` re-hashes each object against this manifest._"]
     lines += ["", "## Action items", ""]
     lines += [f"- [{'x' if i.done_at else ' '}] #{i.id} {md(i.text)}" + (f" (owner {who(i.owner)})" if i.owner else "")
               + (f", due {i.due:%Y-%m-%d}" if i.due else "") for i in items] or ["- none"]
@@ -125,12 +131,23 @@ def _request_line(request, who) -> str:
             f"{who(request.requested_by)}, decided by {who(request.decided_by)}: {result}")
     if outcome.get("summary"):
         line += f" — {md(outcome['summary'])}"
-    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v)
+    # What an evidence action collected is listed item by item in the evidence section.
+    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v and k != "evidence")
     if details:
         line += f" ({md(details[:600])})"
     if request.error:
         line += f" — {md(request.error)}"
     return line
+
+
+def _evidence_line(item, who) -> str:
+    """One manifest row: what, where (with the version id), its SHA-256, who asked and who approved."""
+    digest = f"SHA-256 {item.sha256}" if item.sha256 else "not re-hashable"
+    size = "" if item.size is None else f", {item.size} {'GiB volume' if item.kind == 'snapshot' else 'bytes'}"
+    return (f"- {item.request_label} {md(item.action)} {item.kind}: {md(item.location)} in "
+            f"{md(item.account)}/{md(item.region)}{size}; {digest}; from {md(item.source)}; requested by "
+            f"{who(item.requested_by)}, approved by {who(item.approved_by)}, collected {when(item.collected_at)}. "
+            f"{md(item.note)}")
 
 
 def for_incident(services: Services, incident: Incident) -> str:
@@ -143,6 +160,7 @@ def for_incident(services: Services, incident: Incident) -> str:
     return document(incident, entries, findings=findings,
                     items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None,
                     requests=services.repos.containment.for_incident(incident.id),
+                    evidence=custody.manifest(services, incident.id),
                     names=directory.name if directory is not None else None)
 
 

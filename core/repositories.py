@@ -13,6 +13,7 @@ from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from core.audit.chain import AuditRecord
 from core.containment.model import ContainRequest
+from core.evidence.model import EvidenceItem
 from core.jobs import Job, JobQueue
 from core.model import ActionItem, Incident, Mutation, TimelineEntry
 
@@ -212,6 +213,15 @@ class ContainmentRepository(Protocol):
     def undos_of(self, request_id: int) -> list[ContainRequest]: ...
 
 
+class EvidenceRepository(Protocol):
+    """The chain-of-custody manifest: one row per collected item, each written with its audit entry."""
+
+    def record(self, rows: list[dict], at: datetime) -> list[EvidenceItem]:
+        """Insert rows not yet recorded (keyed by request and location); the items now stored for them."""
+
+    def for_incident(self, incident_id: int) -> list[EvidenceItem]: ...
+
+
 class ExecutionLeaseRepository(Protocol):
     """A lease per running request, so recovery can tell a live run from an abandoned one."""
 
@@ -305,3 +315,4 @@ class Repositories:
     scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
     jobs: JobRepository  # durable work after Slack's ack
     communications: Any = None  # core.communications.ports.CommunicationsRepository
+    evidence: EvidenceRepository | None = None  # the chain-of-custody manifest

@@ -19,6 +19,7 @@ def risky_settings(config) -> list[str]:
     if config.containment.auto_approve:
         found.append("containment.auto_approve runs " + ", ".join(config.containment.auto_approve)
                      + " without a second person's approval.")
+    found += config.evidence.warnings()
     found += intake_warnings(config.findings.intake)
     found += config.server.warnings()
     found += communications_warnings(config.communications)

@@ -15,6 +15,7 @@ from core.access import Directory
 from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
 from core.drills.ports import Sandbox
+from core.evidence.ports import EvidenceReader
 from core.findings.ports import Notifier, WriteBack
 from core.investigation.ports import EventHistory, LogQueries
 from core.ports import Archive, Chat
@@ -48,6 +49,7 @@ class Services:
     writeback: WriteBack | None = None  # tells AWS about dismissed findings
     archive: Archive | None = None  # postmortems kept in S3 when configured
     pager: Pager | None = None  # SLA escalations outside chat (SNS)
+    evidence_reader: EvidenceReader | None = None  # re-reads collected evidence (`bot.py evidence verify`)
     anchor: Anchor | None = None  # the audit chain's head copied outside the database (S3 Object Lock)
     finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
     executor: Executor | None = None  # runs work after Slack's ack

@@ -24,6 +24,7 @@ from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConf
                                   SecurityHubPollConfig)
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
+from core.evidence.config import EvidenceConfig
 from core.incident_config import IncidentsConfig
 from core.investigation.config import InvestigationConfig
 from core.investigation.config import problems as investigation_problems
@@ -126,6 +127,7 @@ class Config(Strict):
     scheduling: SchedulingConfig
     containment: ContainmentConfig
     remediation: RemediationConfig = Field(default_factory=RemediationConfig)
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     access: AccessConfig

@@ -59,7 +59,8 @@ def load(services: Services, incident_id: int) -> tuple[Incident, list[TimelineE
     return incident, services.incidents.timeline(incident_id, limit=None)
 
 
-def to_json(incident: Incident, entries: list[TimelineEntry]) -> str:
+def to_json(incident: Incident, entries: list[TimelineEntry], evidence: list[dict] | None = None) -> str:
+    """The export: the incident, its timeline and (given) its chain-of-custody manifest."""
     def iso(moment):
         return moment.isoformat() if moment else None
 
@@ -71,4 +72,5 @@ def to_json(incident: Incident, entries: list[TimelineEntry]) -> str:
                      "roles": incident.roles, "phase_times": incident.phase_times},
         "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": e.actor, "text": e.text, "data": e.data}
                      for e in entries],
+        **({"evidence": evidence} if evidence is not None else {}),
     }, indent=2, ensure_ascii=False)

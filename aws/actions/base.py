@@ -11,6 +11,7 @@ from aws.errors import AwsActionError, aws_errors
 from core.containment.catalog import ActionSpec, AwsCallRecorder, Job, Plan
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
+from core.evidence.config import EvidenceConfig
 
 log = logging.getLogger("firebreak.containment")
 Checks = list[tuple[str, bool]]
@@ -29,9 +30,10 @@ class ActionContext:
     """Clients for one job; `call` maps botocore errors to AwsActionError with the AWS code."""
 
     def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str,
-                 remediation: RemediationConfig | None = None):
+                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None):
         self.sessions, self.job, self.record, self.config, self.account = sessions, job, record, config, account
         self.remediation = remediation or RemediationConfig()
+        self.evidence = evidence or EvidenceConfig()  # the `evidence:` section (bucket, KMS key, SSM, sharing)
         self._clients: dict[str, Any] = {}
         self._identity: dict | None = None
 

@@ -24,6 +24,7 @@ from core.containment.catalog import AwsCallRecorder, Job, Outcome, Plan
 from core.containment.config import ContainmentConfig
 from core.containment.model import ActionFailed
 from core.containment.remediation_config import RemediationConfig
+from core.evidence.config import EvidenceConfig
 from core.errors import UsageError
 
 ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
@@ -33,9 +34,10 @@ ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
 
 class AwsCatalog:
     def __init__(self, sessions: AwsSessions, config: ContainmentConfig,
-                 remediation: RemediationConfig | None = None):
+                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None):
         self.sessions, self.config = sessions, config
         self.remediation = remediation or RemediationConfig()
+        self.evidence = evidence or EvidenceConfig()
         self._own: str | None = None
         self._lock = threading.Lock()
 
@@ -60,7 +62,8 @@ class AwsCatalog:
         return Outcome(summary, memory, checks)
 
     def _context(self, job: Job, record: AwsCallRecorder) -> ActionContext:
-        return ActionContext(self.sessions, job, record, self.config, self._account(job), self.remediation)
+        return ActionContext(self.sessions, job, record, self.config, self._account(job), self.remediation,
+                             self.evidence)
 
     def _account(self, job: Job) -> str:
         """The account acted in: a configured one (its role is assumed), else the account of

@@ -14,6 +14,7 @@ from core.containment.catalog import Catalog, Job
 from core.containment.flow import store, timeline
 from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
 from core.errors import FirebreakError
+from core.evidence import custody
 from core.services import Services
 
 log = logging.getLogger("firebreak.containment")
@@ -42,9 +43,11 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
             log.exception("containment C%s failed unexpectedly (error id %s)", request_id, error_id)
             return _failed(services, request, UNKNOWN, f"Unexpected error (id {error_id}) during the action; "
                                                        "check the resource before trying again.", None)
-        return _finish(services, request, SUCCEEDED, memory=outcome.memory,
+        done = _finish(services, request, SUCCEEDED, memory=outcome.memory,
                        outcome={"summary": outcome.summary, "checks": [list(c) for c in outcome.checks],
                                 "verified": outcome.verified})
+        _custody(services, done)
+        return done
 
 
 def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
@@ -60,6 +63,16 @@ def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
         if (done := execute(services, catalog, request.id)) is not None:
             changed.append(done)
     return changed
+
+
+def _custody(services: Services, request: ContainRequest) -> None:
+    """What an evidence action collected (memory["evidence"]) goes into the chain-of-custody
+    manifest. The request has succeeded whatever happens here; the items stay in its memory,
+    so a failure to record is logged loudly and `custody.record` can be run again."""
+    try:
+        custody.record(services, request)
+    except Exception:  # noqa: BLE001 - never turn a collected item into a failed collection
+        log.exception("evidence of %s collected but not recorded in the manifest", request.label)
 
 
 def _ends(request: ContainRequest) -> int | None:

@@ -82,7 +82,9 @@ def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCo
     if original.is_undo or not SPECS[original.action].undoable:
         raise UsageError(f"{original.title} cannot be undone by Firebreak"
                          + (" (snapshots are evidence: delete them by hand if you must)."
-                            if original.action == "snapshot-instance" else "."))
+                            if original.action == "snapshot-instance" else
+                            " (evidence is kept: `/evidence list` shows where, under Object Lock)."
+                            if original.family.command == "evidence" else "."))
     if original.state != SUCCEEDED:
         raise InvalidTransition(f"Only a succeeded request can be undone; {original.label} is {original.state}.")
     pending = [u for u in store(services).undos_of(original.id) if u.state in OPEN_STATES]

@@ -10,9 +10,11 @@ from core.containment import flow, service
 from core.containment.catalog import FAMILIES
 from core.containment.parse import ContainCommand, parse, usage_lines
 from core.errors import UsageError
+from core.evidence import custody
 from core.services import Services
 from handlers import blocks, ids
 from handlers.containment import blocks as contain_blocks
+from handlers.evidence import blocks as evidence_blocks
 from handlers.middleware import accept, ack_only, once, refuse
 
 
@@ -51,8 +53,8 @@ def register(jobs, services: Services) -> None:
 
     def _evidence_list(respond, actor, channel, parsed):
         """The evidence manifest (chain of custody) of the incident."""
-        incident, requests = flow.status(services, actor=actor, channel=channel, command=parsed)
-        text, shown = contain_blocks.status_list(incident, requests, parsed.family)
+        incident, _ = flow.status(services, actor=actor, channel=channel, command=parsed)
+        text, shown = evidence_blocks.manifest(incident, custody.manifest(services, incident.id))
         return respond(text=text, blocks=shown, response_type="ephemeral")
 
     @once(services)

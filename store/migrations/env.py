@@ -7,6 +7,7 @@ from store import finding_models  # noqa: F401 - registers the findings tables o
 from store import containment_models  # noqa: F401 - registers the containment tables on Base.metadata
 from store import scheduling_models  # noqa: F401 - the clock's lease and notice ledger
 from store import communications  # noqa: F401 - notifications, pages, regulatory clocks
+from store import evidence  # noqa: F401 - the chain-of-custody manifest
 from store.models import Base
 
 config = context.config

@@ -64,7 +64,7 @@ def test_ticking_a_step_is_attributed_once_and_moving_phase_posts_the_next_list(
     settled(workspace, lambda: "analysis" in workspace.services.incidents.get(incident.id).playbook_state["messages"])
     analysis = checklist_messages(workspace, incident)[-1]
     assert "— analysis" in all_text(analysis)
-    assert "/contain snapshot-instance &lt;instance_id&gt;" in all_text(analysis)  # no finding: placeholder shown
+    assert "/evidence collect-disk &lt;instance_id&gt;" in all_text(analysis)  # no finding: placeholder shown
 
 
 def test_unknown_playbook_lists_the_known_ones(workspace):

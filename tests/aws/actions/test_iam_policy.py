@@ -268,3 +268,58 @@ def test_block_public_s3_does_not_depend_on_reading_the_bucket_policy(moto_inpro
         outcome = runner.apply(runner.job("block-public-s3", "exposed"))
     assert "policy" not in outcome.memory
     assert any(c["call"] == "s3:GetBucketPolicy" and c["status"] == 403 for c in runner.calls)
+
+
+def evidence_estate():
+    """An encrypted instance with a role, an Object Lock evidence bucket, a trail and access
+    logs delivering to S3: every evidence action has something to collect."""
+    from datetime import datetime, timezone
+
+    from tests.aws.actions.test_evidence_actions import encrypted_instance, evidence_bucket
+
+    evidence_bucket("firebreak-evidence-iam")
+    instance_id = encrypted_instance()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    now = datetime.now(timezone.utc)
+    s3.create_bucket(Bucket="trail-logs")
+    boto3.client("cloudtrail", region_name="us-east-1").create_trail(Name="main", S3BucketName="trail-logs")
+    s3.put_object(Bucket="trail-logs", Key=f"AWSLogs/123456789012/CloudTrail/us-east-1/{now:%Y/%m/%d}/"
+                                           f"123456789012_CloudTrail_us-east-1_{now:%Y%m%dT%H%M}Z_a.json.gz", Body=b"{}")
+    s3.create_bucket(Bucket="exposed-data")
+    return [("collect-instance-data", instance_id, {}), ("collect-disk", instance_id, {"share": "111122223333"}),
+            ("collect-memory", instance_id, {}), ("collect-logs", instance_id, {"hours": "1"}),
+            ("collect-logs", "exposed-data", {"hours": "1"})]
+
+
+@pytest.mark.slow
+def test_the_evidence_actions_run_under_exactly_the_shipped_policy(moto_inprocess, monkeypatch):
+    from tests.aws.actions.test_evidence_actions import Runner as EvidenceRunner
+
+    with disable_iam_authentication():
+        jobs = evidence_estate()
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        runner = EvidenceRunner(bucket="firebreak-evidence-iam", kms_key_id="alias/forensics",
+                                forensics_account="111122223333", memory_command="avml s3://{bucket}/{prefix}/m")
+        for action, target, options in jobs:
+            job = runner.job(action, target, **options)
+            runner.plan(job)
+            assert runner.apply(job).memory["evidence"] or action == "collect-memory", action
+    calls = {c["call"] for c in runner.calls}
+    assert {"ec2:CopySnapshot", "ec2:ModifySnapshotAttribute", "ssm:SendCommand", "s3:PutObject",
+            "s3:GetObjectLockConfiguration", "cloudtrail:DescribeTrails", "ec2:GetConsoleOutput"} <= calls
+    assert not [c for c in runner.calls if c["error"]], [c for c in runner.calls if c["error"]]
+
+
+def test_evidence_writes_outside_the_evidence_bucket_convention_are_denied(moto_inprocess, monkeypatch):
+    from tests.aws.actions.test_evidence_actions import Runner as EvidenceRunner, evidence_bucket
+
+    with disable_iam_authentication():
+        evidence_bucket("forensics-store")
+        instance_id, *_ = instance()
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        runner = EvidenceRunner(bucket="forensics-store")
+        with pytest.raises(ActionFailed) as caught:  # (moto reads the lock check as s3:ListBucket, granted above)
+            runner.catalog.apply(runner.job("collect-instance-data", instance_id), runner.calls.append)
+        assert caught.value.code == "AccessDenied" and "s3:PutObject" in caught.value.message

@@ -25,11 +25,12 @@ NEVER = ("iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy", "iam:Cr
          "iam:CreateUser", "iam:CreateRole", "iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary",
          "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "sts:AssumeRole",
          "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-         "ec2:DeleteSnapshot", "ec2:ModifySnapshotAttribute", "s3:PutBucketAcl", "ssm:StartSession",
-         "ssm:CreateDocument", "ssm:UpdateDocument")
+         "ec2:DeleteSnapshot", "s3:PutBucketAcl", "ssm:StartSession", "ssm:CreateDocument", "ssm:UpdateDocument",
+         "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention",
+         "s3:PutObjectLegalHold", "s3:PutBucketObjectLockConfiguration", "s3:PutLifecycleConfiguration")
 # /remediate's writes, each allowed only as scoped here (see problems()): launching and
-# removing only Firebreak-tagged replacements, SendCommand of AWS-RunPatchBaseline only, and
-# bucket policies never on Firebreak's own buckets.
+# removing only Firebreak-tagged replacements, SendCommand of Firebreak's own documents and
+# AWS-RunPatchBaseline only, and bucket policies never on Firebreak's own buckets.
 REPLACEMENT = "replacement"
 # Actions that change something and can be scoped: never on Resource "*".
 SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupIngress",
@@ -41,7 +42,14 @@ SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupI
              "elasticloadbalancing:RegisterTargets", "s3:PutBucketPublicAccessBlock", "lambda:PutFunctionConcurrency",
              "lambda:DeleteFunctionConcurrency", "ec2:RunInstances", "ec2:TerminateInstances", "ec2:RegisterImage",
              "ec2:DeregisterImage", "ssm:SendCommand", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
-             "iam:DeleteAccessKey", "iam:DeleteLoginProfile") + ATTACH
+             "iam:DeleteAccessKey", "iam:DeleteLoginProfile", "ec2:ModifySnapshotAttribute", "ec2:CopySnapshot",
+             "s3:PutObject", "kms:CreateGrant", "kms:Decrypt", "ec2:GetConsoleOutput") + ATTACH
+# The only SSM documents Firebreak may send: AWS's patch baseline (AWS-owned, not editable) and
+# documents named firebreak-* in the account (yours, e.g. the memory acquisition one from
+# deploy/evidence-documents.yaml; Firebreak cannot create or edit documents). Never
+# AWS-RunShellScript: that would be any command as root on every managed instance.
+DOCUMENTS = ("arn:aws:ssm:*::document/AWS-RunPatchBaseline", "arn:aws:ssm:*:*:document/firebreak-*")
+EVIDENCE_BUCKETS = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*")
 # Security group rules may change only on groups Firebreak created and tagged.
 GROUP_RULES = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
                "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")
@@ -115,10 +123,24 @@ def problems(policy: dict) -> list[str]:
                 found.append(f"{sid}: {action} beyond Firebreak's own replacements")
         if grants(s, "ssm:SendCommand"):
             documents = [r for r in _list(s["Resource"]) if ":document/" in r]
-            if documents != ["arn:aws:ssm:*::document/AWS-RunPatchBaseline"]:
-                found.append(f"{sid}: ssm:SendCommand of documents other than AWS-RunPatchBaseline {documents}")
+            if not documents or not all(d in DOCUMENTS for d in documents):
+                found.append(f"{sid}: ssm:SendCommand of documents other than AWS-RunPatchBaseline and "
+                             f"firebreak-* {documents}")
+        if grants(s, "ec2:ModifySnapshotAttribute") and (
+                condition.get("Null", {}).get("aws:ResourceTag/firebreak:incident") != "false"
+                or condition.get("StringEquals", {}).get("ec2:Attribute") != "createVolumePermission"):
+            found.append(f"{sid}: shares snapshots Firebreak did not take (no firebreak:incident tag condition)")
+        if grants(s, "s3:PutObject") and not all(r in EVIDENCE_BUCKETS for r in _list(s["Resource"])):
+            found.append(f"{sid}: s3:PutObject beyond the firebreak-evidence-* buckets")
+        if any(grants(s, a) for a in ("kms:Decrypt", "kms:CreateGrant")) and not fnmatchcase(
+                str(condition.get("StringLike", {}).get("kms:ViaService", "")), "ec2.*.amazonaws.com"):
+            found.append(f"{sid}: KMS use outside of EC2 (no kms:ViaService condition)")
         if grants(s, "wafv2:UpdateIPSet") and not all("/ipset/firebreak-" in r for r in _list(s["Resource"])):
             found.append(f"{sid}: wafv2:UpdateIPSet beyond firebreak-* IP sets")
+    if not any(s["Effect"] == "Deny" and grants(s, "ec2:ModifySnapshotAttribute")
+               and s.get("Condition", {}).get("StringEquals", {}).get("ec2:Add/group") == "all"
+               for s in policy["Statement"]):
+        found.append("no Deny of sharing snapshots publicly (ec2:Add/group all)")
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and not s.get("Condition")]
     for action in ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy"):
         if not any(grants(s, action) and covers(s, "arn:aws:s3:::firebreak-evidence-123456789012") for s in denies):
@@ -164,10 +186,18 @@ WEAKENINGS = {
     "NACLs on *": lambda ss: _sid(ss, "BlockIpInNetworkAcls").update(Resource="*"),
     "any WAF IP set": lambda ss: _sid(ss, "BlockIpInFirebreakWafIpSetsOnly").update(
         Resource="arn:aws:wafv2:*:*:*/ipset/*/*"),
+    "share any snapshot": lambda ss: _sid(ss, "EvidenceShareOnlyFirebreakSnapshots").pop("Condition"),
+    "share snapshots publicly": lambda ss: ss.remove(_sid(ss, "EvidenceNeverSharePublicly")),
+    "write to any bucket": lambda ss: _sid(ss, "EvidenceBucketWriteAndReadBack").update(Resource="arn:aws:s3:::*/*"),
+    "delete evidence objects": lambda ss: ss.append({"Effect": "Allow", "Action": "s3:DeleteObjectVersion",
+                                                     "Resource": "arn:aws:s3:::firebreak-evidence-*/*"}),
+    "use KMS keys directly": lambda ss: _sid(ss, "EvidenceKmsForSnapshotCopiesThroughEc2Only").pop("Condition"),
     "everything": lambda ss: ss.append({"Effect": "Allow", "Action": "*", "Resource": "*"}),
     "launch untagged instances": lambda ss: _sid(ss, "LaunchReplacementsOnlyTaggedAsFirebreaks").pop("Condition"),
     "terminate any tagged instance": lambda ss: _sid(ss, "RemoveOnlyFirebreakReplacements").update(
         Condition={"Null": {"aws:ResourceTag/firebreak:incident": "false"}}),
+    "run any shell command": lambda ss: _sid(ss, "EvidenceMemoryThroughFirebreakDocuments").update(
+        Resource=["arn:aws:ssm:*::document/AWS-RunShellScript", "arn:aws:ec2:*:*:instance/*"]),
     "run any SSM document": lambda ss: _sid(ss, "PatchWithRunPatchBaselineOnly").update(
         Resource=["arn:aws:ssm:*::document/*", "arn:aws:ec2:*:*:instance/*"]),
     "rewrite Firebreak's own bucket policies": lambda ss: ss.remove(

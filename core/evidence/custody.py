@@ -1,0 +1,102 @@
+"""Chain of custody: every item an `/evidence` action collected becomes a manifest row (with
+an audit-chain entry in the same transaction), and `verify` re-checks each one against AWS.
+
+Actions report what they collected in their outcome's memory under "evidence" (a list of
+plain dicts: kind, location, account, region, sha256, size, source, note, detail); the
+executor calls `record` on success, so the manifest is written by the same code path for
+a click, a playbook step, an auto-approval or a run resumed after a crash. Recording is
+keyed by (request, location): a second call records nothing twice."""
+
+from __future__ import annotations
+
+import logging
+
+from core.containment.model import SUCCEEDED, ContainRequest
+from core.errors import UsageError
+from core.evidence.model import (MISMATCH, MISSING, NOT_REHASHED, OBJECT, OK, SNAPSHOT, EvidenceItem, Verdict)
+from core.services import Services
+
+log = logging.getLogger("firebreak.evidence")
+MEMORY_KEY = "evidence"
+
+
+def collected(request: ContainRequest) -> list[dict]:
+    """The items a succeeded request reports (none for other families or failed runs)."""
+    if request.state != SUCCEEDED or request.family.command != "evidence":
+        return []
+    return [i for i in (request.memory or {}).get(MEMORY_KEY) or [] if isinstance(i, dict)]
+
+
+def record(services: Services, request: ContainRequest) -> list[EvidenceItem]:
+    """Write the request's items into the manifest (idempotent); [] when it collected none."""
+    items = collected(request)
+    repo = services.repos.evidence
+    if not items or repo is None:
+        return []
+    rows = [{"incident_id": request.incident_id, "request_id": request.id, "request_label": request.label,
+             "action": request.action, "kind": i["kind"], "location": i["location"],
+             "account": i.get("account") or request.account, "region": i.get("region") or request.region,
+             "sha256": i.get("sha256"), "size": i.get("size"), "source": i.get("source", "")[:1000],
+             "note": i.get("note", "")[:2000], "requested_by": request.requested_by,
+             "approved_by": request.decided_by, "collected_at": request.finished_at or services.clock.now(),
+             "detail": i.get("detail") or {}} for i in items]
+    stored = repo.record(rows, services.clock.now())
+    hashed = sum(1 for item in stored if item.sha256)
+    services.incidents.add_timeline(
+        request.incident_id, kind=request.family.timeline, at=services.clock.now(), actor=None,
+        text=f"Evidence recorded in the chain of custody: {len(stored)} item(s), {hashed} with a SHA-256 "
+             f"({request.label} {request.action} {request.target})",
+        data={"request": request.id, "step": "recorded", "items": len(stored)},
+        dedup_key=f"evidence:{request.id}:recorded")
+    return stored
+
+
+def manifest(services: Services, incident_id: int) -> list[EvidenceItem]:
+    repo = services.repos.evidence
+    return repo.for_incident(incident_id) if repo is not None else []
+
+
+def verify(services: Services, incident_id: int) -> list[Verdict]:
+    """Re-hash every object (that exact version), re-read every snapshot's tags; each item's verdict."""
+    if services.evidence_reader is None:
+        raise UsageError("Evidence cannot be verified in this process (no AWS access configured).")
+    if services.incidents.get(incident_id) is None:
+        raise UsageError(f"There is no incident {incident_id}.")
+    return [_verdict(services.evidence_reader, item) for item in manifest(services, incident_id)]
+
+
+def _verdict(reader, item: EvidenceItem) -> Verdict:
+    detail = item.detail
+    if item.kind == SNAPSHOT:
+        tags = reader.snapshot_tags(account=item.account, region=item.region, snapshot_id=detail["snapshot_id"])
+        if tags is None:
+            return Verdict(item, MISSING, f"snapshot {detail['snapshot_id']} no longer exists")
+        recorded = detail.get("tags") or {}
+        changed = sorted(k for k in recorded if tags.get(k) != recorded[k])
+        if changed:
+            return Verdict(item, MISMATCH, f"tags changed since collection: {', '.join(changed)}")
+        return Verdict(item, NOT_REHASHED, "snapshot exists with the recorded tags (no byte hash to re-compute)")
+    if item.kind != OBJECT or not item.sha256:
+        return Verdict(item, NOT_REHASHED, item.note or "nothing was hashed when it was collected")
+    found = reader.object_sha256(account=item.account, region=item.region, bucket=detail["bucket"],
+                                 key=detail["key"], version_id=detail.get("version_id"))
+    if found is None:
+        return Verdict(item, MISSING, f"object version {detail.get('version_id')} is gone")
+    if found.problem:
+        return Verdict(item, MISMATCH, found.problem)
+    if found.sha256 != item.sha256:
+        return Verdict(item, MISMATCH, f"SHA-256 now {found.sha256}, recorded {item.sha256} ({found.size} bytes)")
+    return Verdict(item, OK, f"SHA-256 matches ({found.size} bytes)")
+
+
+def failed(verdicts: list[Verdict]) -> bool:
+    return any(v.status in (MISMATCH, MISSING) for v in verdicts)
+
+
+def as_dict(item: EvidenceItem) -> dict:
+    """The manifest row as export and the postmortem show it."""
+    return {"request": item.request_label, "action": item.action, "kind": item.kind, "location": item.location,
+            "account": item.account, "region": item.region, "sha256": item.sha256, "version_id": item.version_id,
+            "size": item.size, "source": item.source, "requested_by": item.requested_by,
+            "approved_by": item.approved_by, "collected_at": item.collected_at.isoformat(), "note": item.note,
+            "detail": item.detail}

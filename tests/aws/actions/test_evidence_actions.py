@@ -1,0 +1,286 @@
+"""The /evidence actions against moto: plan (read-only, refuses without an Object Lock
+COMPLIANCE bucket), apply, verify; what each reports for the chain-of-custody manifest."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+
+from aws.actions.registry import AwsCatalog
+from aws.sessions import AwsSessions
+from core.containment.catalog import Job
+from core.containment.config import ContainmentConfig
+from core.errors import UsageError
+from core.evidence.config import EvidenceConfig
+from tests.aws.actions.conftest import AWS
+from tests.support.containment import instance
+
+pytestmark = pytest.mark.slow  # moto loads its EC2 images on first use (seconds)
+BUCKET = "firebreak-evidence-test"
+FORENSICS = "111122223333"
+
+
+def s3():
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def ec2():
+    return boto3.client("ec2", region_name="us-east-1")
+
+
+def evidence_bucket(name=BUCKET, mode="COMPLIANCE"):
+    s3().create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    if mode:
+        s3().put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": mode, "Days": 1}}})
+    return name
+
+
+class Runner:
+    def __init__(self, **evidence):
+        self.catalog = AwsCatalog(AwsSessions(AWS), ContainmentConfig(),
+                                  evidence=EvidenceConfig(**{"bucket": BUCKET, "wait_seconds": 2, **evidence}))
+        self.calls: list[dict] = []
+
+    def job(self, action, target, **options):
+        return Job(action, target, options, None, "us-east-1", 7, request_id=3)
+
+    def plan(self, job):
+        return self.catalog.plan(job, self.calls.append)
+
+    def apply(self, job):
+        outcome = self.catalog.apply(job, self.calls.append)
+        assert outcome.verified, outcome.checks
+        return outcome
+
+
+def read(item):
+    d = item["detail"]
+    return s3().get_object(Bucket=d["bucket"], Key=d["key"], VersionId=d["version_id"])["Body"].read()
+
+
+def test_collect_instance_data_writes_hashed_json_to_the_locked_bucket(moto_inprocess):
+    evidence_bucket()
+    instance_id, vpc, _, groups = instance()
+    iam = boto3.client("iam")
+    iam.create_role(RoleName="web-role", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="web")
+    iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName="web-role")
+    ec2().associate_iam_instance_profile(InstanceId=instance_id, IamInstanceProfile={"Name": "web"})
+    runner = Runner()
+    job = runner.job("collect-instance-data", instance_id)
+
+    plan = runner.plan(job)
+    assert any("Object Lock COMPLIANCE" in line for line in plan.current)
+    assert f"s3://{BUCKET}/incident-7/E3/instance-data-{instance_id}.json" in plan.changes[0]
+    assert s3().list_object_versions(Bucket=BUCKET).get("Versions") is None, "planning writes nothing"
+
+    outcome = runner.apply(job)
+    [item] = outcome.memory["evidence"]
+    body = read(item)
+    assert item["kind"] == "object" and item["sha256"] == hashlib.sha256(body).hexdigest()
+    assert item["size"] == len(body) and item["detail"]["version_id"]
+    assert item["location"] == (f"s3://{BUCKET}/incident-7/E3/instance-data-{instance_id}.json"
+                                f"?versionId={item['detail']['version_id']}")
+    document = json.loads(body)
+    assert document["instance"]["InstanceId"] == instance_id
+    assert sorted(g["GroupId"] for g in document["security_groups"]) == sorted(groups)
+    assert document["instance_profile"]["Roles"][0]["RoleName"] == "web-role"
+    assert document["tags"]["Name"] == "<!channel> web-1" and "console_output" in document
+    calls = {c["call"] for c in runner.calls}
+    assert {"ec2:GetConsoleOutput", "iam:GetInstanceProfile", "s3:PutObject",
+            "s3:GetObjectLockConfiguration"} <= calls
+    assert all(c["request_id"] for c in runner.calls), "every call is audited with its request id"
+
+
+@pytest.mark.parametrize("mode", [None, "GOVERNANCE"])
+def test_a_bucket_without_compliance_object_lock_is_refused_in_the_plan(moto_inprocess, mode):
+    if mode:
+        evidence_bucket(mode=mode)
+    else:
+        s3().create_bucket(Bucket=BUCKET)
+    instance_id, *_ = instance()
+    runner = Runner()
+    with pytest.raises(UsageError) as refused:
+        runner.plan(runner.job("collect-instance-data", instance_id))
+    assert BUCKET in refused.value.message and "COMPLIANCE" in refused.value.message
+
+
+def test_no_bucket_configured_is_refused(moto_inprocess):
+    instance_id, *_ = instance()
+    runner = Runner(bucket=None)
+    with pytest.raises(UsageError) as refused:
+        runner.plan(runner.job("collect-logs", instance_id))
+    assert "evidence.bucket" in refused.value.message
+
+
+def snapshot_ids():
+    return {s["SnapshotId"] for s in ec2().describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+
+
+def encrypted_instance():
+    image = ec2().describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    found = ec2().run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", BlockDeviceMappings=[
+        {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}])
+    return found["Instances"][0]["InstanceId"]
+
+
+def test_collect_disk_snapshots_copies_encrypted_and_shares_only_with_the_forensics_account(moto_inprocess):
+    instance_id = encrypted_instance()
+    runner = Runner(kms_key_id="alias/forensics", forensics_account=FORENSICS)
+    job, before = runner.job("collect-disk", instance_id, share=FORENSICS), snapshot_ids()
+    plan = runner.plan(job)
+    assert any("encrypted with alias/forensics" in c for c in plan.changes)
+    assert any(f"with account {FORENSICS}" in c for c in plan.changes)
+    assert snapshot_ids() == before, "planning takes no snapshot"
+
+    outcome = runner.apply(job)
+    [original, copy] = outcome.memory["evidence"]
+    assert original["kind"] == copy["kind"] == "snapshot" and original["sha256"] is None
+    assert "no byte hash" in original["note"]
+    assert copy["detail"]["copy_of"] == original["detail"]["snapshot_id"]
+    [shown] = ec2().describe_snapshots(SnapshotIds=[copy["detail"]["snapshot_id"]])["Snapshots"]
+    assert shown["Encrypted"] and shown["KmsKeyId"] == "alias/forensics"
+    tags = {t["Key"]: t["Value"] for t in shown["Tags"]}
+    assert tags["firebreak:incident"] == "7" and tags["firebreak:request"] == "E3"
+    assert original["detail"]["tags"]["firebreak:request"] == "E3"
+    permitted = ec2().describe_snapshot_attribute(SnapshotId=copy["detail"]["snapshot_id"],
+                                                  Attribute="createVolumePermission")["CreateVolumePermissions"]
+    assert permitted == [{"UserId": FORENSICS}]
+    assert outcome.memory["shared"] == [copy["detail"]["snapshot_id"]], "the default-key original is not shared"
+
+
+def test_collect_disk_refuses_to_share_with_any_other_account(moto_inprocess):
+    instance_id, *_ = instance()
+    runner, before = Runner(forensics_account=FORENSICS), snapshot_ids()
+    with pytest.raises(UsageError) as refused:
+        runner.plan(runner.job("collect-disk", instance_id, share="999999999999"))
+    assert "999999999999" in refused.value.message and FORENSICS in refused.value.message
+    with pytest.raises(Exception):
+        runner.catalog.apply(runner.job("collect-disk", instance_id, share="999999999999"), runner.calls.append)
+    assert snapshot_ids() == before
+
+
+def test_collect_memory_runs_the_ssm_command_and_records_its_output(moto_inprocess):
+    evidence_bucket()
+    instance_id, *_ = instance()
+    command = "avml /tmp/m.lime && aws s3 cp /tmp/m.lime s3://{bucket}/{prefix}/memory.lime"
+    refused = Runner()
+    with pytest.raises(UsageError) as caught:
+        refused.plan(refused.job("collect-memory", instance_id))
+    assert "evidence.memory_command" in caught.value.message
+
+    runner = Runner(memory_command=command)
+    job = runner.job("collect-memory", instance_id)
+    plan = runner.plan(job)
+    assert any("AWS-RunShellScript" in c and "avml" in c for c in plan.changes)
+    # What AVML would have written (moto's SSM runs nothing on the instance).
+    image = b"LiME memory image"
+    s3().put_object(Bucket=BUCKET, Key=f"incident-7/E3/memory-{instance_id}/memory.lime", Body=image,
+                    ChecksumAlgorithm="SHA256")
+    outcome = runner.apply(job)
+    ssm_item, image_item = outcome.memory["evidence"]
+    assert ssm_item["kind"] == "ssm-output" and ssm_item["detail"]["status"] == "Success"
+    assert ssm_item["location"] == f"s3://{BUCKET}/incident-7/E3/memory-{instance_id}/"
+    assert image_item["sha256"] == hashlib.sha256(image).hexdigest() and image_item["size"] == len(image)
+    sent = boto3.client("ssm", region_name="us-east-1").list_commands(CommandId=ssm_item["detail"]["command_id"])
+    [shown] = sent["Commands"]
+    assert shown["Parameters"]["commands"][0].startswith("avml") and \
+        f"s3://{BUCKET}/incident-7/E3/memory-{instance_id}/memory.lime" in shown["Parameters"]["commands"][0]
+    assert {"ssm:SendCommand", "ssm:GetCommandInvocation"} <= {c["call"] for c in runner.calls}
+
+
+def _put_log(bucket, key, text):
+    s3().put_object(Bucket=bucket, Key=key, Body=gzip.compress(text.encode()))
+
+
+def test_collect_logs_copies_cloudtrail_flow_and_access_logs_of_the_window(moto_inprocess):
+    evidence_bucket()
+    now = datetime.now(timezone.utc)
+    s3().create_bucket(Bucket="org-trail")
+    boto3.client("cloudtrail", region_name="us-east-1").create_trail(Name="main", S3BucketName="org-trail",
+                                                                    S3KeyPrefix="ct")
+    day = f"ct/AWSLogs/123456789012/CloudTrail/us-east-1/{now:%Y/%m/%d}/"
+    recent = f"{day}123456789012_CloudTrail_us-east-1_{now:%Y%m%dT%H%M}Z_abc.json.gz"
+    old = f"{day}123456789012_CloudTrail_us-east-1_{now:%Y%m%d}T0000Z_old.json.gz" if now.hour >= 3 else None
+    _put_log("org-trail", recent, '{"Records": []}')
+    if old:
+        _put_log("org-trail", old, '{"Records": []}')
+
+    instance_id, vpc, *_ = instance()
+    s3().create_bucket(Bucket="flow-logs")
+    ec2().create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+                           LogDestination="arn:aws:s3:::flow-logs")  # moto 5.2 refuses a /prefix here
+    flow_key = (f"AWSLogs/123456789012/vpcflowlogs/us-east-1/{now:%Y/%m/%d}/"
+                f"123456789012_vpcflowlogs_us-east-1_fl-1_{now:%Y%m%dT%H%M}Z_x.log.gz")
+    _put_log("flow-logs", flow_key, "2 123456789012 eni-1 10.0.0.1 10.0.0.2")
+
+    runner = Runner()
+    job = runner.job("collect-logs", instance_id, hours="2")
+    plan = runner.plan(job)
+    assert any(line.startswith("CloudTrail (main): 1 object") for line in plan.current), plan.current
+    assert any(line.startswith("VPC flow logs") for line in plan.current), plan.current
+    outcome = runner.apply(job)
+    sources = sorted(i["source"] for i in outcome.memory["evidence"])
+    assert sources == sorted([f"s3://org-trail/{recent}", f"s3://flow-logs/{flow_key}"])
+    for item in outcome.memory["evidence"]:
+        assert hashlib.sha256(read(item)).hexdigest() == item["sha256"]
+        assert item["detail"]["key"].startswith("incident-7/E3/logs/")
+
+    # A bucket: its server access logs (simple key format) within the window.
+    s3().create_bucket(Bucket="exposed-data")
+    s3().create_bucket(Bucket="access-logs")
+    s3().put_bucket_acl(Bucket="access-logs", GrantWrite="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
+                        GrantReadACP="uri=http://acs.amazonaws.com/groups/s3/LogDelivery")
+    s3().put_bucket_logging(Bucket="exposed-data", BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": "access-logs", "TargetPrefix": "exposed/"}})
+    access = f"exposed/{now:%Y-%m-%d-%H-%M-%S}-ABCDEF"
+    s3().put_object(Bucket="access-logs", Key=access, Body=b"REST.GET.OBJECT secrets.csv")
+    s3().put_object(Bucket="access-logs", Key="exposed/2001-01-01-00-00-00-OLD", Body=b"old")
+    bucket_job = Job("collect-logs", "exposed-data", {"hours": "1"}, None, "us-east-1", 7, request_id=4)
+    outcome = runner.apply(bucket_job)
+    sources = {i["source"] for i in outcome.memory["evidence"]}
+    assert f"s3://access-logs/{access}" in sources and "s3://access-logs/exposed/2001-01-01-00-00-00-OLD" not in sources
+
+
+def test_collect_logs_of_a_principal_with_no_trail_collects_nothing_and_says_so(moto_inprocess):
+    evidence_bucket()
+    runner = Runner()
+    plan = runner.plan(runner.job("collect-logs", "arn:aws:iam::123456789012:user/intern"))
+    assert any("No CloudTrail trail" in line for line in plan.current)
+    assert runner.apply(runner.job("collect-logs", "intern")).memory["evidence"] == []
+    with pytest.raises(UsageError):
+        runner.plan(runner.job("collect-logs", "intern", hours="0"))
+
+
+def test_collect_disk_of_an_unencrypted_volume_shares_the_snapshot_itself(moto_inprocess):
+    instance_id, *_ = instance()
+    runner = Runner(forensics_account="222222222222", share_accounts=[FORENSICS])
+    outcome = runner.apply(runner.job("collect-disk", instance_id, share=FORENSICS))
+    [item] = outcome.memory["evidence"]
+    snapshot = item["detail"]["snapshot_id"]
+    assert outcome.memory["copies"] == {} and outcome.memory["shared"] == [snapshot]
+    assert item["detail"]["shared_with"] == FORENSICS and item["detail"]["tags"]["firebreak:incident"] == "7"
+    permitted = ec2().describe_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission")
+    assert permitted["CreateVolumePermissions"] == [{"UserId": FORENSICS}]
+    assert "ec2:CopySnapshot" not in {c["call"] for c in runner.calls}
+
+
+def test_collect_logs_finds_an_organization_trails_files_under_the_organization_id(moto_inprocess):
+    evidence_bucket()
+    now = datetime.now(timezone.utc)
+    s3().create_bucket(Bucket="org-trail-logs")
+    boto3.client("cloudtrail", region_name="us-east-1").create_trail(
+        Name="org", S3BucketName="org-trail-logs", IsOrganizationTrail=True, IsMultiRegionTrail=True)
+    key = (f"AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/{now:%Y/%m/%d}/"
+           f"123456789012_CloudTrail_us-east-1_{now:%Y%m%dT%H%M}Z_org.json.gz")
+    _put_log("org-trail-logs", key, '{"Records": []}')
+    runner = Runner()
+    outcome = runner.apply(runner.job("collect-logs", "arn:aws:iam::123456789012:role/app", hours="1"))
+    assert [i["source"] for i in outcome.memory["evidence"]] == [f"s3://org-trail-logs/{key}"]
