@@ -2,12 +2,11 @@
 bucket in compliance mode), how disks are re-encrypted and shared, and how memory is taken.
 
 Safe by default: no bucket (collecting into S3 is refused until one is named), no memory
-command (collect-memory refused), no account to share snapshots with (--share refused)."""
+document (collect-memory refused), no account to share snapshots with (--share refused)."""
 
 from __future__ import annotations
 
 import re
-import string
 
 from pydantic import Field, field_validator, model_validator
 
@@ -16,7 +15,8 @@ from core.validators import Strict
 BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 # The IAM policy grants object writes only on buckets named so (iam/firebreak-policy.json).
 BUCKET_CONVENTION = "firebreak-evidence-"
-PLACEHOLDERS = ("bucket", "prefix", "instance", "incident", "request")
+# ... and SSM SendCommand only of documents named so (plus AWS-RunPatchBaseline for /remediate).
+DOCUMENT_CONVENTION = "firebreak-"
 
 
 class EvidenceConfig(Strict):
@@ -26,10 +26,11 @@ class EvidenceConfig(Strict):
     buckets: dict[str, str] = Field(default_factory=dict)
     # KMS key (id, ARN or alias) encrypted snapshots are copied with, so they can be shared.
     kms_key_id: str | None = Field(default=None, min_length=1, max_length=2048)
-    # SSM document and command collect-memory runs (placeholders: {bucket} {prefix} {instance}
-    # {incident} {request}); null: collect-memory is refused until set.
-    memory_document: str = Field(default="AWS-RunShellScript", pattern=r"^[\w.:/-]{3,128}$")
-    memory_command: str | None = Field(default=None, min_length=1, max_length=4000)
+    # The SSM Command document collect-memory runs with parameters Bucket and Prefix: yours,
+    # named firebreak-* (deploy/evidence-documents.yaml ships one running AVML). Never a
+    # generic shell document: Firebreak can send only the documents the IAM policy names, and
+    # cannot write documents, so what runs on an instance is what you deployed. null: refused.
+    memory_document: str | None = Field(default=None, pattern=r"^[\w.-]{3,128}$")
     # How long collect-memory waits for the SSM command, and collect-disk for a snapshot to
     # complete before copying it (backoff up to this).
     wait_seconds: int = Field(default=300, ge=0, le=3600)
@@ -58,17 +59,6 @@ class EvidenceConfig(Strict):
             raise ValueError(f"account ids are 12 digits, got {bad}")
         return accounts
 
-    @field_validator("memory_command")
-    @classmethod
-    def _placeholders(cls, command: str | None) -> str | None:
-        if command is None:
-            return None
-        names = {name for _, name, _, _ in string.Formatter().parse(command) if name is not None}
-        unknown = sorted(names - set(PLACEHOLDERS))
-        if unknown:
-            raise ValueError(f"unknown placeholders {unknown}; use only {{{'}, {'.join(PLACEHOLDERS)}}}")
-        return command
-
     @model_validator(mode="after")
     def _share(self) -> "EvidenceConfig":
         if self.share_accounts and not self.forensics_account:
@@ -93,6 +83,10 @@ class EvidenceConfig(Strict):
         if off:
             found.append(f"evidence bucket(s) {', '.join(off)} do not start with {BUCKET_CONVENTION}: the shipped "
                          "IAM policy does not let Firebreak write there.")
+        if self.memory_document and not self.memory_document.startswith(DOCUMENT_CONVENTION):
+            found.append(f"evidence.memory_document {self.memory_document} does not start with "
+                         f"{DOCUMENT_CONVENTION}: the shipped IAM policy lets Firebreak send only its own documents, "
+                         "so collect-memory will be refused with AccessDenied.")
         if self.share_accounts:
             found.append("evidence.share_accounts lets collect-disk --share give disk snapshots to "
                          f"{', '.join(self.share_accounts)} besides the forensics account {self.forensics_account}.")

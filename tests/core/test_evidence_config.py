@@ -13,7 +13,7 @@ from core.settings import load_config, load_settings
 
 def test_shipped_defaults_collect_nothing_into_s3_and_share_with_nobody():
     evidence = load_config()[0].evidence
-    assert evidence.bucket is None and evidence.buckets == {} and evidence.memory_command is None
+    assert evidence.bucket is None and evidence.buckets == {} and evidence.memory_document is None
     assert evidence.forensics_account is None and not evidence.may_share_with("111122223333")
     assert evidence.bucket_for("123456789012") is None
 
@@ -32,7 +32,7 @@ evidence:
   bucket: Not_A_Bucket
   buckets:
     "12345": firebreak-evidence-a
-  memory_command: "avml {output}"
+  memory_document: "AWS-RunShellScript; rm"
   forensics_account: "1234"
   wait_seconds: -1
 """)
@@ -41,7 +41,7 @@ evidence:
     found = "\n".join(caught.value.problems)
     assert f"{path}:4: evidence.bucket:" in found
     assert f"{path}:5: evidence.buckets: account ids are 12 digits" in found
-    assert f"{path}:7: evidence.memory_command: unknown placeholders ['output']" in found
+    assert f"{path}:7: evidence.memory_document:" in found
     assert f"{path}:8: evidence.forensics_account:" in found
     assert f"{path}:9: evidence.wait_seconds:" in found
 
@@ -53,7 +53,7 @@ evidence:
   buckets: {"111111111111": firebreak-evidence-one}
   forensics_account: "222222222222"
   share_accounts: ["333333333333"]
-  memory_command: "avml /tmp/m && aws s3 cp /tmp/m s3://{bucket}/{prefix}/m"
+  memory_document: AWS-RunShellScript
 """)
     evidence = load_config(path)[0].evidence
     assert evidence.bucket_for("111111111111") == "firebreak-evidence-one"
@@ -64,6 +64,7 @@ evidence:
     assert "Object Lock (COMPLIANCE default retention) cannot be checked without AWS" in warnings
     assert "333333333333 besides the forensics account 222222222222" in warnings
     assert "do not start with firebreak-evidence-" not in warnings
+    assert "memory_document AWS-RunShellScript does not start with firebreak-" in warnings
 
 
 def test_a_bucket_outside_the_iam_naming_convention_is_named(tmp_path):

@@ -1,7 +1,9 @@
 """collect-memory: memory acquisition through SSM Run Command. Runs the configured document
-and command (e.g. AVML writing to the evidence bucket) on the instance, waits for it
-(GetCommandInvocation with backoff, up to evidence.wait_seconds), and records the command's
-status and output location, and every object the command left under the request's prefix.
+(yours, named firebreak-*, e.g. deploy/evidence-documents.yaml's AVML one) with two
+parameters, Bucket and Prefix, on the instance; waits for it (GetCommandInvocation with
+backoff, up to evidence.wait_seconds), and records the command's status and output
+location, and every object the command left under the request's prefix. Firebreak sends no
+command text: what runs on the instance is only what the operator deployed.
 
 The image is written by the instance itself, so Firebreak never held its bytes while it was
 taken: the objects found afterwards are hashed as read back and recorded with their version
@@ -30,19 +32,19 @@ class CollectMemory(vault.Kept):
 
     def plan(self, ctx: ActionContext) -> Plan:
         facts = ec2_lookup.instance(ctx, ctx.job.target)
-        name, command = vault.bucket(ctx), _command(ctx, "<request>")
+        name, document = vault.bucket(ctx), _document(ctx)
         current = [vault.locked(ctx, name), f"Instance {facts.id} {facts.name!r} ({facts.state})"]
         if facts.state != "running":
             raise UsageError(f"{facts.id} is {facts.state}: memory can be acquired only from a running instance.")
-        changes = [f"SSM {ctx.evidence.memory_document} on {facts.id}: {command}",
+        changes = [f"SSM document {document} on {facts.id} with Bucket={name}, Prefix={vault.prefix(ctx)}/memory-"
+                   f"{facts.id}",
                    f"Wait up to {ctx.evidence.wait_seconds}s for it; output under s3://{name}/{vault.prefix(ctx)}/"]
         return plan(ctx, current, changes, subnets=facts.subnets, vpc=facts.vpc)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         name, key_prefix = vault.bucket(ctx), f"{vault.prefix(ctx)}/memory-{ctx.job.target}"
         sent = ctx.call("ssm", "send_command", InstanceIds=[ctx.job.target],
-                        DocumentName=ctx.evidence.memory_document,
-                        Parameters={"commands": [_command(ctx, key_prefix)]},
+                        DocumentName=_document(ctx), Parameters={"Bucket": [name], "Prefix": [key_prefix]},
                         OutputS3BucketName=name, OutputS3KeyPrefix=key_prefix,
                         Comment=f"Firebreak {ctx.job.label}: memory of {ctx.job.target}"[:100],
                         TimeoutSeconds=max(30, ctx.evidence.wait_seconds))["Command"]
@@ -79,13 +81,12 @@ class CollectMemory(vault.Kept):
             + vault.check_objects(ctx, memory["evidence"])
 
 
-def _command(ctx: ActionContext, key_prefix: str) -> str:
-    template = ctx.evidence.memory_command
-    if not template:
-        raise UsageError("collect-memory needs evidence.memory_command (the command SSM runs on the instance, e.g. "
-                         "AVML writing to s3://{bucket}/{prefix}/); it is not configured.")
-    return template.format(bucket=vault.bucket(ctx), prefix=key_prefix, instance=ctx.job.target,
-                           incident=ctx.job.incident_id, request=ctx.job.label or "<request>")
+def _document(ctx: ActionContext) -> str:
+    if not ctx.evidence.memory_document:
+        raise UsageError("collect-memory needs evidence.memory_document: an SSM Command document of yours named "
+                         "firebreak-* taking Bucket and Prefix (deploy/evidence-documents.yaml creates one that runs "
+                         "AVML); it is not configured.")
+    return ctx.evidence.memory_document
 
 
 def _objects(ctx: ActionContext, name: str, key_prefix: str) -> list[dict]:

@@ -23,6 +23,24 @@ from tests.support.containment import instance
 
 pytestmark = pytest.mark.slow  # moto loads its EC2 images on first use (seconds)
 BUCKET = "firebreak-evidence-test"
+
+
+def shipped_document() -> str:
+    """deploy/evidence-documents.yaml's memory document, as SSM would receive it."""
+    from cfnlint.decode import cfn_yaml
+
+    from tests.conftest import REPO
+
+    template = cfn_yaml.loads((REPO / "deploy" / "evidence-documents.yaml").read_text(encoding="utf-8"))
+    content = template["Resources"]["CollectMemory"]["Properties"]["Content"]
+    content["parameters"]["AvmlUrl"]["default"] = "https://example.invalid/avml"  # was !Ref AvmlUrl
+    return json.dumps(content)
+
+
+def memory_document(name="firebreak-CollectMemory") -> str:
+    boto3.client("ssm", region_name="us-east-1").create_document(
+        Name=name, DocumentType="Command", DocumentFormat="JSON", Content=shipped_document())
+    return name
 FORENSICS = "111122223333"
 
 
@@ -170,16 +188,16 @@ def test_collect_disk_refuses_to_share_with_any_other_account(moto_inprocess):
 def test_collect_memory_runs_the_ssm_command_and_records_its_output(moto_inprocess):
     evidence_bucket()
     instance_id, *_ = instance()
-    command = "avml /tmp/m.lime && aws s3 cp /tmp/m.lime s3://{bucket}/{prefix}/memory.lime"
     refused = Runner()
     with pytest.raises(UsageError) as caught:
         refused.plan(refused.job("collect-memory", instance_id))
-    assert "evidence.memory_command" in caught.value.message
+    assert "evidence.memory_document" in caught.value.message and "firebreak-*" in caught.value.message
 
-    runner = Runner(memory_command=command)
+    runner = Runner(memory_document=memory_document())
     job = runner.job("collect-memory", instance_id)
     plan = runner.plan(job)
-    assert any("AWS-RunShellScript" in c and "avml" in c for c in plan.changes)
+    assert any("SSM document firebreak-CollectMemory" in c and f"Prefix=incident-7/E3/memory-{instance_id}" in c
+               for c in plan.changes), plan.changes
     # What AVML would have written (moto's SSM runs nothing on the instance).
     image = b"LiME memory image"
     s3().put_object(Bucket=BUCKET, Key=f"incident-7/E3/memory-{instance_id}/memory.lime", Body=image,
@@ -191,8 +209,9 @@ def test_collect_memory_runs_the_ssm_command_and_records_its_output(moto_inproce
     assert image_item["sha256"] == hashlib.sha256(image).hexdigest() and image_item["size"] == len(image)
     sent = boto3.client("ssm", region_name="us-east-1").list_commands(CommandId=ssm_item["detail"]["command_id"])
     [shown] = sent["Commands"]
-    assert shown["Parameters"]["commands"][0].startswith("avml") and \
-        f"s3://{BUCKET}/incident-7/E3/memory-{instance_id}/memory.lime" in shown["Parameters"]["commands"][0]
+    assert shown["DocumentName"] == "firebreak-CollectMemory"
+    assert shown["Parameters"] == {"Bucket": [BUCKET], "Prefix": [f"incident-7/E3/memory-{instance_id}"]}, \
+        "Firebreak sends only where the image goes, never command text"
     assert {"ssm:SendCommand", "ssm:GetCommandInvocation"} <= {c["call"] for c in runner.calls}
 
 

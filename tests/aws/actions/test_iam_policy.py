@@ -275,9 +275,10 @@ def evidence_estate():
     logs delivering to S3: every evidence action has something to collect."""
     from datetime import datetime, timezone
 
-    from tests.aws.actions.test_evidence_actions import encrypted_instance, evidence_bucket
+    from tests.aws.actions.test_evidence_actions import encrypted_instance, evidence_bucket, memory_document
 
     evidence_bucket("firebreak-evidence-iam")
+    memory_document()
     instance_id = encrypted_instance()
     s3 = boto3.client("s3", region_name="us-east-1")
     now = datetime.now(timezone.utc)
@@ -300,7 +301,7 @@ def test_the_evidence_actions_run_under_exactly_the_shipped_policy(moto_inproces
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
         runner = EvidenceRunner(bucket="firebreak-evidence-iam", kms_key_id="alias/forensics",
-                                forensics_account="111122223333", memory_command="avml s3://{bucket}/{prefix}/m")
+                                forensics_account="111122223333", memory_document="firebreak-CollectMemory")
         for action, target, options in jobs:
             job = runner.job(action, target, **options)
             runner.plan(job)

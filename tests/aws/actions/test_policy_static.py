@@ -50,6 +50,8 @@ SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupI
 # AWS-RunShellScript: that would be any command as root on every managed instance.
 DOCUMENTS = ("arn:aws:ssm:*::document/AWS-RunPatchBaseline", "arn:aws:ssm:*:*:document/firebreak-*")
 EVIDENCE_BUCKETS = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*")
+# Object writes anywhere else: only Athena's query results (investigation), in their own buckets.
+WRITABLE = EVIDENCE_BUCKETS + ("arn:aws:s3:::firebreak-athena-results-*/*",)
 # Security group rules may change only on groups Firebreak created and tagged.
 GROUP_RULES = ("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
                "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress")
@@ -130,8 +132,9 @@ def problems(policy: dict) -> list[str]:
                 condition.get("Null", {}).get("aws:ResourceTag/firebreak:incident") != "false"
                 or condition.get("StringEquals", {}).get("ec2:Attribute") != "createVolumePermission"):
             found.append(f"{sid}: shares snapshots Firebreak did not take (no firebreak:incident tag condition)")
-        if grants(s, "s3:PutObject") and not all(r in EVIDENCE_BUCKETS for r in _list(s["Resource"])):
-            found.append(f"{sid}: s3:PutObject beyond the firebreak-evidence-* buckets")
+        if grants(s, "s3:PutObject") and not all(r in WRITABLE for r in _list(s["Resource"])):
+            found.append(f"{sid}: s3:PutObject beyond the firebreak-evidence-* and firebreak-athena-results-* "
+                         "buckets")
         if any(grants(s, a) for a in ("kms:Decrypt", "kms:CreateGrant")) and not fnmatchcase(
                 str(condition.get("StringLike", {}).get("kms:ViaService", "")), "ec2.*.amazonaws.com"):
             found.append(f"{sid}: KMS use outside of EC2 (no kms:ViaService condition)")
