@@ -144,6 +144,14 @@ def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
                                              IPAddressVersion="IPV4", Addresses=[],
                                              Description="Firebreak block-ip (sandbox)")["Summary"]
         inv.add("waf_ip_set", ipset["name"], found["Id"])
+    for name in estate.get("ssm_documents", []):
+        # Stands in for deploy/evidence-documents.yaml (moto's Run Command runs nothing anyway).
+        client("ssm").create_document(Name=name, DocumentType="Command", DocumentFormat="JSON", Content=json.dumps({
+            "schemaVersion": "2.2", "description": "Firebreak sandbox stand-in",
+            "parameters": {"Bucket": {"type": "String"}, "Prefix": {"type": "String"}},
+            "mainSteps": [{"action": "aws:runShellScript", "name": "acquire",
+                           "inputs": {"runCommand": ["echo sandbox"]}}]}))
+        inv.add("ssm_document", name, name)
     if estate.get("sns", {}).get("escalation_topic"):
         name = estate["sns"]["escalation_topic"]
         inv.add("sns_topic", name, client("sns").create_topic(Name=name)["TopicArn"])
@@ -269,8 +277,10 @@ def _buckets(s3, spec: dict, inv: Inventory) -> None:
                     "Resource": f"arn:aws:s3:::{bucket['name']}/*"}]}))
         s3.put_object(Bucket=bucket["name"], Key="README.txt", Body=b"sandbox data\n")
     if spec.get("evidence_bucket"):
-        s3.create_bucket(Bucket=spec["evidence_bucket"])
-        s3.put_bucket_versioning(Bucket=spec["evidence_bucket"], VersioningConfiguration={"Status": "Enabled"})
+        # What /evidence requires of a real one: Object Lock with a COMPLIANCE default retention.
+        s3.create_bucket(Bucket=spec["evidence_bucket"], ObjectLockEnabledForBucket=True)
+        s3.put_object_lock_configuration(Bucket=spec["evidence_bucket"], ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
         inv.add("evidence_bucket", spec["evidence_bucket"], spec["evidence_bucket"])
 
 

@@ -8,6 +8,7 @@ lets drills act there and nowhere else."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -82,6 +83,23 @@ def recorded(environ: MutableMapping[str, str] = os.environ,
     return aws_sandbox.SandboxGuard(inventory)
 
 
+def _collect_into(inventory: aws_sandbox.Inventory, then=None):
+    """/evidence in the sandbox: its Object Lock bucket and memory document, unless the
+    config already names its own (then nothing changes)."""
+    def adjust(current, ws):
+        evidence = current.config.evidence
+        bucket = next(iter(inventory.resources.get("evidence_bucket", {}).values()), None)
+        document = next(iter(inventory.resources.get("ssm_document", {}).values()), None)
+        if evidence.bucket is None and not evidence.buckets and bucket:
+            changes = {"bucket": bucket, **({"memory_document": document} if evidence.memory_document is None
+                                            and document else {})}
+            current = dataclasses.replace(current, config=current.config.model_copy(update={
+                "evidence": evidence.model_copy(update=changes)}))
+        return then(current, ws) if then else current
+
+    return adjust
+
+
 def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ, estate: Path = ESTATE,
                     record: Path | None = INVENTORY_FILE, progress=lambda text: None, **options):
     """The local workspace with its AWS settled first (sandbox or not): (workspace, LocalAws).
@@ -92,6 +110,8 @@ def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ,
     try:
         if local_aws.guard is not None:
             options["overrides"] = {"sandbox": local_aws.guard, **(options.get("overrides") or {})}
+        if local_aws.sandbox is not None:
+            options["adjust"] = _collect_into(local_aws.sandbox.inventory, options.get("adjust"))
         inventory = tuple(local_aws.sandbox.inventory.lines()) if local_aws.sandbox else ()
         return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory, **options), local_aws
     except BaseException:

@@ -84,3 +84,38 @@ def test_with_credentials_or_a_chosen_endpoint_nothing_changes(aws_env, monkeypa
     chosen = sandbox.for_local_workspace(environ, record=None)
     assert chosen.sandbox is None and "AWS_ENDPOINT_URL=http://127.0.0.1:4566" in chosen.notice
     assert environ == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
+
+
+@pytest.mark.slow
+def test_without_credentials_evidence_is_collected_into_the_sandboxs_object_lock_bucket(local):
+    """The README's promise holds for /evidence too: with no config, the sandbox's Object Lock
+    bucket is used; the item is in the manifest with its hash and version, and the object in
+    the bucket hashes to it."""
+    import hashlib
+
+    from core.containment.flow import store
+
+    ws, local_aws = local
+    inventory = local_aws.sandbox.inventory
+    instance = inventory.get("instance", "web-1")
+    assert ws.services.config.evidence.bucket == "firebreak-evidence-sandbox"
+    out = io.StringIO()
+    con = Console(ws, stdin=io.StringIO(":quit\n"), stdout=out)
+    con.handle("/incident declare sev2 Miner on web-1")
+    [incident] = settled(ws, lambda: [i for i in ws.services.incidents.recent() if i.summary_ts])
+    con.handle(f":in #{incident.channel_name}")
+    con.handle(f"/evidence collect-instance-data {instance}")
+    settled(ws, lambda: "Approve" in out.getvalue())
+    [approve] = [n for n, (c, _, _) in con.controls.items() if c.label == "Approve"]
+    con.handle(":as bob")
+    con.handle(str(approve))
+    [request] = settled(ws, lambda: [r for r in store(ws.services).for_incident(incident.id)
+                                     if r.state == "succeeded"], timeout=30)
+    assert request.label.startswith("E")
+    [item] = ws.services.repos.evidence.for_incident(incident.id)
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=inventory.endpoint)
+    body = s3.get_object(Bucket="firebreak-evidence-sandbox", Key=item.detail["key"],
+                         VersionId=item.version_id)["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == item.sha256 and instance.encode() in body
+    con.handle("/evidence list")
+    settled(ws, lambda: item.sha256[:12] in out.getvalue())
