@@ -43,9 +43,12 @@ def test_firebreak_role_and_member_role_deploy_with_the_shipped_policy(moto_inpr
     own = deploy("firebreak-role", "firebreak-role.yaml", IntakeQueueArn=queue, FindingsWriteBack="false")
     assert own["RoleArn"] == "arn:aws:iam::123456789012:role/Firebreak"
     names = iam.list_role_policies(RoleName="Firebreak")["PolicyNames"]
-    assert sorted(names) == ["firebreak-containment", "firebreak-intake-queue", "firebreak-member-accounts"]
+    assert sorted(names) == ["firebreak-containment", "firebreak-home", "firebreak-intake-queue",
+                             "firebreak-member-accounts"]
     got = iam.get_role_policy(RoleName="Firebreak", PolicyName="firebreak-containment")["PolicyDocument"]
     assert document(got) == shipped
+    home = iam.get_role_policy(RoleName="Firebreak", PolicyName="firebreak-home")["PolicyDocument"]
+    assert document(home) == json.loads((REPO / "iam" / "firebreak-home-policy.json").read_text(encoding="utf-8"))
     intake = document(iam.get_role_policy(RoleName="Firebreak", PolicyName="firebreak-intake-queue")["PolicyDocument"])
     assert [s["Resource"] for s in intake["Statement"]] == [queue]
     trust = document(iam.get_role(RoleName="Firebreak")["Role"]["AssumeRolePolicyDocument"])

@@ -22,6 +22,7 @@ from tests.conftest import REPO
 DEPLOY = REPO / "deploy"
 TEMPLATES = sorted(DEPLOY.glob("*.yaml"))
 SHIPPED_POLICY = REPO / "iam" / "firebreak-policy.json"
+HOME_POLICY = REPO / "iam" / "firebreak-home-policy.json"  # Firebreak's own role only
 RULES_FILE = REPO / "config" / "cloudtrail-rules.yaml"
 
 
@@ -76,6 +77,19 @@ def test_roles_carry_exactly_the_shipped_policy(name, logical_id):
         "into the firebreak-containment policy")
 
 
+def test_only_firebreaks_own_role_may_open_cases_and_email_stakeholders():
+    """Communications (SNS email, AWS Support, Security Incident Response) run at home: the
+    role in every member account must not carry them."""
+    home = json.loads(HOME_POLICY.read_text(encoding="utf-8"))
+    own = template("firebreak-role.yaml")["Resources"]["FirebreakRole"]
+    assert _plain(_inline(own, "firebreak-home")) == home, (
+        "deploy/firebreak-role.yaml has drifted from iam/firebreak-home-policy.json")
+    member = template("member-role.yaml")["Resources"]["ResponderRole"]
+    granted = {a for s in _statements({"Resources": {"R": member}}) if s["Effect"] == "Allow"
+               for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert {"sns:Publish", "support:CreateCase", "security-ir:CreateCase"}.isdisjoint(granted)
+
+
 def _statements(tpl: dict):
     for res in tpl["Resources"].values():
         props = res.get("Properties", {})
@@ -120,7 +134,7 @@ def test_firebreaks_role_is_for_a_service_and_extras_exist_only_when_asked_for()
     assert _plain(trust["Principal"]) == {"Service": {"Ref": "TrustedService"}}
     assert set(tpl["Parameters"]["TrustedService"]["AllowedValues"]) == {"ecs-tasks.amazonaws.com",
                                                                        "ec2.amazonaws.com"}
-    assert [p["PolicyName"] for p in role["Properties"]["Policies"]] == ["firebreak-containment"]
+    assert [p["PolicyName"] for p in role["Properties"]["Policies"]] == ["firebreak-home", "firebreak-containment"]
     extras = resources(tpl, "AWS::IAM::Policy")
     assert extras and all("Condition" in p for p in extras.values()), "an extra policy is unconditional"
     queue = tpl["Resources"]["IntakeQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]

@@ -15,7 +15,10 @@ import pytest
 
 from tests.conftest import REPO
 
+# Both shipped policies: the one every role carries and the one only Firebreak's own role does.
 POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
+POLICY = {**POLICY, "Statement": POLICY["Statement"]
+          + json.loads((REPO / "iam" / "firebreak-home-policy.json").read_text())["Statement"]}
 DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll"
 ATTACH = ("iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:DetachUserPolicy", "iam:DetachRolePolicy")
 # Any one of these lets the holder raise its own (or someone's) privileges, or destroy evidence.
