@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from core import incident_updates
 from core.access import require_responder
@@ -95,15 +96,7 @@ def checklist(services: Services, incident: Incident, phase: str, targets: dict[
 def contain_step(services: Services, incident: Incident, key: str) -> ContainStep:
     """A contain step with its target filled from the incident's findings (still unchecked:
     containment checks it against the action's pattern like any typed target)."""
-    playbook = _playbook(services, incident)
-    step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
-    if step is None or step.proposal is None:
-        raise NotFound(f"Playbook {playbook.name} has no response step “{key[:60]}”.")
-    targets = targets_for(services, incident.id)
-    missing = [name for name in re.findall(r"{(\w+)}", step.proposal.target) if not targets.get(name)]
-    if missing:
-        raise UsageError("The incident's findings do not name this step's target yet; type the command with the "
-                         f"target yourself: `{_step_text(step, targets)[1]}`")
+    step, targets = _filled(services, incident, key, lambda s: s.proposal and s.proposal.target, "response")
     target = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.proposal.target)
     return step.proposal.model_copy(update={"target": target})
 
@@ -111,17 +104,25 @@ def contain_step(services: Services, incident: Incident, key: str) -> ContainSte
 def investigate_step(services: Services, incident: Incident, key: str) -> Question:
     """An investigate step as a Question, its value filled from the incident's findings and
     then checked exactly like typed `/investigate` text."""
-    playbook = _playbook(services, incident)
-    step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
-    if step is None or step.investigate is None:
-        raise NotFound(f"Playbook {playbook.name} has no investigation step “{key[:60]}”.")
-    targets = targets_for(services, incident.id)
-    missing = [name for name in re.findall(r"{(\w+)}", step.investigate.value) if not targets.get(name)]
-    if missing:
-        raise UsageError("The incident's findings do not name this step's subject yet; type the question yourself: "
-                         f"`{_step_text(step, targets)[1]}`")
+    step, targets = _filled(services, incident, key, lambda s: s.investigate and s.investigate.value,
+                            "investigation")
     command = _step_text(step, targets)[1].removeprefix("/investigate ")
     return parse_question(f"{command} --incident {incident.id}")
+
+
+def _filled(services: Services, incident: Incident, key: str, template: Callable[[Step], str | None],
+            kind: str) -> tuple[Step, dict[str, str]]:
+    """The step `key` (its `template` names what the findings fill in) and the incident's
+    targets, once every placeholder it names is known; else a UsageError with the command."""
+    playbook = _playbook(services, incident)
+    step = next((s for p in playbook.phases for k, s in playbook.keyed(p) if k == key), None)
+    if step is None or not template(step):
+        raise NotFound(f"Playbook {playbook.name} has no {kind} step “{key[:60]}”.")
+    targets = targets_for(services, incident.id)
+    if [name for name in re.findall(r"{(\w+)}", template(step)) if not targets.get(name)]:
+        raise UsageError("The incident's findings do not name this step's target yet; type the command yourself: "
+                         f"`{_step_text(step, targets)[1]}`")
+    return step, targets
 
 
 def attach(services: Services, incident: Incident, name: str, actor: str, *, automated: bool = False) -> Incident:

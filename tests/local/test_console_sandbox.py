@@ -39,6 +39,24 @@ def eni_groups(endpoint, instance_id):
     return [sorted(g["GroupId"] for g in n["Groups"]) for n in found["NetworkInterfaces"]]
 
 
+def approved_in_console(ws, con, out, command):
+    """Declare an incident in the console, send `command` in its channel as alice, press
+    Approve as bob; returns (incident, the succeeded request)."""
+    from core.containment.flow import store
+
+    con.handle("/incident declare sev2 Miner on web-1")
+    [incident] = settled(ws, lambda: [i for i in ws.services.incidents.recent() if i.summary_ts])
+    con.handle(f":in #{incident.channel_name}")
+    con.handle(command)
+    settled(ws, lambda: "Approve" in out.getvalue())
+    [approve] = [n for n, (c, _, _) in con.controls.items() if c.label == "Approve"]
+    con.handle(":as bob")
+    con.handle(str(approve))
+    [request] = settled(ws, lambda: [r for r in store(ws.services).for_incident(incident.id)
+                                     if r.state == "succeeded"], timeout=30)
+    return incident, request
+
+
 @pytest.mark.slow
 def test_without_credentials_contain_isolates_an_instance_of_the_sandbox(local):
     ws, local_aws = local
@@ -56,18 +74,7 @@ def test_without_credentials_contain_isolates_an_instance_of_the_sandbox(local):
     con.handle(":sandbox")
     assert instance in out.getvalue() and "web-asg" in out.getvalue()
 
-    con.handle("/incident declare sev2 Miner on web-1")
-    [incident] = settled(ws, lambda: [i for i in ws.services.incidents.recent() if i.summary_ts])
-    con.handle(f":in #{incident.channel_name}")
-    con.handle(f"/contain isolate-instance {instance}")
-    settled(ws, lambda: "Approve" in out.getvalue())
-    [approve] = [n for n, (c, _, _) in con.controls.items() if c.label == "Approve"]
-    con.handle(":as bob")
-    con.handle(str(approve))
-    from core.containment.flow import store
-
-    [request] = settled(ws, lambda: [r for r in store(ws.services).for_incident(incident.id)
-                                     if r.state == "succeeded"], timeout=30)
+    _, request = approved_in_console(ws, con, out, f"/contain isolate-instance {instance}")
     assert request.decided_by == ws.user("bob") and request.outcome["verified"]
     after = eni_groups(inventory.endpoint, instance)
     assert after != before and after == [list(request.memory["isolation"].values())]
@@ -93,24 +100,13 @@ def test_without_credentials_evidence_is_collected_into_the_sandboxs_object_lock
     the bucket hashes to it."""
     import hashlib
 
-    from core.containment.flow import store
-
     ws, local_aws = local
     inventory = local_aws.sandbox.inventory
     instance = inventory.get("instance", "web-1")
     assert ws.services.config.evidence.bucket == "firebreak-evidence-sandbox"
     out = io.StringIO()
     con = Console(ws, stdin=io.StringIO(":quit\n"), stdout=out)
-    con.handle("/incident declare sev2 Miner on web-1")
-    [incident] = settled(ws, lambda: [i for i in ws.services.incidents.recent() if i.summary_ts])
-    con.handle(f":in #{incident.channel_name}")
-    con.handle(f"/evidence collect-instance-data {instance}")
-    settled(ws, lambda: "Approve" in out.getvalue())
-    [approve] = [n for n, (c, _, _) in con.controls.items() if c.label == "Approve"]
-    con.handle(":as bob")
-    con.handle(str(approve))
-    [request] = settled(ws, lambda: [r for r in store(ws.services).for_incident(incident.id)
-                                     if r.state == "succeeded"], timeout=30)
+    incident, request = approved_in_console(ws, con, out, f"/evidence collect-instance-data {instance}")
     assert request.label.startswith("E")
     [item] = ws.services.repos.evidence.for_incident(incident.id)
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=inventory.endpoint)
