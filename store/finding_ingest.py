@@ -9,7 +9,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,46 @@ class IngestTx:
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._windows: dict[tuple, dict[str, Any]] = {}
         self._snoozes: dict[str, datetime] | None = None
+        self._placed: dict[int, dict[str, Any]] = {}  # pk -> routing outcome not yet written (see place)
+        self._inserted: set[str] = set()  # natural keys inserted by upsert_many in this transaction
+
+    def _fresh(self, finding: Finding, values: dict[str, Any], key: str) -> dict[str, Any]:
+        return dict(values, natural_key=key, finding_id=finding.id, received_at=self.now, changed_at=self.now,
+                    status="open", activity=[], revision=1, slack_revision=0, route=None, channel=None,
+                    slack_channel=None, slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)
+
+    def upsert_many(self, findings: list[Finding]) -> list[Change | None]:
+        """The new findings of a batch in one multi-row INSERT (… ON CONFLICT DO NOTHING
+        RETURNING), their indicators in one more. The result is in the batch's order: the
+        Change of each finding inserted here, None for the rest (an id already stored, or a
+        second copy in the batch): the caller runs those through upsert(), in order, after the
+        copies before them were placed, exactly as if every finding had gone one by one."""
+        prepared, first = [], {}
+        for index, finding in enumerate(findings):
+            values, key = values_of(finding), natural_key(finding)
+            prepared.append((finding, values, key))
+            first.setdefault(key, index)
+        fresh = {key: self._fresh(findings[i], prepared[i][1], key) for key, i in first.items()}
+        if not fresh:
+            return []
+        result = self.conn.execute(self._insert(FINDINGS).on_conflict_do_nothing(index_elements=["natural_key"])
+                                   .returning(FINDINGS.c.pk, FINDINGS.c.natural_key), list(fresh.values()))
+        inserted = {key: pk for pk, key in result}
+        self._inserted.update(inserted)
+        changes: list[Change | None] = []
+        indicators: list[dict[str, Any]] = []
+        for index, (finding, _values, key) in enumerate(prepared):
+            pk = inserted.get(key) if first[key] == index else None
+            if pk is None:
+                changes.append(None)
+                continue
+            row = fresh[key]
+            indicators += self._indicator_rows(pk, finding)
+            changes.append(Change("new", StoredFinding(**{k: row.get(k) for k in StoredFinding.__dataclass_fields__
+                                                          if k != "pk"}, pk=pk)))
+        if indicators:
+            self.conn.execute(insert(INDICATORS), indicators)
+        return changes
 
     def upsert(self, finding: Finding) -> Change:
         """Insert a new id; otherwise apply the copy only if its updated_at is strictly newer.
@@ -40,9 +80,9 @@ class IngestTx:
         one row, and an older or equal copy (redelivery, out of order) changes nothing."""
         values = values_of(finding)
         key = natural_key(finding)
-        fresh = dict(values, natural_key=key, finding_id=finding.id, received_at=self.now, changed_at=self.now, status="open",
-                     activity=[], revision=1, slack_revision=0, route=None, channel=None, slack_channel=None,
-                     slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)
+        if key in self._inserted:  # a later copy of a finding this batch inserted: see its routing
+            self._write_placed()
+        fresh = self._fresh(finding, values, key)
         pk = self.conn.execute(self._insert(FINDINGS).values(**fresh).on_conflict_do_nothing(
             index_elements=["natural_key"]).returning(FINDINGS.c.pk)).scalar()
         if pk is not None:
@@ -60,11 +100,17 @@ class IngestTx:
         return Change("updated", to_stored(row))
 
     def _indicators(self, pk: int, finding: Finding) -> None:
-        rows = {(kind, clean(value)[:MAX_ID]) for kind, values in finding.indicators.items() for value in values}
+        rows = self._indicator_rows(pk, finding)
         if rows:
-            self.conn.execute(insert(INDICATORS), [{"finding_pk": pk, "kind": k, "value": v} for k, v in sorted(rows)])
+            self.conn.execute(insert(INDICATORS), rows)
+
+    @staticmethod
+    def _indicator_rows(pk: int, finding: Finding) -> list[dict[str, Any]]:
+        rows = {(kind, clean(value)[:MAX_ID]) for kind, values in finding.indicators.items() for value in values}
+        return [{"finding_pk": pk, "kind": k, "value": v} for k, v in sorted(rows)]
 
     def get(self, pk: int) -> StoredFinding:
+        self._write_placed()
         return to_stored(self.conn.execute(select(FINDINGS).where(FINDINGS.c.pk == pk)).one())
 
     def snoozed_until(self, finding: StoredFinding) -> datetime | None:
@@ -77,9 +123,21 @@ class IngestTx:
         return max((u for u in found if u is not None), default=None)
 
     def place(self, finding: StoredFinding, **values: Any) -> StoredFinding:
-        """Record the routing outcome (status, route, channel, digest_id, ...)."""
-        self.conn.execute(update(FINDINGS).where(FINDINGS.c.pk == finding.pk).values(**values))
+        """Record the routing outcome (status, route, channel, digest_id, ...). Written with
+        the others of the transaction in a few executemany UPDATEs (before anything here
+        reads the row back, and at flush), not one statement per finding."""
+        self._placed.setdefault(finding.pk, {}).update(values)
         return dataclasses.replace(finding, **values)
+
+    def _write_placed(self) -> None:
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for pk, values in self._placed.items():
+            names = tuple(sorted(values))
+            groups.setdefault(names, []).append({"p_pk": pk, **{f"p_{n}": values[n] for n in names}})
+        self._placed = {}
+        for names, rows in groups.items():
+            self.conn.execute(update(FINDINGS).where(FINDINGS.c.pk == bindparam("p_pk"))
+                              .values({n: bindparam(f"p_{n}") for n in names}), rows)
 
     def touch_digest(self, digest_id: int) -> Digest:
         """A finding inside the digest changed: the digest message is due for an edit."""
@@ -113,7 +171,8 @@ class IngestTx:
         return self.conn.execute(query.with_for_update() if self._postgres else query).one()
 
     def flush(self) -> None:
-        """Write the digest windows back (before commit)."""
+        """Write the routing outcomes and the digest windows back (before commit)."""
+        self._write_placed()
         for window in self._windows.values():
             self.conn.execute(update(DIGESTS).where(DIGESTS.c.id == window["id"]).values(
                 individual=window["individual"], size=window["size"], revision=window["revision"]))
