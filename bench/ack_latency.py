@@ -70,7 +70,8 @@ def role_fake_slack() -> int:
     fake = FakeSlack(token="xoxb-bench-" + secrets.token_hex(8)).serve("127.0.0.1")
     users = {name: fake.add_user(name) for name in ("alice", "bob")}
     channel = fake.add_channel("general", members=tuple(users.values()))
-    fake.add_channel("security-triage", members=tuple(users.values()))
+    for name in ("incidents", "security-triage"):  # local.channels of config/default.yaml
+        fake.add_channel(name, members=tuple(users.values()))
     fake.calls = _Discard()  # a bench sends tens of thousands of calls; keep no record of them
     print(json.dumps({"url": fake.url, "api_url": fake.api_url, "token": fake.token, "users": users,
                       "channel": channel}), flush=True)
@@ -249,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-threads", type=int, default=4, help="threads of `bot.py worker`")
     parser.add_argument("--storm", type=int, default=STORM, help="findings per ingest in scenario 3")
     parser.add_argument("--database-url", help="default: fresh SQLite file in a temp dir")
+    parser.add_argument("--scenarios", default="1,2,3", help="which scenarios to run (default 1,2,3)")
     parser.add_argument("--logs", help="keep the children's logs in this directory")
     args = parser.parse_args(argv)
     if min(args.rounds, args.per_round, args.concurrency, args.worker_threads, args.storm) < 1:
@@ -313,40 +315,25 @@ def run(args: argparse.Namespace, tmp: Path, logs: Path | None) -> int:
         results: list[tuple[str, Rounds, Rounds, str]] = []
         failures: list[str] = []
         with ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="bench") as pool:
-            # 1. help, nothing else going on
-            f1, b1 = Rounds("floor"), Rounds("/incident help")
-            alternate(pool, f1, b1, help_on(floor), help_on(bot), args.rounds, args.per_round)
-            results.append(("/incident help", f1, b1, ""))
-
-            # 2. declare while declares are being processed (and their CPU cost)
-            eventually_idle(jobs, 120)
-            cpu_before = web.cpu_seconds() + worker.cpu_seconds()
-            started = time.perf_counter()
-            f2, b2 = Rounds("floor"), Rounds("/incident declare")
-            alternate(pool, f2, b2, help_on(floor), declare, args.rounds, args.per_round)
-            acked = time.perf_counter() - started
-            idle = eventually_idle(jobs, 600)
-            all_done = time.perf_counter() - started
-            cpu = web.cpu_seconds() + worker.cpu_seconds() - cpu_before
-            declares = b2.sent  # warm-up declares are work too
-            declared = count_declared(db, f"Bench {nonce} declare")
-            if not idle or declared != declares:
-                failures.append(f"declares done: {declared} of {declares} (jobs idle: {idle})")
-            note = (f"{declares} declares acked in {acked:.1f} s, all done after {all_done:.1f} s; "
-                    f"CPU web+worker {cpu * 1000 / declares:.1f} ms per declare")
-            results.append(("/incident declare (while declares run)", f2, b2, note))
-
-            # 3. help while another process ingests a storm of findings
-            storms = Storms(tmp, args.storm, env, logs)
-            f3, b3 = Rounds("floor"), Rounds("/incident help")
-            try:
-                storms.start()
-                done = alternate(pool, f3, b3, help_on(floor), help_on(bot), args.rounds, args.per_round)
-            finally:
-                storms.stop()
-            results.append((f"/incident help (while ingesting {args.storm:,})", f3, b3,
-                            f"{done} rounds during {storms.started} ingest run(s), {storms.finished} finished; "
-                            f"{storms.rate()}"))
+            wanted = set(args.scenarios.split(","))
+            if "1" in wanted:  # help, nothing else going on
+                f1, b1 = Rounds("floor"), Rounds("/incident help")
+                alternate(pool, f1, b1, help_on(floor), help_on(bot), args.rounds, args.per_round)
+                results.append(("/incident help", f1, b1, ""))
+            if "2" in wanted:  # declare while declares are being processed (and their CPU cost)
+                declares_scenario(pool, args, results, failures, floor, help_on, declare, jobs, web, worker, db,
+                                  nonce)
+            if "3" in wanted:  # help while another process ingests a storm of findings
+                storms = Storms(tmp, args.storm, env, logs)
+                f3, b3 = Rounds("floor"), Rounds("/incident help")
+                try:
+                    storms.start()
+                    done = alternate(pool, f3, b3, help_on(floor), help_on(bot), args.rounds, args.per_round)
+                finally:
+                    storms.stop()
+                results.append((f"/incident help (while ingesting {args.storm:,})", f3, b3,
+                                f"{done} rounds during {storms.started} ingest run(s), {storms.finished} finished; "
+                                f"{storms.rate()}"))
 
         print_report(args, url, results)
         for _, f, b, _ in results:
@@ -362,6 +349,26 @@ def run(args: argparse.Namespace, tmp: Path, logs: Path | None) -> int:
         for child in reversed(children):
             child.stop()
         db.dispose()
+
+
+def declares_scenario(pool, args, results, failures, floor, help_on, declare, jobs, web, worker, db, nonce) -> None:
+    eventually_idle(jobs, 120)
+    cpu_before = web.cpu_seconds(), worker.cpu_seconds()
+    started = time.perf_counter()
+    f2, b2 = Rounds("floor"), Rounds("/incident declare")
+    alternate(pool, f2, b2, help_on(floor), declare, args.rounds, args.per_round)
+    acked = time.perf_counter() - started
+    idle = eventually_idle(jobs, 600)
+    all_done = time.perf_counter() - started
+    web_cpu, worker_cpu = web.cpu_seconds() - cpu_before[0], worker.cpu_seconds() - cpu_before[1]
+    declares = b2.sent  # warm-up declares are work too
+    declared = count_declared(db, f"Bench {nonce} declare")
+    if not idle or declared != declares:
+        failures.append(f"declares done: {declared} of {declares} (jobs idle: {idle})")
+    note = (f"{declares} declares acked in {acked:.1f} s, all done after {all_done:.1f} s; CPU per declare: "
+            f"web {web_cpu * 1000 / declares:.1f} ms + worker {worker_cpu * 1000 / declares:.1f} ms = "
+            f"{(web_cpu + worker_cpu) * 1000 / declares:.1f} ms")
+    results.append(("/incident declare (while declares run)", f2, b2, note))
 
 
 class Storms:
