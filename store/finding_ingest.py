@@ -32,7 +32,7 @@ class IngestTx:
         self._windows: dict[tuple, dict[str, Any]] = {}
         self._snoozes: dict[str, datetime] | None = None
         self._placed: dict[int, dict[str, Any]] = {}  # pk -> routing outcome not yet written (see place)
-        self._inserted: set[str] = set()  # natural keys inserted by upsert_many in this transaction
+        self._seen: set[str] = set()  # natural keys stored in this transaction (their placement may be pending)
 
     def _fresh(self, finding: Finding, values: dict[str, Any], key: str) -> dict[str, Any]:
         return dict(values, natural_key=key, finding_id=finding.id, received_at=self.now, changed_at=self.now,
@@ -67,7 +67,7 @@ class IngestTx:
             result = self.conn.execute(statement.returning(FINDINGS.c.pk, FINDINGS.c.natural_key),
                                        list(fresh.values()))
         inserted = {key: pk for pk, key in result}
-        self._inserted.update(inserted)
+        self._seen.update(inserted)
         changes: list[Change | None] = []
         indicators: list[tuple[int, str, str]] = []
         for index, (finding, _values, key) in enumerate(prepared):
@@ -89,8 +89,9 @@ class IngestTx:
         one row, and an older or equal copy (redelivery, out of order) changes nothing."""
         values = values_of(finding)
         key = natural_key(finding)
-        if key in self._inserted:  # a later copy of a finding this batch inserted: see its routing
+        if key in self._seen:  # a later copy of a finding this transaction stored: see its routing
             self._write_placed()
+        self._seen.add(key)
         fresh = self._fresh(finding, values, key)
         pk = self.conn.execute(self._insert(FINDINGS).values(**fresh).on_conflict_do_nothing(
             index_elements=["natural_key"]).returning(FINDINGS.c.pk)).scalar()

@@ -159,6 +159,20 @@ def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
     assert SqlFindingRepository(services.db).by_finding_id("second").channel == "security-triage"
 
 
+def test_two_newer_copies_of_a_stored_finding_in_one_batch_place_it_once(make, clock):
+    services = make(after=1)
+    ingest(services, [finding(id="first")])
+    first = SqlFindingRepository(services.db).by_finding_id("first")
+    triage.snooze(services, first.pk, "U1", "type:1d")
+    ingest(services, [finding(id="second")])  # snoozed: stored, shown nowhere
+    clock.advance(hours=25)  # the snooze is over; a new digest window with one individual slot
+    summary = ingest(services, [finding(id="second", count=2, updated_at="2026-01-02T00:00:00.000Z"),
+                                finding(id="second", count=3, updated_at="2026-01-03T00:00:00.000Z")])
+    second = SqlFindingRepository(services.db).by_finding_id("second")
+    assert (summary.updated, summary.digested) == (2, 0)  # the second copy saw the first one's placement
+    assert (second.count, second.status, second.channel, second.digest_id) == (3, "open", "security-triage", None)
+
+
 def test_declare_route_declares_links_and_records_the_timeline(make):
     services = make(routes=[{"name": "crit", "match": {"min_severity": "critical"}, "action": "declare",
                              "incident_severity": "sev1", "category": "malware"}])
