@@ -17,7 +17,7 @@ from core.findings.routing import Decision, Router
 from core.repositories import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
 
-CHUNK = 1000  # findings per transaction: a tenth of the commits of 100; notifications follow each closely
+CHUNK = 200  # findings per transaction: on SQLite a web process waits for the write lock behind one chunk
 
 
 @dataclass
