@@ -7,8 +7,10 @@ database unless --database-url is given). For each round it launches an instance
 succeeded (approval under the row lock, claim, every AWS call of apply and verify, each
 recorded in the audit chain, the card updated). The floor: the same isolation done with
 bare boto3 calls in the same run (describe, create the groups, move the ENI through the
-pass-through group into isolation, termination protection, tag) — no approval, no audit,
-no verification. Their ratio is the price of the guarantees. Figures are medians over the
+pass-through group into isolation, termination protection, tag, then the three verification
+reads: the ENIs' groups, the isolation group's rules, termination protection), one after the
+other — no approval, no audit, no Auto Scaling or target-group checks. Their ratio is the
+price of the guarantees. Figures are medians over the
 rounds, from one machine; compare, don't quote.
 
     python bench/containment.py [--rounds 10] [--database-url URL]
@@ -65,6 +67,10 @@ def bare_isolation(ec2, instance_id: str, vpc: str, n: int) -> float:
         ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[passing])
         ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[isolation])
     ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "firebreak:incident", "Value": "1"}])
+    # the verification reads (issue 12's floor: mutation calls + verification reads)
+    ec2.describe_network_interfaces(NetworkInterfaceIds=enis)
+    ec2.describe_security_groups(GroupIds=[isolation])
+    ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination")
     return time.perf_counter() - started
 
 
@@ -130,7 +136,7 @@ def run(ws, rounds: int) -> int:
     firebreak, floor = statistics.median(contained) * 1000, statistics.median(bare) * 1000
     print(f"isolate-instance over {rounds} rounds against moto_server (medians)")
     print(f"  approve click -> contained and verified (Firebreak): {firebreak:8.1f} ms")
-    print(f"  bare boto3 calls of the same isolation:               {floor:8.1f} ms")
+    print(f"  bare boto3 calls of the same isolation + verification: {floor:8.1f} ms")
     print(f"  ratio: {firebreak / floor:.1f}x")
     return 0
 

@@ -84,6 +84,10 @@ class SqlJobRepository:
         """The next job that is due (or whose worker's lease ran out), now held by `holder`."""
         ready = or_(and_(JobRow.state == QUEUED, JobRow.run_after <= now),
                     and_(JobRow.state == RUNNING, JobRow.locked_until < now))
+        if self.db.is_sqlite:  # an idle poll must not take the one write lock the web side needs
+            with self.db.read() as session:
+                if session.scalar(select(JobRow.id).where(ready).limit(1)) is None:
+                    return None
         with self.db.session() as session:
             row = session.scalars(select(JobRow).where(ready).order_by(JobRow.run_after, JobRow.id).limit(1)
                                   .with_for_update(skip_locked=True)).first()

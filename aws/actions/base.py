@@ -5,6 +5,8 @@ failure part-way never leaves a half-applied change."""
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Protocol
 
 from aws.errors import AwsActionError, aws_errors
@@ -36,14 +38,19 @@ class ActionContext:
         self.evidence = evidence or EvidenceConfig()  # the `evidence:` section (bucket, KMS key, SSM, sharing)
         self._clients: dict[str, Any] = {}
         self._identity: dict | None = None
+        self._lock = threading.Lock()
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            client = self.sessions.client(service, account=self.job.account, region=self.job.region,
-                                          session_name=session_name(self.job))
-            client.meta.events.register("after-call", self._after_call(service))
-            self._clients[service] = client
-        return self._clients[service]
+        client = self._clients.get(service)
+        if client is None:
+            with self._lock:  # concurrent reads (see concurrently) must not build a client twice
+                if service not in self._clients:
+                    client = self.sessions.client(service, account=self.job.account, region=self.job.region,
+                                                  session_name=session_name(self.job))
+                    client.meta.events.register("after-call", self._after_call(service))
+                    self._clients[service] = client
+                client = self._clients[service]
+        return client
 
     def call(self, service: str, operation: str, **params) -> dict:
         with aws_errors(service):
@@ -63,6 +70,24 @@ class ActionContext:
                          "error": (parsed.get("Error") or {}).get("Code")})
 
         return report
+
+
+_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aws-read")
+
+
+def concurrently(*reads: Callable[[], Any]) -> list[Any]:
+    """Run independent read-only calls at the same time; their results in order. Each is a
+    round trip to AWS (and one audit record), so a verification of four reads takes about
+    as long as its slowest one. Every read finishes before the first error is raised, so
+    nothing is still running when the caller rolls back."""
+    if len(reads) < 2:
+        return [read() for read in reads]
+    futures = [_READS.submit(read) for read in reads]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
 
 
 class Steps:

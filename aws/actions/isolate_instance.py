@@ -6,7 +6,7 @@ from termination, then move every ENI through the allow-all group into isolation
 from __future__ import annotations
 
 from aws.actions import ec2_lookup, isolation_groups, snapshots
-from aws.actions.base import TAG_INCIDENT, ActionContext, Checks, Steps, plan, tags
+from aws.actions.base import TAG_INCIDENT, ActionContext, Checks, Steps, concurrently, plan, tags
 from core.containment.catalog import SPECS, Plan
 
 
@@ -41,10 +41,12 @@ class IsolateInstance:
         return plan(ctx, current, changes, subnets=facts.subnets, vpc=facts.vpc)
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
-        job, facts = ctx.job, ec2_lookup.instance(ctx, ctx.job.target)
-        memory = {"enis": facts.enis, "asg": ec2_lookup.auto_scaling_group(ctx, facts.id),
-                  "target_groups": ec2_lookup.target_groups(ctx, facts.id),
-                  "protected": ec2_lookup.termination_protected(ctx, facts.id), "isolation": {}}
+        job, target = ctx.job, ctx.job.target
+        facts, asg, target_groups, protected = concurrently(
+            lambda: ec2_lookup.instance(ctx, target), lambda: ec2_lookup.auto_scaling_group(ctx, target),
+            lambda: ec2_lookup.target_groups(ctx, target), lambda: ec2_lookup.termination_protected(ctx, target))
+        memory = {"enis": facts.enis, "asg": asg, "target_groups": target_groups, "protected": protected,
+                  "isolation": {}}
         if memory["asg"]:
             ctx.call("autoscaling", "detach_instances", InstanceIds=[facts.id],
                      AutoScalingGroupName=memory["asg"], ShouldDecrementDesiredCapacity=True)
@@ -56,10 +58,14 @@ class IsolateInstance:
         if not memory["protected"]:
             _protect(ctx, facts.id, True)
             steps.did("termination protection", lambda: _protect(ctx, facts.id, False))
+        passing = {}
+        for vpc in dict.fromkeys(facts.eni_vpcs[eni] for eni in facts.enis):  # both groups of a VPC at once
+            memory["isolation"][vpc], passing[vpc] = concurrently(lambda vpc=vpc: isolation_groups.isolation(ctx, vpc),
+                                                                  lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc))
         for eni, original in facts.enis.items():
             vpc = facts.eni_vpcs[eni]
-            isolated = memory["isolation"].setdefault(vpc, isolation_groups.isolation(ctx, vpc))
-            _set_groups(ctx, eni, [isolation_groups.pass_through(ctx, vpc)])
+            isolated = memory["isolation"][vpc]
+            _set_groups(ctx, eni, [passing[vpc]])
             steps.did(f"groups of {eni}", lambda eni=eni, groups=original: _set_groups(ctx, eni, groups))
             _set_groups(ctx, eni, [isolated])
         ctx.call("ec2", "create_tags", Resources=[facts.id], Tags=tags(ctx))
@@ -70,18 +76,24 @@ class IsolateInstance:
 
     def verify(self, ctx: ActionContext, memory: dict) -> Checks:
         instance = ctx.job.target
-        now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
-        isolated = set(memory["isolation"].values())
+        isolated = sorted(set(memory["isolation"].values()))
+        # Every verification read is independent of the others: all at once
+        now, protected, asg, tgs, snapshot_checks, *rules = concurrently(
+            lambda: ec2_lookup.eni_groups(ctx, list(memory["enis"])),
+            lambda: ec2_lookup.termination_protected(ctx, instance),
+            lambda: ec2_lookup.auto_scaling_group(ctx, instance) if memory["asg"] else None,
+            lambda: ec2_lookup.target_groups(ctx, instance) if memory["target_groups"] else None,
+            lambda: snapshots.check(ctx, memory.get("snapshots", [])),
+            *(lambda group=group: isolation_groups.rules(ctx, group) for group in isolated))
         checks = [(f"{eni} is only in the isolation group", len(g) == 1 and g[0] in isolated) for eni, g in now.items()]
-        for group in sorted(isolated):
-            ingress, egress = isolation_groups.rules(ctx, group)
+        for group, (ingress, egress) in zip(isolated, rules):
             checks.append((f"{group} allows no traffic", not ingress and not egress))
-        checks.append(("termination protection is on", ec2_lookup.termination_protected(ctx, instance)))
+        checks.append(("termination protection is on", protected))
         if memory["asg"]:
-            checks.append(("detached from its Auto Scaling group", ec2_lookup.auto_scaling_group(ctx, instance) is None))
+            checks.append(("detached from its Auto Scaling group", asg is None))
         if memory["target_groups"]:
-            checks.append(("in no target group", not ec2_lookup.target_groups(ctx, instance)))
-        return checks + snapshots.check(ctx, memory.get("snapshots", []))
+            checks.append(("in no target group", not tgs))
+        return checks + snapshot_checks
 
     def undo_plan(self, ctx: ActionContext) -> Plan:
         memory = ctx.job.memory

@@ -17,11 +17,17 @@ ALL = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
 
 
 def find(ctx: ActionContext, name: str, vpc: str) -> str | None:
+    group = _described(ctx, name, vpc)
+    return group["GroupId"] if group else None
+
+
+def _described(ctx: ActionContext, name: str, vpc: str) -> dict | None:
+    """The managed group as DescribeSecurityGroups reports it (its rules included), or None."""
     found = ctx.call("ec2", "describe_security_groups",
                      Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc]},
                               {"Name": f"tag:{MANAGED[0]['Key']}", "Values": [MANAGED[0]["Value"]]}])
     groups = found.get("SecurityGroups", [])
-    return groups[0]["GroupId"] if groups else None
+    return groups[0] if groups else None
 
 
 def rules(ctx: ActionContext, group_id: str) -> tuple[list, list]:
@@ -32,8 +38,12 @@ def rules(ctx: ActionContext, group_id: str) -> tuple[list, list]:
 def isolation(ctx: ActionContext, vpc: str) -> str:
     """The isolation group of `vpc`: no ingress, and its default egress rule removed."""
     name = ctx.config.isolation_group
-    group_id = find(ctx, name, vpc) or _create(ctx, name, vpc, "Firebreak isolation: no traffic in or out")
-    ingress, egress = rules(ctx, group_id)
+    group = _described(ctx, name, vpc)
+    if group is not None:  # the lookup reported its rules already: no second DescribeSecurityGroups
+        group_id, ingress, egress = group["GroupId"], group.get("IpPermissions", []), group.get("IpPermissionsEgress", [])
+    else:
+        group_id = _create(ctx, name, vpc, "Firebreak isolation: no traffic in or out")
+        ingress, egress = rules(ctx, group_id)
     if ingress:
         ctx.call("ec2", "revoke_security_group_ingress", GroupId=group_id, IpPermissions=ingress)
     if egress:

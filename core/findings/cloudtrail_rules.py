@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,15 @@ class Rule:
 
     def matches(self, record: dict[str, Any]) -> bool:
         source, name = str(record.get("eventSource", "")), str(record.get("eventName", ""))
-        return (any(fnmatchcase(source, p) for p in self.event_source)
-                and any(fnmatchcase(name, p) for p in self.event_name)
+        return (_glob(self.event_source)(source) is not None and _glob(self.event_name)(name) is not None
                 and all(c.matches(record) for c in self.conditions))
+
+
+@lru_cache(maxsize=1024)
+def _glob(patterns: tuple[str, ...]):
+    """One compiled matcher for a rule's shell-style patterns (fnmatchcase for any of them):
+    every CloudTrail event of a storm is tried against every rule."""
+    return re.compile("|".join(translate(p) for p in patterns)).match
 
 
 def first_match(rules: list[Rule] | tuple[Rule, ...], record: dict[str, Any]) -> Rule | None:

@@ -23,9 +23,10 @@ _DETAILS = (
 def lower_keys(node: Any) -> Any:
     """GuardDuty's API says "Service"/"EventFirstSeen", exports say "service"/"eventFirstSeen": unify."""
     if isinstance(node, dict):
-        return {(k[:1].lower() + k[1:] if isinstance(k, str) else k): lower_keys(v) for k, v in node.items()}
+        return {(k[:1].lower() + k[1:] if isinstance(k, str) and k[:1].isupper() else k):
+                (lower_keys(v) if isinstance(v, (dict, list)) else v) for k, v in node.items()}
     if isinstance(node, list):
-        return [lower_keys(item) for item in node]
+        return [lower_keys(item) if isinstance(item, (dict, list)) else item for item in node]
     return node
 
 

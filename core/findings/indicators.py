@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import Any
 
 from core.findings.model import INDICATOR_KINDS
 
@@ -19,14 +20,8 @@ class Indicators:
 
     def add_ip(self, value: Any) -> None:
         """Keep only real addresses; 0.0.0.0 / loopback carry no investigative value."""
-        if not isinstance(value, str):
-            return
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            return  # "AWS Internal", service hostnames, redactions
-        if not (address.is_unspecified or address.is_loopback):
-            self._values["ip"].add(str(address))
+        if isinstance(value, str) and (address := _address(value)) is not None:
+            self._values["ip"].add(address)
 
     def add_domain(self, value: Any) -> None:
         if isinstance(value, str) and value.strip(" ."):
@@ -46,18 +41,34 @@ class Indicators:
         return {kind: sorted(self._values[kind]) for kind in INDICATOR_KINDS}
 
 
-def _walk(node: Any, skip: frozenset[str] = frozenset()) -> Iterable[tuple[str, Any]]:
-    """Yield (lower-cased key, value) for every key in nested dicts/lists, not entering `skip` keys."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            lowered = str(key).lower()
-            if lowered in skip:
-                continue
-            yield lowered, value
-            yield from _walk(value, skip)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item, skip)
+@lru_cache(maxsize=4096)  # a storm repeats the same few addresses thousands of times
+def _address(value: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None  # "AWS Internal", service hostnames, redactions
+    return None if address.is_unspecified or address.is_loopback else str(address)
+
+
+def _walk(node: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]]:
+    """(lower-cased key, value) for every key in nested dicts/lists, not entering `skip` keys.
+    Iterative: a storm walks hundreds of thousands of keys, and nested generators cost more
+    than the walk itself."""
+    found: list[tuple[str, Any]] = []
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                lowered = key.lower() if isinstance(key, str) else str(key).lower()
+                if lowered in skip:
+                    continue
+                found.append((lowered, value))
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, (dict, list)))
+    return found
 
 
 def guardduty_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from core.findings.routing import Decision, Router
 from core.repositories import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
 
-CHUNK = 200
+CHUNK = 200  # findings per transaction: on SQLite a web process waits for the write lock behind one chunk
 
 
 @dataclass
@@ -87,12 +87,16 @@ def release_snoozed(services: Services) -> int:
 def _store(services: Services, router: Router, findings: list[Finding], summary: IngestSummary) -> _Effects:
     effects = _Effects()
     with services.repos.findings.ingest(services.clock.now()) as tx:
+        valid = []
         for finding in findings:
             if len(finding.id) > MAX_FINDING_ID:
                 summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
                                                      "characters", "invalid"))
                 continue
-            change = tx.upsert(finding)
+            valid.append(finding)
+        # New findings in bulk; known ids and repeats within the chunk one by one, in order
+        for finding, change in zip(valid, tx.upsert_many(valid)):
+            change = change or tx.upsert(finding)
             if change.outcome == "unchanged":
                 summary.unchanged += 1
                 continue

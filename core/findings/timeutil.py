@@ -8,6 +8,7 @@ from typing import Any
 # Fixed width with milliseconds, so plain string comparison orders timestamps correctly.
 _FORMAT = "%Y-%m-%dT%H:%M:%S"
 _EXCESS_FRACTION = re.compile(r"(\.\d{6})\d+")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -28,7 +29,7 @@ def parse_timestamp(value: Any) -> datetime | None:
             text = value.strip()
             if not text:
                 return None
-            if re.fullmatch(r"\d+(\.\d+)?", text):
+            if _NUMBER.fullmatch(text):
                 return parse_timestamp(float(text))
             parsed = datetime.fromisoformat(_EXCESS_FRACTION.sub(r"\1", text))
         else:
@@ -43,7 +44,10 @@ def parse_timestamp(value: Any) -> datetime | None:
 def format_timestamp(value: datetime) -> str:
     """Render as e.g. 2026-11-23T15:12:00.000Z (UTC, milliseconds, 'Z')."""
     value = value.astimezone(timezone.utc)
-    return f"{value.strftime(_FORMAT)}.{value.microsecond // 1000:03d}Z"
+    if value.year < 1000:  # strftime's own padding for the odd ancient year
+        return f"{value.strftime(_FORMAT)}.{value.microsecond // 1000:03d}Z"
+    return (f"{value.year}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+            f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
 
 
 def iso_utc(*candidates: Any) -> str | None:

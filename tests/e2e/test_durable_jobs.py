@@ -116,6 +116,67 @@ def test_acknowledged_declares_and_notes_survive_a_killed_serve(quiet_workspace)
     assert all(j.state == DONE for j in jobs.listed(limit=100))
 
 
+def _run_jobs_in_a_worker(ws, timeout: float = 90) -> None:
+    """Start `bot.py worker`, wait until no job is queued or running, stop it."""
+    worker = _worker(ws)
+    try:
+        eventually(lambda: ws.services.repos.jobs.active() == 0, timeout=timeout, interval=0.1)
+    finally:
+        _stop(worker)
+
+
+def test_acknowledged_approvals_and_notes_survive_a_killed_serve(moto_endpoint, quiet_workspace):
+    from core.containment.flow import store as containment_store
+    from store.containment_audit import SqlAuditRepository
+    from tests.support.containment import eni_groups, instance
+
+    ws = quiet_workspace
+    alice, bob, general = ws.user("alice"), ws.user("bob"), ws.channel("general")
+    n = 2
+    instances = [instance()[0] for _ in range(n)]
+    # Set-up through the real pipeline: an incident with its channel, then one isolation card per instance
+    assert ws.sender.command("/incident", "declare sev2 Approval crash test", user=alice,
+                             channel=general).status == 200
+    _run_jobs_in_a_worker(ws)
+    [incident] = _incidents_titled(ws, "Approval crash test")
+    for instance_id in instances:
+        assert ws.sender.command("/contain", f"isolate-instance {instance_id}", user=alice,
+                                 channel=incident.channel_id).status == 200
+    _run_jobs_in_a_worker(ws)
+    requests = containment_store(ws.services).for_incident(incident.id)
+    assert sorted(r.target for r in requests) == sorted(instances)
+    assert all(r.state == "requested" and r.message_ts for r in requests)
+    before = {instance_id: eni_groups(instance_id) for instance_id in instances}
+
+    serve, sender = _serve(ws)
+    try:
+        for k, request in enumerate(requests):
+            assert sender.block_action(user=bob, channel=incident.channel_id, value=str(request.id),
+                                       action_id="contain_approve").status == 200
+            assert sender.command("/incident", f"note approval crash note {k}", user=alice,
+                                  channel=incident.channel_id).status == 200
+    finally:
+        serve.send_signal(signal.SIGKILL)  # right after the acks: no worker has run anything
+        serve.wait()
+    jobs = ws.services.repos.jobs
+    assert jobs.active() == 2 * n
+    assert all(containment_store(ws.services).get(r.id).state == "requested" for r in requests)
+    assert {i: eni_groups(i) for i in instances} == before
+
+    _run_jobs_in_a_worker(ws)
+    audit = SqlAuditRepository(ws.services.db)
+    for request in requests:
+        assert containment_store(ws.services).get(request.id).state == "succeeded"
+        events = [e["event"] for e in audit.for_request(request.id)]
+        assert events.count("approved") == events.count("executing") == events.count("succeeded") == 1, events
+        [groups] = eni_groups(request.target).values()
+        assert len(groups) == 1 and groups != list(before[request.target].values())[0]  # isolated, once
+    entries, _ = ws.services.incidents.timeline_page(incident.id, page=1, per_page=500)
+    notes = [e.text for e in entries if "approval crash note" in e.text]
+    assert sorted(notes) == [f"approval crash note {k}" for k in range(n)], notes  # each exactly once
+    assert all(j.state == DONE for j in jobs.listed(limit=100))
+
+
 def test_a_worker_killed_mid_job_leaves_it_to_the_next_once_its_lease_ends(quiet_workspace, monkeypatch):
     ws = quiet_workspace
     entered, killed = threading.Event(), threading.Event()

@@ -66,6 +66,26 @@ def test_update_edits_and_older_copy_is_ignored(make):
     assert [f.count for f in shown] == [1, 4] and shown[0].pk == shown[1].pk
 
 
+def test_a_new_finding_repeated_in_one_batch_is_stored_and_shown_once_with_the_newest_copy(make):
+    services = make()
+    summary = ingest(services, [finding(id="rep", count=1), finding(id="other"),
+                                finding(id="rep", count=3, updated_at="2026-01-02T00:00:00.000Z",
+                                        indicators={"ip": ["203.0.113.9"]}),
+                                finding(id="rep", count=2, updated_at="2026-01-01T12:00:00.000Z")])
+    assert (summary.new, summary.updated, summary.unchanged) == (2, 1, 1)
+    store = SqlFindingRepository(services.db)
+    assert store.count() == 2
+    stored = store.by_finding_id("rep")
+    assert stored.count == 3 and stored.channel is not None and stored.status == "open"
+    shown = [f for f in services.notifier.findings if f.finding_id == "rep"]
+    assert [(f.count, f.pk) for f in shown] == [(3, stored.pk)]  # one message, with the newest copy
+    from sqlalchemy import text
+    with services.db.read() as session:  # indicators follow the newest copy
+        values = session.execute(text("SELECT value FROM finding_indicators WHERE finding_pk = :pk"),
+                                 {"pk": stored.pk}).scalars().all()
+    assert values == ["203.0.113.9"]
+
+
 def test_routes_suppress_post_elsewhere_and_match_tags(make):
     services = make(routes=[
         {"name": "sandbox", "match": {"account": ["111122223333"]}, "action": "suppress"},
@@ -137,6 +157,20 @@ def test_snoozed_type_on_resource_is_stored_not_shown_until_expiry(make, clock):
     assert release_snoozed(services) == 2  # the unsnoozed first one and the held-back second one
     assert {f.finding_id for f in services.notifier.findings[shown_before:]} == {"first", "second"}
     assert SqlFindingRepository(services.db).by_finding_id("second").channel == "security-triage"
+
+
+def test_two_newer_copies_of_a_stored_finding_in_one_batch_place_it_once(make, clock):
+    services = make(after=1)
+    ingest(services, [finding(id="first")])
+    first = SqlFindingRepository(services.db).by_finding_id("first")
+    triage.snooze(services, first.pk, "U1", "type:1d")
+    ingest(services, [finding(id="second")])  # snoozed: stored, shown nowhere
+    clock.advance(hours=25)  # the snooze is over; a new digest window with one individual slot
+    summary = ingest(services, [finding(id="second", count=2, updated_at="2026-01-02T00:00:00.000Z"),
+                                finding(id="second", count=3, updated_at="2026-01-03T00:00:00.000Z")])
+    second = SqlFindingRepository(services.db).by_finding_id("second")
+    assert (summary.updated, summary.digested) == (2, 0)  # the second copy saw the first one's placement
+    assert (second.count, second.status, second.channel, second.digest_id) == (3, "open", "security-triage", None)
 
 
 def test_declare_route_declares_links_and_records_the_timeline(make):
