@@ -54,9 +54,9 @@ def counting(monkeypatch):
 def test_broken_255kb_body_is_parsed_in_linear_work(counting):
     body = broken_body()
     documents = len(body) // len(BROKEN_LINE)
-    started = time.process_time()
+    started = time.thread_time()
     result = normalize_text(body, rules=())
-    elapsed = time.process_time() - started
+    elapsed = time.thread_time() - started
     assert len(result.rejected) == documents and not result.findings  # every error reported, uncapped
     assert result.rejected[-1].reason.startswith(f"document {documents}: invalid JSON at line {documents}, column 2")
     assert counting.calls == documents  # one decoder call per broken document
