@@ -4,8 +4,9 @@ for replicas; both behave the same for the rest of the code."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -105,6 +106,10 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(firebreak_read_only=True),
                                      expire_on_commit=False)
+        # SQLite has one write lock per file. Threads of this process queue for it here, and
+        # are woken the moment it is free, instead of polling for it (which left an unlucky
+        # writer sleeping behind a stream of others: 250 ms at p99 with 8 threads).
+        self._writer = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -113,9 +118,24 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any exception."""
-        with self._sessions() as session:
-            with session.begin():
-                yield session
+        with self._one_writer():
+            with self._sessions() as session:
+                with session.begin():
+                    yield session
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        if self._writer is None:  # PostgreSQL: row locks, no file lock to queue for
+            with nullcontext():
+                yield
+            return
+        # Bounded like SQLite's own wait; past it, go on and let BEGIN IMMEDIATE's loop decide.
+        held = self._writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            yield
+        finally:
+            if held:
+                self._writer.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
