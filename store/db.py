@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import PROJECT_ROOT
@@ -136,6 +136,14 @@ class Database:
         finally:
             if held:
                 self._writer.release()
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction on a bare connection (SQLAlchemy Core): for the few hot
+        statements where the ORM's per-call work is most of the cost."""
+        with self._one_writer():
+            with self.engine.begin() as conn:
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -17,7 +17,8 @@ import secrets
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, and_, delete, func, or_, select, text, update
+from sqlalchemy import (JSON, DateTime, Integer, String, Text, and_, bindparam, delete, func, or_, select, text,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,19 +63,22 @@ class SqlJobRepository:
         self._listener: threading.Thread | None = None
         self._listener_lock = threading.Lock()
         self._closed = threading.Event()
+        insert = pg_insert if not db.is_sqlite else sqlite_insert
+        table = JobRow.__table__
+        columns = ("key", "route", "payload", "state", "attempts", "run_after", "created_at")
+        statement = (insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
+                     .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id))
+        if not db.is_sqlite:  # wake idle workers in other processes, in the same round trip
+            statement = select(statement.cte("added").c.id, func.pg_notify(CHANNEL, ""))
+        self._enqueue = statement
 
     # ------------------------------------------------------------------ the web side
     def enqueue(self, *, key: str, route: str, payload: dict, at: datetime) -> bool:
         """Commit a job; False (and nothing new) when a job with this key exists already."""
         values = dict(key=key[:200], route=route[:200], payload=payload, state=QUEUED, attempts=0,
                       run_after=at, created_at=at)
-        insert = pg_insert if not self.db.is_sqlite else sqlite_insert
-        statement = (insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-                     .returning(JobRow.id))
-        with self.db.session() as session:
-            added = session.execute(statement).scalar() is not None
-            if added and not self.db.is_sqlite:
-                session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        with self.db.writing() as conn:  # Core, not the ORM: this runs before every ack
+            added = conn.execute(self._enqueue, values).scalar() is not None
         if added:
             self.wake()
         return added
