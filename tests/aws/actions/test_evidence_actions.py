@@ -19,6 +19,7 @@ from core.containment.config import ContainmentConfig
 from core.errors import UsageError
 from core.evidence.config import EvidenceConfig
 from tests.aws.actions.conftest import AWS
+from tests.aws.actions.conftest import Runner as ActionRunner
 from tests.support.containment import instance
 
 pytestmark = pytest.mark.slow  # moto loads its EC2 images on first use (seconds)
@@ -60,22 +61,13 @@ def evidence_bucket(name=BUCKET, mode="COMPLIANCE"):
     return name
 
 
-class Runner:
+class Runner(ActionRunner):
+    """The actions' runner with an `evidence:` section (the test bucket, short waits)."""
+
     def __init__(self, **evidence):
+        super().__init__()
         self.catalog = AwsCatalog(AwsSessions(AWS), ContainmentConfig(),
                                   evidence=EvidenceConfig(**{"bucket": BUCKET, "wait_seconds": 2, **evidence}))
-        self.calls: list[dict] = []
-
-    def job(self, action, target, **options):
-        return Job(action, target, options, None, "us-east-1", 7, request_id=3)
-
-    def plan(self, job):
-        return self.catalog.plan(job, self.calls.append)
-
-    def apply(self, job):
-        outcome = self.catalog.apply(job, self.calls.append)
-        assert outcome.verified, outcome.checks
-        return outcome
 
 
 def read(item):
