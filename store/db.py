@@ -6,12 +6,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import PROJECT_ROOT
@@ -106,12 +107,14 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(firebreak_read_only=True),
                                      expire_on_commit=False)
-        # SQLite has one write lock per file. The web threads' enqueues (`writing`) queue for
+        # SQLite has one write lock per file. The web threads' enqueues (`write_one`) queue for
         # it here and are woken the moment it is free, instead of polling for it (which left
         # an unlucky ack sleeping behind a stream of others: 250 ms at p99 with 8 threads).
         # ORM sessions keep polling: making them queue too slowed a findings storm by a
         # quarter (the intake waited its turn behind the notifier's writes).
         self._writer = threading.RLock() if self.is_sqlite else None
+        self._hot: Engine | None = None  # PostgreSQL: write_one's autocommit engine, made on first use
+        self._hot_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -126,10 +129,6 @@ class Database:
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:
-        if self._writer is None:  # PostgreSQL: row locks, no file lock to queue for
-            with nullcontext():
-                yield
-            return
         # Bounded like SQLite's own wait; past it, go on and let BEGIN IMMEDIATE's loop decide.
         held = self._writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -138,13 +137,33 @@ class Database:
             if held:
                 self._writer.release()
 
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """A write transaction on a bare connection (SQLAlchemy Core): for the few hot
-        statements where the ORM's per-call work is most of the cost."""
-        with self._one_writer():
-            with self.engine.begin() as conn:
-                yield conn
+    def write_one(self, statement: Executable, params: dict) -> Any:
+        """Run one statement that commits on its own and return its first column: the few hot
+        writes (the ack's enqueue) where every round trip is felt. Callers make the statement
+        idempotent (INSERT ... ON CONFLICT DO NOTHING), because on PostgreSQL it may be sent twice.
+
+        PostgreSQL: an autocommit connection and no pre-ping, so the statement is the only round
+        trip (the pool's ping, BEGIN and COMMIT were three more, each waiting for a busy server
+        under load); a connection found dead is replaced and the statement sent once more.
+        SQLite: a write transaction, queued for the file's write lock in-process (`_writer`)."""
+        if self.is_sqlite:
+            with self._one_writer():
+                with self.engine.begin() as conn:
+                    return conn.execute(statement, params).scalar()
+        for attempt in (1, 2):
+            try:
+                with self._autocommit().connect() as conn:
+                    return conn.execute(statement, params).scalar()
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _autocommit(self) -> Engine:
+        with self._hot_lock:
+            if self._hot is None:
+                self._hot = create_engine(self.url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT")
+            return self._hot
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -164,3 +183,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._hot is not None:
+            self._hot.dispose()

@@ -77,8 +77,7 @@ class SqlJobRepository:
         """Commit a job; False (and nothing new) when a job with this key exists already."""
         values = dict(key=key[:200], route=route[:200], payload=payload, state=QUEUED, attempts=0,
                       run_after=at, created_at=at)
-        with self.db.writing() as conn:  # Core, not the ORM: this runs before every ack
-            added = conn.execute(self._enqueue, values).scalar() is not None
+        added = self.db.write_one(self._enqueue, values) is not None  # Core, not the ORM: before every ack
         if added:
             self.wake()
         return added

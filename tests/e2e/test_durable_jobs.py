@@ -308,3 +308,26 @@ def test_an_expired_lease_lets_another_worker_claim_the_job(clean_db):
     assert not repo.finish(first.id, first.locked_by, at=now)  # the first worker lost it
     assert repo.finish(second.id, second.locked_by, at=now)
     repo.db.dispose()
+
+
+@pytest.mark.postgres
+def test_an_enqueue_after_the_servers_connections_were_dropped_still_commits_once(clean_db, is_postgres):
+    """The ack's enqueue skips the pool's ping (one round trip instead of four); a connection
+    the server dropped meanwhile (a failover, a restart) must not turn into a failed ack."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL-only: run with DATABASE_URL")
+    repo = SqlJobRepository(Database(clean_db))
+    admin = Database(clean_db)
+    try:
+        assert repo.enqueue(key="test:before", route="test:r", payload={}, at=utcnow())
+        with admin.engine.begin() as conn:  # drop every other session of this database, as a restart does
+            dropped = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+        assert dropped >= 1
+        assert repo.enqueue(key="test:after", route="test:r", payload={}, at=utcnow())
+        assert not repo.enqueue(key="test:after", route="test:r", payload={}, at=utcnow())  # still idempotent
+        assert sorted(job.key for job in repo.listed()) == ["test:after", "test:before"]
+    finally:
+        repo.db.dispose()
+        admin.dispose()
