@@ -17,10 +17,8 @@ import secrets
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import (JSON, DateTime, Integer, String, Text, and_, bindparam, delete, func, or_, select, text,
+from sqlalchemy import (JSON, DateTime, Integer, String, Text, and_, delete, func, or_, select, text,
                         update)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.jobs import DEAD, DONE, QUEUED, RUNNING, Job
@@ -63,21 +61,27 @@ class SqlJobRepository:
         self._listener: threading.Thread | None = None
         self._listener_lock = threading.Lock()
         self._closed = threading.Event()
-        insert = pg_insert if not db.is_sqlite else sqlite_insert
-        table = JobRow.__table__
-        columns = ("key", "route", "payload", "state", "attempts", "run_after", "created_at")
-        statement = (insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id))
-        if not db.is_sqlite:  # wake idle workers in other processes, in the same round trip
-            statement = select(statement.cte("added").c.id, func.pg_notify(CHANNEL, ""))
-        self._enqueue = statement
+        # The enqueue runs before every ack, in the driver's own SQL (Database.urgent_insert);
+        # values go through the columns' own SQLAlchemy conversions, so rows read back as any other.
+        table, dialect = JobRow.__table__, db.engine.dialect
+        self._enqueue_columns = ("key", "route", "payload", "state", "attempts", "run_after", "created_at")
+        self._enqueue_convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                                 for c in self._enqueue_columns]
+        marks = ", ".join("?" if db.is_sqlite else "%s" for _ in self._enqueue_columns)
+        insert = (f"INSERT INTO jobs ({', '.join(self._enqueue_columns)}) VALUES ({marks}) "
+                  "ON CONFLICT (key) DO NOTHING RETURNING id")
+        # PostgreSQL: wake idle workers in other processes, in the same round trip
+        self._enqueue_sql = insert if db.is_sqlite else (
+            f"WITH added AS ({insert}) SELECT added.id, pg_notify('{CHANNEL}', '') FROM added")
 
     # ------------------------------------------------------------------ the web side
     def enqueue(self, *, key: str, route: str, payload: dict, at: datetime) -> bool:
         """Commit a job; False (and nothing new) when a job with this key exists already."""
         values = dict(key=key[:200], route=route[:200], payload=payload, state=QUEUED, attempts=0,
                       run_after=at, created_at=at)
-        added = self.db.write_one(self._enqueue, values) is not None  # Core, not the ORM: before every ack
+        params = tuple(convert(values[c]) if convert else values[c]
+                       for c, convert in zip(self._enqueue_columns, self._enqueue_convert))
+        added = self.db.urgent_insert(self._enqueue_sql, params) is not None
         if added:
             self.wake()
         return added
@@ -91,21 +95,16 @@ class SqlJobRepository:
             with self.db.read() as session:
                 if session.scalar(select(JobRow.id).where(ready).limit(1)) is None:
                     return None
-        with self.db.session() as session:
-            row = session.scalars(select(JobRow).where(ready).order_by(JobRow.run_after, JobRow.id).limit(1)
-                                  .with_for_update(skip_locked=True)).first()
-            if row is None:
-                return None
-            token = f"{holder}:{secrets.token_hex(4)}"[:200]
-            claimed = session.execute(
-                update(JobRow).where(JobRow.id == row.id, ready)
-                .values(state=RUNNING, attempts=JobRow.attempts + 1, locked_by=token, locked_until=now + lease)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not claimed:
-                return None
-            session.refresh(row)
-            return _job(row)
+        token = f"{holder}:{secrets.token_hex(4)}"[:200]
+        table = JobRow.__table__
+        next_ready = (select(JobRow.id).where(ready).order_by(JobRow.run_after, JobRow.id).limit(1)
+                      .with_for_update(skip_locked=True).scalar_subquery())
+        # One statement (Core): the write lock or the row lock is held for it alone.
+        row = self.db.write_one(
+            update(table).where(table.c.id == next_ready, ready)
+            .values(state=RUNNING, attempts=table.c.attempts + 1, locked_by=token, locked_until=now + lease)
+            .returning(*table.c), {})
+        return _job(row) if row is not None else None
 
     def extend(self, job_id: int, holder: str, until: datetime) -> bool:
         with self.db.session() as session:
@@ -114,9 +113,10 @@ class SqlJobRepository:
                                         .values(locked_until=until)).rowcount)
 
     def finish(self, job_id: int, holder: str, *, at: datetime) -> bool:
-        with self.db.session() as session:
-            return bool(session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.locked_by == holder)
-                                        .values(state=DONE, finished_at=at, locked_until=None)).rowcount)
+        table = JobRow.__table__
+        return self.db.write_one(update(table).where(table.c.id == job_id, table.c.locked_by == holder)
+                                 .values(state=DONE, finished_at=at, locked_until=None).returning(table.c.id),
+                                 {}) is not None
 
     def fail(self, job_id: int, holder: str, *, error: str, at: datetime, retry_at: datetime | None) -> str | None:
         """Queue the job again at `retry_at`, or (None) make it a dead letter; its new state."""
