@@ -83,7 +83,7 @@ class SqlJobRepository:
                        for c, convert in zip(self._enqueue_columns, self._enqueue_convert))
         added = self.db.urgent_insert(self._enqueue_sql, params) is not None
         if added:
-            self.wake()
+            self.wake(everyone=False)
         return added
 
     # ------------------------------------------------------------------ workers
@@ -169,10 +169,17 @@ class SqlJobRepository:
         return self.get(job_id)
 
     # ------------------------------------------------------------------ waking idle workers
-    def wake(self) -> None:
+    def wake(self, everyone: bool = True) -> None:
+        """Wake idle workers: all of them (stopping, a retry), or for one new job just one. All
+        eight threads of a worker woke for each job and raced to claim it, one winning; the
+        others' empty claims made the winner's first 30 ms three times slower. A thread that
+        finishes a job claims the next one before it sleeps, so none is left waiting."""
         with self._wake:
             self._generation += 1
-            self._wake.notify_all()
+            if everyone:
+                self._wake.notify_all()
+            else:
+                self._wake.notify()
 
     def wait(self, timeout: float) -> None:
         """Sleep until a job may be ready (an enqueue here or, on PostgreSQL, anywhere) or `timeout`."""
@@ -208,6 +215,6 @@ class SqlJobRepository:
                 conn.execute(f"LISTEN {CHANNEL}")
                 while not self._closed.is_set():
                     for _ in conn.notifies(timeout=1.0):
-                        self.wake()
+                        self.wake(everyone=False)
         except Exception:  # noqa: BLE001 - workers fall back to polling; the next wait() listens again
             log.warning("job notifications stopped; polling instead", exc_info=True)
