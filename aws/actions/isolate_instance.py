@@ -55,13 +55,20 @@ class IsolateInstance:
             ctx.call("elbv2", "deregister_targets", TargetGroupArn=tg["arn"], Targets=[_target(facts.id, tg)])
             steps.did("deregister", lambda tg=tg: ctx.call("elbv2", "register_targets", TargetGroupArn=tg["arn"],
                                                            Targets=[_target(facts.id, tg)]))
-        if not memory["protected"]:
+        vpcs = list(dict.fromkeys(facts.eni_vpcs[eni] for eni in facts.enis))
+
+        def protect() -> None:  # recorded by itself: it may succeed while a group lookup fails
             _protect(ctx, facts.id, True)
             steps.did("termination protection", lambda: _protect(ctx, facts.id, False))
-        passing = {}
-        for vpc in dict.fromkeys(facts.eni_vpcs[eni] for eni in facts.enis):  # both groups of a VPC at once
-            memory["isolation"][vpc], passing[vpc] = concurrently(lambda vpc=vpc: isolation_groups.isolation(ctx, vpc),
-                                                                  lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc))
+
+        # Termination protection and each VPC's two groups (found, or made once and kept for the
+        # next isolation) do not depend on each other: one round trip's wait instead of two.
+        found = concurrently(*([] if memory["protected"] else [protect]),
+                             *(lambda vpc=vpc: isolation_groups.isolation(ctx, vpc) for vpc in vpcs),
+                             *(lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc) for vpc in vpcs))
+        groups = found[len(found) - 2 * len(vpcs):]
+        memory["isolation"] = dict(zip(vpcs, groups[:len(vpcs)]))
+        passing = dict(zip(vpcs, groups[len(vpcs):]))
         for eni, original in facts.enis.items():
             vpc = facts.eni_vpcs[eni]
             isolated = memory["isolation"][vpc]

@@ -127,6 +127,25 @@ def test_a_failure_part_way_rolls_back_what_was_done(runner, monkeypatch):
     assert eni_groups(instance_id) == before and not protected(instance_id)
 
 
+def test_a_group_lookup_failing_beside_termination_protection_turns_protection_off_again(runner, monkeypatch):
+    """Protection and the isolation groups are set up at the same time: when the groups
+    cannot be had, the protection that went on meanwhile is rolled back with the rest."""
+    from aws.actions import isolation_groups
+
+    instance_id, _, _, _ = instance()
+    before = eni_groups(instance_id)
+
+    def refused(ctx, vpc):
+        ctx.call("ec2", "describe_security_groups", GroupIds=["sg-0000000000000dead"])
+
+    monkeypatch.setattr(isolation_groups, "pass_through", refused)
+    with pytest.raises(ActionFailed) as failed:
+        runner.catalog.apply(runner.job("isolate-instance", instance_id), runner.calls.append)
+    assert failed.value.code == "InvalidGroup.NotFound" and failed.value.rolled_back
+    assert "1 step(s) done before the failure were rolled back" in failed.value.message
+    assert eni_groups(instance_id) == before and not protected(instance_id)
+
+
 def test_unknown_instance_names_the_aws_error(runner):
     with pytest.raises(AwsActionError) as caught:
         runner.plan(runner.job("isolate-instance", "i-0123456789abcdef0"))
