@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from core.findings import correlate, triage
 from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
-from core.findings.ports import Digest, StoredFinding
+from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.repositories import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
@@ -85,15 +85,34 @@ def release_snoozed(services: Services) -> int:
 
 
 def _store(services: Services, router: Router, findings: list[Finding], summary: IngestSummary) -> _Effects:
+    valid = []
+    for finding in findings:
+        if len(finding.id) > MAX_FINDING_ID:
+            summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
+                                                 "characters", "invalid"))
+            continue
+        valid.append(finding)
+    for attempt in range(1, _ATTEMPTS + 1):
+        counts = IngestSummary()
+        try:
+            effects = _store_once(services, router, valid, counts)
+        except ConcurrentIntake:  # rolled back: nothing of this attempt was stored or counted
+            if attempt == _ATTEMPTS:
+                raise
+            continue
+        for name in _COUNTS:
+            setattr(summary, name, getattr(summary, name) + getattr(counts, name))
+        return effects
+    raise AssertionError("unreachable")
+
+
+_ATTEMPTS = 3  # each attempt after a ConcurrentIntake finds the findings stored meanwhile known
+_COUNTS = ("new", "updated", "unchanged", "suppressed", "snoozed", "digested")
+
+
+def _store_once(services: Services, router: Router, valid: list[Finding], summary: IngestSummary) -> _Effects:
     effects = _Effects()
     with services.repos.findings.ingest(services.clock.now()) as tx:
-        valid = []
-        for finding in findings:
-            if len(finding.id) > MAX_FINDING_ID:
-                summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
-                                                     "characters", "invalid"))
-                continue
-            valid.append(finding)
         # New findings in bulk; known ids and repeats within the chunk one by one, in order
         for finding, change in zip(valid, tx.upsert_many(valid)):
             change = change or tx.upsert(finding)
