@@ -13,7 +13,9 @@ known and goes through upsert()."""
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +32,7 @@ from store.finding_rows import MAX_ID, aware, clean, natural_key, snooze_key, to
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
 _COLUMNS = tuple(c.name for c in FINDINGS.columns)
 _COLUMN_SET = frozenset(_COLUMNS)
+_ROW = operator.itemgetter(*_COLUMNS)
 _STORED_FIELDS = tuple(StoredFinding.__dataclass_fields__)[1:]  # after pk, in order (positional: faster)
 assert tuple(StoredFinding.__dataclass_fields__)[0] == "pk"
 _KEYS_PER_SELECT = 500  # natural keys per IN (...), well under any driver's parameter limit
@@ -196,7 +199,7 @@ class IngestTx:
             pending.update(values)
         else:
             self._placed.setdefault(finding.pk, {}).update(values)
-        return StoredFinding(**{**finding.__dict__, **values})  # dataclasses.replace, without its per-call introspection
+        return _replace(finding, values)
 
     def _write_placed(self) -> None:
         self._write_pending()
@@ -264,6 +267,15 @@ class IngestTx:
                 individual=window["individual"], size=window["size"], revision=window["revision"]))
 
 
+def _replace(finding: StoredFinding, values: dict[str, Any]) -> StoredFinding:
+    """dataclasses.replace for a frozen dataclass without __post_init__, minus its per-call
+    introspection and the keyword unpacking of every field: called for every finding placed."""
+    placed = object.__new__(StoredFinding)
+    placed.__dict__.update(finding.__dict__)
+    placed.__dict__.update(values)
+    return placed
+
+
 _DIGEST_FIELDS = tuple(Digest.__dataclass_fields__)
 
 
@@ -275,10 +287,24 @@ def _digest(window: dict[str, Any]) -> Digest:
 
 def _insert_sqlite(conn, rows: list[dict[str, Any]]) -> int:
     """Plain values straight to sqlite3's executemany (SQLAlchemy's per-row processing costs
-    more than the insert), each converted by its column type as SQLAlchemy would."""
-    processors = [(name, FINDINGS.c[name].type._cached_bind_processor(conn.dialect)) for name in _COLUMNS]
-    values = [tuple(row[name] if process is None else process(row[name]) for name, process in processors)
-              for row in rows]
+    more than the insert), each converted as SQLAlchemy's column type would: JSON serialized,
+    datetimes (the same few in a batch) formatted once each."""
+    dumps = conn.dialect._json_serializer or json.dumps
+    converters = []
+    for index, name in enumerate(_COLUMNS):
+        kind = FINDINGS.c[name].type
+        if isinstance(kind, JSON):
+            converters.append((index, dumps))
+        elif (process := kind._cached_bind_processor(conn.dialect)) is not None:
+            converters.append((index, functools.lru_cache(maxsize=16)(process) if isinstance(kind, DateTime)
+                               else process))
+    values = []
+    for row in rows:
+        value = list(_ROW(row))
+        for index, convert in converters:
+            if value[index] is not None or convert is dumps:  # JSON stores None as 'null', as SQLAlchemy does
+                value[index] = convert(value[index])
+        values.append(tuple(value))
     result = conn.exec_driver_sql(
         f"INSERT INTO {FINDINGS.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
         "ON CONFLICT (natural_key) DO NOTHING", values)
