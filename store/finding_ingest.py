@@ -35,7 +35,6 @@ _COLUMN_SET = frozenset(_COLUMNS)
 _ROW = operator.itemgetter(*_COLUMNS)
 _STORED_FIELDS = tuple(StoredFinding.__dataclass_fields__)[1:]  # after pk, in order (positional: faster)
 assert tuple(StoredFinding.__dataclass_fields__)[0] == "pk"
-_KEYS_PER_SELECT = 500  # natural keys per IN (...), well under any driver's parameter limit
 
 
 class IngestTx:
@@ -91,11 +90,17 @@ class IngestTx:
         return changes
 
     def _stored_keys(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(keys), _KEYS_PER_SELECT):
-            found.update(self.conn.execute(select(FINDINGS.c.natural_key).where(
-                FINDINGS.c.natural_key.in_(keys[start:start + _KEYS_PER_SELECT]))).scalars())
-        return found
+        """Which of these natural keys are stored: one array (PostgreSQL) or one JSON text
+        (SQLite's json_each) as the parameter, instead of a statement of 200 parameters."""
+        if not keys:
+            return set()
+        if self._postgres:
+            rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
+                                             "WHERE natural_key = ANY(%(keys)b::text[])", {"keys": keys})
+        else:
+            rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
+                                             "WHERE natural_key IN (SELECT value FROM json_each(?))", (json.dumps(keys),))
+        return {key for key, in rows}
 
     def _allocate(self, n: int) -> list[int]:
         """n pks for rows this transaction will insert."""
