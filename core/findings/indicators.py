@@ -72,7 +72,8 @@ def _walk(node: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]
 
 
 def guardduty_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
-    """`finding` has lower-camel keys (see guardduty.lower_keys)."""
+    """`finding` has lower-camel keys at its top level, in `service`'s own and all through
+    `resource` (see guardduty._unified); deeper keys are compared lower-cased."""
     found = Indicators()
     service = finding.get("service") if isinstance(finding.get("service"), dict) else {}
     # Remote IPs anywhere under service (actions, recentCredentials...), never our own local side.
