@@ -33,6 +33,7 @@ FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__
 _COLUMNS = tuple(c.name for c in FINDINGS.columns)
 _COLUMN_SET = frozenset(_COLUMNS)
 _ROW = operator.itemgetter(*_COLUMNS)
+_KEYS_PER_SELECT = 500  # natural keys per lookup, well under SQLite's limit on parameters
 _STORED_FIELDS = tuple(StoredFinding.__dataclass_fields__)[1:]  # after pk, in order (positional: faster)
 assert tuple(StoredFinding.__dataclass_fields__)[0] == "pk"
 
@@ -90,17 +91,20 @@ class IngestTx:
         return changes
 
     def _stored_keys(self, keys: list[str]) -> set[str]:
-        """Which of these natural keys are stored: one array (PostgreSQL) or one JSON text
-        (SQLite's json_each) as the parameter, instead of a statement of 200 parameters."""
-        if not keys:
-            return set()
-        if self._postgres:
-            rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
-                                             "WHERE natural_key = ANY(%(keys)b::text[])", {"keys": keys})
-        else:
-            rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
-                                             "WHERE natural_key IN (SELECT value FROM json_each(?))", (json.dumps(keys),))
-        return {key for key, in rows}
+        """Which of these natural keys are stored, by statements built here rather than through
+        SQLAlchemy's expanding IN (which compiled one of 200 parameters per batch): PostgreSQL
+        gets one array; SQLite plain placeholders (json_each would not find a key holding NUL)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), _KEYS_PER_SELECT):
+            part = keys[start:start + _KEYS_PER_SELECT]
+            if self._postgres:
+                rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
+                                                 "WHERE natural_key = ANY(%(keys)b::text[])", {"keys": part})
+            else:
+                rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} WHERE natural_key "
+                                                 f"IN ({', '.join('?' * len(part))})", tuple(part))
+            found.update(key for key, in rows)
+        return found
 
     def _allocate(self, n: int) -> list[int]:
         """n pks for rows this transaction will insert."""
@@ -207,6 +211,7 @@ class IngestTx:
         return _replace(finding, values)
 
     def _write_placed(self) -> None:
+        """Write everything routing decided so far: new rows (inserted placed), then outcomes."""
         self._write_pending()
         groups: dict[tuple[str, ...], list[tuple[int, ...]]] = {}
         for pk, values in self._placed.items():

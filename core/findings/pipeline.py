@@ -106,7 +106,9 @@ def _store(services: Services, router: Router, findings: list[Finding], summary:
     raise AssertionError("unreachable")
 
 
-_ATTEMPTS = 3  # each attempt after a ConcurrentIntake finds the findings stored meanwhile known
+# Each failed attempt means another writer committed some of these findings meanwhile, so the
+# next attempt finds them known: five covers four replicas racing on one batch.
+_ATTEMPTS = 5
 _COUNTS = ("new", "updated", "unchanged", "suppressed", "snoozed", "digested")
 
 

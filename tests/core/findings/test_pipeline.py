@@ -294,3 +294,30 @@ def test_a_new_finding_stored_meanwhile_by_another_writer_is_taken_again_as_know
     store = SqlFindingRepository(services.db)
     assert store.count() == 2 and store.by_finding_id("raced").count == 7
     assert sorted(f.finding_id for f in services.notifier.findings[shown:]) == ["fresh", "raced"]
+
+
+def test_workers_ingesting_the_same_new_batch_at_once_store_and_show_each_finding_once(make):
+    """Replicas, each with its own engine, take the same batch at the same moment: whoever
+    loses the race for a finding sees it as known (on PostgreSQL after a retry)."""
+    import threading
+
+    workers = [make(after=100) for _ in range(4)]
+    batch = [finding(id=f"r{i}") for i in range(30)]
+    barrier, summaries, errors = threading.Barrier(len(workers)), [], []
+
+    def work(services):
+        barrier.wait()
+        try:
+            summaries.append(ingest(services, batch))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(services,)) for services in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(s.new for s in summaries) == 30 and sum(s.unchanged for s in summaries) == 90
+    assert SqlFindingRepository(workers[0].db).count() == 30
+    assert sorted(f.finding_id for w in workers for f in w.notifier.findings) == sorted(f.id for f in batch)
