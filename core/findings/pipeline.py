@@ -92,18 +92,21 @@ def _store(services: Services, router: Router, findings: list[Finding], summary:
                                                  "characters", "invalid"))
             continue
         valid.append(finding)
-    for attempt in range(1, _ATTEMPTS + 1):
-        counts = IngestSummary()
+    for _ in range(_ATTEMPTS - 1):
         try:
-            effects = _store_once(services, router, valid, counts)
-        except ConcurrentIntake:  # rolled back: nothing of this attempt was stored or counted
-            if attempt == _ATTEMPTS:
-                raise
-            continue
-        for name in _COUNTS:
-            setattr(summary, name, getattr(summary, name) + getattr(counts, name))
-        return effects
-    raise AssertionError("unreachable")
+            return _counted(services, router, valid, summary)
+        except ConcurrentIntake:  # rolled back: nothing of that attempt was stored or counted
+            pass
+    return _counted(services, router, valid, summary)
+
+
+def _counted(services: Services, router: Router, valid: list[Finding], summary: IngestSummary) -> _Effects:
+    """_store_once, adding to `summary` only once the transaction is committed."""
+    counts = IngestSummary()
+    effects = _store_once(services, router, valid, counts)
+    for name in _COUNTS:
+        setattr(summary, name, getattr(summary, name) + getattr(counts, name))
+    return effects
 
 
 # Each failed attempt means another writer committed some of these findings meanwhile, so the
