@@ -1,24 +1,41 @@
 """The ingest transaction: dedup by finding id (never backwards), routing outcome, digest
 windows. Statements run on the Core connection, and snoozes and digest windows are read
 once per transaction and written back at its end (the window rows stay locked meanwhile),
-because a storm arrives as thousands of findings per transaction."""
+because a storm arrives as thousands of findings per transaction.
+
+A batch's new findings are written once, with their routing outcome: upsert_many() tells
+them apart by one SELECT of the batch's keys, gives them their pks from the table's own
+sequence (SQLite: max(pk) + 1 under the write lock this transaction holds), and keeps their
+rows until routing has placed them; they are then inserted in one statement, with no
+UPDATE afterwards. Should another writer store one of them first (PostgreSQL replicas), the
+insert skips it and ConcurrentIntake rolls the transaction back: run again, the finding is
+known and goes through upsert()."""
 
 from __future__ import annotations
 
+import functools
+import json
+import operator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, delete, select, text, update
+from sqlalchemy import JSON, DateTime, Float, Integer, String, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.findings.model import Finding
-from core.findings.ports import Digest, StoredFinding
+from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.repositories import Change
 from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
 from store.finding_rows import MAX_ID, aware, clean, natural_key, snooze_key, to_stored, values_of
 
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
+_COLUMNS = tuple(c.name for c in FINDINGS.columns)
+_COLUMN_SET = frozenset(_COLUMNS)
+_ROW = operator.itemgetter(*_COLUMNS)
+_KEYS_PER_SELECT = 500  # natural keys per lookup, well under SQLite's limit on parameters
+_STORED_FIELDS = tuple(StoredFinding.__dataclass_fields__)[1:]  # after pk, in order (positional: faster)
+assert tuple(StoredFinding.__dataclass_fields__)[0] == "pk"
 
 
 class IngestTx:
@@ -31,8 +48,11 @@ class IngestTx:
         self._insert = postgresql.insert if self._postgres else sqlite.insert
         self._windows: dict[tuple, dict[str, Any]] = {}
         self._snoozes: dict[str, datetime] | None = None
-        self._placed: dict[int, dict[str, Any]] = {}  # pk -> routing outcome not yet written (see place)
-        self._seen: set[str] = set()  # natural keys stored in this transaction (their placement may be pending)
+        self._pending: dict[int, dict[str, Any]] = {}  # pk -> new row not yet inserted (placed in place)
+        self._pending_indicators: list[tuple[int, str, str]] = []
+        self._placed: dict[int, dict[str, Any]] = {}  # pk -> routing outcome of a written row, not yet written
+        self._seen: set[str] = set()  # natural keys stored in this transaction (their row may be pending)
+        self._next_pk: int | None = None  # SQLite: the next free pk (this transaction holds the write lock)
 
     def _fresh(self, finding: Finding, values: dict[str, Any], key: str) -> dict[str, Any]:
         return dict(values, natural_key=key, finding_id=finding.id, received_at=self.now, changed_at=self.now,
@@ -40,47 +60,75 @@ class IngestTx:
                     slack_channel=None, slack_ts=None, thread_ts=None, digest_id=None, incident_id=None)
 
     def upsert_many(self, findings: list[Finding]) -> list[Change | None]:
-        """The new findings of a batch in one bulk INSERT … ON CONFLICT DO NOTHING, their
-        indicators in one more statement. The result is in the batch's order: the Change of
-        each finding inserted here, None for the rest (an id already stored, or a second copy
-        in the batch): the caller runs those through upsert(), in order, after the copies
-        before them were placed, exactly as if every finding had gone one by one.
-        Call it before upsert() in a transaction (PostgreSQL tells this transaction's rows by
-        their xmin)."""
+        """The new findings of a batch: one SELECT tells them from the ids already stored, and
+        their rows wait, with their pks, until routing has placed them (see the module). The
+        result is in the batch's order: the Change of each new finding, None for the rest (an
+        id already stored, or a second copy in the batch): the caller runs those through
+        upsert(), in order, after the copies before them were placed, exactly as if every
+        finding had gone one by one."""
         prepared, first = [], {}
         for index, finding in enumerate(findings):
             values, key = values_of(finding), natural_key(finding)
             prepared.append((finding, values, key))
             first.setdefault(key, index)
-        fresh = {key: self._fresh(findings[i], prepared[i][1], key) for key, i in first.items()}
-        if not fresh:
-            return []
-        statement = self._insert(FINDINGS).on_conflict_do_nothing(index_elements=["natural_key"])
-        if self._postgres:
-            # psycopg's pipelined executemany is 3x faster than a multi-row INSERT … RETURNING
-            # of the same rows; the rows this transaction inserted are then the ones whose xmin
-            # is its own id (a conflicting row, already there or another worker's, has another).
-            self.conn.execute(statement, list(fresh.values()))
-            result = self.conn.execute(select(FINDINGS.c.pk, FINDINGS.c.natural_key).where(
-                FINDINGS.c.natural_key.in_(list(fresh)), text("xmin = pg_current_xact_id()::xid")))
-        else:
-            result = self.conn.execute(statement.returning(FINDINGS.c.pk, FINDINGS.c.natural_key),
-                                       list(fresh.values()))
-        inserted = {key: pk for pk, key in result}
-        self._seen.update(inserted)
+        candidates = [key for key in first if key not in self._seen]
+        stored = self._stored_keys(candidates)
+        new = [key for key in candidates if key not in stored]
+        if not new:
+            return [None] * len(findings)
+        pks = dict(zip(new, self._allocate(len(new))))
+        self._seen.update(new)
         changes: list[Change | None] = []
-        indicators: list[tuple[int, str, str]] = []
-        for index, (finding, _values, key) in enumerate(prepared):
-            pk = inserted.get(key) if first[key] == index else None
+        for index, (finding, values, key) in enumerate(prepared):
+            pk = pks.get(key) if first[key] == index else None
             if pk is None:
                 changes.append(None)
                 continue
-            row = fresh[key]
-            indicators += self._indicator_rows(pk, finding)
-            changes.append(Change("new", StoredFinding(**{k: row.get(k) for k in StoredFinding.__dataclass_fields__
-                                                          if k != "pk"}, pk=pk)))
-        self._insert_indicators(indicators)
+            row = self._pending[pk] = self._fresh(finding, values, key)
+            row["pk"] = pk
+            self._pending_indicators += self._indicator_rows(pk, finding)
+            changes.append(Change("new", StoredFinding(pk, *[row[name] for name in _STORED_FIELDS])))
         return changes
+
+    def _stored_keys(self, keys: list[str]) -> set[str]:
+        """Which of these natural keys are stored, by statements built here rather than through
+        SQLAlchemy's expanding IN (which compiled one of 200 parameters per batch): PostgreSQL
+        gets one array; SQLite plain placeholders (json_each would not find a key holding NUL)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), _KEYS_PER_SELECT):
+            part = keys[start:start + _KEYS_PER_SELECT]
+            if self._postgres:
+                rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} "
+                                                 "WHERE natural_key = ANY(%(keys)b::text[])", {"keys": part})
+            else:
+                rows = self.conn.exec_driver_sql(f"SELECT natural_key FROM {FINDINGS.name} WHERE natural_key "
+                                                 f"IN ({', '.join('?' * len(part))})", tuple(part))
+            found.update(key for key, in rows)
+        return found
+
+    def _allocate(self, n: int) -> list[int]:
+        """n pks for rows this transaction will insert."""
+        if self._postgres:
+            return list(self.conn.execute(text("SELECT nextval(pg_get_serial_sequence('findings', 'pk')) "
+                                               "FROM generate_series(1, :n)"), {"n": n}).scalars())
+        if self._next_pk is None:
+            self._next_pk = (self.conn.execute(text("SELECT max(pk) FROM findings")).scalar() or 0) + 1
+        first, self._next_pk = self._next_pk, self._next_pk + n
+        return list(range(first, first + n))
+
+    def _write_pending(self) -> None:
+        """Insert the new rows kept so far, each with its routing outcome, then their indicators."""
+        if not self._pending:
+            return
+        rows, self._pending = list(self._pending.values()), {}
+        indicators, self._pending_indicators = self._pending_indicators, []
+        if self._postgres:
+            inserted = _insert_postgres(self.conn, rows)
+        else:
+            inserted = _insert_sqlite(self.conn, rows)
+        if inserted != len(rows):  # another writer stored one of them meanwhile: see the module
+            raise ConcurrentIntake(f"{len(rows) - inserted} of {len(rows)} new findings were stored meanwhile")
+        self._insert_indicators(indicators)
 
     def upsert(self, finding: Finding) -> Change:
         """Insert a new id; otherwise apply the copy only if its updated_at is strictly newer.
@@ -93,12 +141,15 @@ class IngestTx:
             self._write_placed()
         self._seen.add(key)
         fresh = self._fresh(finding, values, key)
+        if not self._postgres and self._next_pk is not None:
+            fresh["pk"] = self._next_pk  # SQLite would pick max(pk) + 1: maybe a pending row's pk
         pk = self.conn.execute(self._insert(FINDINGS).values(**fresh).on_conflict_do_nothing(
             index_elements=["natural_key"]).returning(FINDINGS.c.pk)).scalar()
         if pk is not None:
+            if "pk" in fresh:
+                self._next_pk = pk + 1
             self._indicators(pk, finding)
-            return Change("new", StoredFinding(**{k: fresh.get(k) for k in StoredFinding.__dataclass_fields__
-                                                  if k != "pk"}, pk=pk))
+            return Change("new", StoredFinding(pk, *[fresh[name] for name in _STORED_FIELDS]))
         row = self.conn.execute(update(FINDINGS).where(FINDINGS.c.natural_key == key,
                                                        FINDINGS.c.updated_at < values["updated_at"])
                                 .values(**values, changed_at=self.now, revision=FINDINGS.c.revision + 1)
@@ -123,7 +174,7 @@ class IngestTx:
         if self._postgres:  # one statement for the whole batch: arrays, unnested server-side
             pks, kinds, values = (list(column) for column in zip(*rows))
             self.conn.exec_driver_sql(f"INSERT INTO {INDICATORS.name} (finding_pk, kind, value) SELECT * FROM "
-                                      "unnest(%(pk)s::integer[], %(kind)s::text[], %(value)s::text[])",
+                                      "unnest(%(pk)b::integer[], %(kind)b::text[], %(value)b::text[])",
                                       {"pk": pks, "kind": kinds, "value": values})
         else:  # plain values straight to sqlite3's executemany (SQLAlchemy's per-row processing costs more)
             self.conn.exec_driver_sql(f"INSERT INTO {INDICATORS.name} (finding_pk, kind, value) VALUES (?, ?, ?)",
@@ -145,13 +196,23 @@ class IngestTx:
         return max((u for u in found if u is not None), default=None)
 
     def place(self, finding: StoredFinding, **values: Any) -> StoredFinding:
-        """Record the routing outcome (status, route, channel, digest_id, ...). Written with
-        the others of the transaction in a few executemany UPDATEs (before anything here
-        reads the row back, and at flush), not one statement per finding."""
-        self._placed.setdefault(finding.pk, {}).update(values)
-        return StoredFinding(**{**finding.__dict__, **values})  # dataclasses.replace, without its per-call introspection
+        """Record the routing outcome (status, route, channel, digest_id, ...): in the row of
+        a new finding before it is inserted; for a stored one, written with the others of the
+        transaction in a few executemany UPDATEs (before anything here reads the row back, and
+        at flush), not one statement per finding."""
+        unknown = values.keys() - _COLUMN_SET
+        if unknown:
+            raise KeyError(sorted(unknown))
+        pending = self._pending.get(finding.pk)
+        if pending is not None:
+            pending.update(values)
+        else:
+            self._placed.setdefault(finding.pk, {}).update(values)
+        return _replace(finding, values)
 
     def _write_placed(self) -> None:
+        """Write everything routing decided so far: new rows (inserted placed), then outcomes."""
+        self._write_pending()
         groups: dict[tuple[str, ...], list[tuple[int, ...]]] = {}
         for pk, values in self._placed.items():
             names = tuple(sorted(values))
@@ -216,6 +277,15 @@ class IngestTx:
                 individual=window["individual"], size=window["size"], revision=window["revision"]))
 
 
+def _replace(finding: StoredFinding, values: dict[str, Any]) -> StoredFinding:
+    """dataclasses.replace for a frozen dataclass without __post_init__, minus its per-call
+    introspection and the keyword unpacking of every field: called for every finding placed."""
+    placed = object.__new__(StoredFinding)
+    placed.__dict__.update(finding.__dict__)
+    placed.__dict__.update(values)
+    return placed
+
+
 _DIGEST_FIELDS = tuple(Digest.__dataclass_fields__)
 
 
@@ -223,3 +293,63 @@ def _digest(window: dict[str, Any]) -> Digest:
     """to_digest without building an ORM row: a storm claims a window thousands of times."""
     return Digest(**{name: window[name] for name in _DIGEST_FIELDS if name != "window_start"},
                   window_start=aware(window["window_start"]))
+
+
+def _insert_sqlite(conn, rows: list[dict[str, Any]]) -> int:
+    """Plain values straight to sqlite3's executemany (SQLAlchemy's per-row processing costs
+    more than the insert), each converted as SQLAlchemy's column type would: JSON serialized,
+    datetimes (the same few in a batch) formatted once each."""
+    dumps = conn.dialect._json_serializer or json.dumps
+    converters = []
+    for index, name in enumerate(_COLUMNS):
+        kind = FINDINGS.c[name].type
+        if isinstance(kind, JSON):
+            converters.append((index, dumps))
+        elif (process := kind._cached_bind_processor(conn.dialect)) is not None:
+            converters.append((index, functools.lru_cache(maxsize=16)(process) if isinstance(kind, DateTime)
+                               else process))
+    values = []
+    for row in rows:
+        value = list(_ROW(row))
+        for index, convert in converters:
+            if value[index] is not None or convert is dumps:  # JSON stores None as 'null', as SQLAlchemy does
+                value[index] = convert(value[index])
+        values.append(tuple(value))
+    result = conn.exec_driver_sql(
+        f"INSERT INTO {FINDINGS.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+        "ON CONFLICT (natural_key) DO NOTHING", values)
+    return result.rowcount
+
+
+def _pg_array_type(column) -> str:
+    kind = column.type
+    if isinstance(kind, JSON):
+        return "text"  # serialized here, cast back to the column's type in the SELECT
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, Integer):
+        return "integer"
+    if isinstance(kind, String):  # Text too
+        return "text"
+    raise TypeError(f"findings.{column.name}: no array type for {kind!r}")
+
+
+_PG_INSERT = (
+    f"INSERT INTO {FINDINGS.name} ({', '.join(_COLUMNS)}) SELECT "
+    + ", ".join(f"{name}::json" if isinstance(FINDINGS.c[name].type, JSON) else name for name in _COLUMNS)
+    + " FROM unnest(" + ", ".join(f"%({name})b::{_pg_array_type(FINDINGS.c[name])}[]" for name in _COLUMNS)
+    + f") AS v({', '.join(_COLUMNS)}) ON CONFLICT (natural_key) DO NOTHING")
+_JSON_COLUMNS = frozenset(c.name for c in FINDINGS.columns if isinstance(c.type, JSON))
+
+
+def _insert_postgres(conn, rows: list[dict[str, Any]]) -> int:
+    """One INSERT … SELECT FROM unnest(one array per column) for the whole batch: a single
+    statement to parse and plan, however many rows. The arrays go in binary (%(name)b): in
+    text, every quote of the JSON documents is escaped and parsed again, which cost more
+    than psycopg's pipelined executemany."""
+    dumps = conn.dialect._json_serializer or json.dumps
+    arrays = {name: [dumps(row[name]) for row in rows] if name in _JSON_COLUMNS else [row[name] for row in rows]
+              for name in _COLUMNS}
+    return conn.exec_driver_sql(_PG_INSERT, arrays).rowcount

@@ -24,6 +24,10 @@ def clean(text: Any) -> Any:
     return text.replace("\x00", "\ufffd") if isinstance(text, str) else text
 
 
+_TEXT = ("source", "product", "type", "title", "severity", "account", "region", "raw_format", "first_seen",
+         "last_seen", "updated_at")  # the fields that may hold text: clean() leaves anything else as it is
+
+
 def values_of(finding: Finding) -> dict[str, Any]:
     values = {
         "source": finding.source, "product": finding.product, "type": finding.type, "title": finding.title,
@@ -33,10 +37,13 @@ def values_of(finding: Finding) -> dict[str, Any]:
         "raw_format": finding.raw_format, "first_seen": finding.first_seen, "last_seen": finding.last_seen,
         "updated_at": finding.updated_at or "", "count": int(finding.count),
     }
-    for key, value in values.items():
-        values[key] = clean(value)
-        if key in _CLIP and isinstance(values[key], str):
-            values[key] = values[key][: _CLIP[key]]
+    for key in _TEXT:
+        value = values[key]
+        if isinstance(value, str):
+            if "\x00" in value:
+                value = clean(value)
+            limit = _CLIP.get(key)
+            values[key] = value if limit is None else value[:limit]
     return values
 
 

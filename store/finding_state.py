@@ -19,6 +19,7 @@ from store.finding_rows import clean, to_digest, to_stored
 from store.models import IncidentRow
 
 CLAIM = "claim:"
+_IN_LIMIT = 500  # incident ids per IN (...): well under any driver's parameter limit
 _TABLES = {"finding": (FindingRow, FindingRow.pk), "digest": (FindingDigestRow, FindingDigestRow.id)}
 
 
@@ -51,17 +52,26 @@ class SqlFindingStateRepository:
             return to_stored(row)
 
     def open_incident_indicators(self) -> dict[tuple[str, str], list[tuple[int, str | None, str]]]:
-        """(kind, value) -> [(incident id, its channel, linked finding id)] over open incidents."""
+        """(kind, value) -> [(incident id, its channel, linked finding id)] over open incidents.
+
+        Open incidents first, then only their findings' indicators: every chunk of a storm asks
+        this, and one join over all indicators (whichever way the planner starts it) reads the
+        whole table, which grows with every finding stored."""
         with self.db.read() as session:
-            rows = session.execute(
-                select(FindingIndicatorRow.kind, FindingIndicatorRow.value, IncidentRow.id,
-                       IncidentRow.channel_id, IncidentRow.origin_channel, FindingRow.finding_id)
-                .join(FindingRow, FindingRow.pk == FindingIndicatorRow.finding_pk)
-                .join(IncidentRow, IncidentRow.id == FindingRow.incident_id)
-                .where(IncidentRow.phase != "closed"))
+            incidents = {incident_id: channel_id or origin for incident_id, channel_id, origin in session.execute(
+                select(IncidentRow.id, IncidentRow.channel_id, IncidentRow.origin_channel)
+                .where(IncidentRow.phase != "closed"))}
             found: dict[tuple[str, str], list[tuple[int, str | None, str]]] = {}
-            for kind, value, incident_id, channel_id, origin, finding_id in rows:
-                found.setdefault((kind, value), []).append((incident_id, channel_id or origin, finding_id))
+            ids = sorted(incidents)
+            for start in range(0, len(ids), _IN_LIMIT):
+                rows = session.execute(
+                    select(FindingIndicatorRow.kind, FindingIndicatorRow.value, FindingRow.incident_id,
+                           FindingRow.finding_id)
+                    .join(FindingIndicatorRow, FindingIndicatorRow.finding_pk == FindingRow.pk)
+                    .where(FindingRow.incident_id.in_(ids[start:start + _IN_LIMIT]))
+                    .order_by(FindingRow.incident_id, FindingRow.pk))
+                for kind, value, incident_id, finding_id in rows:
+                    found.setdefault((kind, value), []).append((incident_id, incidents[incident_id], finding_id))
             return found
 
     # ------------------------------------------------------------- Slack bookkeeping

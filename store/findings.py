@@ -26,7 +26,8 @@ class SqlFindingRepository:
 
     @contextmanager
     def ingest(self, now: datetime) -> Iterator[IngestTx]:
-        """One committed-or-nothing transaction for a batch of findings."""
+        """One committed-or-nothing transaction for a batch of findings; ConcurrentIntake (rolled
+        back) when another writer stored one of its new findings first: run it again."""
         with self.db.session() as session:
             tx = IngestTx(session, now)
             yield tx

@@ -65,9 +65,16 @@ class Rule:
     conditions: tuple[Condition, ...] = field(default=())
     description: str = ""
 
+    def __post_init__(self) -> None:
+        # Compiled once per rule: every CloudTrail event of a storm is tried against every rule.
+        object.__setattr__(self, "_source_matches", _glob(self.event_source))
+        object.__setattr__(self, "_name_matches", _glob(self.event_name))
+
     def matches(self, record: dict[str, Any]) -> bool:
-        source, name = str(record.get("eventSource", "")), str(record.get("eventName", ""))
-        return (_glob(self.event_source)(source) is not None and _glob(self.event_name)(name) is not None
+        return self._matches(record, str(record.get("eventSource", "")), str(record.get("eventName", "")))
+
+    def _matches(self, record: dict[str, Any], source: str, name: str) -> bool:
+        return (self._source_matches(source) is not None and self._name_matches(name) is not None
                 and all(c.matches(record) for c in self.conditions))
 
 
@@ -80,7 +87,8 @@ def _glob(patterns: tuple[str, ...]):
 
 def first_match(rules: list[Rule] | tuple[Rule, ...], record: dict[str, Any]) -> Rule | None:
     """Rules are ordered: the first matching one wins."""
-    return next((rule for rule in rules if rule.matches(record)), None)
+    source, name = str(record.get("eventSource", "")), str(record.get("eventName", ""))
+    return next((rule for rule in rules if rule._matches(record, source, name)), None)
 
 
 def resolve(node: Any, path: str) -> list[Any]:

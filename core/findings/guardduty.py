@@ -30,6 +30,26 @@ def lower_keys(node: Any) -> Any:
     return node
 
 
+def _lower_shallow(node: Any) -> Any:
+    """lower_keys for the keys of this one object only."""
+    if not isinstance(node, dict):
+        return node
+    return {(k[:1].lower() + k[1:] if isinstance(k, str) and k[:1].isupper() else k): v for k, v in node.items()}
+
+
+def _unified(raw: dict[str, Any]) -> dict[str, Any]:
+    """What parsing reads, with lower-camel keys: the top level, `service`'s own keys, and the
+    whole of `resource`. Deeper under `service` (actions, evidence: most of a finding) only the
+    indicator walk goes, and it compares keys lower-cased anyway; copying it all cost more than
+    the rest of the parse."""
+    finding = _lower_shallow(raw)
+    if isinstance(finding.get("service"), dict):
+        finding["service"] = _lower_shallow(finding["service"])
+    if isinstance(finding.get("resource"), dict):
+        finding["resource"] = lower_keys(finding["resource"])
+    return finding
+
+
 def looks_like_guardduty(document: dict[str, Any]) -> bool:
     keys = {str(k).lower() for k in document}
     return "type" in keys and ("service" in keys or "resource" in keys) and "severity" in keys
@@ -101,7 +121,7 @@ def _merge_tags(tags: dict[str, str], value: Any) -> None:
 
 def parse_guardduty(raw: dict[str, Any], raw_format: str, envelope: dict[str, Any] | None = None) -> Finding:
     """`envelope` (the EventBridge event) supplies account/region when the detail lacks them."""
-    finding = lower_keys(raw)
+    finding = _unified(raw)
     envelope = envelope or {}
     finding_id = _text(finding.get("id"))
     if not finding_id:

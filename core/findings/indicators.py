@@ -9,7 +9,7 @@ from typing import Any
 from core.findings.model import INDICATOR_KINDS
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-zA-Z]{1,17}\b")
-_IP_KEYS = {"ipaddressv4", "ipaddressv6", "sourceipv4", "sourceipv6", "destinationipv4", "destinationipv6"}
+_IP_KEYS = frozenset({"ipaddressv4", "ipaddressv6", "sourceipv4", "sourceipv6", "destinationipv4", "destinationipv6"})
 
 
 class Indicators:
@@ -50,10 +50,10 @@ def _address(value: str) -> str | None:
     return None if address.is_unspecified or address.is_loopback else str(address)
 
 
-def _walk(node: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]]:
-    """(lower-cased key, value) for every key in nested dicts/lists, not entering `skip` keys.
-    Iterative: a storm walks hundreds of thousands of keys, and nested generators cost more
-    than the walk itself."""
+def _walk(node: Any, wanted: frozenset[str], skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]]:
+    """(lower-cased key, value) for every `wanted` key in nested dicts/lists, not entering `skip`
+    keys. Iterative: a storm walks hundreds of thousands of keys, and nested generators cost
+    more than the walk itself."""
     found: list[tuple[str, Any]] = []
     stack = [node]
     while stack:
@@ -63,7 +63,8 @@ def _walk(node: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]
                 lowered = key.lower() if isinstance(key, str) else str(key).lower()
                 if lowered in skip:
                     continue
-                found.append((lowered, value))
+                if lowered in wanted:
+                    found.append((lowered, value))
                 if isinstance(value, (dict, list)):
                     stack.append(value)
         elif isinstance(node, list):
@@ -71,12 +72,17 @@ def _walk(node: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, Any]
     return found
 
 
+_GUARDDUTY_KEYS = _IP_KEYS | {"sourceips", "domain"}
+_ASFF_ACTION_KEYS = _IP_KEYS | {"domain"}
+
+
 def guardduty_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
-    """`finding` has lower-camel keys (see guardduty.lower_keys)."""
+    """`finding` has lower-camel keys at its top level, in `service`'s own and all through
+    `resource` (see guardduty._unified); deeper keys are compared lower-cased."""
     found = Indicators()
     service = finding.get("service") if isinstance(finding.get("service"), dict) else {}
     # Remote IPs anywhere under service (actions, recentCredentials...), never our own local side.
-    for key, value in _walk(service, skip=frozenset({"localipdetails", "localportdetails"})):
+    for key, value in _walk(service, _GUARDDUTY_KEYS, skip=frozenset({"localipdetails", "localportdetails"})):
         if key in _IP_KEYS:
             found.add_ip(value)
         elif key == "sourceips" and isinstance(value, list):
@@ -105,7 +111,7 @@ def asff_indicators(finding: dict[str, Any]) -> dict[str, list[str]]:
         found.add_ip(network.get(f"{side}IpV4"))
         found.add_ip(network.get(f"{side}IpV6"))
         found.add_domain(network.get(f"{side}Domain"))
-    for key, value in _walk(finding.get("Action")):
+    for key, value in _walk(finding.get("Action"), _ASFF_ACTION_KEYS):
         if key in _IP_KEYS:
             found.add_ip(value)
         elif key == "domain":
@@ -149,10 +155,10 @@ def cloudtrail_indicators(record: dict[str, Any]) -> dict[str, list[str]]:
         identity.get("sessionContext"), dict) else None
     if isinstance(issuer, dict):
         found.add("principal", issuer.get("arn"))
-    for key, value in _walk(record.get("requestParameters")):
+    for key, value in _walk(record.get("requestParameters"), frozenset({"instanceid"})):
         if key == "instanceid":
             found.add("instance_id", value)
-    for key, value in _walk(record.get("responseElements")):
+    for key, value in _walk(record.get("responseElements"), frozenset({"accesskeyid"})):
         if key == "accesskeyid":
             found.add("access_key_id", value)
     return found.as_dict()

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from core.findings import correlate, triage
 from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
-from core.findings.ports import Digest, StoredFinding
+from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.repositories import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
@@ -85,15 +85,39 @@ def release_snoozed(services: Services) -> int:
 
 
 def _store(services: Services, router: Router, findings: list[Finding], summary: IngestSummary) -> _Effects:
+    valid = []
+    for finding in findings:
+        if len(finding.id) > MAX_FINDING_ID:
+            summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
+                                                 "characters", "invalid"))
+            continue
+        valid.append(finding)
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return _counted(services, router, valid, summary)
+        except ConcurrentIntake:  # rolled back: nothing of that attempt was stored or counted
+            pass
+    return _counted(services, router, valid, summary)
+
+
+def _counted(services: Services, router: Router, valid: list[Finding], summary: IngestSummary) -> _Effects:
+    """_store_once, adding to `summary` only once the transaction is committed."""
+    counts = IngestSummary()
+    effects = _store_once(services, router, valid, counts)
+    for name in _COUNTS:
+        setattr(summary, name, getattr(summary, name) + getattr(counts, name))
+    return effects
+
+
+# Each failed attempt means another writer committed some of these findings meanwhile, so the
+# next attempt finds them known: five covers four replicas racing on one batch.
+_ATTEMPTS = 5
+_COUNTS = ("new", "updated", "unchanged", "suppressed", "snoozed", "digested")
+
+
+def _store_once(services: Services, router: Router, valid: list[Finding], summary: IngestSummary) -> _Effects:
     effects = _Effects()
     with services.repos.findings.ingest(services.clock.now()) as tx:
-        valid = []
-        for finding in findings:
-            if len(finding.id) > MAX_FINDING_ID:
-                summary.rejected.append(Rejection(0, f"finding {finding.id[:60]}…: id longer than {MAX_FINDING_ID} "
-                                                     "characters", "invalid"))
-                continue
-            valid.append(finding)
         # New findings in bulk; known ids and repeats within the chunk one by one, in order
         for finding, change in zip(valid, tx.upsert_many(valid)):
             change = change or tx.upsert(finding)

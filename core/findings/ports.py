@@ -52,6 +52,12 @@ class StoredFinding:
         return self.resources[0]["id"] if self.resources else ""
 
 
+class ConcurrentIntake(Exception):
+    """Another writer stored one of a transaction's new findings first (replicas taking the
+    same finding at once). The transaction was rolled back; run it again: that finding is
+    then known, and goes through the update path like any copy already stored."""
+
+
 @dataclass(frozen=True)
 class Digest:
     id: int

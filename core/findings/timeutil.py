@@ -50,9 +50,20 @@ def format_timestamp(value: datetime) -> str:
             f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
 
 
+# Text already in the stored format (or without its milliseconds), as AWS writes most times:
+# checked by fromisoformat alone instead of parsed, converted and formatted again.
+_CANONICAL = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
+
+
 def iso_utc(*candidates: Any) -> str | None:
     """First candidate that parses, normalised; None when none does (fallback chain)."""
     for candidate in candidates:
+        if isinstance(candidate, str) and (canonical := _CANONICAL.fullmatch(candidate)) is not None:
+            try:
+                datetime.fromisoformat(candidate)
+            except ValueError:
+                continue  # 2026-02-30T...: parse_timestamp would refuse it too
+            return candidate if canonical.group(1) else candidate[:-1] + ".000Z"
         parsed = parse_timestamp(candidate)
         if parsed is not None:
             return format_timestamp(parsed)

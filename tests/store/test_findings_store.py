@@ -3,6 +3,8 @@
 import threading
 from datetime import timedelta
 
+import pytest
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -157,4 +159,22 @@ def test_the_natural_key_migration_keeps_existing_findings(tmp_path):
     store = SqlFindingRepository(db)
     assert _upsert(store, finding(updated_at="2026-06-01T00:00:00.000Z")).outcome == "updated"
     assert _upsert(store, finding(account="999999999999")).outcome == "new"
+    db.dispose()
+
+
+def test_a_new_finding_whose_id_holds_nul_is_known_the_second_time(clean_db):
+    """A batch tells new findings from stored ones by their keys, NUL and all."""
+    db = Database(clean_db)
+    if not db.is_sqlite:
+        db.dispose()
+        pytest.skip("PostgreSQL refuses NUL in text: such an id is refused there, as it always was")
+    store = SqlFindingRepository(db)
+    odd = finding(id="odd\x00id")
+    for outcome in ("new", None):
+        with store.ingest(NOW) as tx:
+            [change] = tx.upsert_many([odd])
+            assert (change.outcome if change else None) == outcome
+            if change is None:
+                assert tx.upsert(odd).outcome == "unchanged"
+    assert store.count() == 1
     db.dispose()

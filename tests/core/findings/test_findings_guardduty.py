@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from core.findings.normalize import normalize, normalize_text
-from core.findings.guardduty import severity_of
+from core.findings.guardduty import lower_keys, severity_of
 from core.findings.model import FindingError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "guardduty"
@@ -74,6 +74,18 @@ def test_getfindings_response_with_api_upper_camel_keys():
     assert probe.indicators["instance_id"] == ["i-0123456789abcdef0"]
     assert probe.tags == {"Name": "bastion", "owner": "netops"}
     assert probe.last_seen == "2026-11-23T13:37:00.000Z"
+
+
+def test_api_upper_camel_keys_at_any_depth_read_like_lower_camel_ones():
+    """Only the top level, `service`'s own keys and `resource` are rewritten to lower camel
+    (the indicator walk compares deeper keys lower-cased): nothing read may differ."""
+    document = load("gd_getfindings_response_uppercase.json")
+    lowered = {"Findings": [lower_keys(f) for f in document["Findings"]]}
+
+    def read(doc):
+        return [dict(f.to_json(), tags=f.tags, updated_at=f.updated_at) for f in normalize(doc).findings]
+
+    assert read(document) == read(lowered) and len(read(document)) == 2
 
 
 def test_eventbridge_event_with_s3_bucket_as_primary_resource():

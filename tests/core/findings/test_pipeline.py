@@ -231,3 +231,114 @@ def test_shared_indicator_tells_the_open_incident_once(make):
 def test_overlong_id_is_rejected_with_a_reason(make):
     summary = ingest(make(), [finding(id="x" * 600)])
     assert summary.new == 0 and "longer than 512" in summary.rejected[0].reason
+
+
+def test_one_batch_routed_before_it_is_stored_keeps_dedup_snoozes_suppression_and_digests(make, clock):
+    """New findings are inserted once, already placed: what is read back from the database
+    is what routing decided, in the batch's order, with repeats and known ids among them."""
+    services = make(after=1, routes=[{"name": "sandbox", "match": {"account": ["111122223333"]},
+                                      "action": "suppress"}])
+    ingest(services, [finding(id="known", resources=[{"type": "AwsEc2Instance", "id": "i-0snz"}])])
+    store = SqlFindingRepository(services.db)
+    triage.snooze(services, store.by_finding_id("known").pk, "U1", "type:1d")
+    clock.advance(seconds=300)  # a new digest window, its one individual slot free
+    shown = len(services.notifier.findings)
+    summary = ingest(services, [
+        finding(id="alone", resources=[{"type": "AwsEc2Instance", "id": "i-1"}]),
+        finding(id="sandboxed", account="111122223333"),
+        finding(id="held", resources=[{"type": "AwsEc2Instance", "id": "i-0snz"}]),  # the snoozed type there
+        finding(id="known", count=5, updated_at="2026-01-02T00:00:00.000Z",
+                resources=[{"type": "AwsEc2Instance", "id": "i-0snz"}]),  # shown already: not placed again
+        finding(id="grouped", resources=[{"type": "AwsEc2Instance", "id": "i-2"}]),  # past the 1 alone
+        finding(id="alone", count=2, updated_at="2026-01-02T00:00:00.000Z",
+                resources=[{"type": "AwsEc2Instance", "id": "i-1"}]),  # a newer copy of a new one
+        finding(id="grouped", resources=[{"type": "AwsEc2Instance", "id": "i-2"}]),  # an equal copy
+    ])
+    assert (summary.new, summary.updated, summary.unchanged) == (4, 2, 1)
+    assert (summary.suppressed, summary.snoozed, summary.digested) == (1, 2, 1)  # snoozed: held, and known itself
+    assert store.count() == 5
+    got = {i: store.by_finding_id(i) for i in ("alone", "sandboxed", "held", "known", "grouped")}
+    assert (got["alone"].status, got["alone"].channel, got["alone"].count) == ("open", "security-triage", 2)
+    assert (got["sandboxed"].status, got["sandboxed"].route, got["sandboxed"].channel) == ("suppressed", "sandbox",
+                                                                                          None)
+    assert (got["held"].status, got["held"].channel, got["held"].digest_id) == ("snoozed", None, None)
+    assert (got["known"].count, got["known"].status, got["known"].channel) == (5, "snoozed", "security-triage")
+    digest = services.notifier.digests[-1]
+    assert (got["grouped"].channel, got["grouped"].digest_id, digest.size) == (None, digest.id, 1)
+    assert all(got[i].revision == 1 for i in ("sandboxed", "held", "grouped"))  # placed as inserted
+    assert [f.finding_id for f in services.notifier.findings[shown:]] == ["alone", "known"]
+
+
+def test_a_new_finding_stored_meanwhile_by_another_writer_is_taken_again_as_known(make, monkeypatch):
+    """Replicas: another worker commits a finding after this transaction looked its id up. The
+    insert skips it, the transaction is rolled back and run again, and the finding is then
+    an update like any copy already stored: one row, counted once, shown once."""
+    from store.finding_ingest import IngestTx
+
+    services = make()
+    ingest(services, [finding(id="raced")])
+    stored_keys, missed = IngestTx._stored_keys, []
+
+    def not_yet_seen(tx, keys):  # the first lookup ran before the other worker's commit
+        found = stored_keys(tx, keys)
+        if not missed:
+            missed.append(found)
+            return set()
+        return found
+
+    monkeypatch.setattr(IngestTx, "_stored_keys", not_yet_seen)
+    shown = len(services.notifier.findings)
+    summary = ingest(services, [finding(id="fresh"), finding(id="raced", count=7,
+                                                             updated_at="2026-01-05T00:00:00.000Z")])
+    assert missed and (summary.new, summary.updated, summary.unchanged) == (1, 1, 0)
+    store = SqlFindingRepository(services.db)
+    assert store.count() == 2 and store.by_finding_id("raced").count == 7
+    assert sorted(f.finding_id for f in services.notifier.findings[shown:]) == ["fresh", "raced"]
+
+
+def test_workers_ingesting_the_same_new_batch_at_once_store_and_show_each_finding_once(make):
+    """Replicas, each with its own engine, take the same batch at the same moment: whoever
+    loses the race for a finding sees it as known (on PostgreSQL after a retry)."""
+    import threading
+
+    workers = [make(after=100) for _ in range(4)]
+    batch = [finding(id=f"r{i}") for i in range(30)]
+    barrier, summaries, errors = threading.Barrier(len(workers)), [], []
+
+    def work(services):
+        barrier.wait()
+        try:
+            summaries.append(ingest(services, batch))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(services,)) for services in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(s.new for s in summaries) == 30 and sum(s.unchanged for s in summaries) == 90
+    assert SqlFindingRepository(workers[0].db).count() == 30
+    assert sorted(f.finding_id for w in workers for f in w.notifier.findings) == sorted(f.id for f in batch)
+
+
+def test_the_collector_is_paused_only_while_batches_run_and_left_as_it_was_found():
+    import gc
+
+    from core.findings.intake import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # another batch (thread) at the same time
+            pass
+        assert not gc.isenabled()  # the first is still running
+    assert gc.isenabled()
+    gc.disable()  # someone else had switched it off: not ours to switch on
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
