@@ -39,6 +39,8 @@ from sqlalchemy import text  # noqa: E402
 
 from core.settings import load_settings  # noqa: E402
 from composition import local_workspace  # noqa: E402
+from store import migrate  # noqa: E402
+from store.db import Database  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -117,6 +119,10 @@ def main() -> int:
     aws_env(endpoint)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        if args.database_url:  # PostgreSQL: migrated first, as the other benches do
+            database = Database(url)
+            migrate.upgrade(database)
+            database.dispose()
         settings = load_settings(environ={"DATABASE_URL": url})
         ws = local_workspace(settings, threads=8)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
