@@ -322,7 +322,7 @@ def run(args: argparse.Namespace, tmp: Path, logs: Path | None) -> int:
                 results.append(("/incident help", f1, b1, ""))
             if "2" in wanted:  # declare while declares are being processed (and their CPU cost)
                 declares_scenario(pool, args, results, failures, floor, help_on, declare, jobs, web, worker, db,
-                                  nonce)
+                                  nonce, floor_proc)
             if "3" in wanted:  # help while another process ingests a storm of findings
                 storms = Storms(tmp, args.storm, env, logs)
                 f3, b3 = Rounds("floor"), Rounds("/incident help")
@@ -351,13 +351,16 @@ def run(args: argparse.Namespace, tmp: Path, logs: Path | None) -> int:
         db.dispose()
 
 
-def declares_scenario(pool, args, results, failures, floor, help_on, declare, jobs, web, worker, db, nonce) -> None:
+def declares_scenario(pool, args, results, failures, floor, help_on, declare, jobs, web, worker, db, nonce,
+                      floor_proc) -> None:
     eventually_idle(jobs, 120)
     cpu_before = web.cpu_seconds(), worker.cpu_seconds()
+    floor_cpu_before = floor_proc.cpu_seconds()
     started = time.perf_counter()
     f2, b2 = Rounds("floor"), Rounds("/incident declare")
     alternate(pool, f2, b2, help_on(floor), declare, args.rounds, args.per_round)
     acked = time.perf_counter() - started
+    floor_cpu = floor_proc.cpu_seconds() - floor_cpu_before
     idle = eventually_idle(jobs, 600)
     all_done = time.perf_counter() - started
     web_cpu, worker_cpu = web.cpu_seconds() - cpu_before[0], worker.cpu_seconds() - cpu_before[1]
@@ -367,7 +370,8 @@ def declares_scenario(pool, args, results, failures, floor, help_on, declare, jo
         failures.append(f"declares done: {declared} of {declares} (jobs idle: {idle})")
     note = (f"{declares} declares acked in {acked:.1f} s, all done after {all_done:.1f} s; CPU per declare: "
             f"web {web_cpu * 1000 / declares:.1f} ms + worker {worker_cpu * 1000 / declares:.1f} ms = "
-            f"{(web_cpu + worker_cpu) * 1000 / declares:.1f} ms")
+            f"{(web_cpu + worker_cpu) * 1000 / declares:.1f} ms; the floor's CPU per ack: "
+            f"{floor_cpu * 1000 / max(1, f2.sent):.1f} ms")
     results.append(("/incident declare (while declares run)", f2, b2, note))
 
 
