@@ -232,4 +232,3 @@ class Database:
         self.engine.dispose()
         if self._hot is not None:
             self._hot.dispose()
-

@@ -305,7 +305,7 @@ def _insert_sqlite(conn, rows: list[dict[str, Any]]) -> int:
         kind = FINDINGS.c[name].type
         if isinstance(kind, JSON):
             converters.append((index, dumps))
-        elif (process := kind._cached_bind_processor(conn.dialect)) is not None:
+        elif (process := kind.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None:
             converters.append((index, functools.lru_cache(maxsize=16)(process) if isinstance(kind, DateTime)
                                else process))
     values = []

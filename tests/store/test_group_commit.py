@@ -13,6 +13,7 @@ from core.jobs import utcnow
 from store.db import Database
 from store.group_commit import GroupCommit, Pending
 from store.jobs import SqlJobRepository
+from tests.support.slack import eventually
 
 
 @pytest.fixture
@@ -60,11 +61,9 @@ def test_a_failing_enqueue_fails_alone_while_the_rest_of_its_batch_commits(sqlit
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         first = pool.submit(group.submit, good, params("test:first"))
-        while not batches:
-            pass
+        eventually(lambda: batches, interval=0.001)
         later = [pool.submit(group.submit, bad if n == 2 else good, params(f"test:{n}")) for n in range(5)]
-        while len(group._waiting) < 5:
-            pass
+        eventually(lambda: len(group._waiting) == 5, interval=0.001)
         release.set()
         assert first.result(5) is not None
         outcomes = []
