@@ -5,21 +5,21 @@
 # See deploy/README.md for compose, ECS/Fargate and what each process needs.
 
 # ---- dependencies: built apart so the final image has no build caches or pip state
-FROM python:3.12-slim-bookworm AS deps
+FROM python:3.11-slim-bookworm AS deps
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /build
-COPY pyproject.toml ./
-# Only the runtime dependencies from pyproject.toml (no dev extras, not the project itself:
-# the source is copied as is below, so config/ and playbooks/ stay next to the code).
+# Exactly the locked runtime set (requirements/main.txt: every package pinned, with hashes):
+# no dev tools and no moto (the AWS sandbox is a development extra, see SECURITY.md). The
+# project itself is not installed: the source is copied as is below, so config/ and
+# playbooks/ stay next to the code.
+COPY requirements/main.txt ./
 RUN python -m venv /opt/firebreak \
- && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > requirements.txt \
- && /opt/firebreak/bin/pip install -r requirements.txt
+ && /opt/firebreak/bin/pip install --require-hashes --no-deps -r main.txt
 
 # ---- runtime
-FROM python:3.12-slim-bookworm
+FROM python:3.11-slim-bookworm
 ENV PATH=/opt/firebreak/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

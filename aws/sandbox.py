@@ -9,11 +9,13 @@ using boto3's own chain; the composition root points that chain at the sandbox
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
-import logging
 import os
-import urllib.request
+import subprocess
+import sys
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +27,6 @@ from botocore.config import Config
 
 SANDBOX_ACCOUNT = "123456789012"  # moto's account
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
-SANDBOX_ENV = {
-    # quarantine-user / quarantine-role attach AWS's managed AWSDenyAll: moto has it only with this
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-}
 
 
 def has_credentials() -> bool:
@@ -79,34 +77,60 @@ class Inventory:
 
 
 # ---------------------------------------------------------------------- server
+class SandboxError(RuntimeError):
+    """The sandbox could not start; the message says why and what to do."""
+
+
 class SandboxServer:
-    """moto's server in this process, on loopback (port 0: any free port)."""
+    """moto's server in a process of its own (aws/moto_double.py), on loopback (port 0: any
+    free port). Its moto settings stay in that process; it ends when this process does."""
+
+    START_TIMEOUT = 60.0
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        from moto.server import ThreadedMotoServer  # moto is heavy: only when a sandbox starts
-
-        for name, value in SANDBOX_ENV.items():
-            os.environ[name] = value  # read when moto builds a backend, i.e. after this
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self.host, self.port = host, port
         self.endpoint = ""
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> str:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call on the console
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
-        # Backends are per process: start from an empty estate built with the settings above.
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with _no_proxy().open(request, timeout=10):
-            pass
+        if importlib.util.find_spec("moto") is None:
+            raise SandboxError("the AWS sandbox needs moto, which this installation leaves out (the production "
+                               "image does); install the development set: pip install --require-hashes "
+                               "--no-deps -r requirements/dev.txt")
+        project = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "aws.moto_double", "--host", self.host, "--port", str(self.port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=project)
+        line = _first_line(self._process, self.START_TIMEOUT)
+        try:
+            self.endpoint = json.loads(line)["endpoint"]
+        except (ValueError, KeyError, TypeError):
+            self.stop()
+            raise SandboxError(f"the AWS sandbox's server did not start (it said {line.strip()[:200]!r})") from None
         return self.endpoint
 
     def stop(self) -> None:
-        self._server.stop()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()  # the server stops when its stdin closes
+            process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        finally:
+            process.stdout.close()
 
 
-def _no_proxy() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _first_line(process: subprocess.Popen, timeout: float) -> str:
+    """The server's first line of output, or "" if it exits or says nothing in time."""
+    found: list[str] = []
+    reader = threading.Thread(target=lambda: found.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else ""
 
 
 # ---------------------------------------------------------------------- seeding

@@ -1,19 +1,27 @@
 """Shared fixtures: a database (SQLite by default, PostgreSQL when DATABASE_URL is set),
-settings, and the local workspace (fake Slack + the real bot over HTTP)."""
+settings, and the local workspace (fake Slack + the real bot over HTTP).
+
+The suite runs on every core (pytest-xdist, `-n auto` in pyproject.toml): each worker has
+its own SQLite file, or on PostgreSQL its own database made next to DATABASE_URL's
+(`<name>_gw0`, ...), so workers never empty each other's tables. Tests marked `slow` run
+only with --runslow (CI passes it), as Dispatch does."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 
 from core.clock import ManualClock
 from core.settings import load_settings
 from composition import local_workspace
 from store import migrate
-from store.db import Database
+from store.db import Database, normalize_url
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,19 +29,66 @@ REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests.support.aws"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run tests marked slow (CI does; locally they are skipped)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (CI does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     return f"firebreak database: {os.environ.get('DATABASE_URL') or 'SQLite (temporary file)'}"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL")
+    own = None
     if not url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'firebreak-test.db'}"
+    elif worker_id != "master":
+        url = own = _database_of_this_worker(url, worker_id)
     db = Database(url)
     migrate.upgrade(db)
     db.dispose()
-    return url
+    yield url
+    if own is not None:
+        _drop_database(own)
+
+
+def _database_of_this_worker(url: str, worker_id: str) -> str:
+    """A fresh database beside DATABASE_URL's, for this xdist worker alone."""
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    _drop_database(base.set(database=name).render_as_string(hide_password=False))
+    with _server(base) as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    target = make_url(url)
+    with _server(target) as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+
+
+@contextmanager
+def _server(url):
+    """An autocommit connection to the server's maintenance database (CREATE/DROP DATABASE)."""
+    maintenance = url.set(database="postgres").render_as_string(hide_password=False)
+    engine = create_engine(normalize_url(maintenance), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

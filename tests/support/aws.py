@@ -13,8 +13,16 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
-from moto.server import ThreadedMotoServer
+
+from aws import moto_double
+
+# moto as the sandbox runs it (aws/moto_double.py): a small AMI set, read when moto is first
+# imported (so before these imports), and Athena's rest-json paths routed.
+moto_double.environment(os.environ)
+moto_double.route_athena_rest_json()
+
+from moto import mock_aws  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
