@@ -145,9 +145,10 @@ def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
     """Create the estate in the sandbox at `endpoint`; returns its inventory."""
     region = estate.get("region", "us-east-1")
     inv = Inventory(endpoint, region)
+    session = boto3.session.Session()  # one session: each service model is loaded once
 
     def client(service: str):
-        return boto3.session.Session().client(
+        return session.client(
             service, region_name=region, endpoint_url=endpoint,
             aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],

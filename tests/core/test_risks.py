@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from core.risks import risky_settings
 from core.settings import load_settings
-from tests.conftest import REPO
+from tests.support.cli import run_bot
 
 
 def test_the_shipped_config_names_its_open_doors(tmp_path):
@@ -26,7 +23,6 @@ def test_a_locked_down_config_has_nothing_to_name_but_a_risk_it_turns_on(tmp_pat
 
 
 def test_check_config_prints_them(tmp_path):
-    done = subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config"], cwd=REPO, capture_output=True,
-                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    done = run_bot("check-config")
     assert done.returncode == 0, done.stderr
     assert "warning: access.responders is empty" in done.stdout

@@ -1,14 +1,12 @@
 """Configuration: defaults, the user's file merged over them, and precise complaints."""
 
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from core.errors import ConfigError
 from core.settings import Secrets, load_config, load_settings
-from tests.conftest import REPO
+from tests.support.cli import run_bot
 
 
 def _write(tmp_path, text, name="firebreak.yaml"):
@@ -117,8 +115,7 @@ def test_secrets_never_show_in_repr():
 
 
 def _check_config(*args, env=None):
-    return subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config", *args], capture_output=True,
-                          text=True, cwd=REPO, env=env, timeout=60)
+    return run_bot("check-config", *args, env=env, keep_env=env is None)
 
 
 @pytest.mark.slow

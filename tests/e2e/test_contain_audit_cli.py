@@ -3,9 +3,6 @@ bad entry after someone edits, rewrites or cuts the chain in the database; and
 `check-config` warns while no audit key is set."""
 
 import hashlib
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -16,7 +13,7 @@ from store.containment import SqlContainmentRepository
 from store.containment_audit import SqlAuditRepository
 from store.containment_models import AuditEntryRow, AuditHeadRow
 from store.db import Database
-from tests.conftest import REPO
+from tests.support.cli import run_bot
 
 pytestmark = pytest.mark.slow
 
@@ -25,13 +22,9 @@ AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def bot(*args, database_url, key=None, config=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBREAK_"))}
-    env["DATABASE_URL"] = database_url
-    if key:
-        env["FIREBREAK_AUDIT_KEY"] = key
+    env = {"DATABASE_URL": database_url, **({"FIREBREAK_AUDIT_KEY": key} if key else {})}
     options = ["--config", str(config)] if config else []
-    return subprocess.run([sys.executable, str(REPO / "bot.py"), *options, *args], capture_output=True, text=True,
-                          cwd=REPO, env=env, timeout=60)
+    return run_bot(*options, *args, env=env)
 
 
 def verify(database_url, key=None, config=None):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from tests.conftest import REPO
+from tests.support.cli import run_bot
 
 
-def bot(*args, env=None, cwd=REPO):
-    return subprocess.run([sys.executable, str(REPO / "bot.py"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", **(env or {})})
+def bot(*args, env=None):
+    return run_bot(*args, env=env)
 
 
 def test_drill_list_prints_one_scenario_per_line_name_first(tmp_path):

@@ -32,7 +32,7 @@ def running_sandbox():
 @pytest.fixture
 def sandboxed(running_sandbox, aws_env, monkeypatch):
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_DEFAULT_REGION", "NO_PROXY", "MOTO_IAM_LOAD_MANAGED_POLICIES"):
+                 "AWS_DEFAULT_REGION", "NO_PROXY"):
         monkeypatch.setenv(name, os.environ.get(name, "x"))
     import urllib.request
 

@@ -24,6 +24,7 @@ from local.slack_sender import SlackSender
 from store.db import Database
 from store.jobs import SqlJobRepository
 from tests.conftest import REPO
+from tests.support.cli import run_bot
 from tests.support.slack import eventually
 
 pytestmark = pytest.mark.slow
@@ -233,16 +234,13 @@ def test_a_job_failing_five_times_is_dead_and_jobs_retry_runs_it_again(clean_db)
     assert job.state == DEAD and job.attempts == 5 and "503" in job.last_error
     assert run_one(repo, execute, "w", policy) is None  # dead letters are not picked up
 
-    env = {**os.environ, "DATABASE_URL": clean_db}
-    listed = subprocess.run([sys.executable, str(REPO / "bot.py"), "jobs", "list", "--failed"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {"DATABASE_URL": clean_db}
+    listed = run_bot("jobs", "list", "--failed", env=env)
     assert listed.returncode == 0, listed.stderr
     assert f"{job.id}" in listed.stdout and "dead" in listed.stdout and "test:flaky" in listed.stdout
-    retried = subprocess.run([sys.executable, str(REPO / "bot.py"), "jobs", "retry", str(job.id)], cwd=REPO,
-                             env=env, capture_output=True, text=True, timeout=60)
+    retried = run_bot("jobs", "retry", str(job.id), env=env)
     assert retried.returncode == 0, retried.stderr
-    again = subprocess.run([sys.executable, str(REPO / "bot.py"), "jobs", "retry", str(job.id)], cwd=REPO,
-                           env=env, capture_output=True, text=True, timeout=60)
+    again = run_bot("jobs", "retry", str(job.id), env=env)
     assert again.returncode == 1 and "not dead" in again.stderr
     failing["left"] = 0
     assert run_one(repo, execute, "w", policy) is not None

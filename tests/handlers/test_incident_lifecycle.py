@@ -330,17 +330,13 @@ def test_channel_creation_refused_leaves_incident_and_explains(workspace):
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
 def test_export(workspace, fmt):
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
+    from tests.support.cli import run_bot
 
     incident = declare(workspace)
     run(workspace, "note | pipes | and &lt;b&gt;tags&lt;/b&gt;", incident=incident)
     settled(workspace, lambda: len(workspace.services.incidents.timeline(incident.id)) == 2)
-    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "export", str(incident.id), "--format", fmt],
-                            capture_output=True, text=True, cwd=REPO, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": workspace.settings.secrets.database_url})
+    result = run_bot("export", str(incident.id), "--format", fmt,
+                     env={"DATABASE_URL": workspace.settings.secrets.database_url})
     assert result.returncode == 0, result.stderr
     if fmt == "json":
         data = json.loads(result.stdout)

@@ -163,17 +163,12 @@ def test_postmortem_needs_a_summary(workspace):
 
 
 def test_export_md_is_the_postmortem_document(workspace):
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
+    from tests.support.cli import run_bot
 
     incident = declare(workspace)
     _submit_postmortem(workspace, incident, POSTMORTEM)
     settled(workspace, lambda: workspace.services.incidents.get(incident.id).postmortem)
-    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "export", str(incident.id)], capture_output=True,
-                            text=True, cwd=REPO, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": workspace.settings.secrets.database_url})
+    result = run_bot("export", str(incident.id), env={"DATABASE_URL": workspace.settings.secrets.database_url})
     assert result.returncode == 0, result.stderr
     assert "## Review" in result.stdout and "Key committed to a public repo" in result.stdout
     assert "## Action items" in result.stdout and "## Timeline" in result.stdout

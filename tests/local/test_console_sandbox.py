@@ -14,7 +14,7 @@ from tests.support.slack import settled
 
 # What the sandbox sets for the process; recorded by monkeypatch so the test leaves no trace.
 _TOUCHED = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-            "AWS_DEFAULT_REGION", "NO_PROXY", "MOTO_IAM_LOAD_MANAGED_POLICIES")
+            "AWS_DEFAULT_REGION", "NO_PROXY")
 
 
 @pytest.fixture

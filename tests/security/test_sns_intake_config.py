@@ -1,27 +1,22 @@
 """Issue 10 items 1 and 13: `check-config` names the SNS intake settings that matter, and
 topic ARNs are checked for shape (a wildcard cannot sneak "any topic" back in)."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from core.errors import ConfigError
 from core.findings.config import IntakeConfig, intake_warnings
 from core.settings import load_config
+from tests.support.cli import run_bot
 
-REPO = Path(__file__).resolve().parents[2]
 TOPIC = "arn:aws:sns:us-east-1:123456789012:findings"
 
 
 def check_config(tmp_path, text):
     path = tmp_path / "mine.yaml"
     path.write_text(text)
-    env = {**os.environ, "FIREBREAK_AUDIT_KEY": "k" * 64}  # a fine setup has an audit key (issue 10 item 8)
-    return subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config", str(path)], capture_output=True,
-                          text=True, cwd=REPO, timeout=60, env=env)
+    # a fine setup has an audit key (issue 10 item 8)
+    return run_bot("check-config", str(path), env={"FIREBREAK_AUDIT_KEY": "k" * 64}, keep_env=True)
 
 
 def test_shipped_intake_is_off_and_says_so():

@@ -8,6 +8,7 @@ from core.errors import ConfigError
 from core.playbooks.loader import load_playbooks
 from core.settings import load_config
 from tests.conftest import REPO
+from tests.support.cli import run_bot
 
 
 @pytest.fixture
@@ -129,15 +130,11 @@ def test_yaml_syntax_error_and_duplicate_names(tmp_path, cfg):
 
 
 def test_check_config_reports_playbook_problems(tmp_path):
-    import subprocess
-    import sys
-
     books = tmp_path / "books"
     books.mkdir()
     (books / "x.yaml").write_text("name: x\ndescription: y\nmatch: {}\nphases:\n  analysis:\n    - {}\n")
     config = tmp_path / "mine.yaml"
     config.write_text(f"playbooks:\n  directory: {books}\n")
-    result = subprocess.run([sys.executable, str(REPO / "bot.py"), "check-config", str(config)], capture_output=True,
-                            text=True, cwd=REPO, timeout=60)
+    result = run_bot("check-config", str(config))
     assert result.returncode == 1
     assert f"{books / 'x.yaml'}:6: phases.analysis[0]: a step is exactly one of" in result.stderr
