@@ -25,6 +25,8 @@ import boto3
 import yaml
 from botocore.config import Config
 
+from core.errors import FirebreakError
+
 SANDBOX_ACCOUNT = "123456789012"  # moto's account
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
 
@@ -77,7 +79,7 @@ class Inventory:
 
 
 # ---------------------------------------------------------------------- server
-class SandboxError(RuntimeError):
+class SandboxError(FirebreakError):
     """The sandbox could not start; the message says why and what to do."""
 
 

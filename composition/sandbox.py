@@ -65,7 +65,11 @@ def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estat
     if aws_sandbox.has_credentials():
         return LocalAws("AWS: using your AWS credentials — /contain acts on real AWS after approval.")
     progress("No AWS credentials found: starting the AWS sandbox (moto on loopback) ...")
-    running = start(estate, record=record)
+    try:
+        running = start(estate, record=record)
+    except aws_sandbox.SandboxError as exc:
+        return LocalAws(f"AWS: no credentials found, and no AWS sandbox: {exc.message}. Until AWS credentials "
+                        "are configured, /contain, /evidence and /remediate will say AWS refused them.")
     point_at(running, environ)
     return LocalAws(f"AWS: no credentials found, so /contain acts on the AWS sandbox at {running.endpoint} "
                     f"(moto, seeded from {estate.name}); e.g. /contain isolate-instance "

@@ -115,3 +115,22 @@ def test_without_credentials_evidence_is_collected_into_the_sandboxs_object_lock
     assert hashlib.sha256(body).hexdigest() == item.sha256 and instance.encode() in body
     con.handle("/evidence list")
     settled(ws, lambda: item.sha256[:12] in out.getvalue())
+
+
+def test_without_moto_installed_the_workspace_starts_and_says_why_there_is_no_sandbox(settings, no_aws_credentials,
+                                                                                     monkeypatch):
+    """The production image leaves moto out (requirements/main.txt): `python bot.py` there
+    without AWS credentials still starts, and the console says what is missing."""
+    real = sandbox.aws_sandbox.importlib.util.find_spec
+    monkeypatch.setattr(sandbox.aws_sandbox.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "moto" else real(name, *a))
+    environ = {}
+    chosen = sandbox.for_local_workspace(environ, record=None)
+    assert chosen.sandbox is None and environ == {}, "nothing points AWS calls anywhere"
+    assert "no AWS sandbox" in chosen.notice and "requirements/dev.txt" in chosen.notice
+    ws, local_aws = sandbox.local_workspace(settings, environ=environ, record=None, threads=2)
+    try:
+        assert chosen.notice in ws.notices
+    finally:
+        ws.stop()
+        local_aws.stop()
