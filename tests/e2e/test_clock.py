@@ -71,6 +71,11 @@ def clocks(past_workspace, tmp_path):
         process.stop()
 
 
+def lease_expiry(ws):
+    with ws.services.db.engine.connect() as conn:
+        return conn.execute(text("SELECT expires_at FROM scheduler_leases WHERE name = 'clock'")).scalar()
+
+
 def lease_holder(ws) -> str | None:
     with ws.services.db.engine.connect() as conn:
         return conn.execute(text("SELECT holder FROM scheduler_leases WHERE name = 'clock'")).scalar()
@@ -82,7 +87,9 @@ def test_one_clock_is_active_and_the_other_takes_over_when_it_dies(past_workspac
     active = eventually(lambda: [c for c in clocks if c.said(r"clock (\S+): active with \d+ job")], timeout=30)
     eventually(lambda: all(c.said(r"clock (\S+): (?:active|standing by)") for c in clocks), timeout=30)
     eventually(lambda: posted(ws, first, ALARM), timeout=15)
-    time.sleep(3)  # a lease and more: renewals, several sweeps on the active clock
+    # A lease and more: the active clock renews twice while the other stands by.
+    renewals = [lease_expiry(ws)]
+    eventually(lambda: renewals.append(lease_expiry(ws)) or len(set(renewals)) >= 3, timeout=15, interval=0.1)
     [leader] = active
     [standby] = [c for c in clocks if c is not leader]
     assert [c for c in clocks if c.said(r"clock (\S+): active with")] == [leader], "two clocks were active"

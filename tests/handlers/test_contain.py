@@ -2,7 +2,6 @@
 card, approval by a second person, exactly-once execution, undo, and every refusal."""
 
 import json
-import time
 
 import boto3
 import pytest
@@ -205,7 +204,7 @@ def test_deny_status_and_double_clicks_run_nothing_twice(ws):
     assert all("already" in all_text(c.body) for c in refused)
     events = [e["event"] for e in SqlAuditRepository(ws.services.db).for_request(approved.id)]
     assert events.count("executing") == 1 and events.count("succeeded") == 1
-    time.sleep(0.3)  # the retry, had it run, would have answered by now
+    assert ws.settle()  # the retry, had it run, would have answered by now
     assert len(ws.fake.calls_to("response_url")) == seen + 2
     seen = len(ws.fake.calls_to("response_url"))
     contain(ws, incident, "status")

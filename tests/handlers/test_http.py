@@ -26,7 +26,7 @@ def test_forged_signature_is_refused_with_403_and_runs_nothing(workspace):
     reply = workspace.sender.command("/incident", "declare Forged", user=workspace.user("alice"),
                                      channel=workspace.channel("general"), secret="not-the-signing-secret")
     assert reply.status == 403
-    time.sleep(0.2)
+    assert workspace.settle()
     assert _count(workspace) == 0 and workspace.fake.calls_to("response_url") == []
 
 
@@ -132,5 +132,5 @@ def test_app_mention_gets_a_pointer_to_help_once_even_if_retried(workspace):
     assert call.body["thread_ts"] == "1700000000.000100"
     assert "/incident help" in json.dumps(call.body["blocks"])
     assert workspace.sender.event(event, event_id="Ev1", retry_num=1).status == 200
-    time.sleep(0.3)
+    assert workspace.settle()
     assert len(workspace.fake.calls_to("chat.postMessage")) == 1
