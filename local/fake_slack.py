@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -20,8 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
+from local.slack_scopes import IM, PRIVATE, PUBLIC, UnlistedMethod, manifest_scopes, refusal
+
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+UNLISTED_METHOD = "fake_slack_unlisted_method"  # not a Slack error: a method local/slack_scopes.py lacks
+log = logging.getLogger("firebreak.fake_slack")
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Call:
     body: dict
     headers: dict
     at: float = field(default_factory=time.time)
+    answer: dict | None = None  # what the fake answered, kept for refusals (missing_scope, unlisted methods)
 
 
 @dataclass
@@ -65,9 +71,13 @@ class FakeSlack:
 
     BOT_USER = "UBOT"
 
-    def __init__(self, token: str = "xoxb-local-token", team: str = "Local Workspace"):
+    def __init__(self, token: str = "xoxb-local-token", team: str = "Local Workspace",
+                 scopes: tuple[str, ...] | list[str] | None = None):
         self.token = token
         self.team = team
+        # The bot token's scopes: the manifest's unless a test says otherwise. Calls they do
+        # not cover are refused as Slack refuses them (local/slack_scopes.py).
+        self.scopes: tuple[str, ...] = tuple(manifest_scopes() if scopes is None else scopes)
         self.calls: list[Call] = []
         self.users: dict[str, dict] = {self.BOT_USER: {"id": self.BOT_USER, "name": "firebreak", "is_bot": True}}
         self.channels: dict[str, Channel] = {}
@@ -287,11 +297,53 @@ class FakeSlack:
         if trouble:
             self._record(Call(method, body, headers))
             return 200, {}, {"ok": False, "error": trouble[1]}
+        refused = self._refuse_by_scope(method, body, headers)
+        if refused is not None:
+            return refused
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             self._record(Call(method, body, headers))
             return 200, {}, {"ok": False, "error": "unknown_method"}
         return 200, {}, self._record_and_run(method, body, headers, lambda: handler(body))
+
+    # ------------------------------------------------------------ scopes
+    def _refuse_by_scope(self, method: str, body: dict, headers: dict) -> tuple[int, dict, dict] | None:
+        """Slack's answer when the token lacks a scope the method needs (None: go ahead).
+        A method local/slack_scopes.py does not list fails loudly: HTTP 500 with an error no
+        Slack method ever answers, and an error in the log."""
+        with self._lock:
+            try:
+                refused = refusal(method, body, self.scopes, self._conversation_kind,
+                                  lambda ref: self.BOT_USER in self._channel(ref).members)
+            except UnlistedMethod as exc:
+                log.error("%s", exc)
+                answer = {"ok": False, "error": UNLISTED_METHOD, "detail": str(exc)}
+                self._record(Call(method, body, headers, answer=answer))
+                return 500, {}, answer
+        if refused is None:
+            return None
+        answer = {"ok": False, "error": refused.error}
+        if refused.error == "missing_scope":
+            answer.update(needed=refused.needed, provided=",".join(self.scopes))
+        self._record(Call(method, body, headers, answer=answer))
+        scope_headers = {"X-OAuth-Scopes": ",".join(self.scopes)}  # as Slack sends them
+        if refused.needed:
+            scope_headers["X-Accepted-OAuth-Scopes"] = refused.needed
+        return 200, scope_headers, answer
+
+    def _conversation_kind(self, ref: str) -> str | None:
+        """public_channel, private_channel or im for a channel argument; None if there is none."""
+        cid = self.channel_id(ref or "")
+        if cid is None:
+            return IM if ref in self.users and ref != self.BOT_USER else None
+        if cid in self.users:  # the app's DM with a user, kept under the user's id
+            return IM
+        return PRIVATE if self.channels[cid].is_private else PUBLIC
+
+    def refusals(self, error: str | None = None) -> list[Call]:
+        """Calls the fake refused for want of a scope or an unlisted method (of `error` only, if given)."""
+        with self._lock:
+            return [c for c in self.calls if c.answer is not None and (error is None or c.answer["error"] == error)]
 
     def _record(self, call: Call) -> None:
         with self._changed:

@@ -51,7 +51,9 @@ class LocalWorkspace:
     `workers` job workers run beside the bot as threads (default: as many as server threads;
     0 for a bot that only acks and enqueues, as `bot.py serve` does).
     `start_clock` (from the root too) runs the scheduler beside the bot; without a `clock`
-    the workspace follows the system time with an offset the console can move forward."""
+    the workspace follows the system time with an offset the console can move forward.
+    `scopes` are the bot token's scopes in the fake Slack (default: manifest.yml's), so a
+    test can run the bot with one missing and see what Slack would refuse."""
 
     def __init__(self, settings: Settings, start_bot: StartBot, *, clock: Clock | None = None,
                  start_clock: StartClock | None = None,
@@ -59,11 +61,12 @@ class LocalWorkspace:
                  state_file: Path | None = None, overrides: dict[str, Any] | None = None,
                  workers: int | None = None,
                  adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None,
-                 notices: tuple[str, ...] = (), sandbox_inventory: tuple[str, ...] = ()):
+                 notices: tuple[str, ...] = (), sandbox_inventory: tuple[str, ...] = (),
+                 scopes: tuple[str, ...] | None = None):
         self.state_file = state_file
         self.notices = tuple(notices)  # said when the console starts (e.g. where AWS calls go)
         self.sandbox_inventory = tuple(sandbox_inventory)  # the AWS sandbox's inventory, one line each
-        self.fake = FakeSlack(token="xoxb-local-" + random_secrets.token_hex(8))
+        self.fake = FakeSlack(token="xoxb-local-" + random_secrets.token_hex(8), scopes=scopes)
         restored = bool(state_file) and self.fake.load(state_file)
         self.fake.serve(host)
         signing_secret = random_secrets.token_hex(16)

@@ -124,6 +124,10 @@ def clock():
 
 @pytest.fixture
 def workspace(settings):
+    """The local workspace with the shipped manifest's scopes; a test whose bot made a call
+    Slack would refuse for want of a scope (or one local/slack_scopes.py lacks) fails."""
     ws = local_workspace(settings, threads=4)
     yield ws
     ws.stop()
+    refused = [(c.method, c.answer) for c in ws.fake.refusals()]
+    assert not refused, f"Slack would refuse these calls with the manifest's scopes: {refused}"

@@ -8,7 +8,12 @@ import yaml
 
 import handlers
 from handlers import ids
+from local.slack_scopes import PRIVATE, PUBLIC
 from tests.conftest import REPO
+
+# The scope each bot event needs (Slack's event reference: "Required scopes").
+EVENT_SCOPES = {"app_mention": "app_mentions:read", "reaction_added": "reactions:read",
+                "reaction_removed": "reactions:read", "member_joined_channel": "channels:read"}
 
 
 class RecordingApp:
@@ -79,8 +84,46 @@ def test_manifest_urls_point_at_the_one_slack_endpoint():
 def test_manifest_event_scopes_are_granted():
     manifest, _ = _manifest()
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    needs = {"app_mention": "app_mentions:read", "reaction_added": "reactions:read",
-             "reaction_removed": "reactions:read", "member_joined_channel": "channels:read"}
     for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
-        assert needs[event] in scopes, f"event {event} needs scope {needs[event]}"
+        assert EVENT_SCOPES[event] in scopes, f"event {event} needs scope {EVENT_SCOPES[event]}"
     assert "commands" in scopes
+
+
+# The kinds of conversation the code uses each conversation-dependent method on, and why:
+# the scope Slack asks for depends on it (local/slack_scopes.py). A new call of such a
+# method must be added here, which decides which scope the manifest grants for it.
+CONVERSATION_KINDS = {
+    "conversations.create": ({PUBLIC, PRIVATE}, "incident channels, public or private"),
+    "conversations.invite": ({PUBLIC, PRIVATE}, "people and groups invited to incident channels"),
+    "conversations.setTopic": ({PUBLIC, PRIVATE}, "incident channels' topic"),
+    "conversations.setPurpose": ({PUBLIC, PRIVATE}, "incident channels' purpose"),
+    "conversations.archive": ({PUBLIC, PRIVATE}, "incidents.archive_on_close"),
+    "conversations.history": ({PUBLIC, PRIVATE}, "the pinned message, in incident channels"),
+    "conversations.members": ({PRIVATE}, "who may open a private incident (core/access.may_see); "
+                                         "public ones are open to every responder"),
+}
+# Methods the code uses in public channels the bot may not have joined (the announcement
+# and triage channels, named in config), which needs their `outside_public` scope.
+OUTSIDE_PUBLIC = {"chat.postMessage"}
+
+
+def test_manifest_scopes_are_exactly_what_the_code_needs():
+    """Each scope the manifest grants is needed by a Web API method the code calls (Slack's
+    method reference), an event it subscribes to, or its slash commands; nothing more."""
+    from local.slack_scopes import METHOD_SCOPES
+    from tests.support.slack_calls import methods_called
+
+    manifest, text = _manifest()
+    called = {m: METHOD_SCOPES[m] for m in methods_called(REPO)}
+    assert set(CONVERSATION_KINDS) == {m for m, needs in called.items() if needs.by_kind}
+    needed = {"commands"} if manifest["features"]["slash_commands"] else set()
+    needed |= {EVENT_SCOPES[e] for e in manifest["settings"]["event_subscriptions"]["bot_events"]}
+    for method, needs in called.items():
+        needed |= set(needs.scopes)
+        needed |= {needs.by_kind[kind][0] for kind in CONVERSATION_KINDS.get(method, ((), ""))[0]}
+        needed |= set(needs.outside_public) if method in OUTSIDE_PUBLIC else set()
+    granted = manifest["oauth_config"]["scopes"]["bot"]
+    assert set(granted) - needed == set(), "granted but not needed"
+    assert needed - set(granted) == set(), "needed but not granted"
+    explained = set(re.findall(r"^#   ([a-z_.]+:[a-z_.:]+|commands)\s+\S", text, re.M))
+    assert explained == set(granted), "the comment block says why for each granted scope, and only those"
