@@ -50,7 +50,10 @@ def cmd_default(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve at once; Slack confirms the bot token in the background (composition.startup):
+    /healthz answers and Slack requests are acknowledged and queued while Slack is failing."""
     import composition
+    from composition.startup import SlackStartup
     from handlers.http import MetricsApp
     from handlers.server import RunningServer, start_metrics_server
 
@@ -68,17 +71,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = RunningServer.from_config(process.web, server_cfg, host, port)
     workers = None
     if getattr(args, "with_worker", False):  # one process for small teams: it runs its jobs too
-        workers = composition.job_worker(process, threads=args.worker_threads or server_cfg.threads).start()
+        workers = composition.job_worker(process, threads=args.worker_threads or server_cfg.threads)
     log.info("serving Slack requests on %s/slack/events (health: /healthz)%s", server.url,
-             "; running jobs too" if workers else "; jobs are run by `bot.py worker`")
+             "; running jobs too once Slack answers" if workers else "; jobs are run by `bot.py worker`")
     metrics = start_metrics_server(MetricsApp(process.services), server_cfg)
-    signal.signal(signal.SIGTERM, lambda *_: [s.stop() for s in (metrics, server) if s])
+
+    def halt(*_):
+        for running in (metrics, server):
+            if running:
+                running.stop()
+
+    signal.signal(signal.SIGTERM, halt)
+    startup = SlackStartup(process, then=[workers.start] if workers else [], on_refused=halt,
+                           waiting="/healthz answers; Slack requests are acknowledged and queued, "
+                                   "events get 503 until then").start()
     try:
         server.run_forever()
     finally:
+        startup.stop()
         if workers is not None:
             workers.stop()
         process.drain()
+    startup.raise_if_refused()
     return 0
 
 
@@ -86,12 +100,14 @@ def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     import composition
+    from composition.startup import SlackStartup
 
     settings = _settings(args)
     if not (settings.secrets.slack_app_token and settings.secrets.slack_bot_token):
         return _fail("socket needs SLACK_APP_TOKEN (xapp-…, connections:write) and SLACK_BOT_TOKEN.")
     process = composition.build(settings, slack_app=True)
     try:
+        SlackStartup(process).run()  # Socket Mode is Slack itself: wait for Slack here, retrying
         SocketModeHandler(process.bolt, settings.secrets.slack_app_token).start()
     finally:
         process.drain()
@@ -272,11 +288,11 @@ def cmd_findings_normalize(args: argparse.Namespace) -> int:
     return normalize_command(_settings(args).config, args.file)
 
 
-def _findings_process(args: argparse.Namespace):
+def _findings_process(args: argparse.Namespace, **options):
     """The wiring for intake outside the Slack server: Slack posting when a token is set."""
     import composition
 
-    process = composition.build(_settings(args))
+    process = composition.build(_settings(args), **options)
     if process.services.notifier is None:
         log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
     return process
@@ -296,10 +312,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the jobs the web processes acknowledged; also consume SQS findings when
-    FINDINGS_QUEUE_URL is set."""
+    FINDINGS_QUEUE_URL is set. Findings are consumed at once; jobs start when Slack has
+    confirmed the bot token (composition.startup), which is retried while Slack fails."""
     import threading
 
     import composition
+    from composition.startup import SlackStartup
     from core.jobs import Policy
 
     settings = _settings(args)
@@ -316,12 +334,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for name in (signal.SIGTERM, signal.SIGINT):  # finish the jobs and the batch in hand, then stop
         signal.signal(name, lambda *_: stop.set())
-    workers = None
+    workers = startup = None
     if runs_jobs:
         policy = Policy(lease_seconds=args.lease_seconds) if args.lease_seconds else Policy()
-        workers = composition.job_worker(process, threads=args.threads, policy=policy).start()
-        log.info("running jobs with %d thread(s)%s", args.threads,
-                 f" and consuming findings from {queue_url}" if queue_url else " (no FINDINGS_QUEUE_URL: jobs only)")
+        workers = composition.job_worker(process, threads=args.threads, policy=policy)
+
+        def run_jobs():
+            workers.start()
+            log.info("running jobs with %d thread(s)%s", args.threads, f" and consuming findings from {queue_url}"
+                     if queue_url else " (no FINDINGS_QUEUE_URL: jobs only)")
+
+        startup = SlackStartup(process, then=[run_jobs], on_refused=stop.set,
+                               waiting="queued jobs wait" + ("; findings from SQS are stored" if queue_url else ""))
+        startup.start()
     try:
         if queue_url:
             composition.sqs_worker(process, queue_url).run(stop)
@@ -329,9 +354,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
             while not stop.wait(1.0):
                 pass
     finally:
+        if startup is not None:
+            startup.stop()
         if workers is not None:
             workers.stop()
         process.drain()
+    if startup is not None:
+        startup.raise_if_refused()
     return 0
 
 
@@ -379,19 +408,30 @@ def cmd_jobs_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    """The scheduler: one active clock across replicas (a database lease), the rest stand by."""
+    """The scheduler: one active clock across replicas (a database lease), the rest stand by.
+    It runs at once; Slack confirms the bot token in the background (composition.startup)."""
     import threading
 
+    from composition.startup import SlackStartup
     from core.scheduling.runner import run_clock
 
-    process = _findings_process(args)  # snoozes that expire show their findings in Slack
+    process = _findings_process(args, confirm_slack=True)  # snoozes that expire show their findings in Slack
     stop = threading.Event()
     for name in (signal.SIGTERM, signal.SIGINT):  # finish the sweep in hand, hand the lease over
         signal.signal(name, lambda *_: stop.set())
+    startup = None
+    if process.slack_check is not None:
+        startup = SlackStartup(process, on_refused=stop.set, waiting="the scheduler runs; finding messages wait, "
+                               "reminders are retried each sweep").start()
     try:
-        return run_clock(process.services, stop)
+        code = run_clock(process.services, stop)
     finally:
+        if startup is not None:
+            startup.stop()
         process.drain()
+    if startup is not None:
+        startup.raise_if_refused()
+    return code
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -17,12 +17,14 @@ from typing import Any, Callable
 
 from aws.errors import aws_errors
 from aws.sessions import AwsSessions
+from aws.startup import aws_failure, refused_message
 from core.findings.config import SecurityHubPollConfig
 from core.findings.intake import Document, receive
 from core.findings.normalize import BODY_LIMITS
 from core.findings.pipeline import IngestSummary, release_snoozed
 from core.findings.timeutil import format_timestamp, iso_utc
 from core.services import Services
+from core.startup import Backoff, Sleep, until_ready
 
 log = logging.getLogger("firebreak.worker")
 SECURITYHUB_CURSOR = "securityhub:getfindings"
@@ -45,27 +47,40 @@ class WorkerStats:
 
 
 class SqsWorker:
-    def __init__(self, services: Services, client: Any, queue_url: str):
+    def __init__(self, services: Services, client: Any, queue_url: str, *, sleep: Sleep | None = None,
+                 backoff: Backoff = Backoff()):
         self.services = services
         self.client = client
         self.queue_url = queue_url
         self.config = services.config.findings.queue
         self.stats = WorkerStats()
+        self.sleep, self.backoff = sleep, backoff  # the start-up retries (default sleeper: the stop event)
 
     def run(self, stop: threading.Event) -> WorkerStats:
-        """Poll until `stop` is set; a batch already received is always finished first."""
+        """Poll until `stop` is set; a batch already received is always finished first.
+
+        The first receive is the start-up check: while SQS fails transiently it is retried
+        with a backoff (core.startup); a refusal (credentials, permissions, no such queue)
+        raises StartupRefused. Afterwards a failed batch is logged and retried."""
         log.info("consuming findings from %s", self.queue_url)
-        while not stop.is_set():
-            try:
-                messages = self.receive()
-                if messages:
-                    self.process(messages)
-                release_snoozed(self.services)
-            except Exception:  # noqa: BLE001 - SQS or the database hiccuped: undeleted messages come back
-                log.exception("batch failed; retrying in %s s", ERROR_BACKOFF_SECONDS)
-                stop.wait(ERROR_BACKOFF_SECONDS)
+        first = until_ready(self.receive, lambda exc: aws_failure(exc, "sqs"), what=f"SQS queue {self.queue_url}",
+                            sleep=self.sleep or stop.wait, refused=refused_message, backoff=self.backoff)
+        if first is not None:
+            self._batch(stop, first)
+            while not stop.is_set():
+                self._batch(stop)
         log.info("worker stopped after %d batch(es), %d message(s)", self.stats.batches, self.stats.messages)
         return self.stats
+
+    def _batch(self, stop: threading.Event, received: list[dict[str, Any]] | None = None) -> None:
+        try:
+            messages = self.receive() if received is None else received
+            if messages:
+                self.process(messages)
+            release_snoozed(self.services)
+        except Exception:  # noqa: BLE001 - SQS or the database hiccuped: undeleted messages come back
+            log.exception("batch failed; retrying in %s s", ERROR_BACKOFF_SECONDS)
+            stop.wait(ERROR_BACKOFF_SECONDS)
 
     def receive(self) -> list[dict[str, Any]]:
         with aws_errors("sqs"):

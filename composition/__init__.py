@@ -12,10 +12,11 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from aws.actions.registry import AwsCatalog
 from composition.sandbox import recorded as recorded_sandbox
+from composition.startup import SlackStartup
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
 from aws.audit_anchor import S3Anchor
@@ -45,15 +46,17 @@ from core.scheduling.runner import ClockRunner, holder_id
 from core.services import Clock, Services
 from core.settings import Settings
 from core.telemetry import Telemetry
-from handlers.app import build_app, build_client
+from handlers.app import build_app, build_client, startup_client
 from handlers.chat import SlackChat
 from handlers.communications.sender import SlackStakeholders
 from handlers.containment.board import SlackBoard
 from handlers.directory import SlackDirectory
 from handlers.findings.notifier import SlackNotifier
 from handlers.http import WebApp
+from handlers.identity import BotIdentity
 from handlers.outbox import Outbox, outbox_client
 from handlers.scheduling.notices import SlackNotices
+from handlers.startup import ask_identity
 from handlers.server import RunningServer
 from local.workspace import LocalWorkspace
 from outbound.paging import HttpPaging
@@ -80,13 +83,25 @@ log = logging.getLogger("firebreak")
 @dataclass(frozen=True)
 class Process:
     """One process's wiring: the services, and what only the root may hold (the Slack app,
-    the WSGI front door, the AWS session factory)."""
+    the WSGI front door, the AWS session factory). A process that confirms its Slack token
+    (`slack_check`, run by composition.startup.SlackStartup) starts what needs Slack
+    (`on_slack`) once Slack has answered."""
 
     services: Services
     aws: AwsSessions
     bolt: Any = None  # slack_bolt.App when serving Slack
     web: WebApp | None = None
     jobs: Any = None  # handlers.jobs.Jobs: the routes of the work after the ack, for workers
+    identity: BotIdentity | None = None  # the bot's ids, as Bolt learns them (with `bolt`)
+    slack_check: Callable[[], dict] | None = None  # auth.test; None: nothing to confirm
+    on_slack: tuple[Callable[[], object], ...] = ()  # what waits for Slack's first answer
+
+    def slack_answered(self, answer: dict) -> None:
+        """Slack confirmed the token (auth.test's answer): start what waited for it."""
+        if self.identity is not None:
+            self.identity.learned(answer)
+        for start in self.on_slack:
+            start()
 
     def drain(self) -> None:
         self.services.drain()
@@ -112,9 +127,13 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
-          slack_app: bool = False, **overrides: Any) -> Process:
+          slack_app: bool = False, confirm_slack: bool = False, **overrides: Any) -> Process:
     """Everything a process needs. `slack_app` adds the Bolt app and the HTTP front door;
     `overrides` replace any Services field (tests hand in fakes this way, never afterwards).
+    With a Slack token, `confirm_slack` (implied by `slack_app`) makes what needs Slack wait
+    until the token is confirmed (Process.slack_check, then Process.slack_answered): the
+    findings outbox is paused, and the recoveries at start run then; nothing calls Slack
+    while building, so a process starts while Slack is failing.
 
     SQLite is migrated automatically, PostgreSQL only by `bot.py migrate` (so replicas never
     race on schema changes)."""
@@ -141,8 +160,10 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
         sandbox=recorded_sandbox())
 
-    client = None
+    client, outbox = None, None
+    confirms = bool(secrets.slack_bot_token) and (slack_app or confirm_slack)
     if secrets.slack_bot_token:
+        outbox = Outbox(cfg.findings.digest.pace_seconds, paused=confirms)
         client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
         directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
         ports.update(
@@ -152,7 +173,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
                 cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
             board=SlackBoard(client, repos.containment, repos.incidents),
             notifier=SlackNotifier(repos, clock, cfg, outbox_client(secrets.slack_bot_token, secrets.slack_api_url),
-                                   Outbox(cfg.findings.digest.pace_seconds)),
+                                   outbox),
             outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging(),
                               **cases))
     if slack_app:
@@ -162,19 +183,32 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     ports["closers"] = (repos.jobs.close, *ports.get("closers", ()))
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=Telemetry(),
                         playbooks=playbooks, detection_rules=rules, **ports)
+    on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []
     if services.notifier is not None and hasattr(services.notifier, "recover"):
-        recovered = services.notifier.recover()  # what Slack did not show before a restart
-        if recovered:
-            log.info("queued %d finding message(s) that Slack did not show yet", recovered)
+        on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
+    if slack_app and services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
+        on_slack.append(lambda: services.executor.submit(_recover_containment, services))
+    check = None
+    if confirms:
+        token, url = secrets.slack_bot_token, secrets.slack_api_url
+        check = lambda: ask_identity(startup_client(token, url))  # noqa: E731
+    else:  # nothing to confirm: what needs Slack starts now
+        for start in on_slack:
+            start()
     if not slack_app:
-        return Process(services, sessions)
-    if services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
-        services.executor.submit(_recover_containment, services)
-    bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url))
+        return Process(services, sessions, slack_check=check, on_slack=tuple(on_slack) if confirms else ())
+    identity = BotIdentity(secrets.slack_bot_token or "")
+    bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url), identity)
     # A worker has the app (for its routes and client) but serves nothing: no front door
     # without the signing secret.
     web = WebApp(bolt, services) if secrets.slack_signing_secret else None
-    return Process(services, sessions, bolt, web, jobs)
+    return Process(services, sessions, bolt, web, jobs, identity, check, tuple(on_slack) if confirms else ())
+
+
+def _recover_notifier(services: Services) -> None:
+    recovered = services.notifier.recover()
+    if recovered:
+        log.info("queued %d finding message(s) that Slack did not show yet", recovered)
 
 
 def _recover_containment(services: Services) -> None:
@@ -240,6 +274,8 @@ def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, 
     """The bot serving HTTP; with `workers` (default: `threads`) job workers as threads beside
     it (0: it only acks and enqueues, like `bot.py serve`)."""
     process = build(settings, clock=clock, slack_app=True, **(overrides or {}))
+    if process.slack_check is not None:  # here Slack is the local one: confirm before serving
+        SlackStartup(process).run()
     count = threads if workers is None else workers
     pool = job_worker(process, threads=count, policy=policy).start() if count else None
     try:

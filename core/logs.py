@@ -40,9 +40,10 @@ def configure(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    # Bolt reads SLACK_BOT_TOKEN itself and warns that our explicit client wins; it does.
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that our explicit client wins; it does. It
+    # also warns that its token is unused with `authorize`: ours hands it the same token.
     logging.getLogger("firebreak.bolt").addFilter(
-        lambda record: not record.getMessage().startswith("As you gave `client`"))
+        lambda record: not record.getMessage().startswith(("As you gave `client`", "As `installation_store` or")))
 
 
 def explain_startup_error(exc: BaseException) -> str:

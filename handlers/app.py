@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 import handlers
 from core.services import Services
+from handlers.identity import BotIdentity
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -25,9 +26,18 @@ def build_client(token: str, api_url: str | None = None) -> WebClient:
     return client
 
 
-def build_app(services: Services, client: WebClient, *, verify_token: bool = True):
+def startup_client(token: str, api_url: str | None = None) -> WebClient:
+    """A client for the start-up check alone: no retry handlers and a silent logger, because
+    the start-up policy (core.startup) retries and logs each attempt once itself."""
+    quiet = logging.Logger("firebreak.startup.slack")  # not in the logging tree: no handler, no lastResort
+    quiet.disabled = True
+    return WebClient(token=token, base_url=(api_url or SLACK_API_URL).rstrip("/") + "/", timeout=10, logger=quiet)
+
+
+def build_app(services: Services, client: WebClient, identity: BotIdentity):
     """The Bolt app, and the route table of its durable work (handlers.jobs.Jobs): the app
-    acks and enqueues, workers run the jobs through the same table."""
+    acks and enqueues, workers run the jobs through the same table. Bolt learns the bot's
+    identity from `identity`, not from its own auth.test when it is built (handlers.identity)."""
     app = App(
         # The ack runs to completion, including the commit of the job it enqueues, before
         # the HTTP response is sent (handlers/jobs.py); the work runs in job workers.
@@ -37,7 +47,8 @@ def build_app(services: Services, client: WebClient, *, verify_token: bool = Tru
         # A worker never receives requests and may run without the secret: an unguessable one
         # stands in (serve refuses to start without the real one).
         signing_secret=services.settings.secrets.slack_signing_secret or secrets.token_hex(32),
-        token_verification_enabled=verify_token,
+        authorize=lambda enterprise_id, team_id, user_id: identity.authorize(enterprise_id, team_id, user_id),
+        before_authorize=lambda body, next: identity.hold_events(body, next),  # noqa: A002 - Bolt's name
         logger=logging.getLogger("firebreak.bolt"),
     )
     jobs = handlers.register(app, services)

@@ -6,7 +6,11 @@ Jobs are keyed: a second job with the key of one still waiting replaces it in pl
 each channel has its own next-allowed time, so a rate-limited channel does not hold the
 others back. HTTP 429 is handled here, not inside the Web API client: the client used by
 jobs must not retry 429 itself (see `outbox_client`), otherwise its sleep and our pacing
-would add up and one channel's Retry-After would stall every channel."""
+would add up and one channel's Retry-After would stall every channel.
+
+A process that starts before Slack has confirmed the bot token builds its outbox `paused`:
+jobs queue up (coalesced by key) instead of spending their attempts on a Slack that is
+down, and `resume()` sends them once Slack answers."""
 
 from __future__ import annotations
 
@@ -41,9 +45,10 @@ def outbox_client(token: str, api_url: str | None) -> WebClient:
 
 
 class Outbox:
-    def __init__(self, interval: float, *, now: Callable[[], float] = time.monotonic):
+    def __init__(self, interval: float, *, now: Callable[[], float] = time.monotonic, paused: bool = False):
         self.interval = interval
         self._now = now
+        self._paused = paused
         self._cond = threading.Condition()
         self._queues: dict[str, OrderedDict[Hashable, tuple[Callable[[], None], int]]] = {}
         self._next_at: dict[str, float] = {}
@@ -63,14 +68,23 @@ class Outbox:
                 self._thread.start()
             self._cond.notify_all()
 
+    def resume(self) -> None:
+        """Start sending (a paused outbox: Slack has answered)."""
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
     def pending(self) -> int:
         with self._cond:
             return sum(len(q) for q in self._queues.values()) + self._busy
 
     def drain(self, timeout: float | None = None) -> bool:
-        """Wait until everything submitted has been sent (or given up); False on timeout."""
+        """Wait until everything submitted has been sent (or given up); False on timeout, or at
+        once while paused with work queued (it stays pending in the database)."""
         deadline = None if timeout is None else self._now() + timeout
         with self._cond:
+            if self._paused:
+                return not any(self._queues.values())
             while any(self._queues.values()) or self._busy:
                 left = None if deadline is None else deadline - self._now()
                 if left is not None and left <= 0:
@@ -96,7 +110,7 @@ class Outbox:
             while True:
                 if self._closed:
                     return None
-                ready = [c for c, q in self._queues.items() if q]
+                ready = [] if self._paused else [c for c, q in self._queues.items() if q]
                 if ready:
                     channel = min(ready, key=lambda c: self._next_at.get(c, 0.0))
                     wait = self._next_at.get(channel, 0.0) - self._now()

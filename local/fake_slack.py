@@ -192,6 +192,14 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, []).extend([("ratelimited", retry_after)] * times)
 
+    outage_status: int | None = None  # set by `outage`: every request answers this HTTP status
+
+    def outage(self, status: int | None = 500) -> None:
+        """Every request (Web API, response_url, upload) answers HTTP `status` from now on, as
+        Slack does when it is down; `outage(None)` ends it. Calls are still recorded."""
+        with self._lock:
+            self.outage_status = status
+
     # ------------------------------------------------------------ inspection
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -270,6 +278,9 @@ class FakeSlack:
     def handle(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict, dict]:
         parsed = urlparse(path)
         body = _parse_body(headers, raw)
+        if self.outage_status is not None:
+            self._record(Call(parsed.path.removeprefix("/api/"), body, headers))
+            return self.outage_status, {}, {"ok": False, "error": "internal_error"}
         if parsed.path.startswith("/upload/"):
             file_id = parsed.path.removeprefix("/upload/")
             with self._lock:

@@ -88,3 +88,20 @@ def test_deferred_job_runs_again_later():
     outbox.submit("a", "k", job)
     assert done.wait(5) and runs[1] - runs[0] >= 0.19
     outbox.close()
+
+
+def test_a_paused_outbox_keeps_its_jobs_until_resumed(fake):
+    """Built before Slack confirmed the token: nothing is sent (no attempt spent on a Slack
+    that is down), edits coalesce, drain answers at once, and resume sends the latest."""
+    client, outbox = outbox_client(fake.token, fake.api_url), Outbox(0.0, paused=True)
+    for n in range(3):
+        outbox.submit("a", "edit", _post(client, "a", f"version {n}"))
+    outbox.submit("b", "other", _post(client, "b", "other"))
+    started = time.monotonic()
+    assert not outbox.drain(5) and time.monotonic() - started < 1
+    time.sleep(0.2)
+    assert fake.calls_to("chat.postMessage") == [] and outbox.pending() == 2
+    outbox.resume()
+    assert outbox.drain(10)
+    assert [m["text"] for m in fake.messages("a")] == ["version 2"] and len(fake.messages("b")) == 1
+    outbox.close()
