@@ -27,9 +27,10 @@ class SlackStartup:
 
     def __init__(self, process: "Process", *, then: Iterable[Callable[[], object]] = (),
                  on_refused: Callable[[], object] = lambda: None, waiting: str = "", sleep: Sleep | None = None,
-                 backoff: Backoff = Backoff()):
+                 backoff: Backoff | None = None):
         self._process, self._then, self._on_refused = process, tuple(then), on_refused
-        self._waiting, self._backoff = waiting, backoff
+        cap = process.services.config.slack.startup_retry_max_seconds
+        self._waiting, self._backoff = waiting, backoff or Backoff(cap_seconds=cap)
         self._stopping = threading.Event()
         self._sleep = sleep or self._stopping.wait
         self._lock = threading.Lock()

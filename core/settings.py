@@ -44,6 +44,8 @@ class SlackConfig(Strict):
     team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
     # How long a user group's members are remembered for permission checks.
     group_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    # Longest wait between two tries of the start-up check while Slack fails (1, 2, 4, … s).
+    startup_retry_max_seconds: float = Field(default=30.0, ge=1.0, le=300.0)
 
 
 class FindingsConfig(Strict):

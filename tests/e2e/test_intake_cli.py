@@ -37,9 +37,11 @@ def fake():
     slack.stop()
 
 
-def test_ingest_stores_posts_and_summarises(clean_db, fake):
+def test_ingest_stores_posts_and_summarises(clean_db, fake, tmp_path):
     path = FIXTURES / "cloudtrail" / "ct_records_mixed.json"
-    env = _env(clean_db, SLACK_BOT_TOKEN=fake.token, SLACK_API_URL=fake.api_url)
+    config = tmp_path / "firebreak.yaml"
+    config.write_text("findings:\n  digest: {pace_seconds: 0.1}\n")  # pacing itself: tests/handlers/test_triage_storm.py
+    env = _env(clean_db, SLACK_BOT_TOKEN=fake.token, SLACK_API_URL=fake.api_url, FIREBREAK_CONFIG=str(config))
     first = bot("ingest", str(path), env=env)
     assert first.returncode == 0, first.stderr
     assert "stored: 4 new, 0 updated, 0 unchanged" in first.stdout

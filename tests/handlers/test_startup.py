@@ -4,6 +4,7 @@ and a bot built while Slack fails: it acknowledges and queues commands, answers 
 until the token is confirmed, then takes events and still ignores its own."""
 
 import dataclasses
+import types
 from urllib.error import URLError
 
 import pytest
@@ -152,3 +153,23 @@ def test_nothing_waiting_for_slack_starts_once_the_process_is_stopping(failing_b
     startup.stop(timeout=10)
     fake.outage(None)
     assert not startup.confirmed.wait(1.5) and started == [] and startup.error is None
+
+
+def test_the_wait_between_tries_is_capped_by_the_configured_maximum(settings):
+    """slack.startup_retry_max_seconds: an operator who wants a recovered Slack noticed sooner."""
+    config = settings.config.model_copy(update={"slack": settings.config.slack.model_copy(
+        update={"startup_retry_max_seconds": 2.0})})
+    answers = iter([URLError("connection refused")] * 5 + [{"ok": True, "user_id": "UBOT", "team_id": "T1"}])
+
+    def check():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    answered = []
+    process = types.SimpleNamespace(services=types.SimpleNamespace(config=config), slack_check=check,
+                                    slack_answered=answered.append)
+    waits = []
+    assert SlackStartup(process, sleep=lambda seconds: waits.append(seconds) or False).run()
+    assert waits == [1, 2, 2, 2, 2] and answered[0]["user_id"] == "UBOT"

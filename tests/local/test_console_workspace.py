@@ -14,6 +14,7 @@ from composition import local_workspace
 from core.clock import OffsetClock
 from local.console import CHATTY_LOGGERS, Console, parse_duration, quiet_libraries
 from tests.conftest import REPO
+from tests.support.findings import unpaced
 
 GUARDDUTY = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty"
 
@@ -240,8 +241,17 @@ def _ingested(text: str) -> list[str]:
     return [line.split(":")[0].rsplit("/", 1)[-1] for line in text.splitlines() if ": rejected: " in line]
 
 
-def test_ingest_takes_a_directory_or_a_glob_in_name_order(console, workspace, tmp_path):
-    con, out = console
+def test_ingest_takes_a_directory_or_a_glob_in_name_order(settings, tmp_path):
+    workspace = local_workspace(unpaced(settings), threads=4)
+    try:
+        _ingest_a_directory_or_a_glob(workspace, tmp_path)
+    finally:
+        workspace.stop()
+
+
+def _ingest_a_directory_or_a_glob(workspace, tmp_path):
+    out = io.StringIO()
+    con = Console(workspace, stdin=io.StringIO(""), stdout=out)
     names = sorted(p.name for p in GUARDDUTY.glob("*.json"))
     con.handle(f":ingest {GUARDDUTY}")
     workspace.settle()

@@ -53,5 +53,15 @@ def tuned(settings: Settings, *, routes: list[dict] | None = None, after: int = 
     return dataclasses.replace(settings, config=cfg.model_copy(update=update))
 
 
+def unpaced(settings: Settings) -> Settings:
+    """The settings as they are, but finding messages not paced: for tests where pacing is
+    not the subject (tests/handlers/test_triage_storm.py tests it), so they do not wait a
+    second per message of a channel."""
+    findings = settings.config.findings
+    digest = findings.digest.model_copy(update={"pace_seconds": 0.0})
+    config = settings.config.model_copy(update={"findings": findings.model_copy(update={"digest": digest})})
+    return dataclasses.replace(settings, config=config)
+
+
 def as_json(document) -> str:
     return json.dumps(document)
