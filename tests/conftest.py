@@ -22,6 +22,7 @@ from core.settings import load_settings
 from composition import local_workspace
 from store import migrate
 from store.db import Database, normalize_url
+from tests.support.findings import unpaced
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,7 +115,10 @@ def is_postgres(database_url) -> bool:
 
 @pytest.fixture
 def settings(clean_db):
-    return load_settings(environ={"DATABASE_URL": clean_db})
+    """The shipped configuration, with finding messages unpaced: pacing (one message a second
+    per channel) is tested where it is the subject (tests/handlers/test_triage_storm.py,
+    test_triage_outbox.py); elsewhere it only made tests wait a second per message."""
+    return unpaced(load_settings(environ={"DATABASE_URL": clean_db}))
 
 
 @pytest.fixture

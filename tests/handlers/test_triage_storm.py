@@ -56,3 +56,22 @@ def test_two_workers_never_post_one_finding_twice(settings):
         other.close()
     finally:
         ws.stop()
+
+
+@pytest.mark.slow
+def test_the_shipped_configuration_sends_a_channel_one_finding_message_a_second(clean_db):
+    """The suite's `settings` are unpaced (tests/conftest.py); this is the shipped pace."""
+    from core.settings import load_settings
+
+    shipped = load_settings(environ={"DATABASE_URL": clean_db})
+    assert shipped.config.findings.digest.pace_seconds == 1.0
+    ws = local_workspace(shipped, threads=2)
+    try:
+        ingest(ws.services, [finding(id=f"paced-{n}", title=f"probe {n}", severity="high") for n in range(3)])
+        assert ws.services.notifier.drain(15)
+        posted = ws.fake.calls_to("chat.postMessage")
+        assert len(posted) == 3
+        gaps = [b.at - a.at for a, b in zip(posted, posted[1:])]
+        assert min(gaps) >= 0.95, gaps
+    finally:
+        ws.stop()
