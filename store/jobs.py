@@ -61,6 +61,9 @@ class SqlJobRepository:
         self._listener: threading.Thread | None = None
         self._listener_lock = threading.Lock()
         self._closed = threading.Event()
+        # A channel only this repository's listener hears: close() notifies it, so the listener
+        # stops at once instead of at the end of its one-second wait for notifications.
+        self._stop_channel = f"{CHANNEL}_stop_{secrets.token_hex(8)}"
         # The enqueue runs before every ack, in the driver's own SQL (Database.urgent_insert);
         # values go through the columns' own SQLAlchemy conversions, so rows read back as any other.
         table, dialect = JobRow.__table__, db.engine.dialect
@@ -193,7 +196,12 @@ class SqlJobRepository:
         """Stop listening for notifications (the process is shutting down)."""
         self._closed.set()
         self.wake()
-        if self._listener is not None:
+        if self._listener is not None and self._listener.is_alive():
+            try:
+                with self.db.engine.begin() as conn:
+                    conn.exec_driver_sql(f"NOTIFY {self._stop_channel}")
+            except Exception:  # noqa: BLE001 - the listener still stops within its one-second wait
+                log.debug("could not wake the job listener to stop it", exc_info=True)
             self._listener.join(timeout=5)
 
     def _listen(self) -> None:
@@ -213,8 +221,11 @@ class SqlJobRepository:
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
+                conn.execute(f"LISTEN {self._stop_channel}")
                 while not self._closed.is_set():
                     for _ in conn.notifies(timeout=1.0):
+                        if self._closed.is_set():
+                            break
                         self.wake(everyone=False)
         except Exception:  # noqa: BLE001 - workers fall back to polling; the next wait() listens again
             log.warning("job notifications stopped; polling instead", exc_info=True)

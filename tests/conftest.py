@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import make_url
 
 from core.clock import ManualClock
@@ -92,18 +92,38 @@ def _server(url):
         engine.dispose()
 
 
-@pytest.fixture
-def clean_db(database_url):
-    """Every test starts from empty tables (the schema stays migrated)."""
+@pytest.fixture(scope="session")
+def _emptying(database_url) -> list[str]:
+    """The statements that empty every table, worked out once: children before parents, and on
+    PostgreSQL the id sequences restarted. DELETE, not TRUNCATE: TRUNCATE of two dozen tables
+    took PostgreSQL 120 ms a test (it makes new files for each), DELETE of a test's few rows 15."""
     db = Database(database_url)
-    tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+    try:
+        metadata = MetaData()
+        metadata.reflect(db.engine)
+        tables = [t.name for t in reversed(metadata.sorted_tables) if t.name != "alembic_version"]
+        statements = [f'DELETE FROM "{table}"' for table in tables]
+        if not db.is_sqlite:
+            with db.engine.connect() as conn:
+                sequences = conn.exec_driver_sql("SELECT sequence_name FROM information_schema.sequences "
+                                                 "WHERE sequence_schema = current_schema()").scalars().all()
+            statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+        return statements
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def clean_db(database_url, _emptying):
+    """Every test starts from empty tables (the schema stays migrated) and ids from 1."""
+    db = Database(database_url)
     with db.engine.begin() as conn:
         if db.is_sqlite:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
-        elif tables:
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            for statement in _emptying:
+                conn.exec_driver_sql(statement)
+        else:
+            conn.exec_driver_sql(";\n".join(_emptying))  # one round trip
     db.dispose()
     return database_url
 

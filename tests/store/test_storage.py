@@ -10,6 +10,7 @@ from store import migrate
 from store.db import Database, normalize_url
 from store.incidents import SqlIncidentRepository
 from store.requests import SqlRequestRepository
+from tests.support.slack import eventually
 
 
 def test_fresh_sqlite_database_is_migrated_to_current(tmp_path):
@@ -83,3 +84,32 @@ def test_postgres_ledger_across_two_engines(clean_db, is_postgres):
     assert SqlRequestRepository(b).first_time("event:Ev1", now) is False
     a.dispose()
     b.dispose()
+
+
+@pytest.mark.postgres
+def test_closing_the_job_queue_stops_its_notification_listener_at_once(clean_db, is_postgres):
+    """A stopping worker (SIGTERM, or a test's teardown) does not sit out the listener's
+    one-second wait for notifications: close() notifies the listener's own channel."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL-only: run with DATABASE_URL")
+    import time
+
+    from sqlalchemy import text
+
+    from store.jobs import SqlJobRepository
+
+    db = Database(clean_db)
+    jobs = SqlJobRepository(db)
+    try:
+        threading.Thread(target=jobs.wait, args=(30,), daemon=True).start()
+        def listening():  # the listener's connection has run its last LISTEN and waits
+            with db.engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' "
+                                         "AND query = :q"), {"q": f"LISTEN {jobs._stop_channel}"}).scalar()
+        eventually(listening)
+        started = time.monotonic()
+        jobs.close()
+        assert not jobs._listener.is_alive()
+        assert time.monotonic() - started < 0.5  # not the end of a one-second wait
+    finally:
+        db.dispose()
