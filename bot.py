@@ -263,7 +263,7 @@ def cmd_drill_run(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from composition import build_services
-    from core import postmortem, timeline
+    from core.incidents import postmortem, timeline
     from core.evidence import custody
     from core.errors import UsageError
 

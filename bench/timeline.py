@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from core import postmortem, timeline  # noqa: E402
+from core.incidents import postmortem, timeline  # noqa: E402
 from composition import build_services  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from handlers.incidents import blocks as incident_blocks  # noqa: E402

@@ -37,7 +37,7 @@ from statistics import mean, median
 from typing import Callable, Iterable, Mapping
 
 from core.findings.triage import SYSTEM_ACTOR
-from core.model import PHASES, Incident, TimelineEntry
+from core.incidents.model import PHASES, Incident, TimelineEntry
 
 COMMANDER = "commander"
 METRICS = ("detect", "acknowledge", "evidence", "contain", "recover")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from core.errors import FirebreakError
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 
 
 class ChannelNameTaken(Exception):

@@ -15,7 +15,7 @@ from core.audit.chain import AuditRecord
 from core.containment.model import ContainRequest
 from core.evidence.model import EvidenceItem
 from core.jobs import Job, JobQueue
-from core.model import ActionItem, Incident, Mutation, TimelineEntry
+from core.incidents.model import ActionItem, Incident, Mutation, TimelineEntry
 
 MAX_FINDING_ID = 512  # longest finding id kept; longer ones are rejected at intake
 

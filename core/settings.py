@@ -25,7 +25,7 @@ from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConf
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
 from core.evidence.config import EvidenceConfig
-from core.incident_config import IncidentsConfig
+from core.incidents.config import IncidentsConfig
 from core.investigation.config import InvestigationConfig
 from core.investigation.config import problems as investigation_problems
 from core.validators import SlackIds, Strict

@@ -8,7 +8,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.ports import ChannelNameTaken
 from core.settings import Config
 from handlers.findings import blocks as finding_blocks

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
-from core.model import ActionItem
+from core.incidents.model import ActionItem
 from store.db import Database, utc
 from store.models import ActionItemRow
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 
 from core.errors import NotFound
-from core.model import Incident, Mutation, TimelineEntry
+from core.incidents.model import Incident, Mutation, TimelineEntry
 from store.db import Database, utc
 from store.models import IncidentRoleRow, IncidentRow, TimelineEntryRow
 

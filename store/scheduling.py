@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.findings.timeutil import parse_timestamp
-from core.model import ACTIVE_PHASES, Incident, TimelineEntry
+from core.incidents.model import ACTIVE_PHASES, Incident, TimelineEntry
 from store.db import Database, make_engine
 from store.finding_models import FindingRow
 from store.incidents import _entry, _incident

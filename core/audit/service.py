@@ -7,7 +7,7 @@ import logging
 
 from core.audit.chain import Anchored, AuditKey, Verdict, audit_key, verify
 from core.errors import UsageError
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
 log = logging.getLogger("firebreak.audit")

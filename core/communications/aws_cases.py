@@ -21,9 +21,9 @@ from datetime import datetime
 from core.communications.ports import CaseMessage, CaseRecord
 from core.errors import FirebreakError, InvalidTransition, UsageError
 from core.mentions import as_text, person
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.ports import ChatError
-from core.roles import require_role
+from core.incidents.roles import require_role
 from core.services import Services
 
 log = logging.getLogger("firebreak.aws_cases")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from core.communications import aws_cases, paging, regulatory, service
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
 log = logging.getLogger("firebreak.communications")

@@ -15,9 +15,9 @@ from core.communications.config import PagerConfig
 from core.communications.ports import PageEvent, PageFailed, PageRecord
 from core.errors import UsageError
 from core.mentions import person
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.ports import ChatError
-from core.roles import require_role
+from core.incidents.roles import require_role
 from core.services import Services
 
 log = logging.getLogger("firebreak.paging")

@@ -21,9 +21,9 @@ from core.communications.config import CommunicationsConfig, RegulatoryClock
 from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
 from core.mentions import person
-from core.model import Incident
+from core.incidents.model import Incident
 from core.ports import ChatError
-from core.roles import require_role
+from core.incidents.roles import require_role
 from core.scheduling.delivery import Deliverer
 from core.services import Services
 

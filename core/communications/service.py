@@ -18,9 +18,9 @@ from core.communications.config import Audience, CommunicationsConfig
 from core.communications.ports import NoticeRecord, StakeholderMessage
 from core.errors import UsageError
 from core.mentions import person
-from core.model import ACTIVE_PHASES, CANCELLED, Incident, TimelineEntry
+from core.incidents.model import ACTIVE_PHASES, CANCELLED, Incident, TimelineEntry
 from core.ports import ChatError
-from core.roles import require_role
+from core.incidents.roles import require_role
 from core.services import Services
 
 log = logging.getLogger("firebreak.communications")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import incidents
+from core.incidents import service as incidents
 from core.containment import preconditions, rules, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
@@ -14,7 +14,7 @@ from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQ
 from core.containment.parse import ContainCommand
 from core.drills.guard import drill_guard, forced_plan
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
-from core.model import ACTIVE_PHASES, Incident
+from core.incidents.model import ACTIVE_PHASES, Incident
 from core.repositories import ContainmentRepository
 from core.services import Services
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from core.containment.model import SUCCEEDED, UNDONE, ContainRequest
-from core.model import Incident
+from core.incidents.model import Incident
 
 
 @dataclass(frozen=True)

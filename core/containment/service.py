@@ -15,7 +15,7 @@ from core.containment.parse import ContainCommand, command_for
 from core.containment.suggest import suggestions
 from core.errors import FirebreakError, UsageError
 from core.findings import triage
-from core.model import Incident
+from core.incidents.model import Incident
 from core.playbooks import runtime as playbooks
 from core.services import Services
 

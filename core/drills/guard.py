@@ -5,7 +5,7 @@ a drill never reaches a real account."""
 from __future__ import annotations
 
 from core.containment.catalog import Job, Plan
-from core.model import Incident
+from core.incidents.model import Incident
 from core.services import Services
 
 

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from core.drills.model import FIXED, KINDS, PLACEHOLDER, Scenario
 from core.errors import ConfigError
 from core.findings.normalize import normalize
-from core.incident_config import IncidentsConfig
+from core.incidents.config import IncidentsConfig
 from core.settings import PROJECT_ROOT
 from core.yaml_lines import dotted, load_model, locate
 

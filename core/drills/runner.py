@@ -13,7 +13,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from core import incidents
+from core.incidents import service as incidents
 from core.access import require_responder
 from core.drills import scorecard
 from core.drills.loader import fill, load_scenarios
@@ -22,7 +22,7 @@ from core.errors import InvalidTransition, NotFound, UsageError
 from core.findings import triage
 from core.findings.intake import Document, receive
 from core.findings.normalize import normalize
-from core.model import Incident, Mutation
+from core.incidents.model import Incident, Mutation
 from core.playbooks import runtime as playbooks
 from core.ports import ChatError
 from core.services import Services

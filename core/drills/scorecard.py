@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from core.findings.triage import SYSTEM_ACTOR
 from core.mentions import person
-from core.model import Incident
+from core.incidents.model import Incident
 from core.services import Services
 
 SETUP_KINDS = ("declared", "drill", "finding", "playbook")

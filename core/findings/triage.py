@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from core import incidents
+from core.incidents import service as incidents
 from core.playbooks import runtime as playbooks
 from core.access import require_responder
 from core.audit import service as audit
@@ -18,7 +18,7 @@ from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
-from core.model import Incident
+from core.incidents.model import Incident
 from core.ports import ChatError
 from core.services import Services
 

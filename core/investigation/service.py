@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from core import incidents
+from core.incidents import service as incidents
 from core.access import require_responder
 from core.errors import FirebreakError, UsageError
 from core.investigation import pack
 from core.investigation.model import MAX_HOURS, USAGE, Answer, Question
 from core.investigation.ports import LogQueries, QueryState, Statement
-from core.model import Incident
+from core.incidents.model import Incident
 from core.services import Services
 
 log = logging.getLogger("firebreak.investigation")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import ConfigError
-from core.incident_config import IncidentsConfig
+from core.incidents.config import IncidentsConfig
 from core.playbooks.model import Playbook
 from core.yaml_lines import load_model, locate
 

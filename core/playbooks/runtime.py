@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from core import incident_updates
+from core.incidents import updates as incident_updates
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
-from core.model import Incident, Mutation
+from core.incidents.model import Incident, Mutation
 from core.containment.catalog import SPECS
 from core.investigation.model import Question
 from core.investigation.model import parse as parse_question

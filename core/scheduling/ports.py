@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.model import ActionItem, Incident
+from core.incidents.model import ActionItem, Incident
 
 
 @dataclass(frozen=True)

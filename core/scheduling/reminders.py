@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.metrics import commander
-from core.model import ACTIVE_PHASES, Incident
+from core.incidents.model import ACTIVE_PHASES, Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Reminder
 from core.services import Services

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from core.communications import paging
 from core.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
-from core.model import Incident
+from core.incidents.model import Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Escalation, Notices, Pager
 from core.services import Services

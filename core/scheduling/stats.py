@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from core.errors import UsageError
 from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize, with_verification
-from core.model import CANCELLED, FALSE_POSITIVE, UNMEASURED, Incident
+from core.incidents.model import CANCELLED, FALSE_POSITIVE, UNMEASURED, Incident
 from core.services import Services
 
 DEFAULT_DAYS = 30

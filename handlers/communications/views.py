@@ -7,7 +7,7 @@ import json
 
 from core.communications import service
 from core.communications.ports import StakeholderMessage
-from core.incidents import find
+from core.incidents.service import find
 from core.services import Services
 from handlers import ids
 from handlers.communications.blocks import notify_fields

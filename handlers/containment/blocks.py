@@ -8,7 +8,7 @@ from core.containment.catalog import FAMILIES, SPECS
 from core.containment.model import (ALREADY, DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
                                     ContainRequest)
 from core.containment.flow import AUTO_APPROVER
-from core.model import Incident
+from core.incidents.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, user
 from handlers.incidents.blocks import when

@@ -5,7 +5,7 @@ runs what is approved and keeps the request's card current."""
 
 from __future__ import annotations
 
-from core import incidents
+from core.incidents import service as incidents
 from core.containment import flow, service
 from core.containment.catalog import FAMILIES
 from core.containment.parse import ContainCommand, parse, usage_lines

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.containment.flow import AUTO_APPROVER
 from core.evidence.model import EvidenceItem
-from core.model import Incident
+from core.incidents.model import Incident
 from handlers.blocks import MAX_BLOCKS, context, escape, section, truncate, user
 
 SHOWN = MAX_BLOCKS - 3  # heading + one section per item + "more" + footer

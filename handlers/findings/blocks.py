@@ -10,7 +10,7 @@ from urllib.parse import quote
 from core.containment.suggest import suggestions
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
-from core.model import Incident
+from core.incidents.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, truncate
 

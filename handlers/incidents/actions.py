@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import incidents
+from core.incidents import service as incidents
 from core.errors import UsageError
 from core.services import Services
 from handlers import blocks, ids

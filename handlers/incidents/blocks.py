@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.incident_config import IncidentsConfig
-from core.model import FALSE_POSITIVE, PHASES, Incident, TimelineEntry
+from core.incidents.config import IncidentsConfig
+from core.incidents.model import FALSE_POSITIVE, PHASES, Incident, TimelineEntry
 from handlers import ids
 from handlers.communications.blocks import cases_line
 from handlers.communications.blocks import summary_line as regulatory_line

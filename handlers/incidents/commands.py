@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from core import incidents, lifecycle, roles
+from core.incidents import service as incidents, lifecycle, roles
 from core.communications import aws_cases
 from core.access import require_responder
 from core.errors import UsageError

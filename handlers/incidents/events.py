@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import timeline
+from core.incidents import timeline
 from core.services import Services
 from handlers import blocks, ids
 from handlers.middleware import ack_only, once

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core import incidents
+from core.incidents import service as incidents
 from core.services import Services
 from handlers import ids
 from handlers.middleware import accept, once

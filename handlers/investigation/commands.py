@@ -13,7 +13,7 @@ from core.errors import FirebreakError, UsageError
 from core.investigation import service
 from core.investigation.model import Question, parse
 from core.playbooks import runtime as playbooks
-from core import incidents
+from core.incidents import service as incidents
 from core.services import Services
 from handlers import ids
 from handlers.investigation import blocks as investigation_blocks

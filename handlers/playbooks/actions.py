@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import action_items, incidents
+from core.incidents import action_items, service as incidents
 from core.errors import UsageError
 from core.playbooks import runtime
 from core.services import Services

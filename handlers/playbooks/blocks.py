@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.model import ActionItem, Incident
+from core.incidents.model import ActionItem, Incident
 from core.playbooks.runtime import Checklist
 from handlers import ids
 from handlers.blocks import MAX_BLOCKS, context, escape, section, truncate

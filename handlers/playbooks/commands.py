@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import action_items
+from core.incidents import action_items
 from core.errors import UsageError
 from core.playbooks import runtime
 from handlers.playbooks import blocks as playbook_blocks

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from core import postmortem
-from core.incidents import find
+from core.incidents import postmortem
+from core.incidents.service import find
 from core.services import Services
 from handlers import ids
 from handlers.middleware import accept, once

@@ -18,7 +18,7 @@ from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 
 from aws.investigate_queries import AthenaQueries, LakeQueries
-from core import incidents
+from core.incidents import service as incidents
 from core.errors import FirebreakError
 from core.investigation import service
 from core.investigation.config import InvestigationConfig

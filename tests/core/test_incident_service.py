@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from core import incidents, lifecycle, roles
+from core.incidents import service as incidents, lifecycle, roles
 from core.errors import InvalidTransition, PermissionDenied, UsageError
 from tests.support.fakes import FakeChat, fake_services
 

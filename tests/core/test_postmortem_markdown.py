@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from core.model import Incident
-from core.postmortem import document
+from core.incidents.model import Incident
+from core.incidents.postmortem import document
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 HOSTILE = ("# Owned\n[click me](https://evil.example/login) ![pixel](https://evil.example/p.png) "

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import incidents, lifecycle, metrics, postmortem, roles
+from core.incidents import service as incidents, lifecycle, postmortem, roles
+from core import metrics
 from core.containment import service
 from core.containment.parse import parse
 from core.findings.pipeline import ingest
@@ -215,7 +216,7 @@ def test_cancelled_and_false_positive_incidents_are_not_measured(services, clock
 
 def test_a_verified_containment_meets_the_contain_sla_without_a_phase_change(settings, clock):
     """The SLA check and the metrics agree: containment that succeeded and was verified counts."""
-    from core import incidents
+    from core.incidents import service as incidents
     from core.containment import service
     from core.containment.parse import parse
     from core.scheduling.delivery import Deliverer

@@ -109,7 +109,7 @@ def test_every_scenario_end_to_end_in_the_sandbox(name, settings, sandboxed):
         assert any(line.startswith("Time to acknowledge: 2m00s") for line in card["lines"])
         shown = "\n".join(all_text(m) for m in ws.fake.messages(incident.channel_id))
         assert "Drill scorecard" in shown
-        from core import postmortem
+        from core.incidents import postmortem
 
         assert "drill scorecard" in postmortem.for_incident(ws.services, ended)
     finally:

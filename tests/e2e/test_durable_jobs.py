@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 
 from composition import local_workspace
-from core import incidents
+from core.incidents import service as incidents
 from core.jobs import DEAD, DONE, Policy, RetryLater, Worker, run_one, utcnow
 from local.slack_sender import SlackSender
 from store.db import Database

@@ -300,7 +300,7 @@ def test_the_export_reads_like_a_document(workspace, moto_inprocess):
 
     from core.containment import service
     from core.containment.parse import parse
-    from core.postmortem import for_incident
+    from core.incidents.postmortem import for_incident
 
     incident = declare(workspace)
     bob = workspace.user("bob")

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from aws.errors import AwsActionError, AwsFailure
-from core import incidents
+from core.incidents import service as incidents
 from core.findings.pipeline import ingest
 from handlers import ids
 from composition import local_workspace

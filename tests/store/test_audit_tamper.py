@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from core import incidents, lifecycle, roles
+from core.incidents import service as incidents, lifecycle, roles
 from core.audit import service as audit
 from core.audit.chain import Anchored
 from core.findings import triage

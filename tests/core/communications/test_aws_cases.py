@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core import incidents, lifecycle
+from core.incidents import service as incidents, lifecycle
 from core.communications import aws_cases
 from core.communications.ports import Outreach
 from core.errors import UsageError

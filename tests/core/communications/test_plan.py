@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core import incidents, lifecycle
+from core.incidents import service as incidents, lifecycle
 from core.communications import paging, regulatory, service
 from core.communications.ports import PageFailed
 from tests.support.communications import (RecordingEmail, RecordingPaging, RecordingStakeholderChat,

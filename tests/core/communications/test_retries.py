@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import incidents
+from core.incidents import service as incidents
 from core.communications.ports import Outreach
 from core.communications.service import NoticeRetries
 from core.ports import ChatError

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import incidents, lifecycle
+from core.incidents import service as incidents, lifecycle
 from core.containment import service
 from core.containment.catalog import SPECS, specs_of
 from core.containment.parse import command_for, parse, usage_lines

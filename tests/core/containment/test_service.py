@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from core import incidents
+from core.incidents import service as incidents
 from core.containment import executor, service
 from core.containment.config import Approvers
 from core.containment.model import APPROVED
@@ -184,7 +184,7 @@ def test_leases_stop_a_second_runner(make):
 def test_lowering_the_severity_does_not_dodge_the_approver_list(make):
     """Requested on sev1 (only the CISO may approve), dropped to sev3, a teammate approves:
     refused, because the lists of the severity at request time still apply."""
-    from core import lifecycle
+    from core.incidents import lifecycle
 
     ciso = "U0CISO"
     services = make(approvers=Approvers(severities={"sev1": [ciso]}))
@@ -210,7 +210,7 @@ def test_a_finding_menu_entry_acts_in_the_findings_own_account(make):
 
 @pytest.mark.parametrize("end", ["resolve", "close", "cancel"])
 def test_no_new_containment_on_an_ended_incident_but_undo_still_works(make, end):
-    from core import lifecycle
+    from core.incidents import lifecycle
 
     services = make()
     incident = incident_of(services)

@@ -196,7 +196,7 @@ def test_automatic_declaration_needs_no_responder_and_names_no_commander(make):
 
 
 def test_refused_automatic_declaration_still_shows_the_finding(make, monkeypatch):
-    from core import incidents
+    from core.incidents import service as incidents
     from core.errors import UsageError
 
     def refuse(*_args, **_kwargs):

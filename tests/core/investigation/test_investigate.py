@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from aws.investigate import MAX_PAGES, CloudTrailHistory
-from core import incidents
+from core.incidents import service as incidents
 from core.errors import FirebreakError, UsageError
 from core.investigation import service
 from core.investigation.model import parse

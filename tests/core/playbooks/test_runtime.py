@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import incidents, lifecycle
+from core.incidents import service as incidents, lifecycle
 from core.containment import service
 from core.errors import InvalidTransition, UsageError
 from core.findings import triage

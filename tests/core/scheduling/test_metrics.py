@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from core.metrics import (acknowledged_at, contained_at, detect_time, group, human, measure, recovered_at,
                           summarize)
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core import action_items
+from core.incidents import action_items
 from core.scheduling.delivery import Deliverer
 from core.scheduling.review import ReviewReminders
 from composition import local_workspace
@@ -38,7 +38,7 @@ def test_postmortem_reminder_after_the_due_days_daily_until_written(ws, clock):
     assert sweep(ws)(ws.services) == 0  # once a day
     clock.advance(days=1)
     assert sweep(ws)(ws.services) == 1
-    from core import postmortem
+    from core.incidents import postmortem
 
     postmortem.save_answers(ws.services, ws.services.incidents.get(incident.id), {"summary": "done"},
                             ws.user("alice"))

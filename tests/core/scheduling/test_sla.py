@@ -9,7 +9,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from core import incidents
+from core.incidents import service as incidents
 from core.findings.triage import SYSTEM_ACTOR
 from composition import local_workspace
 from tests.support.scheduling import declare, escalations, posted, with_scheduling

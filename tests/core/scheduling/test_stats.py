@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 import bot
-from core import lifecycle, roles
+from core.incidents import lifecycle, roles
 from composition import build_services
 from core.clock import ManualClock
 from core.errors import UsageError

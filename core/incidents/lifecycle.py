@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.errors import InvalidTransition, UsageError
-from core.model import ACTIVE_PHASES, CANCELLED, FALSE_POSITIVE, PHASES, Incident, Mutation
-from core.roles import require_role
+from core.incidents.model import ACTIVE_PHASES, CANCELLED, FALSE_POSITIVE, PHASES, Incident, Mutation
+from core.incidents.roles import require_role
 
 NOTE_LIMIT = 2000
 RESOLVE_USAGE = "/incident resolve [id] [false-positive [reason]]"

@@ -10,7 +10,7 @@ from core import metrics
 from core.errors import UsageError
 from core.evidence import custody
 from core.mentions import as_text
-from core.model import ActionItem, Incident, Mutation, TimelineEntry
+from core.incidents.model import ActionItem, Incident, Mutation, TimelineEntry
 from core.services import Services
 
 QUESTIONS = (
@@ -26,7 +26,7 @@ ANSWER_LIMIT = 3000
 
 
 def save_answers(services: Services, incident: Incident, answers: dict, actor: str) -> Incident:
-    from core.incidents import apply
+    from core.incidents.service import apply
 
     cleaned = {key: (answers.get(key) or "").strip() for key, _ in QUESTIONS}
     too_long = [label for key, label in QUESTIONS if len(cleaned[key]) > ANSWER_LIMIT]

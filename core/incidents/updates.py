@@ -9,7 +9,7 @@ from core import acts
 from core.access import require_responder
 from core.audit.service import record_incident_changes
 from core.communications import hooks as communications
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.ports import ChatError
 from core.services import Services
 

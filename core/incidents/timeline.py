@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from core.errors import NotFound
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
 

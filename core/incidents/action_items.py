@@ -7,7 +7,7 @@ from datetime import date
 
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
-from core.model import ActionItem, Incident
+from core.incidents.model import ActionItem, Incident
 from core.services import Services
 from core.mentions import person
 

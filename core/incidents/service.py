@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import incident_updates, naming
+from core.incidents import updates as incident_updates, naming
 from core.communications import hooks as communications
 from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
-from core.model import Incident, TimelineEntry
+from core.incidents.model import Incident, TimelineEntry
 from core.playbooks import runtime
 from core.ports import ChannelNameTaken, ChatError
 from core.services import Services

@@ -4,8 +4,8 @@ so the rule sees the roles as they are at that moment, not as a stale copy."""
 from __future__ import annotations
 
 from core.errors import PermissionDenied, UsageError
-from core.incident_config import IncidentsConfig
-from core.model import Incident, Mutation
+from core.incidents.config import IncidentsConfig
+from core.incidents.model import Incident, Mutation
 from core.mentions import person
 
 
