@@ -38,7 +38,7 @@ from core.errors import ConfigError
 from core.findings.cli import load_detection_rules
 from core.jobs import Policy, Worker
 from core.playbooks.loader import load_playbooks
-from core.repositories import Repositories
+from core.ports import Repositories
 from core.scheduling import config as scheduling_config
 from core.scheduling.leader import Leader
 from core.scheduling.registry import default_registry
@@ -73,7 +73,6 @@ from store.finding_state import SqlFindingStateRepository
 from store.findings import SqlFindingRepository
 from store.incidents import SqlIncidentRepository
 from store.jobs import SqlJobRepository
-from store.requests import SqlRequestRepository
 from store.scheduling import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
                               job_store)
 
@@ -116,7 +115,7 @@ def job_worker(process: Process, *, threads: int, policy: Policy | None = None) 
 def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
     audit = SqlAuditRepository(db, key)  # one chain, keyed when FIREBREAK_AUDIT_KEY is set
     return Repositories(
-        incidents=SqlIncidentRepository(db), requests=SqlRequestRepository(db),
+        incidents=SqlIncidentRepository(db),
         findings=SqlFindingRepository(db), finding_state=SqlFindingStateRepository(db),
         intake=SqlIntakeRepository(db), containment=SqlContainmentRepository(db, audit),
         leases=SqlExecutionLeaseRepository(db), audit=audit,

@@ -202,3 +202,14 @@ class Worker:
         self.queue.wake()  # idle threads stop now, not at the end of their poll interval
         for thread in self._running:
             thread.join(timeout)
+
+
+class JobRepository(JobQueue, Protocol):
+    """Durable post-ack work (core/jobs.py): the queue workers claim from, and what the
+    `bot.py jobs` commands read and re-queue."""
+
+    def listed(self, *, failed: bool = False, limit: int = 50) -> list[Job]: ...
+
+    def get(self, job_id: int) -> Job | None: ...
+
+    def retry(self, job_id: int, *, at: datetime) -> Job | None: ...

@@ -1,75 +1,50 @@
-"""What core needs from the chat platform, as an interface. handlers/chat.py implements it
-over Slack; core decides *what* happens and never sees a Slack payload or client."""
+"""Every port core needs from the outside, indexed: each domain keeps its own in its
+`ports.py` (incidents, findings, containment, evidence, audit, scheduling, drills,
+communications, investigation) or beside its model (core/jobs.py's queue); adapters
+implement them (store/, aws/, handlers/, outbound/), the composition root wires them.
+
+`Repositories` is the storage half, built once by the root and handed out in `Services.repos`."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from core.errors import FirebreakError
-from core.incidents.model import Incident, TimelineEntry
+from core.audit.ports import Anchor, AuditRepository
+from core.communications.ports import Outreach
+from core.containment.ports import Board, Catalog, ContainmentRepository, ExecutionLeaseRepository
+from core.drills.ports import Sandbox
+from core.evidence.ports import EvidenceReader, EvidenceRepository
+from core.findings.ports import (FindingRepository, FindingStateRepository, IntakeRepository, Notifier,
+                                 WriteBack)
+from core.incidents.ports import ActionItemRepository, Archive, Chat, Database, IncidentRepository
+from core.investigation.ports import EventHistory, LogQueries
+from core.jobs import JobRepository
+from core.scheduling.ports import ClockLeaseRepository, ClockQueryRepository, NoticeRepository, Notices, Pager
 
-
-class ChannelNameTaken(Exception):
-    """The channel name exists already (Slack's name_taken); core picks the next one."""
-
-
-class ChatError(FirebreakError):
-    """The chat platform refused a call; the message names the call and the reason."""
-
-
-class Chat(Protocol):
-    def create_channel(self, name: str, private: bool) -> str:
-        """Create a channel and return its id; raise ChannelNameTaken if the name is used."""
-
-    def invite(self, channel: str, members: list[str]) -> None:
-        """Invite users and user groups (ids); people already there are fine."""
-
-    def describe_channel(self, incident: Incident) -> None:
-        """Set the channel topic and purpose from the incident."""
-
-    def post_summary(self, incident: Incident) -> str:
-        """Post and pin the incident summary in its channel; return the message ts."""
-
-    def announce(self, incident: Incident) -> tuple[str, str] | None:
-        """Announce a new incident (with a Join button); (channel, ts), or None if not configured."""
-
-    def refresh(self, incident: Incident) -> None:
-        """Bring the pinned summary, topic and announcement up to date."""
-
-    def post_entries(self, incident: Incident, entries: list[TimelineEntry]) -> None:
-        """Tell the incident channel what just changed."""
-
-    def post_status_update(self, incident: Incident, text: str, author: str) -> None:
-        """Post a status update in the incident and announcement channels."""
-
-    def notify(self, channel: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-        """Post a short notice (text shown escaped; the ids in `mentions`, written as
-        core.mentions tokens, become mentions). A user id as channel is a direct message."""
-
-    def post_checklist(self, incident: Incident, checklist) -> str:
-        """Post a phase's playbook checklist with a Done button per open step; return its ts."""
-
-    def update_checklist(self, incident: Incident, ts: str, checklist) -> None:
-        """Show the checklist's current state in the message posted earlier."""
-
-    def upload(self, channel: str, filename: str, content: str, title: str) -> None:
-        """Share a text file (the postmortem) in a channel."""
-
-    def post_finding(self, channel: str, finding) -> None:
-        """Show a finding's details (type, severity, where, indicators, resources, console link)."""
-
-    def members(self, channel: str) -> set[str]:
-        """Who is in the channel now (user ids)."""
-
-    def archive(self, channel: str) -> None:
-        """Archive the channel (the incident is closed)."""
-
-    def message(self, channel: str, ts: str) -> dict | None:
-        """The message at ts: {"user", "text", "permalink"}; None if it cannot be read."""
+__all__ = ["Anchor", "ActionItemRepository", "Archive", "AuditRepository", "Board", "Catalog", "Chat",
+           "ClockLeaseRepository", "ClockQueryRepository", "ContainmentRepository", "Database", "EventHistory",
+           "EvidenceReader", "EvidenceRepository", "ExecutionLeaseRepository", "FindingRepository",
+           "FindingStateRepository", "IncidentRepository", "IntakeRepository", "JobRepository", "LogQueries",
+           "NoticeRepository", "Notices", "Notifier", "Outreach", "Pager", "Repositories", "Sandbox", "WriteBack"]
 
 
-class Archive(Protocol):
-    """Long-term storage of documents (postmortems in S3)."""
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository, built once by the composition root."""
 
-    def put(self, bucket: str, key: str, content: str) -> str:
-        """Store the document; return where (e.g. an s3:// URL)."""
+    incidents: IncidentRepository
+    findings: FindingRepository
+    finding_state: FindingStateRepository
+    intake: IntakeRepository
+    containment: ContainmentRepository
+    leases: ExecutionLeaseRepository
+    audit: AuditRepository
+    action_items: ActionItemRepository
+    clock_leases: ClockLeaseRepository
+    notices: NoticeRepository
+    clock_queries: ClockQueryRepository
+    scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
+    jobs: JobRepository  # durable work after Slack's ack
+    communications: Any = None  # core.communications.ports.CommunicationsRepository
+    evidence: EvidenceRepository | None = None  # the chain-of-custody manifest

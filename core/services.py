@@ -18,8 +18,9 @@ from core.drills.ports import Sandbox
 from core.evidence.ports import EvidenceReader
 from core.findings.ports import Notifier, WriteBack
 from core.investigation.ports import EventHistory, LogQueries
-from core.ports import Archive, Chat
-from core.repositories import Database, IncidentRepository, Repositories
+from core.incidents.ports import Archive, Chat
+from core.incidents.ports import Database, IncidentRepository
+from core.ports import Repositories
 from core.scheduling.ports import Notices, Pager
 from core.settings import Settings
 from core.telemetry import Telemetry

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.incidents.model import Incident, TimelineEntry
-from core.ports import ChannelNameTaken
+from core.incidents.ports import ChannelNameTaken
 from core.settings import Config
 from handlers.findings import blocks as finding_blocks
 from handlers.incidents import blocks as incident_blocks

@@ -11,7 +11,7 @@ from typing import Iterator
 from slack_sdk.errors import SlackApiError
 
 from core.errors import FirebreakError, UsageError
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from handlers import blocks
 
 log = logging.getLogger("firebreak.errors")

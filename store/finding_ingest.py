@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.findings.model import Finding
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
-from core.repositories import Change
+from core.findings.ports import Change
 from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
 from store.finding_rows import MAX_ID, aware, clean, natural_key, snooze_key, to_stored, values_of
 

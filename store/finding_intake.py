@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.repositories import Rejected
+from core.findings.ports import Rejected
 from store.db import Database
 from store.finding_models import FindingCursorRow, FindingRejectionRow
 from store.finding_rows import clean

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
-from core.repositories import MAX_FINDING_ID
+from core.findings.ports import MAX_FINDING_ID
 from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
 
 MAX_ID = MAX_FINDING_ID

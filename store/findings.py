@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.findings.ports import Digest, StoredFinding
 from store.db import Database
-from core.repositories import LinkedFinding
+from core.findings.ports import LinkedFinding
 from store.finding_ingest import IngestTx
 from store.incident_findings import linked_findings
 from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow

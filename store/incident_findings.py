@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.repositories import LinkedFinding
+from core.findings.ports import LinkedFinding
 from store.db import Database
 from store.finding_models import FindingRow
 

@@ -87,11 +87,3 @@ class TimelineEntryRow(Base):
     data: Mapped[dict | None] = mapped_column(JSON)
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
-
-class SlackRequestRow(Base):
-    """Keys of Slack requests already handled: a retry or replay is acknowledged, not re-run."""
-
-    __tablename__ = "slack_requests"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

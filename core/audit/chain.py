@@ -25,7 +25,6 @@ from typing import Iterable
 GENESIS = "0" * 64
 PLAIN = "sha256"
 KEYED = "hmac-sha256"
-SCHEMES = (PLAIN, KEYED)
 
 
 class AuditKey:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from core.audit.chain import Anchored
+from datetime import datetime
+from typing import Iterator
+from core.audit.chain import AuditRecord
 
 
 class Anchor(Protocol):
@@ -14,3 +17,14 @@ class Anchor(Protocol):
 
     def latest(self) -> Anchored | None:
         """The anchored head with the highest seq, or None before the first."""
+
+
+class AuditRepository(Protocol):
+    def append(self, event: dict, at: datetime) -> int:
+        """Add one entry at the end of the chain (keyed when a key is configured); its seq."""
+
+    def records(self) -> Iterator[AuditRecord]: ...
+
+    def head(self) -> tuple[int, str] | None: ...
+
+    def for_request(self, request_id: int) -> list[dict]: ...

@@ -22,7 +22,7 @@ from core.communications.ports import CaseMessage, CaseRecord
 from core.errors import FirebreakError, InvalidTransition, UsageError
 from core.mentions import as_text, person
 from core.incidents.model import Incident, TimelineEntry
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
 from core.services import Services
 

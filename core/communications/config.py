@@ -14,8 +14,6 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from core.validators import SlackIds, Strict
 
-# When the plan is consulted; `manual` is `/incident notify`.
-TRIGGERS = ("declared", "severity", "status_update", "resolved")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 CHANNEL = re.compile(r"^([CG][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9._-]{0,79})$")
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")

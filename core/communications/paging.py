@@ -16,7 +16,7 @@ from core.communications.ports import PageEvent, PageFailed, PageRecord
 from core.errors import UsageError
 from core.mentions import person
 from core.incidents.model import Incident, TimelineEntry
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
 from core.services import Services
 

@@ -22,7 +22,7 @@ from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
 from core.mentions import person
 from core.incidents.model import Incident
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
 from core.scheduling.delivery import Deliverer
 from core.services import Services

@@ -19,7 +19,7 @@ from core.communications.ports import NoticeRecord, StakeholderMessage
 from core.errors import UsageError
 from core.mentions import person
 from core.incidents.model import ACTIVE_PHASES, CANCELLED, Incident, TimelineEntry
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
 from core.services import Services
 

@@ -15,7 +15,7 @@ from core.containment.parse import ContainCommand
 from core.drills.guard import drill_guard, forced_plan
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.incidents.model import ACTIVE_PHASES, Incident
-from core.repositories import ContainmentRepository
+from core.containment.ports import ContainmentRepository
 from core.services import Services
 
 AUTO_APPROVER = "config:auto_approve"

@@ -7,6 +7,9 @@ from typing import Protocol
 
 from core.containment.catalog import Catalog
 from core.containment.model import ContainRequest
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Callable
 
 __all__ = ["Board", "Catalog"]
 
@@ -14,3 +17,37 @@ __all__ = ["Board", "Catalog"]
 class Board(Protocol):
     def publish(self, request: ContainRequest, fallback_channel: str | None = None) -> None:
         """Post the request's card once, then edit that message as the request moves on."""
+
+
+class ContainmentRepository(Protocol):
+    def create(self, fields: dict, event: dict, at: datetime) -> tuple[ContainRequest, bool]: ...
+
+    def transition(self, request_id: int, decide: Callable, at: datetime) -> ContainRequest: ...
+
+    def move(self, request_id: int, from_state: str, changes: dict, event: dict, at: datetime) -> bool: ...
+
+    def claim(self, request_id: int, at: datetime) -> bool: ...
+
+    def finish(self, request_id: int, changes: dict, event: dict, at: datetime) -> bool: ...
+
+    def set_message(self, request_id: int, channel: str, ts: str) -> None: ...
+
+    def record(self, request_id: int | None, event: dict, at: datetime) -> None: ...
+
+    def get(self, request_id: int) -> ContainRequest | None: ...
+
+    def by_key(self, key: str) -> ContainRequest | None: ...
+
+    def for_incident(self, incident_id: int) -> list[ContainRequest]: ...
+
+    def in_states(self, *states: str) -> list[ContainRequest]: ...
+
+    def undos_of(self, request_id: int) -> list[ContainRequest]: ...
+
+
+class ExecutionLeaseRepository(Protocol):
+    """A lease per running request, so recovery can tell a live run from an abandoned one."""
+
+    def hold(self, request_id: int) -> AbstractContextManager[None]: ...
+
+    def held(self, request_id: int) -> bool: ...

@@ -24,7 +24,7 @@ from core.findings.intake import Document, receive
 from core.findings.normalize import normalize
 from core.incidents.model import Incident, Mutation
 from core.playbooks import runtime as playbooks
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.services import Services
 
 log = logging.getLogger("firebreak.drills")

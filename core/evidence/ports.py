@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+from datetime import datetime
+from core.evidence.model import EvidenceItem
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,12 @@ class EvidenceReader(Protocol):
 
     def snapshot_tags(self, *, account: str, region: str, snapshot_id: str) -> dict[str, str] | None:
         """The snapshot's tags; None if it no longer exists."""
+
+
+class EvidenceRepository(Protocol):
+    """The chain-of-custody manifest: one row per collected item, each written with its audit entry."""
+
+    def record(self, rows: list[dict], at: datetime) -> list[EvidenceItem]:
+        """Insert rows not yet recorded (keyed by request and location); the items now stored for them."""
+
+    def for_incident(self, incident_id: int) -> list[EvidenceItem]: ...

@@ -14,7 +14,7 @@ from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.findings.routing import Decision, Router
-from core.repositories import MAX_FINDING_ID, IngestTransaction
+from core.findings.ports import MAX_FINDING_ID, IngestTransaction
 from core.services import Services
 
 CHUNK = 200  # findings per transaction: on SQLite a web process waits for the write lock behind one chunk

@@ -19,7 +19,7 @@ from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
 from core.incidents.model import Incident
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.services import Services
 
 log = logging.getLogger("firebreak.findings")

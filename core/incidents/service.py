@@ -10,7 +10,7 @@ from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
 from core.incidents.model import Incident, TimelineEntry
 from core.playbooks import runtime
-from core.ports import ChannelNameTaken, ChatError
+from core.incidents.ports import ChannelNameTaken, ChatError
 from core.services import Services
 
 MAX_NAME_ATTEMPTS = 20

@@ -10,7 +10,7 @@ from core.access import require_responder
 from core.audit.service import record_incident_changes
 from core.communications import hooks as communications
 from core.incidents.model import Incident, TimelineEntry
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from core.services import Services
 
 

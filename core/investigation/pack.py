@@ -24,8 +24,6 @@ from pathlib import Path
 SUBJECTS = ("principal", "ip", "key", "instance", "bucket")
 PARAMETERS = ("start", "end", "value", "name", "account", "region")
 TOKENS = {"athena": ("table", "limit"), "lake": ("event_data_store", "limit")}
-REQUIRED_TOKEN = {"athena": "table", "lake": "event_data_store"}
-COLUMNS = ("eventtime", "eventname", "eventsource", "principal", "sourceip", "useragent", "errorcode", "eventid")
 UNSAFE = re.compile(r"['\\\x00-\x1f\x7f]")
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Callable
 
 from core.services import Clock
-from core.repositories import NoticeRepository
+from core.scheduling.ports import NoticeRepository
 
 CLAIM_STALE = timedelta(minutes=5)
 log = logging.getLogger("firebreak.clock")

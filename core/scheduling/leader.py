@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 from typing import Callable
 
-from core.repositories import ClockLeaseRepository
+from core.scheduling.ports import ClockLeaseRepository
 
 LEASE_NAME = "clock"
 log = logging.getLogger("firebreak.clock")

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.incidents.model import ActionItem, Incident
+from typing import Any, Iterable
+from core.incidents.model import TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,41 @@ class Notices(Protocol):
 class Pager(Protocol):
     def page(self, escalation: Escalation) -> None:
         """Publish the escalation outside chat (SNS); raise on failure."""
+
+
+class ClockLeaseRepository(Protocol):
+    """The lease that makes one clock active across replicas."""
+
+    def acquire(self, name: str, holder: str, ttl: Any, now: datetime | None = None) -> bool: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+    def holder(self, name: str) -> str | None: ...
+
+
+class NoticeRepository(Protocol):
+    """Every scheduled notice by natural key: sent once across replicas and restarts."""
+
+    def states(self, keys: Iterable[str]) -> dict[str, str]: ...
+
+    def decide(self, key: str, incident_id: int | None, state: str, at: datetime) -> str: ...
+
+    def claim(self, key: str, incident_id: int | None, holder: str, now: datetime, stale: Any) -> bool: ...
+
+    def sent(self, key: str, holder: str, now: datetime) -> None: ...
+
+    def release(self, key: str, holder: str) -> None: ...
+
+
+class ClockQueryRepository(Protocol):
+    """The reads the clock's sweeps and the statistics need."""
+
+    def active_incidents(self) -> list[Incident]: ...
+
+    def resolved_without_postmortem(self) -> list[Incident]: ...
+
+    def declared_since(self, since: datetime) -> list[Incident]: ...
+
+    def actions(self, incident_ids: list[int]) -> dict[int, list[TimelineEntry]]: ...
+
+    def first_seen(self, incident_ids: list[int]) -> dict[int, datetime]: ...

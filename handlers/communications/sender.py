@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.communications.ports import StakeholderMessage
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from handlers.communications.blocks import stakeholder_message
 from handlers.errors import chat_error
 

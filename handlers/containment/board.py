@@ -6,7 +6,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from core.containment.model import ContainRequest
-from core.repositories import ContainmentRepository, IncidentRepository
+from core.containment.ports import ContainmentRepository
+from core.incidents.ports import IncidentRepository
 from handlers.containment import blocks
 
 

@@ -13,7 +13,7 @@ import secrets
 from slack_sdk import WebClient
 
 from core.findings.ports import Digest, IndicatorMatch, StoredFinding
-from core.repositories import Repositories
+from core.ports import Repositories
 from core.services import Clock
 from core.settings import Config
 from handlers.findings import blocks as triage_blocks

@@ -9,7 +9,6 @@ from core.clock import ManualClock
 from store import migrate
 from store.db import Database, normalize_url
 from store.incidents import SqlIncidentRepository
-from store.requests import SqlRequestRepository
 from tests.support.slack import eventually
 
 
@@ -18,7 +17,8 @@ def test_fresh_sqlite_database_is_migrated_to_current(tmp_path):
     assert not migrate.is_current(db)
     migrate.upgrade(db)
     assert migrate.is_current(db)
-    assert {"incidents", "timeline_entries", "slack_requests"} <= set(inspect(db.engine).get_table_names())
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"incidents", "timeline_entries", "jobs"} <= tables and "slack_requests" not in tables
     migrate.upgrade(db)  # a second run is a no-op, not an error
     db.dispose()
 
@@ -59,31 +59,6 @@ def test_same_dedup_key_from_racing_threads_makes_one_incident(clean_db):
     assert len({incident.id for incident, _ in results}) == 1
     assert len(store.timeline(results[0][0].id)) == 1
     db.dispose()
-
-
-def test_request_ledger_says_first_time_once(clean_db):
-    db = Database(clean_db)
-    ledger = SqlRequestRepository(db)
-    now = ManualClock().now()
-    assert ledger.first_time("command:t1", now) is True
-    assert ledger.first_time("command:t1", now) is False
-    assert ledger.first_time("command:t2", now) is True
-    assert ledger.forget_before(now + SqlRequestRepository.retention()) == 2
-    assert ledger.first_time("command:t1", now) is True
-    db.dispose()
-
-
-@pytest.mark.postgres
-def test_postgres_ledger_across_two_engines(clean_db, is_postgres):
-    """Two replicas are two engines on one database: a retry reaching the other one is still caught."""
-    if not is_postgres:
-        pytest.skip("PostgreSQL-only: run with DATABASE_URL")
-    a, b = Database(clean_db), Database(clean_db)
-    now = ManualClock().now()
-    assert SqlRequestRepository(a).first_time("event:Ev1", now) is True
-    assert SqlRequestRepository(b).first_time("event:Ev1", now) is False
-    a.dispose()
-    b.dispose()
 
 
 @pytest.mark.postgres

@@ -13,7 +13,7 @@ from typing import Any
 from composition import build_services
 from core.containment.catalog import Job, Outcome, Plan
 from core.containment.model import ActionFailed
-from core.ports import ChannelNameTaken
+from core.incidents.ports import ChannelNameTaken
 
 
 class FakeChat:

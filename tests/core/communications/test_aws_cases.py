@@ -13,7 +13,7 @@ from core.incidents import service as incidents, lifecycle
 from core.communications import aws_cases
 from core.communications.ports import Outreach
 from core.errors import UsageError
-from core.repositories import LinkedFinding
+from core.findings.ports import LinkedFinding
 from tests.support.communications import with_communications
 from tests.support.fakes import fake_services
 

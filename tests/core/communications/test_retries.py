@@ -8,7 +8,7 @@ import pytest
 from core.incidents import service as incidents
 from core.communications.ports import Outreach
 from core.communications.service import NoticeRetries
-from core.ports import ChatError
+from core.incidents.ports import ChatError
 from tests.support.communications import with_communications
 from tests.support.fakes import fake_services
 
