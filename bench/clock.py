@@ -32,7 +32,7 @@ from sqlalchemy import text  # noqa: E402
 from local.fake_slack import FakeSlack  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.incidents import SqlIncidentRepository  # noqa: E402
+from store.incidents.repository import SqlIncidentRepository  # noqa: E402
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SWEEP = re.compile(r"sweep (\S+): (\d+) in ([\d.]+) s")

@@ -39,8 +39,8 @@ from core.settings import load_settings  # noqa: E402
 from composition import local_workspace  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.finding_models import FindingRow  # noqa: E402
-from store.finding_rows import values_of  # noqa: E402
+from store.findings.models import FindingRow  # noqa: E402
+from store.findings.rows import values_of  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "core" / "findings" / "fixtures"
 TABLES = ("finding_indicators", "findings", "finding_digests", "finding_snoozes", "finding_rejections",

@@ -61,20 +61,20 @@ from handlers.server import RunningServer
 from local.workspace import LocalWorkspace
 from outbound.paging import HttpPaging
 from store import migrate
-from store.action_items import SqlActionItemRepository
-from store.communications import SqlCommunicationsRepository
-from store.containment import SqlContainmentRepository
-from store.containment_audit import SqlAuditRepository
-from store.containment_lease import SqlExecutionLeaseRepository
+from store.incidents.action_items import SqlActionItemRepository
+from store.communications.repository import SqlCommunicationsRepository
+from store.containment.repository import SqlContainmentRepository
+from store.audit.repository import SqlAuditRepository
+from store.containment.lease import SqlExecutionLeaseRepository
 from store.db import Database
-from store.evidence import SqlEvidenceRepository
-from store.finding_intake import SqlIntakeRepository
-from store.finding_state import SqlFindingStateRepository
-from store.findings import SqlFindingRepository
-from store.incidents import SqlIncidentRepository
+from store.evidence.repository import SqlEvidenceRepository
+from store.findings.intake import SqlIntakeRepository
+from store.findings.state import SqlFindingStateRepository
+from store.findings.repository import SqlFindingRepository
+from store.incidents.repository import SqlIncidentRepository
 from store.jobs import SqlJobRepository
-from store.scheduling import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
-                              job_store)
+from store.scheduling.repository import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
+    job_store)
 
 log = logging.getLogger("firebreak")
 

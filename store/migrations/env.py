@@ -3,11 +3,11 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from store import finding_models  # noqa: F401 - registers the findings tables on Base.metadata
-from store import containment_models  # noqa: F401 - registers the containment tables on Base.metadata
-from store import scheduling_models  # noqa: F401 - the clock's lease and notice ledger
-from store import communications  # noqa: F401 - notifications, pages, regulatory clocks
-from store import evidence  # noqa: F401 - the chain-of-custody manifest
+from store.findings import models as finding_models  # noqa: F401 - registers the findings tables on Base.metadata
+from store.containment import models as containment_models  # noqa: F401 - registers the containment tables on Base.metadata
+from store.scheduling import models as scheduling_models  # noqa: F401 - the clock's lease and notice ledger
+from store.communications import repository as communications  # noqa: F401 - notifications, pages, regulatory clocks
+from store.evidence import repository as evidence  # noqa: F401 - the chain-of-custody manifest
 from store.models import Base
 
 config = context.config

@@ -18,8 +18,8 @@ from core.audit.chain import Anchored
 from core.audit.config import AnchorConfig
 from core.scheduling.registry import default_registry
 from core.settings import load_settings
-from store.containment import SqlContainmentRepository
-from store.containment_models import AuditEntryRow, AuditHeadRow
+from store.containment.repository import SqlContainmentRepository
+from store.containment.models import AuditEntryRow, AuditHeadRow
 from tests.support.fakes import fake_services
 
 BUCKET = "firebreak-audit-anchors"

@@ -12,8 +12,8 @@ from botocore.stub import Stubber
 from aws.findings_sources import SECURITYHUB_CURSOR, SqsWorker, poll_security_hub, queue_region
 from composition import build_services
 from core.findings.config import QueueConfig
-from store.finding_intake import SqlIntakeRepository
-from store.findings import SqlFindingRepository
+from store.findings.intake import SqlIntakeRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import fixture_text, tuned
 
 BODIES = {  # real-format messages as EventBridge -> SQS (and SNS -> SQS) deliver them: findings in each

@@ -16,7 +16,7 @@ from aws.startup import aws_failure
 from composition import build_services
 from core.findings.config import QueueConfig
 from core.startup import StartupRefused
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import fixture_text, tuned
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from core.audit.chain import audit_key
-from store.containment import SqlContainmentRepository
-from store.containment_audit import SqlAuditRepository
-from store.containment_models import AuditEntryRow, AuditHeadRow
+from store.containment.repository import SqlContainmentRepository
+from store.audit.repository import SqlAuditRepository
+from store.containment.models import AuditEntryRow, AuditHeadRow
 from store.db import Database
 from tests.support.cli import run_bot
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from store.containment_audit import SqlAuditRepository
+from store.audit.repository import SqlAuditRepository
 from tests.support.containment import declare, eni_groups, instance, requests
 from tests.support.slack import eventually, second_replica as start_replica
 

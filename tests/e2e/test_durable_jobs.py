@@ -128,7 +128,7 @@ def _run_jobs_in_a_worker(ws, timeout: float = 90) -> None:
 
 def test_acknowledged_approvals_and_notes_survive_a_killed_serve(moto_endpoint, quiet_workspace):
     from core.containment.flow import store as containment_store
-    from store.containment_audit import SqlAuditRepository
+    from store.audit.repository import SqlAuditRepository
     from tests.support.containment import eni_groups, instance
 
     ws = quiet_workspace

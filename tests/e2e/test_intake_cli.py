@@ -12,7 +12,7 @@ import pytest
 
 from local.fake_slack import FakeSlack
 from store.db import Database
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.conftest import REPO
 from tests.support.findings import FIXTURES, fixture_text
 

@@ -10,8 +10,8 @@ import urllib.request
 import pytest
 
 from composition import local_workspace
-from store.finding_intake import SqlIntakeRepository
-from store.findings import SqlFindingRepository
+from store.findings.intake import SqlIntakeRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import fixture_text, tuned
 from tests.support.sns import TOPIC_ARN, SnsSigner, now_stamp
 

@@ -21,7 +21,7 @@ import pytest
 from composition import local_workspace
 from local.slack_sender import SlackSender
 from store.db import Database
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.conftest import REPO
 from tests.support.findings import fixture_text
 from tests.support.slack import eventually

@@ -9,7 +9,7 @@ import pytest
 from core.clock import ManualClock
 from core.containment.config import Approvers
 from core.containment.flow import store
-from store.containment_audit import SqlAuditRepository
+from store.audit.repository import SqlAuditRepository
 from tests.support.containment import (click, contain, declare, eni_groups, instance, requests, wait_state,
                                    workspace)
 from tests.support.slack import ack_body, all_text, mrkdwn_of, settled
@@ -241,7 +241,7 @@ def _incident_with_s3_finding(ws, account="123456789012"):
 
     from core.findings import triage
     from core.findings.ingest_cli import ingest_command
-    from store.findings import SqlFindingRepository
+    from store.findings.repository import SqlFindingRepository
     from tests.conftest import REPO
 
     incident = declare(ws)

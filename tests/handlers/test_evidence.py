@@ -15,7 +15,7 @@ from composition import local_workspace
 from core.clock import ManualClock
 from core.containment.flow import store
 from core.evidence import custody
-from store.containment_audit import SqlAuditRepository
+from store.audit.repository import SqlAuditRepository
 from tests.support.containment import click, declare, instance, requests, wait_state
 from tests.support.slack import ack_body, all_text, mrkdwn_of, settled
 

@@ -60,7 +60,7 @@ def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
 
     from core.findings import triage
     from core.findings.ingest_cli import ingest_command
-    from store.findings import SqlFindingRepository
+    from store.findings.repository import SqlFindingRepository
     from tests.conftest import REPO
     from tests.support.slack import settled
 

@@ -10,7 +10,7 @@ from core.incidents import service as incidents
 from core.findings.pipeline import ingest
 from handlers import ids
 from composition import local_workspace
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import finding, tuned
 from tests.support.slack import all_text
 

@@ -9,7 +9,7 @@ from core.findings.pipeline import ingest
 from handlers.outbox import Outbox, outbox_client
 from handlers.findings.notifier import SlackNotifier
 from composition import local_workspace
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import finding, tuned
 from tests.support.slack import all_text
 

@@ -16,11 +16,11 @@ from core.audit.chain import Anchored
 from core.findings import triage
 from core.findings.pipeline import ingest
 from core.settings import load_settings
-from store.containment import SqlContainmentRepository
-from store.containment_audit import HeadMissing
-from store.containment_models import AuditEntryRow, AuditHeadRow
+from store.containment.repository import SqlContainmentRepository
+from store.audit.repository import HeadMissing
+from store.containment.models import AuditEntryRow, AuditHeadRow
 from store.db import Database
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.fakes import fake_services
 from tests.support.findings import finding
 

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
-from store.communications import SqlCommunicationsRepository
+from store.communications.repository import SqlCommunicationsRepository
 from store.db import Database
-from store.incidents import SqlIncidentRepository
+from store.incidents.repository import SqlIncidentRepository
 from store.models import Base
 
 T0 = ManualClock().now()

@@ -5,11 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from core.containment.audit import verify
-from store.containment import SqlContainmentRepository
-from store.containment_audit import SqlAuditRepository
-from store.containment_lease import SqlExecutionLeaseRepository
+from store.containment.repository import SqlContainmentRepository
+from store.audit.repository import SqlAuditRepository
+from store.containment.lease import SqlExecutionLeaseRepository
 from store.db import Database
-from store.incidents import SqlIncidentRepository
+from store.incidents.repository import SqlIncidentRepository
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

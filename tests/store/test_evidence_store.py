@@ -7,11 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
-from store.containment import SqlContainmentRepository
-from store.containment_audit import SqlAuditRepository
+from store.containment.repository import SqlContainmentRepository
+from store.audit.repository import SqlAuditRepository
 from store.db import Database
-from store.evidence import SqlEvidenceRepository
-from store.incidents import SqlIncidentRepository
+from store.evidence.repository import SqlEvidenceRepository
+from store.incidents.repository import SqlIncidentRepository
 from store.models import Base
 
 T0 = ManualClock().now()

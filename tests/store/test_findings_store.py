@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
 from store.db import Database
-from store.finding_intake import SqlIntakeRepository
-from store.finding_models import FindingRow
-from store.findings import SqlFindingRepository
+from store.findings.intake import SqlIntakeRepository
+from store.findings.models import FindingRow
+from store.findings.repository import SqlFindingRepository
 from store.models import Base
 from tests.support.findings import finding
 
@@ -133,7 +133,7 @@ def _all(store):
     with store.db.read() as session:
         from sqlalchemy import select
 
-        from store.finding_rows import to_stored
+        from store.findings.rows import to_stored
         return [to_stored(r) for r in session.scalars(select(FindingRow))]
 
 

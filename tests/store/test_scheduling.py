@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
 from store.db import Database
-from store.incidents import SqlIncidentRepository
+from store.incidents.repository import SqlIncidentRepository
 from store.models import Base
-from store.scheduling import SqlClockLeaseRepository, SqlNoticeRepository
+from store.scheduling.repository import SqlClockLeaseRepository, SqlNoticeRepository
 
 T0 = ManualClock().now()
 TTL = timedelta(seconds=30)

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from core.clock import ManualClock
 from store import migrate
 from store.db import Database, normalize_url
-from store.incidents import SqlIncidentRepository
+from store.incidents.repository import SqlIncidentRepository
 from tests.support.slack import eventually
 
 

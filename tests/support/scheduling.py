@@ -11,7 +11,7 @@ from core.scheduling.reminders import UpdateReminders
 from core.scheduling.sla import SlaEscalations
 from handlers.app import build_client
 from handlers.scheduling.notices import SlackNotices
-from store.scheduling import SqlNoticeRepository
+from store.scheduling.repository import SqlNoticeRepository
 from tests.support.slack import settled
 
 SCHEDULING = {"update_reminder_minutes": {"sev1": 30, "sev2": 60},

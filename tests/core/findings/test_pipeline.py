@@ -7,7 +7,7 @@ from composition import build_services
 from core.findings import triage
 from core.findings.intake import receive_one
 from core.findings.pipeline import ingest, release_snoozed
-from store.findings import SqlFindingRepository
+from store.findings.repository import SqlFindingRepository
 from tests.support.findings import FIXTURES, finding, tuned
 
 
@@ -273,7 +273,7 @@ def test_a_new_finding_stored_meanwhile_by_another_writer_is_taken_again_as_know
     """Replicas: another worker commits a finding after this transaction looked its id up. The
     insert skips it, the transaction is rolled back and run again, and the finding is then
     an update like any copy already stored: one row, counted once, shown once."""
-    from store.finding_ingest import IngestTx
+    from store.findings.ingest import IngestTx
 
     services = make()
     ingest(services, [finding(id="raced")])

@@ -9,7 +9,7 @@ import pytest
 
 from core.scheduling.reminders import key
 from composition import local_workspace
-from store.scheduling import SqlNoticeRepository
+from store.scheduling.repository import SqlNoticeRepository
 from tests.support.scheduling import declare, posted, reminders, with_scheduling
 from tests.support.slack import mrkdwn_of
 

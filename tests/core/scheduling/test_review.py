@@ -8,7 +8,7 @@ from core.incidents import action_items
 from core.scheduling.delivery import Deliverer
 from core.scheduling.review import ReviewReminders
 from composition import local_workspace
-from store.scheduling import SqlNoticeRepository
+from store.scheduling.repository import SqlNoticeRepository
 from tests.support.scheduling import declare, notices, posted, with_scheduling
 from tests.support.slack import settled
 

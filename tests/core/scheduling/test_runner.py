@@ -14,7 +14,7 @@ from core.scheduling.jobs import RUN, ensure_jobs
 from core.scheduling.leader import Leader
 from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
 from core.scheduling.runner import ClockRunner, make_scheduler, run_clock
-from store.scheduling import SqlClockLeaseRepository
+from store.scheduling.repository import SqlClockLeaseRepository
 from tests.support.scheduling import with_scheduling
 from tests.support.slack import eventually
 

@@ -13,8 +13,8 @@ from core.clock import ManualClock
 from core.errors import UsageError
 from core.scheduling import stats
 from composition import local_workspace
-from store.finding_models import FindingRow
-from store.findings import SqlFindingRepository
+from store.findings.models import FindingRow
+from store.findings.repository import SqlFindingRepository
 from tests.support.scheduling import with_scheduling
 from tests.support.findings import finding
 from tests.support.slack import ack_body

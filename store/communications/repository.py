@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.communications.ports import CaseRecord, ClockRecord, NoticeRecord, PageRecord
 from store.db import Database, utc
 from store.models import Base, IncidentRow
-from store.scheduling import _insert_if_absent
+from store.scheduling.repository import _insert_if_absent
 
 
 class StakeholderNoticeRow(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.chain import GENESIS, AuditKey, AuditRecord, canonical, link, scheme_of
 from core.errors import FirebreakError
-from store.containment_models import AuditEntryRow, AuditHeadRow
+from store.containment.models import AuditEntryRow, AuditHeadRow
 from store.db import Database
 
 HEAD_ID = 1

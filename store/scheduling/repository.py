@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from core.findings.timeutil import parse_timestamp
 from core.incidents.model import ACTIVE_PHASES, Incident, TimelineEntry
 from store.db import Database, make_engine
-from store.finding_models import FindingRow
-from store.incidents import _entry, _incident
+from store.findings.models import FindingRow
+from store.incidents.repository import _entry, _incident
 from store.models import IncidentRoleRow, IncidentRow, TimelineEntryRow
-from store.scheduling_models import ScheduledNoticeRow, SchedulerLeaseRow
+from store.scheduling.models import ScheduledNoticeRow, SchedulerLeaseRow
 
 JOBS_TABLE = "apscheduler_jobs"
 

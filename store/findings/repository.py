@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from core.findings.ports import Digest, StoredFinding
 from store.db import Database
 from core.findings.ports import LinkedFinding
-from store.finding_ingest import IngestTx
-from store.incident_findings import linked_findings
-from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
-from store.finding_rows import MAX_ID, clean, snooze_key, snoozed_until, to_digest, to_stored
+from store.findings.ingest import IngestTx
+from store.incidents.findings import linked_findings
+from store.findings.models import FindingDigestRow, FindingRow, FindingSnoozeRow
+from store.findings.rows import MAX_ID, clean, snooze_key, snoozed_until, to_digest, to_stored
 
 __all__ = ["MAX_ID", "SqlFindingRepository", "IngestTx", "clean"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from core.findings.ports import MAX_FINDING_ID
-from store.finding_models import FindingDigestRow, FindingRow, FindingSnoozeRow
+from store.findings.models import FindingDigestRow, FindingRow, FindingSnoozeRow
 
 MAX_ID = MAX_FINDING_ID
 _CLIP = {"source": 80, "product": 300, "type": 300, "account": 40, "region": 40, "raw_format": 40}

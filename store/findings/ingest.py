@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from core.findings.model import Finding
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.findings.ports import Change
-from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
-from store.finding_rows import MAX_ID, aware, clean, natural_key, snooze_key, to_stored, values_of
+from store.findings.models import FindingDigestRow, FindingIndicatorRow, FindingRow, FindingSnoozeRow
+from store.findings.rows import MAX_ID, aware, clean, natural_key, snooze_key, to_stored, values_of
 
 FINDINGS, DIGESTS, INDICATORS = FindingRow.__table__, FindingDigestRow.__table__, FindingIndicatorRow.__table__
 _COLUMNS = tuple(c.name for c in FINDINGS.columns)

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 
 from core.findings.ports import Digest, StoredFinding
 from store.db import Database
-from store.finding_models import FindingDigestRow, FindingIndicatorRow, FindingRow
-from store.finding_rows import clean, to_digest, to_stored
+from store.findings.models import FindingDigestRow, FindingIndicatorRow, FindingRow
+from store.findings.rows import clean, to_digest, to_stored
 from store.models import IncidentRow
 
 CLAIM = "claim:"

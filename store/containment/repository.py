@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from core.containment.model import APPROVED, EXECUTING, ContainRequest
 from core.containment.state import Decision
 from core.errors import NotFound
-from store.containment_audit import SqlAuditRepository
-from store.containment_models import ContainRequestRow
+from store.audit.repository import SqlAuditRepository
+from store.containment.models import ContainRequestRow
 from store.db import Database
 
 FIELDS = ("id", "incident_id", "action", "target", "account", "region", "state", "requested_by", "undo_of",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.findings.ports import LinkedFinding
 from store.db import Database
-from store.finding_models import FindingRow
+from store.findings.models import FindingRow
 
 
 

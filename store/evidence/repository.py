@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.evidence.model import EvidenceItem
-from store.containment_audit import SqlAuditRepository
+from store.audit.repository import SqlAuditRepository
 from store.db import Database, utc
 from store.models import Base
 

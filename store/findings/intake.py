@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.findings.ports import Rejected
 from store.db import Database
-from store.finding_models import FindingCursorRow, FindingRejectionRow
-from store.finding_rows import clean
+from store.findings.models import FindingCursorRow, FindingRejectionRow
+from store.findings.rows import clean
 
 MAX_BODY = 256 * 1024  # SQS's own message limit; HTTP intake refuses larger bodies before this
 
