@@ -54,8 +54,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     /healthz answers and Slack requests are acknowledged and queued while Slack is failing."""
     import composition
     from composition.startup import SlackStartup
-    from handlers.http import MetricsApp
-    from handlers.server import RunningServer, start_metrics_server
+    from web.app import MetricsApp
+    from web.server import RunningServer, start_metrics_server
 
     settings = _settings(args)
     missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.secrets.slack_bot_token),

@@ -7,7 +7,7 @@ Slack retry. This script runs every part as its own process, as a deployment doe
 - the web process: `python bot.py serve` (verifies, acks, enqueues; runs no job),
 - the worker: `python bot.py worker` (runs the jobs: channel, invites, summary, pin, ...),
 - the floor: a bare slack_bolt App whose `/incident` listener only acks, served by the same
-  server stack (handlers.server.RunningServer: waitress, same thread count),
+  server stack (web.server.RunningServer: waitress, same thread count),
 - for the storm scenario, `python bot.py ingest FILE` of 10,000 findings on the same database,
   started again with fresh ids whenever one finishes, until the scenario's rounds are done.
 
@@ -90,7 +90,7 @@ def role_floor(secret: str, api_url: str, token: str, threads: int) -> int:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from handlers.app import build_client
-    from handlers.server import RunningServer
+    from web.server import RunningServer
 
     logging.basicConfig(level=logging.WARNING)
     # process_before_response as the bot's App has it (handlers/app.py): the listener runs in the

@@ -52,12 +52,13 @@ from handlers.communications.sender import SlackStakeholders
 from handlers.containment.board import SlackBoard
 from handlers.directory import SlackDirectory
 from handlers.findings.notifier import SlackNotifier
-from handlers.http import WebApp
+from handlers.slack_endpoint import SlackEndpoint
 from handlers.identity import BotIdentity
 from handlers.outbox import Outbox, outbox_client
 from handlers.scheduling.notices import SlackNotices
 from handlers.startup import ask_identity
-from handlers.server import RunningServer
+from web.app import WebApp
+from web.server import RunningServer
 from local.workspace import LocalWorkspace
 from outbound.paging import HttpPaging
 from store import migrate
@@ -200,7 +201,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url), identity)
     # A worker has the app (for its routes and client) but serves nothing: no front door
     # without the signing secret.
-    web = WebApp(bolt, services) if secrets.slack_signing_secret else None
+    web = WebApp(SlackEndpoint(bolt, services), services) if secrets.slack_signing_secret else None
     return Process(services, sessions, bolt, web, jobs, identity, check, tuple(on_slack) if confirms else ())
 
 

@@ -15,7 +15,7 @@ import composition
 from composition.startup import SlackStartup
 from core.startup import StartupRefused
 from handlers.app import startup_client
-from handlers.server import RunningServer
+from web.server import RunningServer
 from handlers.startup import ask_identity, refused_message, slack_failure
 from local.fake_slack import FakeSlack
 from local.slack_sender import SlackSender

@@ -226,15 +226,22 @@ def test_output_arriving_at_the_prompt_is_printed_above_it_and_the_prompt_redraw
 
 
 def test_library_info_lines_are_quieted_in_console_mode():
-    saved = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS}
+    probed = ("alembic.runtime.migration", "botocore.credentials", "urllib3.connectionpool", "waitress")
+    names = set(CHATTY_LOGGERS) | set(probed) | {"alembic.runtime"}
+    saved = {name: logging.getLogger(name).level for name in names}
+    root_level = logging.getLogger().level
     try:
+        for name in names:  # as a freshly started bot has them: INFO at the root, nothing else set
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        logging.getLogger().setLevel(logging.INFO)
         quiet_libraries()
-        for name in ("alembic.runtime.migration", "botocore.credentials", "urllib3.connectionpool", "waitress"):
+        for name in probed:
             assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
             assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+        logging.getLogger().setLevel(root_level)
 
 
 def _ingested(text: str) -> list[str]:

@@ -18,8 +18,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from handlers.http import WebApp
-from handlers.server import RunningServer
+from handlers.slack_endpoint import SlackEndpoint
+from web.app import WebApp
+from web.server import RunningServer
 
 SLOW_CLIENTS = 110
 HALF_A_REQUEST = b"POST /slack/events HTTP/1.1\r\nHost: firebreak\r\nContent-Type: text/plain\r\n"
@@ -90,7 +91,7 @@ def test_110_slow_connections_do_not_block_healthz(workspace):
 
 
 def test_an_idle_half_request_is_closed_after_the_channel_timeout(workspace):
-    server = RunningServer(WebApp(workspace.bolt, workspace.services), "127.0.0.1", 0, 2, channel_timeout=2).start()
+    server = RunningServer(WebApp(SlackEndpoint(workspace.bolt, workspace.services), workspace.services), "127.0.0.1", 0, 2, channel_timeout=2).start()
     try:
         with socket.create_connection(_address(server.url), timeout=8) as sock:
             sock.sendall(HALF_A_REQUEST)
@@ -104,7 +105,7 @@ def test_an_idle_half_request_is_closed_after_the_channel_timeout(workspace):
 def test_the_connection_limit_comes_from_the_caller(workspace):
     """Past connection_limit, new connections wait (here: /healthz times out) — which is why
     the shipped limit is well above a crowd of slow clients."""
-    server = RunningServer(WebApp(workspace.bolt, workspace.services), "127.0.0.1", 0, 2, connection_limit=20,
+    server = RunningServer(WebApp(SlackEndpoint(workspace.bolt, workspace.services), workspace.services), "127.0.0.1", 0, 2, connection_limit=20,
                            channel_timeout=60).start()
     try:
         with slow_clients(server.url, 25):

@@ -5,8 +5,9 @@ import time
 import urllib.error
 import urllib.request
 
-from handlers.http import MetricsApp, WebApp
-from handlers.server import RunningServer
+from handlers.slack_endpoint import SlackEndpoint
+from web.app import MetricsApp, WebApp
+from web.server import RunningServer
 from tests.support.slack import ack_body
 
 
@@ -93,7 +94,7 @@ def test_metrics_are_not_served_on_the_main_port_unless_configured(workspace):
     assert workspace.services.config.server.metrics_port is not None  # shipped: a listener of its own
     assert _get(workspace.url + "/metrics")[0] == 404
     assert _get(workspace.url + "/healthz")[0] == 200  # load balancers still reach health
-    on_main = RunningServer(WebApp(workspace.bolt, workspace.services, serve_metrics=True), "127.0.0.1", 0, 1).start()
+    on_main = RunningServer(WebApp(SlackEndpoint(workspace.bolt, workspace.services), workspace.services, serve_metrics=True), "127.0.0.1", 0, 1).start()
     try:
         status, text = _get(on_main.url + "/metrics")  # server.metrics_port: null
         assert status == 200 and "firebreak_http_requests_total" in text
