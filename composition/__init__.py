@@ -35,7 +35,7 @@ from core.communications.ports import Outreach
 from core.clock import SystemClock
 from core.containment import service as containment
 from core.errors import ConfigError
-from core.findings.cli import load_detection_rules
+from core.findings.cloudtrail_rules import configured_rules
 from core.jobs import Policy, Worker
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
@@ -139,7 +139,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     race on schema changes)."""
     cfg, secrets = settings.config, settings.secrets
     playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
-    rules = tuple(load_detection_rules(cfg))
+    rules = tuple(configured_rules(cfg))
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)

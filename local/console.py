@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import io
 import json
 import logging
 import re
@@ -81,28 +80,6 @@ def _describe(delta: timedelta) -> str:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
     return "".join(parts) or "0m"
-
-
-class _LineWriter(io.TextIOBase):
-    """A text stream that hands each finished line to the console (so it is printed above the prompt)."""
-
-    def __init__(self, say: Callable[[str], None]):
-        self._say, self._pending = say, ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        lines = (self._pending + text).split("\n")
-        self._pending = lines.pop()
-        for line in lines:
-            self._say(line)
-        return len(text)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._say(self._pending)
-            self._pending = ""
 
 
 class _ConsoleLogHandler(logging.Handler):
@@ -403,8 +380,7 @@ class Console:
         """Findings arrive as they would from SQS or `bot.py ingest`; triage messages follow.
         A directory means its *.json files, a glob the files it matches, in name order."""
         from core.errors import FirebreakError
-        from core.findings.cli import read_input
-        from core.findings.ingest_cli import ingest_command
+        from core.findings.intake import ingest_report
 
         if Path(path).is_dir():
             paths = sorted(str(p) for p in Path(path).glob("*.json") if p.is_file())
@@ -418,13 +394,19 @@ class Console:
                 return
         else:
             paths = [path]
-        out = _LineWriter(self.say)
         for one in paths:
             try:
-                ingest_command(self.ws.services, one, read_input(one), out=out)
+                text = Path(one).read_text(encoding="utf-8")
+            except OSError as exc:
+                self.say(f"! {one}: cannot read: {exc.strerror or exc}")
+                continue
+            try:
+                lines, _ = ingest_report(self.ws.services, one, text)
             except FirebreakError as exc:
                 self.say(f"! {exc.message}")
-            out.flush()
+                continue
+            for line in lines:
+                self.say(line)
 
     def _open(self, number: int) -> None:
         found = self.controls.get(number)

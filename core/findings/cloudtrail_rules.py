@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from core.errors import ConfigError
 from core.findings.model import SEVERITIES
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "config" / "cloudtrail-rules.yaml"
@@ -230,3 +231,11 @@ def load_rules_file(path: Path | str) -> tuple[Rule, ...]:
 def default_rules() -> tuple[Rule, ...]:
     """The shipped rules from config/cloudtrail-rules.yaml (cached; tuples are immutable)."""
     return load_rules_file(DEFAULT_RULES_PATH)
+
+
+def configured_rules(config):
+    """The configured CloudTrail rules; a broken rules file is a configuration problem."""
+    try:
+        return load_rules_file(config.findings.cloudtrail_rules_path)
+    except RuleError as exc:
+        raise ConfigError([str(exc)]) from None

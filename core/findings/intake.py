@@ -102,3 +102,23 @@ def collector_paused() -> Iterator[None]:
             _paused -= 1
             if _paused == 0 and _resume:
                 gc.enable()
+
+
+SLACK_WAIT_SECONDS = 600
+
+
+def ingest_report(services: Services, path: str, text: str) -> tuple[list[str], bool]:
+    """A file of findings through the whole pipeline (`bot.py ingest`, the console's :ingest):
+    the summary's lines, each prefixed by the file, and whether some input was rejected. The
+    last line says whether Slack has shown them (it waits for the paced sends, up to ten minutes)."""
+    summary, _ = receive_one(services, text, origin="cli")
+    lines = [f"{path}: {line}" for line in summary.lines()]
+    if services.notifier is None:
+        lines.append(f"{path}: Slack: no SLACK_BOT_TOKEN, nothing posted; the findings wait in the database "
+                     "and the next `python bot.py worker` (or ingest) with a token posts them")
+    elif services.notifier.drain(SLACK_WAIT_SECONDS):
+        lines.append(f"{path}: Slack: every message sent")
+    else:
+        lines.append(f"{path}: Slack: still sending after {SLACK_WAIT_SECONDS} s; the rest stays queued in the "
+                     "database for the next worker")
+    return lines, bool(summary.rejected)

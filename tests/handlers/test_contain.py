@@ -236,18 +236,17 @@ def test_an_unconfigured_account_is_refused_before_anything_runs(ws):
 def _incident_with_s3_finding(ws, account="123456789012"):
     """An incident linked to the GuardDuty S3 exfiltration fixture (us-west-2, acme-finance-exports),
     as reported in `account` (Firebreak's own under moto unless told otherwise)."""
-    import io
     import json as jsonlib
 
     from core.findings import triage
-    from core.findings.ingest_cli import ingest_command
+    from core.findings.intake import ingest_report
     from store.findings.repository import SqlFindingRepository
     from tests.conftest import REPO
 
     incident = declare(ws)
     path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
     document = path.read_text().replace("444455556666", account)
-    ingest_command(ws.services, str(path), document, out=io.StringIO())
+    ingest_report(ws.services, str(path), document)
     stored = SqlFindingRepository(ws.services.db).by_finding_id(jsonlib.loads(document)["detail"]["id"])
     triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
     boto3.client("s3", region_name="us-west-2").create_bucket(

@@ -175,13 +175,11 @@ def test_export_md_is_the_postmortem_document(workspace):
 
 
 def test_declaring_from_a_finding_attaches_its_playbook_with_real_targets(workspace):
-    import io
-
-    from core.findings.ingest_cli import ingest_command
+    from core.findings.intake import ingest_report
     from tests.conftest import REPO
 
     path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
-    ingest_command(workspace.services, str(path), path.read_text(), out=io.StringIO())
+    ingest_report(workspace.services, str(path), path.read_text())
     triage = workspace.fake.wait_for("chat.postMessage", lambda c: "finding_declare" in json.dumps(c.body))[0].body
     [button] = [e for b in triage["blocks"] if b["type"] == "actions" for e in b["elements"]
                 if e["action_id"] == "finding_declare"]

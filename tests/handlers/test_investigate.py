@@ -55,11 +55,10 @@ class Recording(History):
 def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
     """The s3-public-exposure playbook asks about the incident's bucket: the button runs it in
     the channel (read-only, no approval), with the bucket filled from the linked finding."""
-    import io
     import json
 
     from core.findings import triage
-    from core.findings.ingest_cli import ingest_command
+    from core.findings.intake import ingest_report
     from store.findings.repository import SqlFindingRepository
     from tests.conftest import REPO
     from tests.support.slack import settled
@@ -72,7 +71,7 @@ def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
         ws.settle()
         incident = ws.services.incidents.recent()[0]
         path = REPO / "tests" / "core" / "findings" / "fixtures" / "guardduty" / "gd_eventbridge_s3_exfiltration.json"
-        ingest_command(ws.services, str(path), path.read_text(), out=io.StringIO())
+        ingest_report(ws.services, str(path), path.read_text())
         stored = SqlFindingRepository(ws.services.db).by_finding_id(json.loads(path.read_text())["detail"]["id"])
         triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
         ws.sender.command("/incident", "playbook s3-public-exposure", user=ws.user("alice"),

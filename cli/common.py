@@ -1,0 +1,54 @@
+"""What every command shares: its settings, the one-line failure message, and building the
+services a command needs and draining them afterwards, whatever happens in between."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+EXIT_FAILURE = 1
+log = logging.getLogger("firebreak")
+
+
+def configure_logging() -> None:
+    from core.logs import configure
+
+    configure(os.environ.get("FIREBREAK_LOG_LEVEL", "INFO"))
+
+
+def settings_of(args: argparse.Namespace):
+    from core.settings import load_settings
+
+    return load_settings(getattr(args, "config", None))
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> int:
+    print(f"firebreak: {message}", file=sys.stderr)
+    return code
+
+
+@contextmanager
+def offline_services(args: argparse.Namespace) -> Iterator:
+    """Services that post nothing to Slack (reports, exports, the audit and the job queue),
+    drained when the command is done or fails."""
+    from composition import build_services
+
+    services = build_services(settings_of(args), chat=None, notifier=None)
+    try:
+        yield services
+    finally:
+        services.drain()
+
+
+def findings_process(args: argparse.Namespace, **options):
+    """The wiring for intake outside the Slack server: Slack posting when a token is set."""
+    import composition
+
+    process = composition.build(settings_of(args), **options)
+    if process.services.notifier is None:
+        log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
+    return process
