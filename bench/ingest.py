@@ -124,7 +124,7 @@ def storm(url: str, lines: list[str]) -> dict:
         return {"findings": len(findings), "stored": stored, "alone": alone, "in_digests": in_digests,
                 "posts": len(ws.fake.messages(ws.settings.config.slack.triage_channel)), "api_calls": len(calls),
                 "edits": len(ws.fake.calls_to("chat.update")),
-                "ratelimited": ws.services.notifier.outbox.stats["ratelimited"], "stored_seconds": stored_at,
+                "ratelimited": ws.services.notifier.sender.outbox.stats["ratelimited"], "stored_seconds": stored_at,
                 "drain_seconds": elapsed, "drained": drained}
     finally:
         ws.stop()

@@ -36,6 +36,7 @@ from core.clock import SystemClock
 from core.containment import service as containment
 from core.errors import ConfigError
 from core.findings.cloudtrail_rules import configured_rules
+from core.findings.delivery import FindingDelivery
 from core.jobs import Policy, Worker
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
@@ -51,7 +52,7 @@ from handlers.chat import SlackChat
 from handlers.communications.sender import SlackStakeholders
 from handlers.containment.board import SlackBoard
 from handlers.directory import SlackDirectory
-from handlers.findings.notifier import SlackNotifier
+from handlers.findings.notifier import SlackTriageSender
 from handlers.slack_endpoint import SlackEndpoint
 from handlers.identity import BotIdentity
 from handlers.outbox import Outbox, outbox_client
@@ -172,8 +173,9 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
                 repos.communications, cfg.communications, incident),
                 cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
             board=SlackBoard(client, repos.containment, repos.incidents),
-            notifier=SlackNotifier(repos, clock, cfg, outbox_client(secrets.slack_bot_token, secrets.slack_api_url),
-                                   outbox),
+            notifier=FindingDelivery(repos.findings, repos.finding_state, repos.incidents, clock, SlackTriageSender(
+                outbox_client(secrets.slack_bot_token, secrets.slack_api_url), outbox),
+                digest_top=cfg.findings.digest.top),
             outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging(),
                               **cases))
     if slack_app:

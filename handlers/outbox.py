@@ -24,17 +24,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from core.findings.ports import Deferred  # a job that cannot run yet (another worker is posting that message)
+
+__all__ = ["Deferred", "Outbox", "outbox_client"]
+
 log = logging.getLogger("firebreak.outbox")
 MAX_ATTEMPTS = 5  # per job, for failures other than 429 and deferrals
 DEFAULT_RETRY_AFTER = 1.0
-
-
-class Deferred(Exception):
-    """Raised by a job that cannot run yet (e.g. another worker is posting that message)."""
-
-    def __init__(self, after: float):
-        super().__init__(f"deferred {after}s")
-        self.after = after
 
 
 def outbox_client(token: str, api_url: str | None) -> WebClient:

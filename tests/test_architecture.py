@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "store", "aws", "handlers", "local", "outbound")
 # Calls that build an adapter; their definitions (def build_client, class SqlX...) do not count.
 CONSTRUCTIONS = re.compile(r"(?<!def )(?<!class )\b(AwsSessions|WebClient|build_client|outbox_client|Database|"
-                           r"Sql\w+Repository|SlackChat|SlackNotifier|SlackBoard|AwsCatalog|AwsWriteBack)\(")
+                           r"Sql\w+Repository|SlackChat|SlackTriageSender|SlackBoard|AwsCatalog|AwsWriteBack)\(")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -1,17 +1,20 @@
 """What the findings domain hands out and what it needs from the outside.
 
 Core decides; Slack and AWS are reached only through these Protocols, implemented in
-handlers/ (SlackNotifier) and aws/ (AwsWriteBack), so core stays free of slack_* and boto3.
+handlers/ (SlackTriageSender) and aws/ (AwsWriteBack), so core stays free of slack_* and boto3.
+What chat shows is decided in core/findings/delivery.py and handed to the sender as a view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Hashable, Protocol
 from contextlib import AbstractContextManager
 from typing import Callable
 from core.findings.model import Finding
+from core.incidents.model import Incident
+from core.messages import PostedMessage
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class IndicatorMatch:
 
 
 class Notifier(Protocol):
-    """Shows findings in chat. Calls only queue work; sending happens paced, in the background."""
+    """Shows findings in chat. Calls only queue work; sending happens paced, in the background.
+    core.findings.delivery.FindingDelivery is the one implementation outside tests."""
 
     def finding_changed(self, finding: StoredFinding) -> None: ...
 
@@ -97,6 +101,85 @@ class Notifier(Protocol):
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until what is queued has been sent; False if `timeout` ran out first."""
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding's triage message as core decided it: what to show, what to offer, and where.
+    Rendered whole on every change, so the view is complete."""
+
+    finding: StoredFinding
+    channel: str  # where a new message is posted
+    thread_ts: str | None  # the digest's thread, for a finding opened from its digest
+    message: PostedMessage | None  # the message chat shows already: edited in place
+    declare: bool  # "Declare incident" is offered (not linked, not dismissed)
+    link_to: tuple[Incident, ...]  # open incidents "Add to incident" offers
+    contain: tuple[tuple[str, str], ...]  # the Contain… menu of a linked finding: (action, target), in order
+    triage: bool  # Snooze and Dismiss are offered (not dismissed)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return ("finding", self.finding.pk)
+
+    @property
+    def revision(self) -> int:
+        return self.finding.revision
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """A storm digest's message: its size and counts, the first findings, and where."""
+
+    digest: Digest
+    top: tuple[StoredFinding, ...]  # listed on the message: most severe first, then oldest
+    counts: dict[str, int]  # findings per severity in the whole digest
+    channel: str
+    message: PostedMessage | None
+    thread_ts: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return ("digest", self.digest.id)
+
+    @property
+    def revision(self) -> int:
+        return self.digest.revision
+
+    @property
+    def more(self) -> int:
+        """Findings in the digest beyond those listed."""
+        return self.digest.size - len(self.top)
+
+
+TriageView = FindingView | DigestView | IndicatorMatch
+
+
+class Deferred(Exception):
+    """A delivery that cannot happen yet (another worker is posting that message): the
+    sender's queue runs it again after `after` seconds."""
+
+    def __init__(self, after: float):
+        super().__init__(f"deferred {after}s")
+        self.after = after
+
+
+class TriageSender(Protocol):
+    """Chat's half of finding delivery (handlers/findings/notifier.py): a paced queue per
+    channel, and messages rendered from core's views. It reads no storage and decides nothing."""
+
+    def queue(self, channel: str, key: Hashable, send: Callable[[], None]) -> None:
+        """Run `send` in `channel`'s next paced turn; it replaces a queued send of the same key.
+        `send` may raise Deferred (run again later) or chat's errors (retried, 429 waited out)."""
+
+    def post(self, view: TriageView) -> PostedMessage:
+        """Post a new message in `view.channel` (in `view.thread_ts`'s thread); return where."""
+
+    def update(self, view: FindingView | DigestView) -> None:
+        """Edit the message at `view.message` to show `view`."""
+
+    def drain(self, timeout: float | None = None) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 class WriteBack(Protocol):
@@ -185,25 +268,45 @@ class FindingRepository(Protocol):
     def linked(self, incident_id: int) -> list[LinkedFinding]: ...
 
 
+@dataclass(frozen=True)
+class PostingClaim:
+    """A poster's reservation of a new message (`kind` finding or digest), held since `at`."""
+
+    kind: str
+    ident: int
+    claim: str
+    at: datetime
+
+
 class FindingStateRepository(Protocol):
-    """Triage state changes, and the bookkeeping of what chat shows of each finding/digest."""
+    """Triage state changes, and the bookkeeping of what chat shows of each finding/digest
+    (kept by core/findings/delivery.py)."""
 
     def change(self, pk: int, entry: dict[str, Any] | None, check: Callable[[StoredFinding], None] | None = None,
                **values: Any) -> StoredFinding: ...
 
     def open_incident_indicators(self) -> dict[tuple[str, str], list[tuple[int, str | None, str]]]: ...
 
-    def claim(self, kind: str, ident: int, token: str, now: datetime) -> str | None: ...
+    def claim(self, kind: str, ident: int, token: str, now: datetime) -> str | None:
+        """Reserve posting the message (only while none is posted or claimed): the claim, or None."""
 
-    def posted(self, kind: str, ident: int, claim: str, channel_id: str, ts: str, revision: int) -> None: ...
+    def posted(self, kind: str, ident: int, claim: str, channel_id: str, ts: str, revision: int) -> None:
+        """Record where the claimed message was posted, and that it shows `revision`."""
 
-    def release(self, kind: str, ident: int, claim: str) -> None: ...
+    def release(self, kind: str, ident: int, claim: str) -> None:
+        """Give the claim back (only if it is still this one), so the next attempt may post."""
 
-    def shown(self, kind: str, ident: int, revision: int) -> None: ...
+    def shown(self, kind: str, ident: int, revision: int) -> None:
+        """Chat shows `revision` now (never moves backwards)."""
 
-    def pending(self, now: datetime, stale_after: float = 120.0) -> tuple[list[StoredFinding], list[Digest]]: ...
+    def claims(self) -> list[PostingClaim]:
+        """Every claim held now, with when it was taken."""
 
-    def is_claim(self, ts: str | None) -> bool: ...
+    def unshown(self) -> tuple[list[StoredFinding], list[Digest]]:
+        """The findings (with a channel) and digests (not empty) whose latest revision chat does not show."""
+
+    def is_claim(self, ts: str | None) -> bool:
+        """True for a claim's placeholder where a posted message's ts would be."""
 
 
 class IntakeRepository(Protocol):

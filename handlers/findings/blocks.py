@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from core.containment.suggest import suggestions
-from core.findings.ports import Digest, IndicatorMatch, StoredFinding
+from core.findings.ports import Digest, DigestView, FindingView, IndicatorMatch, StoredFinding
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
-from core.incidents.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, truncate
 
@@ -65,31 +63,32 @@ def _status(f: StoredFinding) -> str | None:
     return None
 
 
-def _controls(f: StoredFinding, open_incidents: list[Incident]) -> dict | None:
-    if f.status == "dismissed":
-        return None
+def _controls(view: FindingView) -> dict | None:
+    """The buttons and menus core offers (view.declare, link_to, contain, triage); the values
+    carry the finding's pk and an entry's position, parsed back in handlers/findings/actions.py."""
+    f = view.finding
     elements = []
-    if f.incident_id is None:
+    if view.declare:
         elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DECLARE, "style": "primary",
                          "text": _plain("Declare incident"), "value": str(f.pk)})
-        if open_incidents:
-            elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
-                             "placeholder": _plain("Add to incident"),
-                             "options": [_option(f"#{i.id} " + ("(private incident)" if i.private else i.title), f"{f.pk}:{i.id}")
-                                         for i in open_incidents[:100]]})
-    else:
-        contain = suggestions(f.indicators, f.resources)
-        if contain:  # requests go to the finding's incident and still need a second approver
-            elements.append({"type": "static_select", "action_id": ids.ACTION_CONTAIN_FROM_FINDING,
-                             "placeholder": _plain("Contain…"), "options": [
-                                 _option(f"{action} {target}", f"{f.pk}:{n}")
-                                 for n, (action, target) in enumerate(contain)]})
-    elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_SNOOZE, "placeholder": _plain("Snooze"),
-                     "options": [_option(f"{label} · {SNOOZE_SCOPES[scope]}", f"{f.pk}:{scope}:{key}")
-                                 for scope in SNOOZE_SCOPES for key, (_, label) in SNOOZE_CHOICES.items()]})
-    elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DISMISS, "style": "danger",
-                     "text": _plain("Dismiss as false positive"), "value": str(f.pk)})
-    return {"type": "actions", "block_id": f"finding:{f.pk}", "elements": elements}
+    if view.link_to:
+        elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
+                         "placeholder": _plain("Add to incident"),
+                         "options": [_option(f"#{i.id} " + ("(private incident)" if i.private else i.title), f"{f.pk}:{i.id}")
+                                     for i in view.link_to[:100]]})
+    if view.contain:  # requests go to the finding's incident and still need a second approver
+        elements.append({"type": "static_select", "action_id": ids.ACTION_CONTAIN_FROM_FINDING,
+                         "placeholder": _plain("Contain…"), "options": [
+                             _option(f"{action} {target}", f"{f.pk}:{n}")
+                             for n, (action, target) in enumerate(view.contain)]})
+    if view.triage:
+        elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_SNOOZE,
+                         "placeholder": _plain("Snooze"),
+                         "options": [_option(f"{label} · {SNOOZE_SCOPES[scope]}", f"{f.pk}:{scope}:{key}")
+                                     for scope in SNOOZE_SCOPES for key, (_, label) in SNOOZE_CHOICES.items()]})
+        elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DISMISS, "style": "danger",
+                         "text": _plain("Dismiss as false positive"), "value": str(f.pk)})
+    return {"type": "actions", "block_id": f"finding:{f.pk}", "elements": elements} if elements else None
 
 
 CONSOLE = {"guardduty": "https://{region}.console.aws.amazon.com/guardduty/home?region={region}#/findings?search=id%3D{id}",
@@ -119,8 +118,9 @@ def finding_details(f: StoredFinding) -> tuple[str, list[dict]]:
     return escape(f"Finding: {f.title}"), shown
 
 
-def finding_message(f: StoredFinding, open_incidents: list[Incident]) -> tuple[str, list[dict]]:
+def finding_message(view: FindingView) -> tuple[str, list[dict]]:
     """The triage message, re-rendered whole on every change (chat.update)."""
+    f = view.finding
     shown = [section(_headline(f)), context(_where(f))]
     if indicators := _indicators(f):
         shown.append(section(indicators))
@@ -131,7 +131,7 @@ def finding_message(f: StoredFinding, open_incidents: list[Incident]) -> tuple[s
                                        for a in f.activity[-SHOWN_ACTIVITY:])))
     shown.append(context(f"Finding `{escape(truncate(f.finding_id, 300))}` · {escape(f.source)} · "
                          f"route {escape(f.route or 'default')}"))
-    if controls := _controls(f, open_incidents):
+    if controls := _controls(view):
         shown.append(controls)
     return escape(f"{f.severity.upper()} finding: {f.title}")[:3000], shown
 
@@ -141,15 +141,16 @@ def _line(f: StoredFinding) -> str:
             f"{escape(truncate(f.title, 120))} · {escape(f.account or '?')}/{escape(f.region or '?')}")
 
 
-def digest_message(d: Digest, top: list[StoredFinding], counts: dict[str, int]) -> tuple[str, list[dict]]:
-    """`counts`: how many of each severity the digest holds, shown most severe first, so a
-    glance tells whether anything in it needs a look now."""
+def digest_message(view: DigestView) -> tuple[str, list[dict]]:
+    """`view.counts`: how many of each severity the digest holds, shown most severe first, so
+    a glance tells whether anything in it needs a look now."""
+    d, top, counts = view.digest, view.top, view.counts
     by_severity = " · ".join(f"{ICONS[s]} {counts[s]} {s}" for s in ICONS if counts.get(s))
     shown = [section(f":fire: *{d.size} more {_findings(d.size)}* from route *{escape(d.route)}* since "
                      f"{d.window_start:%H:%M} UTC, grouped to keep this channel readable"),
              context(f"In this digest: {by_severity}" if by_severity else "no findings"),
              section("\n".join(_line(f) for f in top) or "_none yet_")]
-    rest = d.size - len(top)
+    rest = view.more
     if rest > 0:
         shown.append(context(f"…and {rest} more, all stored: *Show all* lists them page by page."))
     shown.append({"type": "actions", "block_id": f"digest:{d.id}", "elements": [

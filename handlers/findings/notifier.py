@@ -1,57 +1,40 @@
-"""core.findings.ports.Notifier over Slack: triage messages and digests are posted once and
-then edited in place, through the paced Outbox.
+"""core.findings.ports.TriageSender over Slack: renders the views core hands over (triage
+messages, digests, "also seen in finding" notes) as Block Kit and sends them through the
+paced Outbox, with chat.postMessage for a new message and chat.update for one shown already.
 
-Each job renders from the database when it runs, not when it was queued, so coalesced jobs
-send the latest state. A post first claims the message in the database (two workers never
-both post it); what Slack shows is recorded as a revision, so anything unsent when a
-process dies is sent by the next one (`recover`)."""
+It reads no storage and decides nothing: what is due, whether to post or edit, and the
+claim/posted/shown bookkeeping are core's (core/findings/delivery.py), which learns where a
+message went from what `post` returns."""
 
 from __future__ import annotations
 
-import secrets
+from typing import Callable, Hashable
 
 from slack_sdk import WebClient
 
-from core.findings.ports import Digest, IndicatorMatch, StoredFinding
-from core.ports import Repositories
-from core.services import Clock
-from core.settings import Config
+from core.findings.ports import DigestView, FindingView, IndicatorMatch, TriageView
+from core.messages import PostedMessage
 from handlers.findings import blocks as triage_blocks
-from handlers.outbox import Deferred, Outbox
-
-OPEN_INCIDENT_CHOICES = 100  # Slack's limit of options in one static_select
+from handlers.outbox import Outbox
 
 
-class SlackNotifier:
-    def __init__(self, repos: Repositories, clock: Clock, config: Config, client: WebClient, outbox: Outbox):
-        self.findings, self.state, self.incidents = repos.findings, repos.finding_state, repos.incidents
-        self.clock, self.config = clock, config
-        self.client = client
+class SlackTriageSender:
+    def __init__(self, client: WebClient, outbox: Outbox):
+        self.client = client  # paced jobs' client: it leaves 429 to the outbox (handlers.outbox.outbox_client)
         self.outbox = outbox
-        self._token = secrets.token_hex(6)
 
-    # ----------------------------------------------------------- Notifier
-    def finding_changed(self, finding: StoredFinding) -> None:
-        if finding.channel:
-            self.outbox.submit(finding.channel, ("finding", finding.pk), lambda: self._send_finding(finding.pk))
+    def queue(self, channel: str, key: Hashable, send: Callable[[], None]) -> None:
+        self.outbox.submit(channel, key, send)
 
-    def digest_changed(self, digest: Digest) -> None:
-        self.outbox.submit(digest.channel, ("digest", digest.id), lambda: self._send_digest(digest.id))
+    def post(self, view: TriageView) -> PostedMessage:
+        text, shown = render(view)
+        response = self.client.chat_postMessage(channel=view.channel, text=text, blocks=shown,
+                                                thread_ts=getattr(view, "thread_ts", None))
+        return PostedMessage(response["channel"], response["ts"])
 
-    def indicator_seen(self, match: IndicatorMatch) -> None:
-        text, shown = triage_blocks.indicator_note(match)
-        self.outbox.submit(match.channel, ("indicator", match.incident_id, match.finding_id),
-                           lambda: self.client.chat_postMessage(channel=match.channel, text=text, blocks=shown))
-
-    # ----------------------------------------------------------- lifecycle
-    def recover(self) -> int:
-        """Queue everything the database says Slack does not show yet (after a restart)."""
-        findings, digests = self.state.pending(self.clock.now())
-        for finding in findings:
-            self.finding_changed(finding)
-        for digest in digests:
-            self.digest_changed(digest)
-        return len(findings) + len(digests)
+    def update(self, view: FindingView | DigestView) -> None:
+        text, shown = render(view)
+        self.client.chat_update(channel=view.message.channel, ts=view.message.ts, text=text, blocks=shown)
 
     def drain(self, timeout: float | None = None) -> bool:
         return self.outbox.drain(timeout)
@@ -59,39 +42,13 @@ class SlackNotifier:
     def close(self) -> None:
         self.outbox.close()
 
-    # ----------------------------------------------------------- jobs (outbox thread)
-    def _send_finding(self, pk: int) -> None:
-        finding = self.findings.get(pk)
-        if finding is None or not finding.channel or finding.slack_revision >= finding.revision:
-            return
-        incidents = [] if finding.incident_id is not None else \
-            self.incidents.recent(OPEN_INCIDENT_CHOICES, open_only=True)
-        text, shown = triage_blocks.finding_message(finding, incidents)
-        self._deliver("finding", pk, finding.channel, finding.slack_channel, finding.slack_ts, finding.revision,
-                      text, shown, thread_ts=finding.thread_ts)
 
-    def _send_digest(self, digest_id: int) -> None:
-        digest = self.findings.digest(digest_id)
-        if digest is None or digest.size == 0 or digest.slack_revision >= digest.revision:
-            return
-        top = self.findings.digest_items(digest_id, limit=self.config.findings.digest.top)
-        text, shown = triage_blocks.digest_message(digest, top, self.findings.severity_counts(digest_id))
-        self._deliver("digest", digest_id, digest.channel, digest.slack_channel, digest.slack_ts, digest.revision,
-                      text, shown)
-
-    def _deliver(self, kind: str, ident: int, channel: str, slack_channel: str | None, ts: str | None,
-                 revision: int, text: str, shown: list[dict], thread_ts: str | None = None) -> None:
-        if ts and not self.state.is_claim(ts):
-            self.client.chat_update(channel=slack_channel or channel, ts=ts, text=text, blocks=shown)
-            self.state.shown(kind, ident, revision)
-            return
-        claim = self.state.claim(kind, ident, self._token, self.clock.now())
-        if claim is None:  # another worker is posting it: edit once its ts is stored
-            raise Deferred(2.0)
-        try:
-            response = self.client.chat_postMessage(channel=channel, text=text, blocks=shown, thread_ts=thread_ts)
-        except BaseException:
-            self.state.release(kind, ident, claim)
-            raise
-        self.state.posted(kind, ident, claim, response["channel"], response["ts"], revision)
-
+def render(view: TriageView) -> tuple[str, list[dict]]:
+    """The fallback text and the blocks of a view."""
+    if isinstance(view, FindingView):
+        return triage_blocks.finding_message(view)
+    if isinstance(view, DigestView):
+        return triage_blocks.digest_message(view)
+    if isinstance(view, IndicatorMatch):
+        return triage_blocks.indicator_note(view)
+    raise TypeError(f"no rendering for {type(view).__name__}")

@@ -1,18 +1,19 @@
-"""Triage state and Slack bookkeeping of findings and digests.
+"""Triage state and the chat bookkeeping of findings and digests.
 
-A message is posted once: the poster first claims the empty `slack_ts` with a conditional
-update, so two workers (or a retry racing the first attempt) cannot both post it. What
-Slack shows is tracked as `slack_revision` against `revision`, so anything not yet shown
-after a crash is found again by `pending()`."""
+core/findings/delivery.py keeps the books; this stores them. A message is posted once: the
+poster first claims the empty `slack_ts` with a conditional update, so two workers (or a
+retry racing the first attempt) cannot both post it. What chat shows is tracked as
+`slack_revision` against `revision`, so anything not yet shown after a crash is found
+again by `unshown()`, and a dead poster's claim by `claims()`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy import select, update
 
-from core.findings.ports import Digest, StoredFinding
+from core.findings.ports import Digest, PostingClaim, StoredFinding
 from store.db import Database
 from store.findings.models import FindingDigestRow, FindingIndicatorRow, FindingRow
 from store.findings.rows import clean, to_digest, to_stored
@@ -103,16 +104,16 @@ class SqlFindingStateRepository:
             session.execute(update(table).where(key == ident, table.slack_revision < revision)
                             .values(slack_revision=revision))
 
-    def pending(self, now: datetime, stale_after: float = 120.0) -> tuple[list[StoredFinding], list[Digest]]:
-        """Everything Slack does not show yet; claims older than `stale_after` seconds (a
-        poster that died mid-way) are released first."""
-        cutoff = now.timestamp() - stale_after
-        with self.db.session() as session:
-            for table, key in _TABLES.values():
-                for ident, ts in session.execute(select(key, table.slack_ts).where(table.slack_ts.like(CLAIM + "%"))):
-                    if int(ts.split(":")[1]) < cutoff:
-                        session.execute(update(table).where(key == ident, table.slack_ts == ts)
-                                        .values(slack_ts=None))
+    def claims(self) -> list[PostingClaim]:
+        found = []
+        with self.db.read() as session:
+            for kind, (table, key) in _TABLES.items():
+                for ident, ts in session.execute(select(key, table.slack_ts).where(table.slack_ts.like(CLAIM + "%"))
+                                                 .order_by(key)):
+                    found.append(PostingClaim(kind, ident, ts, _claimed_at(ts)))
+        return found
+
+    def unshown(self) -> tuple[list[StoredFinding], list[Digest]]:
         with self.db.read() as session:
             findings = session.scalars(select(FindingRow).where(
                 FindingRow.channel.is_not(None), FindingRow.slack_revision < FindingRow.revision)
@@ -121,3 +122,8 @@ class SqlFindingStateRepository:
                 FindingDigestRow.size > 0, FindingDigestRow.slack_revision < FindingDigestRow.revision)
                 .order_by(FindingDigestRow.id))
             return [to_stored(r) for r in findings], [to_digest(r) for r in digests]
+
+
+def _claimed_at(claim: str) -> datetime:
+    """When a claim was taken: written into it as whole seconds (`claim:<epoch>:<holder>`)."""
+    return datetime.fromtimestamp(int(claim.split(":")[1]), tz=timezone.utc)

@@ -6,8 +6,9 @@ import threading
 import pytest
 
 from core.findings.pipeline import ingest
+from core.findings.delivery import FindingDelivery
 from handlers.outbox import Outbox, outbox_client
-from handlers.findings.notifier import SlackNotifier
+from handlers.findings.notifier import SlackTriageSender
 from composition import local_workspace
 from store.findings.repository import SqlFindingRepository
 from tests.support.findings import finding, tuned
@@ -31,7 +32,7 @@ def test_storm_under_429_is_grouped_paced_and_loses_nothing(settings):
         digest_ids = {store.by_finding_id(f"storm-{b}-{n}").digest_id for b in range(20) for n in range(100)}
         assert len(digest_ids - {None}) == 1
         assert len(store.digest_items(max(digest_ids - {None}), limit=5000)) == 1995
-        stats = ws.services.notifier.outbox.stats
+        stats = ws.services.notifier.sender.outbox.stats
         assert stats["ratelimited"] == 2 and stats["dropped"] == 0
         accepted = [c for c in ws.fake.calls if c.method in ("chat.postMessage", "chat.update")]
         gaps = [b.at - a.at for a, b in zip(accepted, accepted[1:])]
@@ -46,8 +47,10 @@ def test_two_workers_never_post_one_finding_twice(settings):
     try:
         ingest(ws.services, [finding()])
         stored = SqlFindingRepository(ws.services.db).by_finding_id("f-1")
-        other = SlackNotifier(ws.services.repos, ws.services.clock, ws.services.config,
-                              outbox_client(ws.fake.token, ws.fake.api_url), Outbox(0.0))
+        repos = ws.services.repos
+        other = FindingDelivery(repos.findings, repos.finding_state, repos.incidents, ws.services.clock,
+                                SlackTriageSender(outbox_client(ws.fake.token, ws.fake.api_url), Outbox(0.0)),
+                                digest_top=ws.services.config.findings.digest.top)
         barrier = threading.Barrier(2)
         for notifier in (ws.services.notifier, other):
             threading.Thread(target=lambda n=notifier: (barrier.wait(), n.finding_changed(stored))).start()

@@ -9,10 +9,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.clock import ManualClock
+from core.findings.ports import PostingClaim
 from store.db import Database
 from store.findings.intake import SqlIntakeRepository
 from store.findings.models import FindingRow
 from store.findings.repository import SqlFindingRepository
+from store.findings.state import SqlFindingStateRepository
 from store.models import Base
 from tests.support.findings import finding
 
@@ -177,4 +179,35 @@ def test_a_new_finding_whose_id_holds_nul_is_known_the_second_time(clean_db):
             if change is None:
                 assert tx.upsert(odd).outcome == "unchanged"
     assert store.count() == 1
+    db.dispose()
+
+
+def test_the_chat_bookkeeping_claims_once_and_lists_what_chat_does_not_show(clean_db):
+    """What core/findings/delivery.py relies on (tests/support/delivery.py fakes the same rules)."""
+    db = Database(clean_db)
+    store, state = SqlFindingRepository(db), SqlFindingStateRepository(db)
+    with store.ingest(NOW) as tx:
+        routed = tx.place(tx.upsert(finding(id="routed")).finding, status="open", channel="CTRIAGE")
+        tx.place(tx.upsert(finding(id="suppressed")).finding, status="suppressed")
+        digest = tx.claim_window("default", "CTRIAGE", NOW, after=0)
+        tx.place(tx.upsert(finding(id="grouped")).finding, status="open", digest_id=digest.id)
+    pk = routed.pk
+    assert [f.finding_id for f in state.unshown()[0]] == ["routed"] and [d.id for d in state.unshown()[1]] == [digest.id]
+
+    claim = state.claim("finding", pk, "a", NOW)
+    assert claim and state.is_claim(claim) and state.claim("finding", pk, "b", NOW) is None
+    assert state.claims() == [PostingClaim("finding", pk, claim, NOW.replace(microsecond=0))]
+    state.release("finding", pk, "claim:0:someone-else")  # not this claim: kept
+    assert state.claim("finding", pk, "b", NOW) is None
+    state.release("finding", pk, claim)
+    again = state.claim("finding", pk, "b", NOW + timedelta(seconds=5))
+    state.posted("finding", pk, again, "C0TRIAGE", "1.000001", 1)
+    shown = store.get(pk)
+    assert (shown.slack_channel, shown.slack_ts, shown.slack_revision) == ("C0TRIAGE", "1.000001", 1)
+    assert state.claims() == [] and state.claim("finding", pk, "c", NOW) is None  # posted stays posted
+    assert state.unshown()[0] == []
+
+    state.shown("digest", digest.id, 1)
+    state.shown("digest", digest.id, 0)  # an older edit finishing late never moves it back
+    assert store.digest(digest.id).slack_revision == 1 and state.unshown() == ([], [])
     db.dispose()
