@@ -172,7 +172,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
             chat=SlackChat(client, cfg, directory, clocks=lambda incident: regulatory.summary_items(
                 repos.communications, cfg.communications, incident),
                 cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
-            board=SlackBoard(client, repos.containment, repos.incidents),
+            board=SlackBoard(client),
             notifier=FindingDelivery(repos.findings, repos.finding_state, repos.incidents, clock, SlackTriageSender(
                 outbox_client(secrets.slack_bot_token, secrets.slack_api_url), outbox),
                 digest_top=cfg.findings.digest.top),

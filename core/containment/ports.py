@@ -3,20 +3,43 @@ board that shows each request's card in chat (Slack, in handlers/containment).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.containment.catalog import Catalog
 from core.containment.model import ContainRequest
+from core.messages import PostedMessage
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Callable
 
-__all__ = ["Board", "Catalog"]
+__all__ = ["Board", "CardView", "Catalog"]
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A request's card as core decided it (core/containment/cards.py): the request in its
+    stored state, its plan lines, what the buttons and hints mean now, and where it goes."""
+
+    request: ContainRequest
+    incident_label: str
+    channel: str | None  # where a new card is posted: the incident's channel, else where it was asked
+    message: PostedMessage | None  # the card chat shows already: edited in place
+    current: tuple[str, ...]  # the target's state now (the plan's read-only calls)
+    changes: tuple[str, ...]  # what the action changes
+    hypothetical: bool  # a dry run: the plan only, nothing changes ("Would change")
+    decidable: bool  # Approve and Deny are offered: the request waits for a second person
+    undoable: bool  # it succeeded and can be reversed (`undo`, approved like any request)
 
 
 class Board(Protocol):
-    def publish(self, request: ContainRequest, fallback_channel: str | None = None) -> None:
-        """Post the request's card once, then edit that message as the request moves on."""
+    """Request cards in chat: renders core's CardView and sends it; it reads no storage."""
+
+    def post(self, card: CardView) -> PostedMessage:
+        """Post a new card in `card.channel`; return where chat put it."""
+
+    def update(self, card: CardView) -> None:
+        """Edit the card at `card.message` to show `card`."""
 
 
 class ContainmentRepository(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from core.containment import executor, flow
+from core.containment import cards, executor, flow
 from core.containment.model import APPROVED, ContainRequest
 from core.containment.parse import ContainCommand, command_for
 from core.containment.suggest import suggestions
@@ -92,4 +92,4 @@ def _catalog(services: Services):
 
 def _show(services: Services, request: ContainRequest, fallback_channel: str | None = None) -> None:
     if services.board is not None:
-        services.board.publish(request, fallback_channel)
+        cards.publish(services.board, services.repos.containment, services.incidents, request, fallback_channel)

@@ -4,10 +4,11 @@ error messages) is escaped; only user ids Firebreak itself recorded become menti
 
 from __future__ import annotations
 
-from core.containment.catalog import FAMILIES, SPECS
+from core.containment.catalog import FAMILIES
 from core.containment.model import (ALREADY, DENIED, EXECUTING, EXPIRED, PLANNED, REQUESTED, SUCCEEDED, UNDONE,
                                     ContainRequest)
 from core.containment.flow import AUTO_APPROVER
+from core.containment.ports import CardView
 from core.incidents.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, user
@@ -55,24 +56,24 @@ def _source(request: ContainRequest, what: str) -> str:
     return f"\n_from {escape(source)}_" if source else ""
 
 
-def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
+def card(view: CardView) -> tuple[str, list[dict]]:
     """The message everyone in the incident channel sees, updated as the request moves on."""
+    request = view.request
     title = f"{escape(request.title)}"
     shown = [
         section(f"{ICONS.get(request.state, '')} *{request.family.label} {request.label}: {title}* — "
-                f"incident {incident.label} · *{escape(request.state)}*"),
+                f"incident {escape(view.incident_label)} · *{escape(request.state)}*"),
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*Account*\n{escape(request.account)}{_source(request, 'account')}"},
             {"type": "mrkdwn", "text": _region(request)},
             {"type": "mrkdwn", "text": f"*Target*\n`{escape(request.target)}`"},
             {"type": "mrkdwn", "text": f"*Requested by*\n{_who(request.requested_by)}"},
         ]},
-        section(f"*Current state*\n{_lines(request.plan.get('current', []))}"),
-        section(f"*{'Would change' if request.state == PLANNED else 'Change'}*\n"
-                f"{_lines(request.plan.get('changes', []))}"),
+        section(f"*Current state*\n{_lines(list(view.current))}"),
+        section(f"*{'Would change' if view.hypothetical else 'Change'}*\n{_lines(list(view.changes))}"),
     ]
-    shown += _status(request)
-    if request.state == REQUESTED:
+    shown += _status(view)
+    if view.decidable:
         shown.append({"type": "actions", "block_id": f"contain:{request.id}", "elements": [
             {"type": "button", "action_id": ids.ACTION_CONTAIN_APPROVE, "value": str(request.id), "style": "primary",
              "text": {"type": "plain_text", "text": "Approve"},
@@ -86,7 +87,8 @@ def card(request: ContainRequest, incident: Incident) -> tuple[str, list[dict]]:
     return escape(f"{request.family.label} {request.label} ({request.state}): {request.title}"), shown
 
 
-def _status(request: ContainRequest) -> list[dict]:
+def _status(view: CardView) -> list[dict]:
+    request = view.request
     if request.state == PLANNED:
         forced = request.plan.get("forced_dry_run")  # a drill outside the AWS sandbox
         return [context("Dry run: the plan only; nothing was changed and nothing will be."
@@ -113,7 +115,7 @@ def _status(request: ContainRequest) -> list[dict]:
     if request.error:
         code = f" (`{escape(request.error_code)}`)" if request.error_code else ""
         lines.append(section(f":x: *Failed*{code}: {escape(request.error)}"))
-    if request.state == SUCCEEDED and not request.is_undo and SPECS[request.action].undoable:
+    if view.undoable:
         lines.append(context(f"Reverse with `/{request.family.command} undo {request.id}` (needs approval too)."))
     return lines
 

@@ -1,15 +1,16 @@
-"""In-memory fakes of the ports core's delivery of findings uses: what storage holds of
-findings, digests and incidents (with the store's bookkeeping rules), and chat's sender,
-recording the views it is handed. No database, no Slack, no threads:
+"""In-memory fakes of the ports core's delivery of findings and cards uses: what storage
+holds of findings, digests, incidents and requests (with the store's bookkeeping rules),
+and chat's senders, recording the views they are handed. No database, no Slack, no threads:
 queued sends run when the test says so."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Hashable
 
+from core.containment.model import ContainRequest
 from core.findings.ports import Deferred, Digest, PostingClaim, StoredFinding
 from core.incidents.model import Incident
 from core.messages import PostedMessage
@@ -44,6 +45,16 @@ def open_incident(incident_id: int, **changes) -> Incident:
                   phase="analysis", declared_by="U1", declared_at=T0, updated_at=T0, channel_id=f"CINC{incident_id}")
     values.update(changes)
     return Incident(**values)
+
+
+def contain_request(state: str = "requested", **changes) -> ContainRequest:
+    """Request C12 of incident 7: isolate i-0abc, with a plan of one line each."""
+    values = dict(id=12, incident_id=7, action="isolate-instance", target="i-0abc", options={},
+                  account="123456789012", region="us-east-1", state=state, requested_by="UALICE",
+                  requested_at=T0, expires_at=T0 + timedelta(minutes=30),
+                  plan={"current": ["i-0abc in sg-web"], "changes": ["move i-0abc to the isolation group"]})
+    values.update(changes)
+    return ContainRequest(**values)
 
 
 class MemoryFindings:
@@ -197,3 +208,31 @@ class RecordingTriageSender:
 
     def close(self) -> None:
         pass
+
+
+class MemoryRequests:
+    """ContainmentRepository's `get` and `set_message`: the requests a card is made of."""
+
+    def __init__(self):
+        self.requests: dict[int, ContainRequest] = {}
+
+    def put(self, request: ContainRequest) -> ContainRequest:
+        self.requests[request.id] = request
+        return request
+
+    def get(self, request_id: int) -> ContainRequest | None:
+        return self.requests.get(request_id)
+
+    def set_message(self, request_id: int, channel: str, ts: str) -> None:
+        self.requests[request_id] = dataclasses.replace(self.requests[request_id], message_channel=channel,
+                                                        message_ts=ts)
+
+
+class IncidentsById:
+    """IncidentRepository's `get`."""
+
+    def __init__(self, *incidents: Incident):
+        self.incidents = {i.id: i for i in incidents}
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self.incidents.get(incident_id)

@@ -14,6 +14,7 @@ from composition import build_services
 from core.containment.catalog import Job, Outcome, Plan
 from core.containment.model import ActionFailed
 from core.incidents.ports import ChannelNameTaken
+from core.messages import PostedMessage
 
 
 class FakeChat:
@@ -91,13 +92,21 @@ class FakeChat:
 
 
 class FakeBoard:
-    """core.containment.ports.Board: the states each request's card went through."""
+    """core.containment.ports.Board: the states each request's card went through, and the
+    cards themselves (core's views) as posted or edited."""
 
     def __init__(self):
         self.shown: list[tuple[int, str]] = []
+        self.cards: list[tuple[str, Any]] = []  # ("post" | "update", CardView)
 
-    def publish(self, request, fallback_channel=None) -> None:
-        self.shown.append((request.id, request.state))
+    def post(self, card) -> PostedMessage:
+        self.shown.append((card.request.id, card.request.state))
+        self.cards.append(("post", card))
+        return PostedMessage(card.channel or "CBOARD", f"2.{len(self.cards):06d}")
+
+    def update(self, card) -> None:
+        self.shown.append((card.request.id, card.request.state))
+        self.cards.append(("update", card))
 
     def states(self, request_id: int) -> list[str]:
         return [state for rid, state in self.shown if rid == request_id]
