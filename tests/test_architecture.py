@@ -1,8 +1,12 @@
 """The house rules that keep Firebreak readable, checked: the import-linter layer contracts,
-and that only the composition root builds sessions, Slack clients and repositories."""
+that only the composition root builds sessions, Slack clients and repositories, and that
+the chat adapters of findings and request cards only render and send."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import re
 import shutil
 import subprocess
@@ -48,3 +52,43 @@ def test_core_builds_no_repository_from_a_database():
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "core").rglob("*.py")
                  if re.search(r"\bservices\.db\b", p.read_text())]
     assert offenders == [], "core reads through services.repos, never the database handle"
+
+
+# Core decides what chat shows of findings and request cards and keeps the books of what it
+# shows (core/findings/delivery.py, core/containment/cards.py); these adapters get views.
+DELIVERY_ADAPTERS = ("handlers/findings/notifier.py", "handlers/containment/board.py")
+STORAGE_TYPE = re.compile(r"Repositor(y|ies)|Database")
+STORAGE_PARAMETER = re.compile(r"^(repos?|db|database|store|state|findings|requests|incidents)$|repositor")
+
+
+def _imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every import in a file; name is "" for `import module`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found += [(node.module or "", alias.name) for alias in node.names]
+    return found
+
+
+@pytest.mark.parametrize("path", DELIVERY_ADAPTERS)
+def test_the_delivery_adapters_import_no_storage(path):
+    imports = _imports(REPO / path)
+    assert imports, path
+    assert [m for m, _ in imports if m == "store" or m.startswith("store.")] == []
+    # the Repositories index, Services (which holds them), the root
+    assert [m for m, _ in imports if m in ("core.ports", "core.services", "composition")] == []
+    assert [n for _, n in imports if STORAGE_TYPE.search(n)] == []  # no repository port, no database handle
+
+
+@pytest.mark.parametrize("path", DELIVERY_ADAPTERS)
+def test_the_delivery_adapters_take_no_repository(path):
+    module = importlib.import_module(path[:-3].replace("/", "."))
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__]
+    assert classes, path
+    for cls in classes:
+        for name, parameter in inspect.signature(cls).parameters.items():
+            annotation = parameter.annotation if isinstance(parameter.annotation, str) else \
+                getattr(parameter.annotation, "__name__", repr(parameter.annotation))
+            assert not STORAGE_PARAMETER.search(name) and not STORAGE_TYPE.search(annotation), (cls, name, annotation)
