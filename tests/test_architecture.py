@@ -48,3 +48,34 @@ def test_core_builds_no_repository_from_a_database():
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "core").rglob("*.py")
                  if re.search(r"\bservices\.db\b", p.read_text())]
     assert offenders == [], "core reads through services.repos, never the database handle"
+
+
+BOLT_INTERNALS = ("slack_bolt.request.internals", "slack_bolt.request.payload_utils")
+
+
+def _imported_modules(tree) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_nothing_imports_bolts_request_internals():
+    """Jobs carry typed commands, so nothing rebuilds Bolt's listener arguments from a stored
+    request (import-linter forbids only top-level external packages, hence this check)."""
+    import ast
+
+    offenders = []
+    for path in REPO.rglob("*.py"):
+        if {".venv", "venv", "node_modules", "var"} & set(path.relative_to(REPO).parts):
+            continue
+        imported = _imported_modules(ast.parse(path.read_text(), str(path)))
+        offenders += [f"{path.relative_to(REPO)}: {name}" for name in sorted(imported)
+                      if name.startswith(BOLT_INTERNALS)]
+    assert offenders == []
