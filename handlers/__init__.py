@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from core.services import Services
 
-DOMAINS = ("incidents", "findings", "containment", "investigation", "playbooks", "postmortems", "communications")
 
+def _domains() -> tuple:
+    from handlers import communications, containment, findings, incidents, investigation, playbooks, postmortems
 
-def _domains():
-    from importlib import import_module
-
-    return [import_module(f"handlers.{name}") for name in DOMAINS]
+    return incidents, findings, containment, investigation, playbooks, postmortems, communications
 
 
 def register(app, services: Services, intake) -> None:
