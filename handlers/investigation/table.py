@@ -17,7 +17,7 @@ def _entry(_sub: Sub, words: Words) -> Investigate:
     return ask(words)
 
 
-INVESTIGATE = SlashTable("Investigation (read-only: CloudTrail, no approval)", (
+INVESTIGATE = SlashTable("Investigation (read-only, no approval)", (
     Sub("principal", "/investigate principal <arn|user|role>", "what an IAM user or role did", _entry),
     Sub("ip", "/investigate ip <address>", "the calls made from an IP address", _entry),
     Sub("key", "/investigate key <AKIA…|ASIA…>", "what an access key was used for", _entry),
