@@ -27,7 +27,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return fail("worker needs SLACK_BOT_TOKEN (to run the jobs Slack requests leave) and/or "
                      "FINDINGS_QUEUE_URL (the SQS queue your findings arrive on).")
     if runs_jobs:
-        process = composition.build(settings, slack_app=True)
+        process = composition.worker_process(settings)  # no Bolt app: jobs hold typed commands
     else:
         log.warning("no SLACK_BOT_TOKEN: consuming findings only; queued jobs wait for a worker that has one")
         process = findings_process(args)

@@ -47,6 +47,7 @@ from core.scheduling.runner import ClockRunner, holder_id
 from core.services import Clock, Services
 from core.settings import Settings
 from core.telemetry import Telemetry
+from handlers import job_routes
 from handlers.app import build_app, build_client, startup_client
 from handlers.chat import SlackChat
 from handlers.communications.sender import SlackStakeholders
@@ -55,6 +56,7 @@ from handlers.directory import SlackDirectory
 from handlers.findings.notifier import SlackTriageSender
 from handlers.slack_endpoint import SlackEndpoint
 from handlers.identity import BotIdentity
+from handlers.jobs.dispatch import Dispatcher
 from handlers.outbox import Outbox, outbox_client
 from handlers.scheduling.notices import SlackNotices
 from handlers.startup import ask_identity
@@ -84,15 +86,15 @@ log = logging.getLogger("firebreak")
 @dataclass(frozen=True)
 class Process:
     """One process's wiring: the services, and what only the root may hold (the Slack app,
-    the WSGI front door, the AWS session factory). A process that confirms its Slack token
-    (`slack_check`, run by composition.startup.SlackStartup) starts what needs Slack
-    (`on_slack`) once Slack has answered."""
+    the WSGI front door, the job dispatcher, the AWS session factory). A process that
+    confirms its Slack token (`slack_check`, run by composition.startup.SlackStartup) starts
+    what needs Slack (`on_slack`) once Slack has answered."""
 
     services: Services
     aws: AwsSessions
-    bolt: Any = None  # slack_bolt.App when serving Slack
+    bolt: Any = None  # slack_bolt.App when serving Slack; a worker has none
     web: WebApp | None = None
-    jobs: Any = None  # handlers.jobs.Jobs: the routes of the work after the ack, for workers
+    dispatcher: Dispatcher | None = None  # runs the jobs' typed commands (no Bolt), for workers
     identity: BotIdentity | None = None  # the bot's ids, as Bolt learns them (with `bolt`)
     slack_check: Callable[[], dict] | None = None  # auth.test; None: nothing to confirm
     on_slack: tuple[Callable[[], object], ...] = ()  # what waits for Slack's first answer
@@ -110,7 +112,7 @@ class Process:
 
 def job_worker(process: Process, *, threads: int, policy: Policy | None = None) -> Worker:
     """Job workers (not started): they run the work the web side acknowledged and enqueued."""
-    return Worker(process.services.repos.jobs, process.jobs.execute, holder_id(), threads=threads,
+    return Worker(process.services.repos.jobs, process.dispatcher.execute, holder_id(), threads=threads,
                   policy=policy or Policy())
 
 
@@ -128,10 +130,13 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
-          slack_app: bool = False, confirm_slack: bool = False, **overrides: Any) -> Process:
-    """Everything a process needs. `slack_app` adds the Bolt app and the HTTP front door;
-    `overrides` replace any Services field (tests hand in fakes this way, never afterwards).
-    With a Slack token, `confirm_slack` (implied by `slack_app`) makes what needs Slack wait
+          slack_app: bool = False, runs_jobs: bool = False, confirm_slack: bool = False,
+          **overrides: Any) -> Process:
+    """Everything a process needs. `runs_jobs` adds the job dispatcher (typed commands to
+    their handlers, over the Web API client: no Bolt app); `slack_app` adds the Bolt app and
+    the HTTP front door too; `overrides` replace any Services field (tests hand in fakes
+    this way, never afterwards).
+    With a Slack token, `confirm_slack` (implied by the other two) makes what needs Slack wait
     until the token is confirmed (Process.slack_check, then Process.slack_answered): the
     findings outbox is paused, and the recoveries at start run then; nothing calls Slack
     while building, so a process starts while Slack is failing.
@@ -162,7 +167,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         sandbox=recorded_sandbox())
 
     client, outbox = None, None
-    confirms = bool(secrets.slack_bot_token) and (slack_app or confirm_slack)
+    runs_jobs = runs_jobs or slack_app  # a Slack app's process may run its jobs too (serve --with-worker, local)
+    confirms = bool(secrets.slack_bot_token) and (runs_jobs or confirm_slack)
     if secrets.slack_bot_token:
         outbox = Outbox(cfg.findings.digest.pace_seconds, paused=confirms)
         client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
@@ -178,7 +184,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
                 digest_top=cfg.findings.digest.top),
             outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging(),
                               **cases))
-    if slack_app:
+    if runs_jobs:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)
     ports.update(overrides)
@@ -188,7 +194,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []
     if services.notifier is not None and hasattr(services.notifier, "recover"):
         on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
-    if slack_app and services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
+    if runs_jobs and services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
         on_slack.append(lambda: services.executor.submit(_recover_containment, services))
     check = None
     if confirms:
@@ -197,14 +203,15 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     else:  # nothing to confirm: what needs Slack starts now
         for start in on_slack:
             start()
-    if not slack_app:
-        return Process(services, sessions, slack_check=check, on_slack=tuple(on_slack) if confirms else ())
+    waiting = tuple(on_slack) if confirms else ()
+    client = client or build_client("", secrets.slack_api_url)
+    dispatcher = Dispatcher(services, client, job_routes()) if runs_jobs else None
+    if not slack_app:  # a worker: the jobs' typed commands and the Web API client, no Bolt app
+        return Process(services, sessions, dispatcher=dispatcher, slack_check=check, on_slack=waiting)
     identity = BotIdentity(secrets.slack_bot_token or "")
-    bolt, jobs = build_app(services, client or build_client("", secrets.slack_api_url), identity)
-    # A worker has the app (for its routes and client) but serves nothing: no front door
-    # without the signing secret.
+    bolt = build_app(services, client, identity)
     web = WebApp(SlackEndpoint(bolt, services), services) if secrets.slack_signing_secret else None
-    return Process(services, sessions, bolt, web, jobs, identity, check, tuple(on_slack) if confirms else ())
+    return Process(services, sessions, bolt, web, dispatcher, identity, check, waiting)
 
 
 def _recover_notifier(services: Services) -> None:
@@ -221,6 +228,12 @@ def _recover_containment(services: Services) -> None:
         return
     if settled:
         log.info("settled %d interrupted containment request(s)", settled)
+
+
+def worker_process(settings: Settings) -> Process:
+    """`bot.py worker`'s wiring: services, the job dispatcher and the Web API client. It
+    builds no Bolt app: a job holds a typed command, never a Slack request to route."""
+    return build(settings, runs_jobs=True)
 
 
 def build_services(settings: Settings, **options: Any) -> Services:

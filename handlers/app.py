@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 import handlers
 from core.services import Services
 from handlers.identity import BotIdentity
+from handlers.jobs.intake import Intake
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -34,22 +35,23 @@ def startup_client(token: str, api_url: str | None = None) -> WebClient:
     return WebClient(token=token, base_url=(api_url or SLACK_API_URL).rstrip("/") + "/", timeout=10, logger=quiet)
 
 
-def build_app(services: Services, client: WebClient, identity: BotIdentity):
-    """The Bolt app, and the route table of its durable work (handlers.jobs.Jobs): the app
-    acks and enqueues, workers run the jobs through the same table. Bolt learns the bot's
-    identity from `identity`, not from its own auth.test when it is built (handlers.identity)."""
+def build_app(services: Services, client: WebClient, identity: BotIdentity) -> App:
+    """The Bolt app of the web side: its listeners parse each request once into a typed
+    command and commit it as a job before the ack (handlers/jobs/intake.py); workers run
+    the jobs without it (handlers/jobs/dispatch.py). Bolt learns the bot's identity from
+    `identity`, not from its own auth.test when it is built (handlers.identity)."""
     app = App(
         # The ack runs to completion, including the commit of the job it enqueues, before
-        # the HTTP response is sent (handlers/jobs.py); the work runs in job workers.
+        # the HTTP response is sent; the work runs in job workers.
         process_before_response=True,
         listener_executor=services.executor,
         client=client,
-        # A worker never receives requests and may run without the secret: an unguessable one
-        # stands in (serve refuses to start without the real one).
+        # Serving needs the real secret (serve refuses to start without it; SlackEndpoint checks
+        # it before Bolt): without one, an unguessable one stands in.
         signing_secret=services.settings.secrets.slack_signing_secret or secrets.token_hex(32),
         authorize=lambda enterprise_id, team_id, user_id: identity.authorize(enterprise_id, team_id, user_id),
         before_authorize=lambda body, next: identity.hold_events(body, next),  # noqa: A002 - Bolt's name
         logger=logging.getLogger("firebreak.bolt"),
     )
-    jobs = handlers.register(app, services)
-    return app, jobs
+    handlers.register(app, services, Intake(services.repos.jobs, services.telemetry))
+    return app

@@ -92,3 +92,31 @@ def test_the_delivery_adapters_take_no_repository(path):
             annotation = parameter.annotation if isinstance(parameter.annotation, str) else \
                 getattr(parameter.annotation, "__name__", repr(parameter.annotation))
             assert not STORAGE_PARAMETER.search(name) and not STORAGE_TYPE.search(annotation), (cls, name, annotation)
+
+
+BOLT_INTERNALS = ("slack_bolt.request.internals", "slack_bolt.request.payload_utils")
+
+
+def _imported_modules(tree) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_nothing_imports_bolts_request_internals():
+    """Jobs carry typed commands, so nothing rebuilds Bolt's listener arguments from a stored
+    request (import-linter forbids only top-level external packages, hence this check)."""
+    offenders = []
+    for path in REPO.rglob("*.py"):
+        parts = path.relative_to(REPO).parts
+        if {"venv", "node_modules", "var", "build"} & set(parts) or any(p.startswith(".") for p in parts):
+            continue  # .venv, .ci-venv (CI's venv lives in the checkout), .git: not ours
+        imported = _imported_modules(ast.parse(path.read_text(), str(path)))
+        offenders += [f"{path.relative_to(REPO)}: {name}" for name in sorted(imported)
+                      if name.startswith(BOLT_INTERNALS)]
+    assert offenders == []

@@ -1,12 +1,20 @@
-"""Communications in Slack: `/incident notify|stakeholders|page|notified|determined`
-(mixed into the incident commands), the notify form, stakeholder messages and their Block Kit."""
+"""Communications in Slack: `/incident notify|stakeholders|page|notified|determined|
+aws-support|aws-ir` (entries of the /incident table), the notify form, stakeholder
+messages and their Block Kit."""
 
 from __future__ import annotations
 
-from core.services import Services
+from functools import partial
 
 
-def register(jobs, services: Services) -> None:
+def register(app, services, intake) -> None:
+    from handlers import ids
     from handlers.communications import views
 
-    views.register(jobs, services)
+    app.view(ids.VIEW_COMMS_NOTIFY)(partial(views.notify_submitted, intake=intake))
+
+
+def register_work(routes) -> None:
+    from handlers.communications import work
+
+    work.register(routes)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from core.communications import service
 from core.communications.ports import StakeholderMessage
-from core.incidents.service import find
-from core.services import Services
 from handlers import ids
+from handlers.acks import form_errors
 from handlers.communications.blocks import notify_fields
-from handlers.middleware import accept, once
+from handlers.communications.commands import SendNotice
+from handlers.jobs.intake import Intake
+from handlers.jobs.origin import acting, reply_to
 
 FIELD_LIMIT = 2000
 
@@ -48,23 +48,13 @@ def _meta(view: dict) -> dict:
         return {}
 
 
-def register(jobs, services: Services) -> None:
-    def ack_notify(ack, view, context):
-        values = _values(view)
-        if not values["what_happened"].strip():
-            return ack(response_action="errors", errors={"what_happened": "Say what happened."})
-        accept(ack, context, values)
-
-    @once(services)
-    def send(body, view, parsed, client):
-        actor, meta = body["user"]["id"], _meta(view)
-        incident = find(services, actor=actor, channel=None, ref=str(meta.get("incident", "")))
-        parsed = dict(parsed)
-        text = parsed.pop("text")
-        sent = service.notify(services, incident, str(meta.get("audience", "")), actor=actor, text=text,
-                              fields=parsed, key=f"manual:{view.get('id') or body.get('trigger_id')}")
-        if sent.state != "sent" and sent.state != "repeated":
-            client.chat_postMessage(channel=actor, text=f"Incident {incident.label}: {sent.audience} was not told "
-                                    f"everywhere: {'; '.join(sent.errors)}"[:3000])
-
-    jobs.view(ids.VIEW_COMMS_NOTIFY, ack_notify, send)
+def notify_submitted(ack, body, view, intake: Intake) -> None:
+    """The edited update: "What happened" is required (Slack shows the error under it)."""
+    values = _values(view)
+    if not values["what_happened"].strip():
+        return form_errors(ack, {"what_happened": "Say what happened."})
+    meta = _meta(view)
+    text = values.pop("text")
+    command = SendNotice(**acting(body), incident=str(meta.get("incident", "")), audience=str(meta.get("audience", "")),
+                         text=text, fields=values, key=f"manual:{view.get('id') or body.get('trigger_id')}")
+    intake.accept(ack, body, command, reply_to(body))

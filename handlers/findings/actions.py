@@ -1,18 +1,17 @@
-"""Buttons and the dismiss modal of triage messages and digests.
+"""Buttons, menus and the dismiss form of triage messages and digests.
 
-Every listener acks at once and does its work after the ack, once per user act
-(handlers.middleware.once); core.findings.triage checks the responder list and the state.
-The triage message itself is re-rendered through the notifier, so the edit that shows
-"who did what" is paced like every other message in that channel."""
+Every listener parses the value it was given into a typed command in the ack (a tampered
+or outdated value is answered privately by the job, handlers.jobs.refused) and commits it;
+core.findings.triage checks the responder list and the state in the work."""
 
 from __future__ import annotations
 
 from core.errors import UsageError
-from core.findings import triage
-from core.services import Services
-from handlers import ids
-from handlers.findings import blocks as triage_blocks
-from handlers.middleware import accept, ack_only, once
+from handlers.acks import form_errors
+from handlers.findings.commands import (AskDismissReason, DeclareFromFinding, DismissFinding, LinkFinding,
+                                        OpenFinding, ShowDigestPage, SnoozeFinding)
+from handlers.jobs.intake import Intake
+from handlers.jobs.origin import acting, channel_of
 
 
 def _numbers(value: str, parts: int) -> list[int]:
@@ -27,59 +26,46 @@ def _selected(action: dict) -> str:
     return (action.get("selected_option") or {}).get("value", "")
 
 
-def register(jobs, services: Services) -> None:
-    @once(services)
-    def declare(body, action):
-        [pk] = _numbers(action.get("value", ""), 1)
-        triage.declare_incident(services, pk, body["user"]["id"], origin_channel=(body.get("channel") or {}).get("id"))
+def declare_pressed(ack, body, action, intake: Intake) -> None:
+    intake.press(ack, body, lambda: DeclareFromFinding(**acting(body), finding=_numbers(action.get("value", ""), 1)[0],
+                                                       channel=channel_of(body)))
 
-    @once(services)
-    def link(body, action):
-        pk, incident_id = _numbers(_selected(action), 2)
-        triage.link_to_incident(services, pk, incident_id, body["user"]["id"])
 
-    @once(services)
-    def snooze(body, action):
+def link_chosen(ack, body, action, intake: Intake) -> None:
+    def parse() -> LinkFinding:
+        finding, incident = _numbers(_selected(action), 2)
+        return LinkFinding(**acting(body), finding=finding, incident=incident)
+
+    intake.press(ack, body, parse)
+
+
+def snooze_chosen(ack, body, action, intake: Intake) -> None:
+    def parse() -> SnoozeFinding:
         pk, _, choice = _selected(action).partition(":")
-        [pk_number] = _numbers(pk, 1)
-        triage.snooze(services, pk_number, body["user"]["id"], choice)
+        return SnoozeFinding(**acting(body), finding=_numbers(pk, 1)[0], choice=choice)
 
-    @once(services)
-    def ask_reason(body, action, client):
-        """Only responders get the modal; the reason is required there."""
-        [pk] = _numbers(action.get("value", ""), 1)
-        triage.require_triager(services, body["user"]["id"])
-        client.views_open(trigger_id=body["trigger_id"], view=triage_blocks.dismiss_modal(triage.get(services, pk)))
+    intake.press(ack, body, parse)
 
-    def ack_reason(ack, view, context):
-        reason = (((view.get("state") or {}).get("values") or {}).get("reason") or {}).get("reason") or {}
-        if not " ".join((reason.get("value") or "").split()):
-            return ack(response_action="errors", errors={"reason": "Say why this is a false positive."})
-        accept(ack, context, reason["value"])
 
-    @once(services)
-    def dismiss(body, view, parsed):
-        [pk] = _numbers(view.get("private_metadata", ""), 1)
-        triage.dismiss(services, pk, body["user"]["id"], parsed)
+def dismiss_pressed(ack, body, action, intake: Intake) -> None:
+    intake.press(ack, body, lambda: AskDismissReason(**acting(body), finding=_numbers(action.get("value", ""), 1)[0]))
 
-    @once(services)
-    def digest_page(body, action, respond):
-        digest_id, page = _numbers(action.get("value", ""), 2)
-        triage.require_triager(services, body["user"]["id"])
-        digest = triage.get_digest(services, digest_id)
-        items = triage.digest_items(services, digest_id, page * triage_blocks.PAGE_SIZE, triage_blocks.PAGE_SIZE)
-        text, shown = triage_blocks.digest_page(digest, items, page)
-        respond(text=text, blocks=shown, response_type="ephemeral", replace_original=False)
 
-    @once(services)
-    def open_finding(body, action):
-        [pk] = _numbers(_selected(action), 1)
-        triage.open_from_digest(services, pk, body["user"]["id"])
+def dismiss_submitted(ack, body, view, intake: Intake) -> None:
+    reason = (((view.get("state") or {}).get("values") or {}).get("reason") or {}).get("reason") or {}
+    if not " ".join((reason.get("value") or "").split()):
+        return form_errors(ack, {"reason": "Say why this is a false positive."})
+    intake.press(ack, body, lambda: DismissFinding(
+        **acting(body), finding=_numbers(view.get("private_metadata", ""), 1)[0], reason=reason["value"]))
 
-    jobs.action(ids.ACTION_FINDING_DECLARE, ack_only, declare)
-    jobs.action(ids.ACTION_FINDING_LINK, ack_only, link)
-    jobs.action(ids.ACTION_FINDING_SNOOZE, ack_only, snooze)
-    jobs.action(ids.ACTION_FINDING_DISMISS, ack_only, ask_reason)
-    jobs.action(ids.ACTION_DIGEST_PAGE, ack_only, digest_page)
-    jobs.action(ids.ACTION_FINDING_OPEN, ack_only, open_finding)
-    jobs.view(ids.VIEW_FINDING_DISMISS, ack_reason, dismiss)
+
+def digest_page_pressed(ack, body, action, intake: Intake) -> None:
+    def parse() -> ShowDigestPage:
+        digest, page = _numbers(action.get("value", ""), 2)
+        return ShowDigestPage(**acting(body), digest=digest, page=page)
+
+    intake.press(ack, body, parse)
+
+
+def open_chosen(ack, body, action, intake: Intake) -> None:
+    intake.press(ack, body, lambda: OpenFinding(**acting(body), finding=_numbers(_selected(action), 1)[0]))

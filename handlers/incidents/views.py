@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from core.incidents import service as incidents
 from core.services import Services
 from handlers import ids
-from handlers.middleware import accept, once
+from handlers.acks import form_errors
+from handlers.incidents.commands import DeclareFromForm
+from handlers.jobs.intake import Intake
+from handlers.jobs.origin import acting, reply_to
 
 TITLE, SEVERITY, CATEGORY, DESCRIPTION, VISIBILITY = "title", "severity", "category", "description", "visibility"
 
@@ -63,32 +65,25 @@ def _values(view: dict) -> dict:
     return {key: value(key) for key in (TITLE, SEVERITY, CATEGORY, DESCRIPTION, VISIBILITY)}
 
 
-def register(jobs, services: Services) -> None:
+def declare_submitted(ack, body, view, services: Services, intake: Intake) -> None:
+    """The form's fields are checked in the ack (Slack shows each error under its field)."""
     cfg = services.config.incidents
-
-    def ack_declare(ack, view, context):
-        values = _values(view)
-        title = " ".join((values[TITLE] or "").split())
-        if not title:
-            return ack(response_action="errors", errors={TITLE: "An incident needs a title."})
-        if len(title) > cfg.max_title_length:
-            return ack(response_action="errors", errors={TITLE: f"At most {cfg.max_title_length} characters."})
-        if values[SEVERITY] not in cfg.severity_names:
-            return ack(response_action="errors", errors={SEVERITY: "Choose one of the severities."})
-        if values[CATEGORY] not in cfg.categories:
-            return ack(response_action="errors", errors={CATEGORY: "Choose one of the categories."})
-        accept(ack, context, values)
-
-    @once(services)
-    def run_declare(body, view, parsed):
-        values = parsed
-        try:
-            origin = json.loads(view.get("private_metadata") or "{}").get("origin_channel")
-        except json.JSONDecodeError:
-            origin = None
-        incidents.declare(services, title=values[TITLE], severity=values[SEVERITY], category=values[CATEGORY],
-                          description=values[DESCRIPTION] or "", private=values[VISIBILITY] == "private",
-                          declared_by=body["user"]["id"], origin_channel=origin,
-                          dedup_key=f"slack-view:{view.get('id')}")
-
-    jobs.view(ids.VIEW_INCIDENT_DECLARE, ack_declare, run_declare)
+    values = _values(view)
+    title = " ".join((values[TITLE] or "").split())
+    if not title:
+        return form_errors(ack, {TITLE: "An incident needs a title."})
+    if len(title) > cfg.max_title_length:
+        return form_errors(ack, {TITLE: f"At most {cfg.max_title_length} characters."})
+    if values[SEVERITY] not in cfg.severity_names:
+        return form_errors(ack, {SEVERITY: "Choose one of the severities."})
+    if values[CATEGORY] not in cfg.categories:
+        return form_errors(ack, {CATEGORY: "Choose one of the categories."})
+    try:
+        origin = json.loads(view.get("private_metadata") or "{}").get("origin_channel")
+    except (json.JSONDecodeError, AttributeError):
+        origin = None
+    command = DeclareFromForm(**acting(body), title=values[TITLE], severity=values[SEVERITY],
+                              category=values[CATEGORY], description=values[DESCRIPTION] or "",
+                              private=values[VISIBILITY] == "private", origin_channel=origin,
+                              key=f"slack-view:{view.get('id')}")
+    intake.accept(ack, body, command, reply_to(body))

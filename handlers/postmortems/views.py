@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 from core.incidents import postmortem
-from core.incidents.service import find
-from core.services import Services
 from handlers import ids
-from handlers.middleware import accept, once
+from handlers.acks import form_errors
+from handlers.jobs.intake import Intake
+from handlers.jobs.origin import acting, reply_to
+from handlers.postmortems.commands import SavePostmortem
 
 MULTILINE = {"summary", "impact", "root_cause", "went_well", "could_be_better", "lessons"}
 REQUIRED = {"summary"}
@@ -43,18 +44,9 @@ def _incident_ref(view: dict) -> str:
         return ""
 
 
-def register(jobs, services: Services) -> None:
-    def ack_postmortem(ack, view, context):
-        answers = _answers(view)
-        if not answers["summary"].strip():
-            return ack(response_action="errors", errors={"summary": "Write at least a summary."})
-        accept(ack, context, answers)
-
-    @once(services)
-    def save(body, view, parsed):
-        user = body["user"]["id"]
-        incident = find(services, actor=user, channel=None, ref=_incident_ref(view))
-        incident = postmortem.save_answers(services, incident, parsed, user)
-        postmortem.publish(services, incident)
-
-    jobs.view(ids.VIEW_POSTMORTEM, ack_postmortem, save)
+def postmortem_submitted(ack, body, view, intake: Intake) -> None:
+    answers = _answers(view)
+    if not answers["summary"].strip():
+        return form_errors(ack, {"summary": "Write at least a summary."})
+    command = SavePostmortem(**acting(body), incident=_incident_ref(view), answers=answers)
+    intake.accept(ack, body, command, reply_to(body))

@@ -187,7 +187,7 @@ def test_serve_answers_health_and_acks_commands_while_slack_answers_500(quiet_wo
         sender = SlackSender(url, ws.settings.secrets.slack_signing_secret, response_url=ws.fake.response_url)
         assert sender.command("/incident", "declare sev3 Acked while Slack fails", user=ws.user("alice"),
                               channel=ws.channel("general")).status == 200
-        assert [j.route for j in ws.services.repos.jobs.listed()] == ["command:/incident"]  # queued for a worker
+        assert [j.route for j in ws.services.repos.jobs.listed()] == ["incident.declare"]  # queued for a worker
         mention = {"type": "app_mention", "user": ws.user("alice"), "text": "<@UBOT> hi",
                    "channel": ws.channel("general"), "ts": "1.1"}
         assert sender.event(mention, event_id="Ev-outage").status == 503  # Slack delivers it again later

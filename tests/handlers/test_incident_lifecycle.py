@@ -139,10 +139,9 @@ def test_unknown_role_and_missing_mention_are_usage_errors(workspace):
     incident = declare(workspace)
     run(workspace, f"role pilot <@{workspace.user('bob')}|bob>", incident=incident)
     [first] = responses(workspace)
-    run(workspace, "role scribe bob", incident=incident)
-    second = responses(workspace, 2)[-1]
+    second = run(workspace, "role scribe bob", incident=incident)  # no mention: a usage error, in the ack
     assert "Unknown role" in all_text(first) and "commander, scribe, comms, tech_lead" in all_text(first)
-    assert "@-mention" in all_text(second)
+    assert second["response_type"] == "ephemeral" and "@-mention" in all_text(second)
 
 
 def test_severity_and_category_changes_update_summary_and_timeline(workspace):
@@ -232,15 +231,14 @@ def test_list_filters_open_and_severity(workspace):
     settled(workspace, lambda: workspace.services.incidents.get(second.id).phase == "post-incident")
     run(workspace, "list sev1", channel="general")
     [listed] = responses(workspace)
-    run(workspace, "list bogus", channel="general")
-    bogus = responses(workspace, 2)[-1]
+    bogus = run(workspace, "list bogus", channel="general")  # a usage error: answered in the ack
     run(workspace, "list all", channel="general")
-    everything = responses(workspace, 3)[-1]
+    everything = responses(workspace, 2)[-1]
     assert "First" in all_text(listed) and "Second" not in all_text(listed)
-    assert "Unknown filter" in all_text(bogus)
+    assert bogus["response_type"] == "ephemeral" and "Unknown filter" in all_text(bogus)
     assert "First" in all_text(everything) and "Second" in all_text(everything)
     run(workspace, "list", channel="general")
-    assert "Second" in all_text(responses(workspace, 4)[-1])  # resolved is still open until closed
+    assert "Second" in all_text(responses(workspace, 3)[-1])  # resolved is still open until closed
     assert first.id == 1
 
 

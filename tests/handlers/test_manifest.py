@@ -60,8 +60,11 @@ def _comment_list(text, name):
 def test_registered_listeners_match_manifest(settings):
     from composition import build_services
 
+    from handlers.jobs.intake import Intake
+
     app = RecordingApp()
-    handlers.register(app, build_services(settings))
+    services = build_services(settings)
+    handlers.register(app, services, Intake(services.repos.jobs, services.telemetry))
     manifest, text = _manifest()
 
     assert app.commands == {c["command"] for c in manifest["features"]["slash_commands"]}

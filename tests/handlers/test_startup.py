@@ -119,7 +119,7 @@ def test_a_bot_built_while_slack_fails_acks_commands_holds_events_then_takes_the
     jobs = process.services.repos.jobs
     assert fake.calls == []  # building called nothing
     assert sender.command("/incident", "declare sev2 During the outage", user="U1", channel="C1").status == 200
-    assert [j.route for j in jobs.listed()] == ["command:/incident"]
+    assert [j.route for j in jobs.listed()] == ["incident.declare"]
     held = sender.event({"type": "app_mention", "user": "U1", "text": "<@UBOT> hi", "channel": "C1", "ts": "1.1"})
     assert held.status == 503 and len(jobs.listed()) == 1  # Slack delivers it again later
 
@@ -131,7 +131,7 @@ def test_a_bot_built_while_slack_fails_acks_commands_holds_events_then_takes_the
                          "ts": "1.2"}).status == 200
     assert sender.event({"type": "app_mention", "user": "UBOT", "text": "<@UBOT>", "channel": "C1",
                          "ts": "1.3"}).status == 200  # the bot's own event: acknowledged, dropped
-    assert sorted(j.route for j in jobs.listed()) == ["command:/incident", "event:app_mention"]
+    assert sorted(j.route for j in jobs.listed()) == ["incident.declare", "incident.mention"]
 
 
 def test_a_refusal_in_the_background_stops_the_process_and_names_the_error(failing_bot, fake):

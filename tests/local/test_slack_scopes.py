@@ -20,7 +20,7 @@ def test_every_web_api_method_the_code_calls_has_its_scopes_in_the_table():
     assert any(p.startswith("handlers/directory.py") for p in called["users.info"])
     assert any(p.startswith("handlers/chat.py") for p in called["conversations.members"])
     assert any(p.startswith("handlers/chat.py") for p in called["files.completeUploadExternal"])  # files_upload_v2
-    assert any(p.startswith("handlers/incidents/events.py") for p in called["chat.postMessage"])  # Bolt's say()
+    assert any(p.startswith("handlers/jobs/reply.py") for p in called["chat.postMessage"])  # the reply port's say()
     assert any(p.startswith("handlers/app.py") for p in called["auth.test"])  # Bolt's App asks who the bot is
 
 
