@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from aws.actions.registry import AwsCatalog
+from composition.events import publisher
 from composition.sandbox import recorded as recorded_sandbox
 from composition.startup import SlackStartup
 from composition.work_pool import WorkPool
@@ -181,6 +182,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         ports["executor"] = WorkPool(cfg.server.threads)
     ports.update(overrides)
     ports["closers"] = (repos.jobs.close, *ports.get("closers", ()))
+    ports.setdefault("events", publisher())
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=Telemetry(),
                         playbooks=playbooks, detection_rules=rules, **ports)
     on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []

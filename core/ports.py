@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from core.audit.ports import Anchor, AuditRepository
-from core.communications.ports import Outreach
+from core.communications.ports import CommunicationsRepository, Outreach
 from core.containment.ports import Board, Catalog, ContainmentRepository, ExecutionLeaseRepository
 from core.drills.ports import Sandbox
 from core.evidence.ports import EvidenceReader, EvidenceRepository
@@ -23,8 +23,8 @@ from core.jobs import JobRepository
 from core.scheduling.ports import ClockLeaseRepository, ClockQueryRepository, NoticeRepository, Notices, Pager
 
 __all__ = ["Anchor", "ActionItemRepository", "Archive", "AuditRepository", "Board", "Catalog", "Chat",
-           "ClockLeaseRepository", "ClockQueryRepository", "ContainmentRepository", "Database", "EventHistory",
-           "EvidenceReader", "EvidenceRepository", "ExecutionLeaseRepository", "FindingRepository",
+           "ClockLeaseRepository", "ClockQueryRepository", "CommunicationsRepository", "ContainmentRepository",
+           "Database", "EventHistory", "EvidenceReader", "EvidenceRepository", "ExecutionLeaseRepository", "FindingRepository",
            "FindingStateRepository", "IncidentRepository", "IntakeRepository", "JobRepository", "LogQueries",
            "NoticeRepository", "Notices", "Notifier", "Outreach", "Pager", "Repositories", "Sandbox", "WriteBack"]
 
@@ -46,5 +46,5 @@ class Repositories:
     clock_queries: ClockQueryRepository
     scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
     jobs: JobRepository  # durable work after Slack's ack
-    communications: Any = None  # core.communications.ports.CommunicationsRepository
-    evidence: EvidenceRepository | None = None  # the chain-of-custody manifest
+    communications: CommunicationsRepository  # notices, pages, regulatory clocks, AWS cases
+    evidence: EvidenceRepository  # the chain-of-custody manifest

@@ -15,6 +15,7 @@ from core.access import Directory
 from core.audit.ports import Anchor
 from core.containment.ports import Board, Catalog
 from core.drills.ports import Sandbox
+from core.events import Publisher
 from core.evidence.ports import EvidenceReader
 from core.findings.ports import Notifier, WriteBack
 from core.investigation.ports import EventHistory, LogQueries
@@ -37,6 +38,7 @@ class Services:
     repos: Repositories
     clock: Clock
     telemetry: Telemetry
+    events: Publisher  # the domain events' subscriptions (composition/events.py)
     playbooks: Mapping = field(default_factory=dict)  # name -> core.playbooks.model.Playbook
     detection_rules: tuple = ()  # CloudTrail rules (core.findings.cloudtrail_rules.Rule), loaded once
     directory: Directory | None = None  # user-group membership (Slack)

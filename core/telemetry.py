@@ -22,6 +22,8 @@ class Telemetry:
                                           registry=self.registry)
         self.errors = Counter("firebreak_errors", "Errors shown to users, by kind",
                               ["kind"], registry=self.registry)
+        self.domain_events = Counter("firebreak_domain_events", "Domain events published, by kind",
+                                     ["event"], registry=self.registry)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -7,6 +7,7 @@ import logging
 
 from core.audit.chain import Anchored, AuditKey, Verdict, audit_key, verify
 from core.errors import UsageError
+from core.events import IncidentChanged
 from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
@@ -33,6 +34,12 @@ def record_incident_changes(services: Services, incident: Incident, entries: lis
             event = {"event": f"incident-{entry.kind}", "incident": incident.id, "actor": entry.actor,
                      "timeline_entry": entry.id, **{k: v for k, v in entry.data.items() if k != "event"}}
             services.repos.audit.append(event, entry.at)
+
+
+def on_incident_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber, first of IncidentChanged's: on the chain right after the change commits (the
+    incident store's transaction does not reach the chain), before anything is shown."""
+    record_incident_changes(services, event.incident, list(event.entries))
 
 
 def anchor_head(services: Services) -> int:

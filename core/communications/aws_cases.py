@@ -145,8 +145,6 @@ def _refresh(services: Services, incident: Incident) -> None:
 
 def summary_items(repo, incident: Incident) -> list[CaseRecord]:
     """The incident's AWS cases that have an id, for the pinned summary."""
-    if repo is None:
-        return []
     return [c for c in repo.cases(incident.id) if c.case_id]
 
 

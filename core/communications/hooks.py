@@ -1,5 +1,6 @@
-"""What the incident lifecycle calls once a declaration or a change is committed: the plan's
-notifications and pages, pages following the phase, regulatory clocks starting, and (with
+"""What follows a committed declaration or change (subscribed to IncidentDeclared and
+IncidentChanged in the composition root): the plan's notifications and pages, pages
+following the phase, regulatory clocks starting, and (with
 communications.aws_support.resolve_on_resolution) the AWS Support case resolved.
 
 Nothing here may fail the change that caused it (it is saved already): every problem is
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from core.communications import aws_cases, paging, regulatory, service
+from core.events import IncidentChanged, IncidentDeclared
 from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
@@ -18,9 +20,7 @@ log = logging.getLogger("firebreak.communications")
 
 def _configured(services: Services) -> bool:
     comms = services.config.communications
-    return services.repos.communications is not None and bool(comms.rules or comms.audiences
-                                                                or comms.regulatory.enabled
-                                                                or comms.aws_support.enabled)
+    return bool(comms.rules or comms.audiences or comms.regulatory.enabled or comms.aws_support.enabled)
 
 
 def after_declare(services: Services, incident: Incident) -> None:
@@ -51,3 +51,11 @@ def after_change(services: Services, incident: Incident, entries: list[TimelineE
             step()
         except Exception:  # noqa: BLE001
             log.exception("communications after a change of incident %s failed", incident.id)
+
+
+def on_declared(services: Services, event: IncidentDeclared) -> None:
+    after_declare(services, event.incident)
+
+
+def on_changed(services: Services, event: IncidentChanged) -> None:
+    after_change(services, event.incident, list(event.entries))

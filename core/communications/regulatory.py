@@ -15,16 +15,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from core.communications import service
 from core.communications.config import CommunicationsConfig, RegulatoryClock
 from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
 from core.mentions import person
+from core.incidents.metrics import commander
 from core.incidents.model import Incident
 from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
-from core.scheduling.delivery import Deliverer
 from core.services import Services
 
 log = logging.getLogger("firebreak.regulatory")
@@ -57,7 +58,7 @@ class Running:
 
 def summary_items(repo, comms: CommunicationsConfig, incident: Incident) -> list[Running]:
     """The incident's clocks, for the pinned summary (none while regulatory clocks are off)."""
-    if not comms.regulatory.enabled or repo is None:
+    if not comms.regulatory.enabled:
         return []
     items = []
     for record in repo.clocks([incident.id]):
@@ -160,13 +161,18 @@ def reminder_key(incident_id: int, regime: str, label: str) -> str:
     return f"regulatory:{incident_id}:{regime}:{label}"
 
 
+# Delivers a reminder once per natural key: (key, incident id, send) -> delivered now
+# (core.scheduling.delivery.Deliverer, handed in by the clock's registry).
+Deliver = Callable[[str, "int | None", Callable[[], object]], bool]
+
+
 class RegulatoryReminders:
     """The sweep; returns how many reminders it delivered. Also starts awareness clocks that a
     failed hook missed (an incident of a mapped category without its clock)."""
 
     name = "regulatory-clocks"
 
-    def __init__(self, deliver: Deliverer):
+    def __init__(self, deliver: Deliver):
         self.deliver = deliver
 
     def __call__(self, services: Services) -> int:
@@ -200,8 +206,6 @@ class RegulatoryReminders:
         left = record.deadline - now
         when = (f"was due {service.fmt(record.deadline)} ({_span(-left)} ago)" if left <= timedelta(0)
                 else f"is due {service.fmt(record.deadline)} (in {_span(left)})")
-        from core.metrics import commander  # here: core.metrics imports the lifecycle that imports this
-
         lead = commander(incident)
         text = (f":hourglass: {clock.name} ({clock.regime}) notification for incident {incident.label} {when}. "
                 f"When it is made: `/incident notified {clock.regime}`. ({DISCLAIMER})")

@@ -14,6 +14,7 @@ from core.containment.model import APPROVED, ContainRequest
 from core.containment.parse import ContainCommand, command_for
 from core.containment.suggest import suggestions
 from core.errors import FirebreakError, UsageError
+from core.events import ContainmentDecided, publish
 from core.findings import triage
 from core.incidents.model import Incident
 from core.playbooks import runtime as playbooks
@@ -39,6 +40,7 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
     """Approve or deny (with an optional reason) under the request's row lock; an approval
     runs the request right away."""
     request = flow.decide(services, request_id, actor=actor, approve=approve, note=note)
+    publish(services, ContainmentDecided(request, approve, actor))
     _show(services, request)
     return run_if_approved(services, request)
 

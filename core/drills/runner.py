@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from core.incidents import service as incidents
 from core.access import require_responder
 from core.drills import scorecard
+from core.containment.drill_guard import sandbox_problem
 from core.drills.loader import fill, load_scenarios
 from core.drills.model import Scenario
 from core.errors import InvalidTransition, NotFound, UsageError
+from core.events import IncidentChanged
 from core.findings import triage
 from core.findings.intake import Document, receive
 from core.findings.normalize import normalize
@@ -30,7 +32,6 @@ from core.services import Services
 log = logging.getLogger("firebreak.drills")
 USAGE = "/incident drill <scenario> | list | end"
 DRILL_TAG = "[DRILL]"
-NO_SANDBOX = "no AWS sandbox is in use in this process"
 
 
 def scenarios(services: Services) -> dict[str, Scenario]:
@@ -40,18 +41,6 @@ def scenarios(services: Services) -> dict[str, Scenario]:
 def listing(services: Services) -> list[str]:
     """One line per scenario: its name, then its description."""
     return [f"{s.name}  {s.description}" for s in scenarios(services).values()]
-
-
-def sandbox_problem(services: Services, account: str | None = None) -> str | None:
-    """Why drill containment may not act for real here (None: it acts, in the sandbox)."""
-    if services.sandbox is None:
-        return NO_SANDBOX
-    reason = services.sandbox.not_in_use()
-    if reason:
-        return reason
-    if account and str(account) != services.sandbox.account:
-        return f"account {account} is not the sandbox's ({services.sandbox.account})"
-    return None
 
 
 def start(services: Services, name: str, *, actor: str, origin_channel: str | None = None) -> Incident:
@@ -196,6 +185,12 @@ def on_changed(services: Services, incident: Incident, actor: str | None) -> Non
     """After any change: a drill that reached post-incident (resolved) gets its scorecard."""
     if incident.is_drill and incident.phase in ("post-incident", "closed") and not incident.drill.get("scorecard"):
         finish(services, incident, actor=actor)
+
+
+def on_incident_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber: a phase change of a drill incident may end it (scorecard)."""
+    if event.incident.is_drill and event.phase_changed:
+        on_changed(services, event.incident, event.actor)
 
 
 def _human(delta: timedelta) -> str:

@@ -4,6 +4,7 @@ incident hears about it ("also seen in finding ...") once, on its timeline and i
 
 from __future__ import annotations
 
+from core.events import FindingsStored
 from core.findings.ports import IndicatorMatch, StoredFinding
 from core.services import Services
 
@@ -30,6 +31,11 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
                 if services.notifier is not None and match.channel:
                     services.notifier.indicator_seen(match)
     return told
+
+
+def on_findings_stored(services: Services, event: FindingsStored) -> None:
+    """Subscriber: every stored finding is compared with those of open incidents."""
+    announce(services, list(event.stored))
 
 
 def _matches(finding: StoredFinding, known: dict) -> list[IndicatorMatch]:

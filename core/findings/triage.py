@@ -11,10 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from core.incidents import service as incidents
-from core.playbooks import runtime as playbooks
 from core.access import require_responder
+from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
+from core.events import FindingLinked, FindingsStored, publish
 from core.findings.ports import Digest, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
@@ -24,7 +25,6 @@ from core.services import Services
 
 log = logging.getLogger("firebreak.findings")
 
-SYSTEM_ACTOR = "firebreak"
 SNOOZE_CHOICES = {"1h": (timedelta(hours=1), "1 h"), "1d": (timedelta(days=1), "1 d"),
                   "7d": (timedelta(days=7), "7 d")}
 SNOOZE_SCOPES = {"finding": "this finding", "type": "this type on this resource"}
@@ -98,7 +98,7 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
         except ChatError as exc:
             log.warning("finding %s linked to incident %s but not shown there: %s", linked.finding_id,
                         incident.id, exc.message)
-    playbooks.refresh_checklist(services, incident.id)  # contain steps can now name their targets
+    publish(services, FindingLinked(linked, incident.id, user))  # e.g. playbook steps can name their targets
     return linked
 
 
@@ -129,6 +129,12 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
             services, None, "declare-failed", f"Automatic declaration (route {decision.route}) failed: {exc.message}"))
         return
     _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
+
+
+def on_findings_stored(services: Services, event: FindingsStored) -> None:
+    """Subscriber: the findings a `declare` route placed declare their incidents."""
+    for finding, decision in event.to_declare:
+        auto_declare(services, finding, decision)
 
 
 def link_to_incident(services: Services, pk: int, incident_id: int, user: str) -> Incident:

@@ -1,15 +1,18 @@
-"""Declaring incidents and finding the one a command is about."""
+"""Declaring incidents and finding the one a command is about.
+
+A declaration is published (IncidentDeclared) once stored and given its channel: playbooks
+(auto-attach) and communications (stakeholder plan, pages, regulatory clocks) subscribe in
+the composition root, so this module imports neither."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from core.incidents import updates as incident_updates, naming
-from core.communications import hooks as communications
 from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
+from core.events import IncidentDeclared, publish
 from core.incidents.model import Incident, TimelineEntry
-from core.playbooks import runtime
 from core.incidents.ports import ChannelNameTaken, ChatError
 from core.services import Services
 
@@ -57,12 +60,9 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
     # A run that stopped halfway (its job runs again after a crash) finishes what is missing.
     if services.chat is not None and (created or not incident.channel_id or not incident.summary_ts):
         incident = provision(services, incident, None if automated else declared_by)
-    if created and services.config.playbooks.auto_attach:
-        playbook = runtime.choose(services.playbooks, incident, finding_types)
-        if playbook is not None:
-            incident = runtime.attach(services, incident, playbook.name, declared_by, automated=automated)
-    if created:
-        communications.after_declare(services, incident)  # the stakeholder plan, pages, regulatory clocks
+    if created:  # once per incident: a repeated request finds it declared and publishes nothing
+        publish(services, IncidentDeclared(incident, declared_by, automated, tuple(finding_types)))
+        incident = services.incidents.get(incident.id) or incident  # e.g. with the playbook attached
     return Declared(incident, created)
 
 
@@ -136,21 +136,12 @@ def listed(services: Services, actor: str, **filters) -> list[Incident]:
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
           automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
-    """A change under the row lock, shown in the channel; a phase change also posts that
-    phase's playbook checklist."""
+    """A change under the row lock, shown in the channel; after a phase change (whose
+    subscribers score a drill and post the phase's playbook checklist) the incident as stored now."""
     incident, entries = incident_updates.change(services, incident_id, decide, actor=actor, echo=echo,
                                                 automated=automated)
-    if incident.is_drill and any(e.kind == "phase" for e in entries):  # resolved: the drill's scorecard
-        from core.drills.runner import on_changed
-
-        on_changed(services, incident, actor)
+    if any(e.kind == "phase" for e in entries):
         incident = services.incidents.get(incident.id) or incident
-    if incident.playbook and services.chat is not None and incident.channel_id \
-            and any(e.kind == "phase" for e in entries):
-        try:
-            incident = runtime.post_phase(services, incident, actor)
-        except ChatError as exc:
-            raise incident_updates.saved_but_not_shown(incident, exc) from None
     return incident, entries
 
 

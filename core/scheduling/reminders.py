@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from core.metrics import commander
+from core.incidents.metrics import commander
 from core.incidents.model import ACTIVE_PHASES, Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Reminder

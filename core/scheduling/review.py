@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.metrics import commander
+from core.incidents.metrics import commander
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import FollowUp, Notices
 from core.services import Services

@@ -1,5 +1,5 @@
 """SLA timers: per severity, an incident must be acknowledged and contained within a limit
-of its declaration (`scheduling.sla`; milestones as defined in core.metrics). When a
+of its declaration (`scheduling.sla`; milestones as defined in core.incidents.metrics). When a
 deadline passes while the incident is still active and the milestone is not reached, the
 breach is escalated once: a timeline entry, a message in the incident channel mentioning
 `scheduling.escalation.mention` and the commander, and an SNS message when a topic is set.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.communications import paging
-from core.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
+from core.incidents.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
 from core.incidents.model import Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Escalation, Notices, Pager

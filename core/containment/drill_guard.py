@@ -9,12 +9,25 @@ from core.incidents.model import Incident
 from core.services import Services
 
 
+NO_SANDBOX = "no AWS sandbox is in use in this process"
+
+
+def sandbox_problem(services: Services, account: str | None = None) -> str | None:
+    """Why drill containment may not act for real here (None: it acts, in the sandbox)."""
+    if services.sandbox is None:
+        return NO_SANDBOX
+    reason = services.sandbox.not_in_use()
+    if reason:
+        return reason
+    if account and str(account) != services.sandbox.account:
+        return f"account {account} is not the sandbox's ({services.sandbox.account})"
+    return None
+
+
 def drill_guard(services: Services, incident: Incident, job: Job) -> str | None:
     """None when the request may act (not a drill, or a drill in the sandbox); else the reason."""
     if not incident.is_drill:
         return None
-    from core.drills.runner import sandbox_problem
-
     problem = sandbox_problem(services, job.account)
     return f"drill: forced to dry-run because {problem}" if problem else None
 
