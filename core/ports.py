@@ -8,8 +8,6 @@ implement them (store/, aws/, handlers/, outbound/), the composition root wires 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
-
 from core.audit.ports import Anchor, AuditRepository
 from core.communications.ports import CommunicationsRepository, Outreach
 from core.containment.ports import Board, Catalog, ContainmentRepository, ExecutionLeaseRepository
@@ -44,7 +42,6 @@ class Repositories:
     clock_leases: ClockLeaseRepository
     notices: NoticeRepository
     clock_queries: ClockQueryRepository
-    scheduler_jobs: Callable[[], Any]  # a fresh APScheduler job store on the same database
     jobs: JobRepository  # durable work after Slack's ack
     communications: CommunicationsRepository  # notices, pages, regulatory clocks, AWS cases
     evidence: EvidenceRepository  # the chain-of-custody manifest

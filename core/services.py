@@ -6,7 +6,6 @@ Every field is typed by an interface core defines; tests build their own with fa
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
@@ -25,6 +24,7 @@ from core.ports import Repositories
 from core.scheduling.ports import Notices, Pager
 from core.settings import Settings
 from core.telemetry import Telemetry
+from core.work_pool import WorkPool
 
 
 class Clock(Protocol):
@@ -55,7 +55,7 @@ class Services:
     evidence_reader: EvidenceReader | None = None  # re-reads collected evidence (`bot.py evidence verify`)
     anchor: Anchor | None = None  # the audit chain's head copied outside the database (S3 Object Lock)
     finding_polls: tuple = ()  # (name, poll(services) -> stored count, seconds) for the clock
-    executor: Executor | None = None  # runs work after Slack's ack
+    executor: WorkPool | None = None  # runs work after Slack's ack
     outreach: Any = None  # core.communications.ports.Outreach: stakeholder chat, email (SNS), paging (HTTP)
     fetch_url: Callable[[str], bytes] | None = None  # HTTPS GET for SNS certificates (tests inject one)
     sandbox: Sandbox | None = None  # the AWS sandbox this process's AWS calls go to (drills act only there)
