@@ -39,6 +39,8 @@ from core.clock import SystemClock
 from core.containment import service as containment
 from core.findings.cloudtrail_rules import configured_rules
 from core.jobs import Policy, Worker
+from core.nulls import (NoAnchor, NoArchive, NoBoard, NoCatalog, NoChat, NoDirectory, NoEventHistory, NoEvidenceReader,
+                        NoFetch, NoNotices, NoNotifier, NoPager, NoSandbox, NoWorkPool, NoWriteBack)
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
 from core.services import Clock, Services
@@ -56,6 +58,7 @@ from handlers.scheduling.notices import SlackNotices
 from handlers.startup import ask_identity
 from web.app import WebApp
 from web.metrics import PrometheusTelemetry
+from web.sns_https import https_get
 from web.server import RunningServer
 from local.workspace import LocalWorkspace
 from outbound.paging import HttpPaging
@@ -123,6 +126,15 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
 
 
+def null_ports() -> dict[str, Any]:
+    """Every port's null object (core/nulls.py): what a process has of each outside world until
+    the root connects it, so no Services field is ever None."""
+    return dict(directory=NoDirectory(), chat=NoChat(), notifier=NoNotifier(), notices=NoNotices(), board=NoBoard(),
+                catalog=NoCatalog(), event_history=NoEventHistory(), writeback=NoWriteBack(), archive=NoArchive(),
+                pager=NoPager(), evidence_reader=NoEvidenceReader(), anchor=NoAnchor(), executor=NoWorkPool(),
+                outreach=Outreach(), fetch_url=NoFetch(), sandbox=NoSandbox())
+
+
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
           slack_app: bool = False, confirm_slack: bool = False, local_sandbox: AwsSandbox | None = None,
           **overrides: Any) -> Process:
@@ -151,16 +163,20 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
                  security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
                          reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
-    ports: dict[str, Any] = dict(
-        catalog=catalog,
-        writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
+    ports = null_ports()
+    ports.update(
+        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
-        archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
-        anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
-        pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
         outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
-        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
-        sandbox=sandbox_guard(local_sandbox, endpoint))
+        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
+    if cfg.postmortem.s3_bucket:
+        ports["archive"] = S3Archive(sessions)
+    if cfg.audit.anchor.s3_bucket:
+        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor)
+    if cfg.scheduling.escalation.sns_topic_arn:
+        ports["pager"] = sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn)
+    if (sandbox := sandbox_guard(local_sandbox, endpoint)) is not None:
+        ports["sandbox"] = sandbox
 
     client, outbox = None, None
     confirms = bool(secrets.slack_bot_token) and (slack_app or confirm_slack)
@@ -181,15 +197,17 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     if slack_app:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)
+    missing = sorted(name for name, port in overrides.items() if port is None)
+    if missing:
+        raise TypeError(f"no port is None: pass a null object (core/nulls.py) for {', '.join(missing)}")
     ports.update(overrides)
     ports["closers"] = (repos.jobs.close, catalog.close, *ports.get("closers", ()))
     ports.setdefault("events", publisher())
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=PrometheusTelemetry(),
                         playbooks=playbooks, detection_rules=rules, **ports)
     on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []
-    if services.notifier is not None and hasattr(services.notifier, "recover"):
-        on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
-    if slack_app and services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
+    on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
+    if slack_app:  # settle what a crashed process left (the clock does it later too)
         on_slack.append(lambda: services.executor.submit(_recover_containment, services))
     check = None
     if confirms:

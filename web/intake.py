@@ -19,7 +19,7 @@ from core.findings.normalize import BODY_LIMITS
 from core.findings.pipeline import IngestSummary
 from core.findings.sns import SnsRejected, SnsVerifier
 from core.services import Services
-from web.sns_https import confirm, https_get
+from web.sns_https import confirm
 
 SNS_PATH = "/intake/sns"
 EVENTBRIDGE_PATH = "/intake/eventbridge"
@@ -82,7 +82,7 @@ class Intake:
         return self._ingest(json.dumps(message), "sns", f"sns:{message['MessageId']}", status_when_rejected=200)
 
     def _sns_verifier(self) -> SnsVerifier:
-        fetch = self.services.fetch_url or https_get
+        fetch = self.services.fetch_url
         if self._verifier is None or self._verifier.fetch is not fetch:
             intake = self.services.config.findings.intake
             self._verifier = SnsVerifier(fetch, allowed_topics=intake.sns_topic_arns,

@@ -69,7 +69,7 @@ def summary_items(repo, comms: CommunicationsConfig, incident: Incident) -> list
 
 
 def _refresh(services: Services, incident: Incident) -> None:
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         try:
             services.chat.refresh(services.incidents.get(incident.id) or incident)
         except ChatError:
@@ -79,7 +79,7 @@ def _refresh(services: Services, incident: Incident) -> None:
 def _note(services: Services, incident: Incident, text: str, actor: str | None, data: dict, key: str | None = None):
     entry = services.incidents.add_timeline(incident.id, kind="regulatory", text=text, at=services.clock.now(),
                                             actor=actor, data=data, dedup_key=key)
-    if entry is not None and services.chat is not None and incident.channel_id:
+    if entry is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
         except ChatError:
@@ -211,7 +211,7 @@ class RegulatoryReminders:
                 f"When it is made: `/incident notified {clock.regime}`. ({DISCLAIMER})")
         if lead:
             text = f"{person(lead)} " + text
-        if services.chat is not None and incident.channel_id:
+        if incident.channel_id:
             services.chat.notify(incident.channel_id, text, mentions=(lead,) if lead else ())
         for name in clock.notify:
             message = service.compose(services, incident, name, "regulatory",

@@ -1,5 +1,6 @@
-"""What containment needs from the outside: the action catalog (AWS, in aws/actions) and a
-board that shows each request's card in chat (Slack, in handlers/containment)."""
+"""What containment needs from the outside: the action catalog (AWS, in aws/actions), a
+board that shows each request's card in chat (Slack, in handlers/containment), and the AWS
+sandbox a drill's requests may act in (aws/sandbox.SandboxGuard)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,28 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Callable
 
-__all__ = ["Board", "Catalog"]
+__all__ = ["Board", "Catalog", "Sandbox"]
 
 
 class Board(Protocol):
     def publish(self, request: ContainRequest, fallback_channel: str | None = None) -> None:
         """Post the request's card once, then edit that message as the request moves on."""
+
+
+class Sandbox(Protocol):
+    """The sandbox the composition root found (aws/sandbox.SandboxGuard)."""
+
+    endpoint: str
+    account: str
+    region: str
+
+    def placeholders(self) -> dict[str, str]:
+        """`kind:name` -> id of what the sandbox holds (e.g. `instance:web-1`), plus account and region."""
+        ...
+
+    def not_in_use(self) -> str | None:
+        """None while every AWS call of this process goes to the sandbox; else why not."""
+        ...
 
 
 class ContainmentRepository(Protocol):

@@ -53,11 +53,11 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
         raise NotFound(f"There is no drill scenario “{name[:60]}”; scenarios: {', '.join(sorted(found)) or 'none'}.")
     now = services.clock.now()
     run = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    values = dict(services.sandbox.placeholders()) if services.sandbox is not None else {}
+    values = dict(services.sandbox.placeholders())
     values.setdefault("account", "123456789012")
     values.setdefault("region", services.config.aws.default_region)
     values["run"] = run
-    problem = sandbox_problem(services)
+    problem = sandbox_problem(services.sandbox)
     schedule = [{"index": i, "due": (now + f.offset).isoformat(), "document": json.dumps(f.document)}
                 for i, f in enumerate(scenario.findings)]
     expected = [{"action": a.action, "target": fill(a.target, values)} for a in scenario.expected.containment]
@@ -77,7 +77,7 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
     services.incidents.add_timeline(incident.id, kind="drill", actor=actor, at=now,
                                     text=f"Drill started: {scenario.name} by {actor}; containment acts {where}",
                                     data={"scenario": scenario.name, "run": run}, dedup_key=f"drill:{run}:start")
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         try:
             services.chat.invite(incident.channel_id, [actor])
             services.chat.notify(incident.channel_id,
@@ -173,7 +173,7 @@ def finish(services: Services, incident: Incident, *, actor: str | None) -> tupl
                                                        + "\n".join(card["lines"]), scenario=current.drill["scenario"])
 
     updated, entries = services.incidents.mutate(incident.id, decide, services.clock.now)
-    if entries and services.chat is not None and updated.channel_id:
+    if entries and updated.channel_id:
         try:
             services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]))
         except ChatError as exc:

@@ -68,8 +68,6 @@ def manifest(services: Services, incident_id: int) -> list[EvidenceItem]:
 
 def verify(services: Services, incident_id: int) -> list[Verdict]:
     """Re-hash every object (that exact version), re-read every snapshot's tags; each item's verdict."""
-    if services.evidence_reader is None:
-        raise UsageError("Evidence cannot be verified in this process (no AWS access configured).")
     if services.incidents.get(incident_id) is None:
         raise UsageError(f"There is no incident {incident_id}.")
     return [_verdict(services.evidence_reader, item) for item in manifest(services, incident_id)]

@@ -28,7 +28,7 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
                 dedup_key=f"indicator:{match.incident_id}:{finding.finding_id}"[:200])
             if entry is not None:  # first time for this incident and finding
                 told += 1
-                if services.notifier is not None and match.channel:
+                if match.channel:
                     services.notifier.indicator_seen(match)
     return told
 

@@ -179,9 +179,7 @@ def _window(now: datetime, seconds: int) -> datetime:
 def _after_commit(services: Services, effects: _Effects) -> None:
     # Subscribers: automatic declarations, then indicator matches with open incidents.
     publish(services, FindingsStored(tuple(effects.stored), tuple(effects.declare)))
-    notifier = services.notifier
-    if notifier is None:  # no chat configured: everything waits in the database for a worker
-        return
+    notifier = services.notifier  # without chat (NoNotifier) everything waits in the database for a worker
     for finding in effects.findings.values():
         notifier.finding_changed(finding)
     for digest in effects.digests.values():

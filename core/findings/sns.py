@@ -47,6 +47,11 @@ V2_HOWTO = ("set the topic's SignatureVersion attribute to 2 (aws sns set-topic-
             "findings.intake.sns_require_signature_v2: false")
 
 
+# The port the certificates (and subscription confirmations) are fetched through: an HTTPS
+# GET of exactly this URL, its body (web/sns_https.https_get; tests inject their own).
+Fetch = Callable[[str], bytes]
+
+
 class SnsRejected(FirebreakError):
     """Not an acceptable SNS message; the message says why (safe to log and return).
     `reason` is a short code for metrics: sns_topic, sns_timestamp, sns_signature, sns_subscribe."""
@@ -88,7 +93,7 @@ def parse_timestamp(value: str) -> datetime:
 class SnsVerifier:
     """Checks SNS messages. `allowed_topics` empty refuses everything (SNS intake is off)."""
 
-    def __init__(self, fetch: Callable[[str], bytes], cache_size: int = 16,
+    def __init__(self, fetch: Fetch, cache_size: int = 16,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), *,
                  allowed_topics: Iterable[str] = (), require_signature_v2: bool = True,
                  max_age: timedelta = timedelta(hours=1), max_skew: timedelta = timedelta(minutes=5)):

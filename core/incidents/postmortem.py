@@ -152,24 +152,23 @@ def for_incident(services: Services, incident: Incident) -> str:
     """The document with everything looked up: timeline, linked findings, action items."""
     findings = services.repos.findings.linked(incident.id)
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
-    directory = services.directory
     entries = metrics.with_verification(services.incidents.timeline(incident.id, limit=None),
                                         services.repos.containment.get)
     return document(incident, entries, findings=findings,
                     items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None,
                     requests=services.repos.containment.for_incident(incident.id),
                     evidence=services.repos.evidence.for_incident(incident.id),
-                    names=directory.name if directory is not None else None)
+                    names=services.directory.name)
 
 
 def publish(services: Services, incident: Incident) -> str:
     """Share the document in the incident channel and, when configured, keep it in S3."""
     document = for_incident(services, incident)
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md", document,
                              f"Postmortem of incident #{incident.id}")
     cfg = services.config.postmortem
-    if cfg.s3_bucket and services.archive is not None:
+    if cfg.s3_bucket:  # the root connects the archive exactly then
         where = services.archive.put(cfg.s3_bucket, f"{cfg.s3_prefix}incident-{incident.id}.md", document)
         services.incidents.add_timeline(incident.id, kind="postmortem", text=f"Postmortem archived to {where}",
                                         at=services.clock.now(), data={"archive": where})

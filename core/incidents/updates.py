@@ -33,7 +33,7 @@ def show(services: Services, event: IncidentChanged) -> None:
     """Subscriber: the refreshed summary in the incident's channel, and unless echo is off a
     notice of each new timeline entry."""
     incident = event.incident
-    if services.chat is None or not incident.channel_id:
+    if not incident.channel_id:
         return
     try:
         # Render what is stored now, not this change's snapshot: a change made meanwhile by

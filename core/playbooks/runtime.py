@@ -148,7 +148,7 @@ def attach(services: Services, incident: Incident, name: str, actor: str, *, aut
 def post_phase(services: Services, incident: Incident, actor: str | None) -> Incident:
     """Post the checklist of the incident's current phase (once per phase), sending its
     notify steps as it does."""
-    if not incident.playbook or services.chat is None or not incident.channel_id:
+    if not incident.playbook or not incident.channel_id:
         return incident
     playbook = services.playbooks.get(incident.playbook)
     if playbook is None or not playbook.keyed(incident.phase):
@@ -234,7 +234,7 @@ def reopen(services: Services, incident: Incident, key: str, actor: str) -> Inci
 
 
 def _show_progress(services: Services, incident: Incident, phase: str) -> None:
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         services.chat.refresh(incident)
         ts = incident.playbook_state.get("messages", {}).get(phase)
         if ts:
@@ -245,7 +245,7 @@ def _show_progress(services: Services, incident: Incident, phase: str) -> None:
 def refresh_checklist(services: Services, incident_id: int) -> None:
     """Re-render the current phase's checklist (e.g. a finding was linked: targets changed)."""
     incident = services.incidents.get(incident_id)
-    if incident is None or not incident.playbook or services.chat is None or not incident.channel_id:
+    if incident is None or not incident.playbook or not incident.channel_id:
         return
     ts = incident.playbook_state.get("messages", {}).get(incident.phase)
     if ts and incident.playbook in services.playbooks:
@@ -268,7 +268,7 @@ def on_changed(services: Services, event: IncidentChanged) -> None:
     if not event.phase_changed:
         return
     incident = services.incidents.get(event.incident.id) or event.incident  # e.g. a drill scored meanwhile
-    if not incident.playbook or services.chat is None or not incident.channel_id:
+    if not incident.playbook or not incident.channel_id:
         return
     try:
         post_phase(services, incident, event.actor)

@@ -16,7 +16,7 @@ def register(jobs, services: Services) -> None:
         """Invite whoever pressed Join into the incident channel."""
         user = body["user"]["id"]
         incident = incidents.find(services, actor=user, channel=None, ref=action.get("value", ""))
-        if not incident.channel_id or services.chat is None:
+        if not incident.channel_id:
             raise UsageError(f"Incident {incident.label} has no channel yet.")
         services.chat.invite(incident.channel_id, [user])
         respond(text=f"You joined incident {incident.label}.", response_type="ephemeral", replace_original=False,

@@ -299,7 +299,7 @@ class IncidentCommands(ReviewCommands, CommunicationsCommands):
         incident, entries = incidents.apply(self.services, incident.id,
                                             lambda current, _at: roles.assign(cfg, current, role_name, user, actor),
                                             actor=actor)
-        if self.services.chat is not None and incident.channel_id:
+        if incident.channel_id:
             self.services.chat.invite(incident.channel_id, [user])
         self._done(respond, command, incident, f"Incident {incident.label}: {role_name} assigned")
 
@@ -321,8 +321,7 @@ class IncidentCommands(ReviewCommands, CommunicationsCommands):
         incident, _ = incidents.apply(self.services, incident.id,
                                       lambda current, at: lifecycle.status_update(cfg, current, text, actor, at),
                                       actor=actor, echo=False)
-        if self.services.chat is not None:
-            self.services.chat.post_status_update(incident, text, actor)
+        self.services.chat.post_status_update(incident, text, actor)
         self._done(respond, command, incident, f"Status update posted for incident {incident.label}")
 
     def do_timeline(self, args, rest, command, respond) -> None:

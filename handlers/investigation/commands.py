@@ -94,7 +94,7 @@ def register(jobs, services: Services) -> None:
         respond(text=text, blocks=shown, response_type="in_channel", replace_original=False)
         channel = channel or (incident.channel_id if incident else None)
         parsed = question
-        if result.events and services.chat is not None and channel:
+        if result.events and channel:
             source = "" if result.engine == "cloudtrail" else f" ({service.ENGINE_NAMES[result.engine]})"
             services.chat.upload(channel, f"investigation-{parsed.subject}-{result.end:%Y%m%dT%H%M}.csv",
                                  investigation_blocks.csv_text(result), f"CloudTrail events{source}: "

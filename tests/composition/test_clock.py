@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from composition import build_services
 from core.errors import ConfigError
+from core.nulls import NoNotices, NoPager
 from composition.clock import RUN, ClockRunner, ensure_jobs, make_scheduler, run_clock
 from core.scheduling.leader import Leader
 from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
@@ -152,7 +153,7 @@ def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
 
 
 def test_the_default_registry_runs_reminders_escalations_and_expiry_hooks(services):
-    registry = default_registry(services, None, None, "clock-a")
+    registry = default_registry(services, NoNotices(), NoPager(), "clock-a")
     assert [s.name for s in registry] == ["update-reminders", "sla-escalations", "review-reminders",
                                          *(n for n, _ in EXPIRY_HOOKS), "containment-recovery"]
     recovery = registry.get("containment-recovery")

@@ -16,6 +16,7 @@ from core.clock import ManualClock
 from core.containment.flow import store
 from core.drills import runner
 from core.drills.loader import fill
+from core.nulls import NoSandbox
 from tests.support.slack import all_text, settled
 
 SCENARIOS = sorted(p.stem for p in (ESTATE.parents[1] / "drills").glob("*.yaml"))
@@ -119,7 +120,7 @@ def test_a_drill_cannot_touch_an_account_that_is_not_the_sandbox(settings, moto_
     clock = ManualClock()
     ws = local_workspace(settings, clock=clock, threads=4)  # AWS here is "real": no sandbox in use
     try:
-        assert ws.services.sandbox is None
+        assert isinstance(ws.services.sandbox, NoSandbox)
         incident = _drill(ws, "crypto-mining")
         assert incident.drill["sandbox"] is False
         target = fill("{instance:web-1}", incident.drill["values"])

@@ -7,11 +7,12 @@ from composition import build_services
 from core.findings import triage
 from core.findings.intake import receive_one
 from core.findings.pipeline import ingest, release_snoozed
+from core.nulls import NoNotifier
 from store.findings.repository import SqlFindingRepository
 from tests.support.findings import FIXTURES, finding, tuned
 
 
-class Recorder:
+class Recorder(NoNotifier):
     """Stands in for the Slack notifier."""
 
     def __init__(self):
