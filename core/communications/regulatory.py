@@ -21,6 +21,7 @@ from core.communications import service
 from core.communications.config import CommunicationsConfig, RegulatoryClock
 from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
+from core.events import IncidentChanged, IncidentDeclared
 from core.mentions import person
 from core.incidents.metrics import commander
 from core.incidents.model import Incident
@@ -105,6 +106,28 @@ def on_category(services: Services, incident: Incident, at: datetime) -> int:
     if started:
         _refresh(services, incident)
     return started
+
+
+def on_declared(services: Services, event: IncidentDeclared) -> None:
+    """Subscriber: the awareness clocks of the new incident's category start."""
+    _never_failing(services, event.incident, lambda: on_category(services, event.incident, event.incident.declared_at))
+
+
+def on_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber: a category change starts the awareness clocks of the new category."""
+    for entry in event.entries:
+        if entry.kind == "category":
+            _never_failing(services, event.incident, lambda at=entry.at: on_category(services, event.incident, at))
+
+
+def _never_failing(services: Services, incident: Incident, step) -> None:
+    """The change is saved already: a clock that could not start is logged (the sweep starts it later)."""
+    if not services.config.communications.regulatory.enabled:
+        return
+    try:
+        step()
+    except Exception:  # noqa: BLE001 - RegulatoryReminders starts awareness clocks a failed start missed
+        log.exception("regulatory clocks of incident %s could not start", incident.id)
 
 
 def _clock(services: Services, regime: str, usage: str) -> RegulatoryClock:

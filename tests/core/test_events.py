@@ -114,12 +114,14 @@ def test_declaring_an_incident_reaches_each_subscriber_once(settings, clock):
     assert first.created and not again.created
     declared = [c for c in calls if c[0] == "IncidentDeclared"]
     assert declared == [("IncidentDeclared", name, first.incident.id) for name in (
-        "composition.events.counted", "core.playbooks.runtime.on_declared", "core.communications.hooks.on_declared")]
+        "composition.events.counted", "core.playbooks.runtime.on_declared",
+        "core.communications.regulatory.on_declared", "core.communications.hooks.on_declared")]
     # The playbook followed (its attach is a change, published once), and only once.
     assert first.incident.playbook == "crypto-mining"
     assert [e.kind for e in services.incidents.timeline(first.incident.id)].count("playbook") == 1
     assert [c[1] for c in calls if c[0] == "IncidentChanged"] == [
-        "composition.events.counted", "core.audit.service.on_incident_changed", "core.communications.hooks.on_changed",
+        "composition.events.counted", "core.audit.service.on_incident_changed",
+        "core.communications.regulatory.on_changed", "core.communications.hooks.on_changed",
         "core.incidents.updates.show", "core.drills.runner.on_incident_changed", "core.playbooks.runtime.on_changed"]
 
 
@@ -136,7 +138,8 @@ def test_a_phase_change_reaches_each_subscriber_once_in_the_order_wired(settings
     finally:
         services.drain()
     assert [c[1] for c in calls] == [
-        "composition.events.counted", "core.audit.service.on_incident_changed", "core.communications.hooks.on_changed",
+        "composition.events.counted", "core.audit.service.on_incident_changed",
+        "core.communications.regulatory.on_changed", "core.communications.hooks.on_changed",
         "core.incidents.updates.show", "core.drills.runner.on_incident_changed", "core.playbooks.runtime.on_changed"]
     # Shown in the channel first, then the new phase's checklist: once each.
     assert [k for k in services.chat.kinds() if k in ("refresh", "entry", "checklist")] == [
