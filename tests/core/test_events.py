@@ -4,6 +4,7 @@ the composition root wires are reached once per declaration and change."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import get_args
 
 import pytest
@@ -12,7 +13,7 @@ from composition.events import publisher as wired
 from core.errors import InvalidTransition
 from core.events import Event, IncidentChanged, IncidentDeclared, Publisher
 from core.incidents import lifecycle, service as incidents
-from core.incidents.model import Incident, Mutation
+from core.incidents.model import Incident, Mutation, TimelineEntry
 from tests.support.fakes import fake_services
 
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -145,3 +146,20 @@ def test_a_phase_change_reaches_each_subscriber_once_in_the_order_wired(settings
     assert [k for k in services.chat.kinds() if k in ("refresh", "entry", "checklist")] == [
         "refresh", "entry", "checklist"]
     assert changed.phase == "containment" and "containment" in changed.playbook_state["messages"]
+
+
+def test_an_incident_change_says_what_changed():
+    def entry(kind, **data):
+        return TimelineEntry(1, 1, datetime(2026, 1, 1, tzinfo=timezone.utc), kind, ALICE, kind, data)
+
+    def changed(*entries):
+        return IncidentChanged(None, entries, ALICE).changed  # type: ignore[arg-type]
+
+    assert changed(entry("severity", previous="sev3", severity="sev1")) == {"severity"}
+    assert changed(entry("role", role="commander"), entry("status_update")) == {"roles", "status"}
+    assert changed(entry("phase", previous="analysis", phase="post-incident")) == {"phase", "resolved"}
+    assert changed(entry("phase", previous="post-incident", phase="closed")) == {"phase", "closed"}
+    assert changed(entry("phase", previous="analysis", phase="closed", resolution="cancelled")) == {
+        "phase", "closed", "cancelled"}
+    assert changed(entry("phase", previous="closed", phase="analysis")) == {"phase", "reopened"}
+    assert changed(entry("note")) == {"note"} and not IncidentChanged(None, (entry("note"),), ALICE).phase_changed
