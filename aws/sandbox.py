@@ -25,6 +25,7 @@ import boto3
 import yaml
 from botocore.config import Config
 
+from aws.sessions import AwsEndpoint
 from core.errors import FirebreakError
 
 SANDBOX_ACCOUNT = "123456789012"  # moto's account
@@ -326,17 +327,26 @@ def _function(lambda_client, iam, spec: dict, inv: Inventory) -> None:
 # ---------------------------------------------------------------------- in use?
 class SandboxGuard:
     """Tells core whether this process's AWS calls all go to the sandbox (core.drills.ports.Sandbox).
-    Anything else (another endpoint, other credentials, a per-service endpoint) counts as real."""
+    Anything else (another endpoint, other credentials, a per-service endpoint) counts as real.
+    `chosen` is the endpoint the root handed the session factory (the sandbox it started), if
+    any; without it, boto3's chain (the environment) decides where calls go."""
 
-    def __init__(self, inventory: Inventory):
+    def __init__(self, inventory: Inventory, chosen: AwsEndpoint | None = None):
         self.inventory = inventory
         self.endpoint, self.account, self.region = inventory.endpoint, inventory.account, inventory.region
+        self.chosen = chosen
 
     def placeholders(self) -> dict[str, str]:
         return self.inventory.placeholders()
 
     def not_in_use(self) -> str | None:
         """None when AWS calls go to the sandbox; else why they may not."""
+        if self.chosen is not None:
+            if self.chosen.url != self.endpoint:
+                return f"AWS calls go to {self.chosen.url}, not to the sandbox at {self.endpoint}"
+            if self.chosen.access_key != DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"]:
+                return "the AWS credentials in use are not the sandbox's"
+            return None
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if endpoint != self.endpoint:
             return (f"AWS calls go to {endpoint or 'AWS itself'}, not to the sandbox at {self.endpoint}")
@@ -376,6 +386,11 @@ class Sandbox:
     @property
     def endpoint(self) -> str:
         return self.server.endpoint
+
+    def aws_endpoint(self) -> AwsEndpoint:
+        """The endpoint and credentials to hand the session factory so its calls come here."""
+        return AwsEndpoint(self.endpoint, DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                           DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 
     def stop(self) -> None:
         self.server.stop()

@@ -3,9 +3,11 @@
 Every client gets the configured region and botocore retry mode, so a throttled API
 during an incident is retried the same way everywhere. Cross-account access is STS
 AssumeRole with credentials cached until shortly before they expire, because an
-incident fans out many calls to the same account. Endpoints are never passed
-explicitly: boto3's own chain (AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, profiles,
-instance roles) stays in charge, which is also how tests point clients at moto.
+incident fans out many calls to the same account. boto3's own chain (AWS_ENDPOINT_URL,
+AWS_DEFAULT_REGION, profiles, instance roles) stays in charge, which is also how tests
+point clients at moto; only when the composition root starts the AWS sandbox itself (the
+local workspace without credentials) does it hand in the endpoint and the sandbox's
+credentials explicitly (`AwsEndpoint`), instead of writing them into the environment.
 """
 
 from __future__ import annotations
@@ -54,6 +56,19 @@ class _Credentials:
         return f"_Credentials(access_key={self.access_key!r}, expires={self.expires.isoformat()})"
 
 
+@dataclass(frozen=True)
+class AwsEndpoint:
+    """Where every call goes and with which credentials, when the root decides it (the AWS
+    sandbox it started); never set from the environment, which boto3 reads itself."""
+
+    url: str
+    access_key: str
+    secret_key: str
+
+    def __repr__(self) -> str:  # never log a secret by accident
+        return f"AwsEndpoint(url={self.url!r}, access_key={self.access_key!r})"
+
+
 def _role(value: Any) -> AccountRole:
     """Accept (role_arn, external_id), a bare role ARN, or anything with .role_arn."""
     if isinstance(value, AccountRole):
@@ -79,8 +94,10 @@ class AwsSessions:
         *,
         now: Callable[[], datetime] = _utcnow,
         sts_client_factory: Callable[[], Any] | None = None,
+        endpoint: AwsEndpoint | None = None,
     ):
         self.default_region = config.default_region
+        self.endpoint = endpoint
         self.accounts = {str(k): _role(v) for k, v in (accounts or {}).items()}
         self._now = now
         self._botocore_config = Config(
@@ -88,13 +105,17 @@ class AwsSessions:
             # first try too, which is what `max_attempts` means in ~/.aws/config and here.
             retries={"mode": config.retry_mode, "total_max_attempts": config.max_attempts},
             user_agent_extra=USER_AGENT,
+            # A chosen endpoint is the sandbox on loopback: no proxy from the environment in between.
+            **({"proxies": {}} if endpoint is not None else {}),
         )
         self._sts_client_factory = sts_client_factory or (lambda: self.client("sts"))
         # boto3 sessions are not thread-safe; clients are. Guard client creation only. Clients
         # are kept (per service, region and credentials) and shared: building one costs 6-25 ms
         # of CPU (EC2's ~20), several per containment run. Nothing may hook a shared client's
         # events for one job of its own (actions report their calls in ActionContext.call).
-        self._session = boto3.session.Session()
+        self._session = boto3.session.Session(
+            **({"aws_access_key_id": endpoint.access_key, "aws_secret_access_key": endpoint.secret_key}
+               if endpoint is not None else {}))
         self._clients: OrderedDict[tuple, Any] = OrderedDict()
         self._session_lock = threading.Lock()
         self._cache: dict[str, _Credentials] = {}
@@ -115,6 +136,8 @@ class AwsSessions:
                 "aws_secret_access_key": creds.secret_key,
                 "aws_session_token": creds.token,
             }
+        if self.endpoint is not None:
+            kwargs["endpoint_url"] = self.endpoint.url
         region = region or self.default_region
         key = (service, region, kwargs.get("aws_access_key_id"))
         with self._session_lock:

@@ -36,8 +36,9 @@ def offline_services(args: argparse.Namespace) -> Iterator:
     """Services that post nothing to Slack (reports, exports, the audit and the job queue),
     drained when the command is done or fails."""
     from composition import build_services
+    from core.nulls import NoChat, NoNotifier
 
-    services = build_services(settings_of(args), chat=None, notifier=None)
+    services = build_services(settings_of(args), chat=NoChat(), notifier=NoNotifier())
     try:
         yield services
     finally:
@@ -48,7 +49,8 @@ def findings_process(args: argparse.Namespace, **options):
     """The wiring for intake outside the Slack server: Slack posting when a token is set."""
     import composition
 
-    process = composition.build(settings_of(args), **options)
-    if process.services.notifier is None:
+    settings = settings_of(args)
+    process = composition.build(settings, **options)
+    if not settings.secrets.slack_bot_token:  # the root connects no notifier without it
         log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
     return process

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
-from typing import TextIO
+from contextlib import contextmanager
+from typing import Iterator, TextIO
 
 from cli.common import findings_process, settings_of
 
@@ -41,6 +43,23 @@ def cmd_findings_normalize(args: argparse.Namespace) -> int:
     return 1 if any(r.kind != "no_match" for r in result.rejected) else 0
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a file is read and stored. Every parsed document of
+    the file lives until its chunk is stored, so the collector would promote them all and walk
+    them, and the whole heap, over and over: measured on 10,000 findings in one file, 18 % of
+    the CPU time (1.92 s -> 1.57 s). Reference counting frees everything as usual; only cycles
+    wait. Left as found (someone else may have switched it off). Not done for SQS-sized
+    batches (10 messages): there it made no measurable difference."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Exit 0 when everything was a finding (or CloudTrail no rule selects), 1 when some input
     was rejected; the summary says what was stored, suppressed and rejected, and why."""
@@ -49,7 +68,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     text = read_input(args.file)  # a missing file is reported before anything starts
     process = findings_process(args)
     try:
-        lines, rejected = ingest_report(process.services, args.file, text)
+        with collector_paused():
+            lines, rejected = ingest_report(process.services, args.file, text)
     finally:
         process.drain()
     print("\n".join(lines))

@@ -101,7 +101,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     import threading
 
     from composition.startup import SlackStartup
-    from core.scheduling.runner import run_clock
+    from composition.clock import run_clock
 
     process = findings_process(args, confirm_slack=True)  # snoozes that expire show their findings in Slack
     stop = threading.Event()

@@ -8,14 +8,16 @@ they need from here (the import-linter contract in .importlinter keeps it so).""
 
 from __future__ import annotations
 
+import functools
 import logging
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Callable
 
-from aws.actions.registry import AwsCatalog
-from composition.sandbox import recorded as recorded_sandbox
+from aws.actions.registry import READ_THREADS, AwsCatalog
+from composition.clock import LocalClock, holder_id
+from composition.events import publisher
+from composition.sandbox import guard as sandbox_guard
 from composition.startup import SlackStartup
 from composition.work_pool import WorkPool
 from aws.archive import S3Archive
@@ -26,6 +28,7 @@ from aws.findings_sources import SqsWorker, queue_region, security_hub_polls
 from aws.investigate import CloudTrailHistory
 from aws.investigate_queries import log_queries
 from aws.notify import sns_pager
+from aws.sandbox import Sandbox as AwsSandbox
 from aws.sessions import AwsSessions
 from aws.support_cases import AwsSecurityIr, AwsSupportDesk
 from aws.writeback import AwsWriteBack
@@ -34,19 +37,15 @@ from core.communications import aws_cases, regulatory
 from core.communications.ports import Outreach
 from core.clock import SystemClock
 from core.containment import service as containment
-from core.errors import ConfigError
 from core.findings.cloudtrail_rules import configured_rules
 from core.findings.delivery import FindingDelivery
 from core.jobs import Policy, Worker
+from core.nulls import (NoAnchor, NoArchive, NoBoard, NoCatalog, NoChat, NoDirectory, NoEventHistory, NoEvidenceReader,
+                        NoFetch, NoNotices, NoNotifier, NoPager, NoSandbox, NoWorkPool, NoWriteBack)
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
-from core.scheduling import config as scheduling_config
-from core.scheduling.leader import Leader
-from core.scheduling.registry import default_registry
-from core.scheduling.runner import ClockRunner, holder_id
 from core.services import Clock, Services
 from core.settings import Settings
-from core.telemetry import Telemetry
 from handlers import job_routes
 from handlers.app import build_app, build_client, startup_client
 from handlers.chat import SlackChat
@@ -61,6 +60,8 @@ from handlers.outbox import Outbox, outbox_client
 from handlers.scheduling.notices import SlackNotices
 from handlers.startup import ask_identity
 from web.app import WebApp
+from web.metrics import PrometheusTelemetry
+from web.sns_https import https_get
 from web.server import RunningServer
 from local.workspace import LocalWorkspace
 from outbound.paging import HttpPaging
@@ -77,8 +78,7 @@ from store.findings.state import SqlFindingStateRepository
 from store.findings.repository import SqlFindingRepository
 from store.incidents.repository import SqlIncidentRepository
 from store.jobs import SqlJobRepository
-from store.scheduling.repository import (SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository,
-    job_store)
+from store.scheduling.repository import SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository
 
 log = logging.getLogger("firebreak")
 
@@ -125,24 +125,34 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
-        scheduler_jobs=lambda: job_store(db), jobs=SqlJobRepository(db),
+        jobs=SqlJobRepository(db),
         communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
+
+
+def null_ports() -> dict[str, Any]:
+    """Every port's null object (core/nulls.py): what a process has of each outside world until
+    the root connects it, so no Services field is ever None."""
+    return dict(directory=NoDirectory(), chat=NoChat(), notifier=NoNotifier(), notices=NoNotices(), board=NoBoard(),
+                catalog=NoCatalog(), event_history=NoEventHistory(), writeback=NoWriteBack(), archive=NoArchive(),
+                pager=NoPager(), evidence_reader=NoEvidenceReader(), anchor=NoAnchor(), executor=NoWorkPool(),
+                outreach=Outreach(), fetch_url=NoFetch(), sandbox=NoSandbox())
 
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
           slack_app: bool = False, runs_jobs: bool = False, confirm_slack: bool = False,
-          **overrides: Any) -> Process:
+          local_sandbox: AwsSandbox | None = None, **overrides: Any) -> Process:
     """Everything a process needs. `runs_jobs` adds the job dispatcher (typed commands to
     their handlers, over the Web API client: no Bolt app); `slack_app` adds the Bolt app and
     the HTTP front door too; `overrides` replace any Services field (tests hand in fakes
-    this way, never afterwards).
+    this way, never afterwards); `local_sandbox` points every AWS call at the AWS sandbox.
     With a Slack token, `confirm_slack` (implied by the other two) makes what needs Slack wait
     until the token is confirmed (Process.slack_check, then Process.slack_answered): the
     findings outbox is paused, and the recoveries at start run then; nothing calls Slack
     while building, so a process starts while Slack is failing.
 
     SQLite is migrated automatically, PostgreSQL only by `bot.py migrate` (so replicas never
-    race on schema changes)."""
+    race on schema changes). `local_sandbox`: the AWS sandbox this process started (the local
+    workspace without credentials); every AWS call goes there, with its credentials."""
     cfg, secrets = settings.config, settings.secrets
     playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
     rules = tuple(configured_rules(cfg))
@@ -152,19 +162,26 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     repos = repositories(db, audit_key(secrets.audit_key))
     clock = clock or SystemClock()
 
-    sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts)
+    endpoint = local_sandbox.aws_endpoint() if local_sandbox is not None else None
+    sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts, endpoint=endpoint)
     cases = dict(support=AwsSupportDesk(sessions),
                  security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
-    ports: dict[str, Any] = dict(
-        catalog=AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence),
-        writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
+    catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
+                         reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
+    ports = null_ports()
+    ports.update(
+        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
-        archive=S3Archive(sessions) if cfg.postmortem.s3_bucket else None,
-        anchor=S3Anchor(sessions, cfg.audit.anchor) if cfg.audit.anchor.s3_bucket else None,
-        pager=sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn),
         outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
-        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll),
-        sandbox=recorded_sandbox())
+        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
+    if cfg.postmortem.s3_bucket:
+        ports["archive"] = S3Archive(sessions)
+    if cfg.audit.anchor.s3_bucket:
+        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor)
+    if cfg.scheduling.escalation.sns_topic_arn:
+        ports["pager"] = sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn)
+    if (sandbox := sandbox_guard(local_sandbox, endpoint)) is not None:
+        ports["sandbox"] = sandbox
 
     client, outbox = None, None
     runs_jobs = runs_jobs or slack_app  # a Slack app's process may run its jobs too (serve --with-worker, local)
@@ -187,14 +204,17 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     if runs_jobs:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)
+    missing = sorted(name for name, port in overrides.items() if port is None)
+    if missing:
+        raise TypeError(f"no port is None: pass a null object (core/nulls.py) for {', '.join(missing)}")
     ports.update(overrides)
-    ports["closers"] = (repos.jobs.close, *ports.get("closers", ()))
-    services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=Telemetry(),
+    ports["closers"] = (repos.jobs.close, catalog.close, *ports.get("closers", ()))
+    ports.setdefault("events", publisher())
+    services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=PrometheusTelemetry(),
                         playbooks=playbooks, detection_rules=rules, **ports)
     on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []
-    if services.notifier is not None and hasattr(services.notifier, "recover"):
-        on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
-    if runs_jobs and services.catalog is not None:  # settle what a crashed process left (the clock does it later too)
+    on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
+    if runs_jobs:  # settle what a crashed process left (the clock does it later too)
         on_slack.append(lambda: services.executor.submit(_recover_containment, services))
     check = None
     if confirms:
@@ -285,10 +305,10 @@ class RunningBot:
 
 def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, threads: int,
               overrides: dict | None = None, workers: int | None = None,
-              policy: Policy | None = None) -> RunningBot:
+              policy: Policy | None = None, local_sandbox: AwsSandbox | None = None) -> RunningBot:
     """The bot serving HTTP; with `workers` (default: `threads`) job workers as threads beside
     it (0: it only acks and enqueues, like `bot.py serve`)."""
-    process = build(settings, clock=clock, slack_app=True, **(overrides or {}))
+    process = build(settings, clock=clock, slack_app=True, local_sandbox=local_sandbox, **(overrides or {}))
     if process.slack_check is not None:  # here Slack is the local one: confirm before serving
         SlackStartup(process).run()
     count = threads if workers is None else workers
@@ -302,53 +322,10 @@ def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, 
     return RunningBot(process, server, pool)
 
 
-class LocalClock:
-    """The scheduler inside the local workspace: the same ClockRunner as `bot.py clock` (the
-    lease included, so a separate clock process on the same database simply stands by), in a
-    thread; `sweep_now` runs every sweep at once when the console has moved the time."""
-
-    def __init__(self, services: Services):
-        problems = scheduling_config.problems(services.config)
-        if problems:
-            raise ConfigError(problems)
-        cfg, holder = services.config.scheduling, holder_id()
-        registry = default_registry(services, services.notices, services.pager, holder)
-        for name, run, seconds in services.finding_polls:
-            registry.register(name, run, seconds)
-        leader = Leader(services.repos.clock_leases, holder, timedelta(seconds=cfg.lease_seconds))
-        self.runner = ClockRunner(services, registry, leader, renew_seconds=cfg.lease_seconds / 3)
-        try:  # hold the lease before the console can ask for a sweep; the thread renews it
-            self.runner.step()
-        except Exception:  # noqa: BLE001 - the thread's loop retries (and logs) it
-            log.debug("local clock: first lease attempt failed", exc_info=True)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.runner.run, args=(self._stop,), name="local-clock",
-                                        daemon=True)
-        self._thread.start()
-        self._sweeping = threading.Lock()
-
-    def sweep_now(self) -> dict[str, object]:
-        """Every sweep, in the caller's thread, so what they post is out before this returns;
-        {sweep: what it handled}. Nothing runs while another clock holds the lease."""
-        results: dict[str, object] = {}
-        with self._sweeping:
-            if not self.runner.leader.valid():
-                return results
-            for sweep in self.runner.registry:
-                try:
-                    self.runner.run_sweep(sweep.name)
-                except Exception:  # noqa: BLE001 - as the scheduler does: logged, retried next time
-                    log.exception("sweep %s failed", sweep.name)
-                    continue
-                results[sweep.name] = self.runner.last_run.get(sweep.name, (0.0, None))[1]
-        return results
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-
-def local_workspace(settings: Settings, *, with_clock: bool = False, **options: Any) -> LocalWorkspace:
+def local_workspace(settings: Settings, *, with_clock: bool = False, local_sandbox: AwsSandbox | None = None,
+                    **options: Any) -> LocalWorkspace:
     """The embedded local default: fake Slack on loopback and the real bot, wired together;
-    `with_clock` runs the scheduler beside them (reminders and escalations show up locally)."""
-    return LocalWorkspace(settings, start_bot, start_clock=LocalClock if with_clock else None, **options)
+    `with_clock` runs the scheduler beside them (reminders and escalations show up locally);
+    `local_sandbox` is the AWS sandbox started for it (composition/sandbox.py)."""
+    return LocalWorkspace(settings, functools.partial(start_bot, local_sandbox=local_sandbox),
+                          start_clock=LocalClock if with_clock else None, **options)

@@ -2,9 +2,10 @@
 
 `python bot.py sandbox` starts one and records its inventory in var/sandbox.json; the local
 workspace starts one itself when the user has neither AWS credentials nor a chosen endpoint,
-and points this process's boto3 chain at it before any AWS session is built. Any process
-whose AWS_ENDPOINT_URL is a recorded sandbox's knows it (Services.sandbox), which is what
-lets drills act there and nowhere else."""
+and the composition root hands its endpoint and credentials to the AWS session factory
+(`build(local_sandbox=...)`): the process environment is left alone. Any process whose
+AWS_ENDPOINT_URL is a recorded sandbox's knows it too (Services.sandbox), which is what lets
+drills act there and nowhere else."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws import sandbox as aws_sandbox
+from aws.sessions import AwsEndpoint
 from core.settings import PROJECT_ROOT
 
 ESTATE = PROJECT_ROOT / "config" / "sandbox-estate.yaml"
@@ -27,10 +29,6 @@ class LocalAws:
 
     notice: str
     sandbox: aws_sandbox.Sandbox | None = None
-
-    @property
-    def guard(self) -> aws_sandbox.SandboxGuard | None:
-        return aws_sandbox.SandboxGuard(self.sandbox.inventory) if self.sandbox else None
 
     def stop(self) -> None:
         if self.sandbox is not None:
@@ -46,20 +44,10 @@ def start(estate: Path = ESTATE, host: str = "127.0.0.1", port: int = 0,
     return running
 
 
-def point_at(running: aws_sandbox.Sandbox, environ: MutableMapping[str, str] = os.environ) -> None:
-    """Every AWS call of this process goes to the sandbox (boto3 reads these itself)."""
-    environ["AWS_ENDPOINT_URL"] = running.endpoint
-    environ.update(aws_sandbox.DUMMY_CREDENTIALS)
-    environ.pop("AWS_SESSION_TOKEN", None)
-    environ.setdefault("AWS_DEFAULT_REGION", running.inventory.region)
-    no_proxy = [p for p in (environ.get("NO_PROXY"), "127.0.0.1") if p]
-    environ["NO_PROXY"] = ",".join(no_proxy)
-
-
 def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estate: Path = ESTATE,
                         record: Path | None = INVENTORY_FILE, progress=lambda text: None) -> LocalAws:
-    """Real credentials or a chosen endpoint: nothing changes. Neither: a sandbox, and this
-    process's AWS calls go to it. Call before the composition root builds AwsSessions."""
+    """Real credentials or a chosen endpoint: nothing changes. Neither: a sandbox, for the
+    composition root to send this process's AWS calls to (`environ` is only read)."""
     if environ.get("AWS_ENDPOINT_URL"):
         return LocalAws(f"AWS: calls go to AWS_ENDPOINT_URL={environ['AWS_ENDPOINT_URL']} (your choice).")
     if aws_sandbox.has_credentials():
@@ -70,11 +58,19 @@ def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estat
     except aws_sandbox.SandboxError as exc:
         return LocalAws(f"AWS: no credentials found, and no AWS sandbox: {exc.message}. Until AWS credentials "
                         "are configured, /contain, /evidence and /remediate will say AWS refused them.")
-    point_at(running, environ)
     return LocalAws(f"AWS: no credentials found, so /contain acts on the AWS sandbox at {running.endpoint} "
                     f"(moto, seeded from {estate.name}); e.g. /contain isolate-instance "
                     f"{running.inventory.get('instance', 'web-1') or 'i-…'}. :sandbox lists its inventory.",
                     running)
+
+
+def guard(local_sandbox: aws_sandbox.Sandbox | None,
+          chosen: AwsEndpoint | None) -> aws_sandbox.SandboxGuard | None:
+    """The sandbox this process's AWS calls go to: the one the root started (`chosen` is its
+    endpoint), else a recorded one that AWS_ENDPOINT_URL names."""
+    if local_sandbox is not None:
+        return aws_sandbox.SandboxGuard(local_sandbox.inventory, chosen)
+    return recorded()
 
 
 def recorded(environ: MutableMapping[str, str] = os.environ,
@@ -112,12 +108,11 @@ def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ,
 
     local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress)
     try:
-        if local_aws.guard is not None:
-            options["overrides"] = {"sandbox": local_aws.guard, **(options.get("overrides") or {})}
         if local_aws.sandbox is not None:
             options["adjust"] = _collect_into(local_aws.sandbox.inventory, options.get("adjust"))
         inventory = tuple(local_aws.sandbox.inventory.lines()) if local_aws.sandbox else ()
-        return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory, **options), local_aws
+        return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory,
+                            local_sandbox=local_aws.sandbox, **options), local_aws
     except BaseException:
         local_aws.stop()
         raise

@@ -17,18 +17,18 @@ class Directory(Protocol):
         """A person's display name, for documents people read (None: unknown)."""
 
 
-def is_responder(user_id: str, allowed: list[str], directory: Directory | None) -> bool:
+def is_responder(user_id: str, allowed: list[str], directory: Directory) -> bool:
     if not allowed:
         return True
     if user_id in allowed:
         return True
     for entry in allowed:
-        if entry.startswith("S") and directory is not None and user_id in directory.group_members(entry):
+        if entry.startswith("S") and user_id in directory.group_members(entry):
             return True
     return False
 
 
-def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory | None,
+def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory,
              channel_members=None) -> bool:
     """A public incident: any responder. A private one: its role holders, the members of its
     channel (`channel_members()` asks the chat), and the configured private viewers."""
@@ -41,7 +41,7 @@ def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory 
     return bool(channel_members and incident.channel_id and user_id in channel_members(incident.channel_id))
 
 
-def require_responder(user_id: str, allowed: list[str], directory: Directory | None) -> None:
+def require_responder(user_id: str, allowed: list[str], directory: Directory) -> None:
     if not is_responder(user_id, allowed, directory):
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot run incident "
                                "commands. Ask an administrator to add you (access.responders).")

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """The time as Firebreak sees it (Services.clock): everything time-based asks it."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:

@@ -35,6 +35,12 @@ class InvalidTransition(FirebreakError):
     """A state change that the current state does not allow."""
 
 
+class NotConnected(FirebreakError):
+    """A port with nothing behind it in this process (a null object, core/nulls.py) was asked to
+    deliver or fetch something; the message says what is missing. Whoever can do without it
+    catches it (a dismissal is then recorded in Firebreak only; a reminder stays due)."""
+
+
 class ConfigError(FirebreakError):
     """Configuration or playbook files are invalid; message lists every problem."""
 

@@ -1,27 +1,33 @@
-"""Prometheus counters, one registry per running app so tests can build many apps."""
+"""What core and the adapters count about themselves (requests, refusals, errors, domain
+events), as a port: web/metrics.py implements it on prometheus_client and serves it on
+/metrics. The shapes are prometheus_client's (`labels(...)` then `inc()`/`observe()`), so
+its metrics fit as they are and a null object fits as easily."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from typing import Protocol
 
 
-class Telemetry:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.http_requests = Counter("firebreak_http_requests", "HTTP requests served",
-                                     ["path", "status"], registry=self.registry)
-        self.http_latency = Histogram("firebreak_http_request_seconds", "Time to answer an HTTP request",
-                                      ["path"], registry=self.registry,
-                                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5))
-        self.slack_requests = Counter("firebreak_slack_requests", "Verified Slack requests by kind",
-                                      ["kind"], registry=self.registry)
-        self.rejected_requests = Counter("firebreak_rejected_requests", "Requests refused before handling",
-                                         ["reason"], registry=self.registry)
-        self.duplicate_requests = Counter("firebreak_duplicate_requests",
-                                          "Slack retries/replays acknowledged without re-running",
-                                          registry=self.registry)
-        self.errors = Counter("firebreak_errors", "Errors shown to users, by kind",
-                              ["kind"], registry=self.registry)
+class Count(Protocol):
+    def labels(self, **labels: str) -> "Count": ...
+
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class Timing(Protocol):
+    def labels(self, **labels: str) -> "Timing": ...
+
+    def observe(self, amount: float) -> None: ...
+
+
+class Telemetry(Protocol):
+    http_requests: Count  # by path and status
+    http_latency: Timing  # seconds to answer, by path
+    slack_requests: Count  # verified Slack requests by kind
+    rejected_requests: Count  # refused before handling, by reason
+    duplicate_requests: Count  # Slack retries acknowledged without running again
+    errors: Count  # errors shown to users, by kind
+    domain_events: Count  # domain events published, by event (composition/events.py counts them)
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        """Everything counted, in Prometheus' text format."""

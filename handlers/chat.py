@@ -8,6 +8,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from core.access import Directory
 from core.incidents.model import Incident, TimelineEntry
 from core.incidents.ports import ChannelNameTaken
 from core.settings import Config
@@ -23,7 +24,7 @@ HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
 class SlackChat:
-    def __init__(self, client: WebClient, config: Config, directory=None, clocks=None, cases=None):
+    def __init__(self, client: WebClient, config: Config, directory: Directory, clocks=None, cases=None):
         self.client = client
         self.config = config
         self.directory = directory
@@ -41,9 +42,9 @@ class SlackChat:
     def invite(self, channel: str, members: list[str]) -> None:
         users: list[str] = []
         for member in members:
-            if member.startswith("S") and self.directory is not None:
+            if member.startswith("S"):
                 users.extend(sorted(self.directory.group_members(member)))
-            elif not member.startswith("S"):
+            else:
                 users.append(member)
         users = list(dict.fromkeys(users))
         if not users:

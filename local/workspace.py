@@ -133,10 +133,8 @@ class LocalWorkspace:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-        executor, notifier = self.services.executor, self.services.notifier
-        left = max(0.0, deadline - time.monotonic())
-        idle = executor.wait_idle(left) if hasattr(executor, "wait_idle") else True
-        return idle and (notifier is None or notifier.drain(max(0.0, deadline - time.monotonic())))
+        idle = self.services.executor.wait_idle(max(0.0, deadline - time.monotonic()))
+        return idle and self.services.notifier.drain(max(0.0, deadline - time.monotonic()))
 
     def user(self, name: str) -> str:
         return self.users[name]

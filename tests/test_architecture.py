@@ -1,6 +1,7 @@
 """The house rules that keep Firebreak readable, checked: the import-linter layer contracts,
-that only the composition root builds sessions, Slack clients and repositories, and that
-the chat adapters of findings and request cards only render and send."""
+no import cycle inside core (imports inside functions included), that only the composition
+root builds sessions, Slack clients and repositories, that the chat adapters of findings and
+request cards only render and send, and that nothing rebuilds Bolt's request internals."""
 
 from __future__ import annotations
 
@@ -120,3 +121,113 @@ def test_nothing_imports_bolts_request_internals():
         offenders += [f"{path.relative_to(REPO)}: {name}" for name in sorted(imported)
                       if name.startswith(BOLT_INTERNALS)]
     assert offenders == []
+
+
+def _module_names(package: str) -> dict[str, Path]:
+    """Dotted name -> file, for every module of `package` (a package is its __init__)."""
+    names = {}
+    for path in (REPO / package).rglob("*.py"):
+        parts = list(path.relative_to(REPO).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names[".".join(parts)] = path
+    return names
+
+
+def _imported(node: ast.AST, importer: str, is_package: bool, modules: dict[str, Path]) -> list[str]:
+    """The modules of `modules` an import statement loads (the deepest one that exists)."""
+    def deepest(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    if isinstance(node, ast.Import):
+        return [m for alias in node.names if (m := deepest(alias.name))]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = node.module or ""
+    if node.level:  # relative: from its package, one level up per extra dot
+        package = importer.split(".") if is_package else importer.split(".")[:-1]
+        package = package[:len(package) - (node.level - 1)]
+        base = ".".join([*package, *([base] if base else [])])
+    # `from core import x` loads the module core.x; `from core.x import y` loads core.x (or core.x.y).
+    return [m for alias in node.names if (m := deepest(f"{base}.{alias.name}" if base else alias.name))]
+
+
+def core_imports() -> dict[str, set[str]]:
+    """Each core module -> the core modules it imports, anywhere in it (top level, inside
+    functions and classes, under TYPE_CHECKING)."""
+    modules = _module_names("core")
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        graph[name] = {m for node in ast.walk(tree)
+                       for m in _imported(node, name, path.name == "__init__.py", modules) if m != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[tuple[list[str], list[str]]]:
+    """Each strongly connected group of modules (Tarjan), sorted, with one cycle through it
+    written a -> b -> ... -> a."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph[module]):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return [(sorted(group), _cycle_through(group, graph)) for group in groups]
+
+
+def _cycle_through(group: set[str], graph: dict[str, set[str]]) -> list[str]:
+    """A shortest cycle from the group's first module back to it, staying inside the group."""
+    start = min(group)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        module = queue.pop(0)
+        for imported in sorted(graph[module] & group):
+            if imported == start:
+                return [*paths[module], start]
+            if imported not in paths:
+                paths[imported] = [*paths[module], imported]
+                queue.append(imported)
+    raise AssertionError(f"no cycle through {start}")  # a strongly connected group always has one
+
+
+def test_core_has_no_import_cycle_even_inside_functions():
+    cycles = import_cycles(core_imports())
+    assert cycles == [], "import cycles among core modules:\n" + "\n".join(
+        f"  a group of {len(group)} ({', '.join(group)}), e.g. " + " -> ".join(cycle) for group, cycle in cycles)
+
+
+def test_the_cycle_check_sees_imports_inside_functions_and_names_the_cycle():
+    graph = {"core.a": {"core.b"}, "core.b": {"core.c"}, "core.c": set(), "core.d": set()}
+    assert import_cycles(graph) == []
+    graph["core.c"] = {"core.a"}
+    assert import_cycles(graph) == [(["core.a", "core.b", "core.c"], ["core.a", "core.b", "core.c", "core.a"])]
+    modules = dict.fromkeys(["core", "core.x", "core.x.y", "core.z"], Path())
+    inside = ast.parse("def f():\n    from core.x import y, helper\n    from core import z\n    import core.x.y.w\n"
+                       "    from . import y\n")
+    found = [m for node in ast.walk(inside) for m in _imported(node, "core.x.q", False, modules)]
+    assert found == ["core.x.y", "core.x", "core.z", "core.x.y", "core.x.y"]

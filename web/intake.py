@@ -17,8 +17,9 @@ from typing import Any, Callable
 from core.findings.intake import receive_one
 from core.findings.normalize import BODY_LIMITS
 from core.findings.pipeline import IngestSummary
-from core.findings.sns import SnsRejected, SnsVerifier, https_get
+from core.findings.sns import SnsRejected, SnsVerifier
 from core.services import Services
+from web.sns_https import confirm
 
 SNS_PATH = "/intake/sns"
 EVENTBRIDGE_PATH = "/intake/eventbridge"
@@ -71,7 +72,7 @@ class Intake:
             return self._refuse(403, exc.reason, exc.message)
         if message["Type"] == "SubscriptionConfirmation":
             try:
-                verifier.confirm(message)
+                confirm(verifier, message)
             except SnsRejected as exc:
                 return self._refuse(403, "sns_subscribe", exc.message)
             log.info("confirmed the SNS subscription to %s", message.get("TopicArn"))
@@ -81,7 +82,7 @@ class Intake:
         return self._ingest(json.dumps(message), "sns", f"sns:{message['MessageId']}", status_when_rejected=200)
 
     def _sns_verifier(self) -> SnsVerifier:
-        fetch = self.services.fetch_url or https_get
+        fetch = self.services.fetch_url
         if self._verifier is None or self._verifier.fetch is not fetch:
             intake = self.services.config.findings.intake
             self._verifier = SnsVerifier(fetch, allowed_topics=intake.sns_topic_arns,

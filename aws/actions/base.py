@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any, Callable, Protocol
 
 from botocore.exceptions import ClientError
@@ -34,8 +34,10 @@ class ActionContext:
     """Clients for one job; `call` maps botocore errors to AwsActionError with the AWS code."""
 
     def __init__(self, sessions, job: Job, record: AwsCallRecorder, config: ContainmentConfig, account: str,
-                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None):
+                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None,
+                 reads: Executor | None = None):
         self.sessions, self.job, self.record, self.config, self.account = sessions, job, record, config, account
+        self.reads = reads  # the catalog's pool for concurrent reads (None: one after the other)
         self.remediation = remediation or RemediationConfig()
         self.evidence = evidence or EvidenceConfig()  # the `evidence:` section (bucket, KMS key, SSM, sharing)
         self._clients: dict[str, Any] = {}
@@ -67,6 +69,20 @@ class ActionContext:
             self._report(service, client, operation, response)
             return response
 
+    def concurrently(self, *reads: Callable[[], Any]) -> list[Any]:
+        """Run independent read-only calls at the same time; their results in order. Each is a
+        round trip to AWS (and one audit record), so a verification of four reads takes about
+        as long as its slowest one. Every read finishes before the first error is raised, so
+        nothing is still running when the caller rolls back."""
+        if len(reads) < 2 or self.reads is None:
+            return [read() for read in reads]
+        futures = [self.reads.submit(read) for read in reads]
+        errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        return [f.result() for f in futures]
+
     def identity(self) -> dict:
         """sts:GetCallerIdentity of the credentials this job acts with (asked once per job):
         in another account that is the assumed role's session, at home Firebreak's own."""
@@ -79,24 +95,6 @@ class ActionContext:
         name = client.meta.method_to_api_mapping.get(operation, operation)
         self.record({"call": f"{service}:{name}", "status": meta.get("HTTPStatusCode", 400 if failed else 200),
                      "request_id": meta.get("RequestId"), "error": (response.get("Error") or {}).get("Code")})
-
-
-_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aws-read")
-
-
-def concurrently(*reads: Callable[[], Any]) -> list[Any]:
-    """Run independent read-only calls at the same time; their results in order. Each is a
-    round trip to AWS (and one audit record), so a verification of four reads takes about
-    as long as its slowest one. Every read finishes before the first error is raised, so
-    nothing is still running when the caller rolls back."""
-    if len(reads) < 2:
-        return [read() for read in reads]
-    futures = [_READS.submit(read) for read in reads]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [f.result() for f in futures]
 
 
 class Steps:

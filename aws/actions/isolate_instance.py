@@ -6,7 +6,7 @@ from termination, then move every ENI through the allow-all group into isolation
 from __future__ import annotations
 
 from aws.actions import ec2_lookup, isolation_groups, snapshots
-from aws.actions.base import TAG_INCIDENT, ActionContext, Checks, Steps, concurrently, plan, tags
+from aws.actions.base import TAG_INCIDENT, ActionContext, Checks, Steps, plan, tags
 from core.containment.catalog import SPECS, Plan
 
 
@@ -42,7 +42,7 @@ class IsolateInstance:
 
     def apply(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         job, target = ctx.job, ctx.job.target
-        facts, asg, target_groups, protected = concurrently(
+        facts, asg, target_groups, protected = ctx.concurrently(
             lambda: ec2_lookup.instance(ctx, target), lambda: ec2_lookup.auto_scaling_group(ctx, target),
             lambda: ec2_lookup.target_groups(ctx, target), lambda: ec2_lookup.termination_protected(ctx, target))
         memory = {"enis": facts.enis, "asg": asg, "target_groups": target_groups, "protected": protected,
@@ -63,9 +63,9 @@ class IsolateInstance:
 
         # Termination protection and each VPC's two groups (found, or made once and kept for the
         # next isolation) do not depend on each other: one round trip's wait instead of two.
-        found = concurrently(*([] if memory["protected"] else [protect]),
-                             *(lambda vpc=vpc: isolation_groups.isolation(ctx, vpc) for vpc in vpcs),
-                             *(lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc) for vpc in vpcs))
+        found = ctx.concurrently(*([] if memory["protected"] else [protect]),
+                                 *(lambda vpc=vpc: isolation_groups.isolation(ctx, vpc) for vpc in vpcs),
+                                 *(lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc) for vpc in vpcs))
         groups = found[len(found) - 2 * len(vpcs):]
         memory["isolation"] = dict(zip(vpcs, groups[:len(vpcs)]))
         passing = dict(zip(vpcs, groups[len(vpcs):]))
@@ -85,7 +85,7 @@ class IsolateInstance:
         instance = ctx.job.target
         isolated = sorted(set(memory["isolation"].values()))
         # Every verification read is independent of the others: all at once
-        now, protected, asg, tgs, snapshot_checks, *rules = concurrently(
+        now, protected, asg, tgs, snapshot_checks, *rules = ctx.concurrently(
             lambda: ec2_lookup.eni_groups(ctx, list(memory["enis"])),
             lambda: ec2_lookup.termination_protected(ctx, instance),
             lambda: ec2_lookup.auto_scaling_group(ctx, instance) if memory["asg"] else None,

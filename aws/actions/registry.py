@@ -6,6 +6,7 @@ completed steps when a later one fails, so a failure never leaves a half-applied
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from aws.actions.base import ActionContext, AwsAction, Steps
 from aws.actions.block_ip import BlockIp
@@ -32,10 +33,18 @@ ACTIONS: dict[str, AwsAction] = {a.spec.name: a for a in (
     BlockIp(), DisableLambda(), RevokeInstanceRole(), *EVIDENCE_ACTIONS, *REMEDIATION_ACTIONS)}
 
 
+READ_THREADS = 8  # concurrent read-only calls of one action (ActionContext.concurrently)
+
+
 class AwsCatalog:
+    """Owns the pool its actions' concurrent reads run in (built here unless the root hands one
+    in); `close` shuts it down when the process drains."""
+
     def __init__(self, sessions: AwsSessions, config: ContainmentConfig,
-                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None):
+                 remediation: RemediationConfig | None = None, evidence: EvidenceConfig | None = None, *,
+                 reads: Executor | None = None):
         self.sessions, self.config = sessions, config
+        self.reads = reads or ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read")
         self.remediation = remediation or RemediationConfig()
         self.evidence = evidence or EvidenceConfig()
         self._own: str | None = None
@@ -61,9 +70,13 @@ class AwsCatalog:
         checks = action.verify_undo(ctx, memory) if job.undo else action.verify(ctx, memory)
         return Outcome(summary, memory, checks)
 
+    def close(self) -> None:
+        """Let the reads in hand finish, then stop the pool (Services.drain)."""
+        self.reads.shutdown(wait=True)
+
     def _context(self, job: Job, record: AwsCallRecorder) -> ActionContext:
         return ActionContext(self.sessions, job, record, self.config, self._account(job), self.remediation,
-                             self.evidence)
+                             self.evidence, self.reads)
 
     def _account(self, job: Job) -> str:
         """The account acted in: a configured one (its role is assumed), else the account of

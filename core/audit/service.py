@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from core.audit.chain import Anchored, AuditKey, Verdict, audit_key, verify
-from core.errors import UsageError
+from core.errors import NotConnected, UsageError
+from core.events import IncidentChanged
 from core.incidents.model import Incident, TimelineEntry
 from core.services import Services
 
@@ -35,12 +36,16 @@ def record_incident_changes(services: Services, incident: Incident, entries: lis
             services.repos.audit.append(event, entry.at)
 
 
+def on_incident_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber, first of IncidentChanged's: on the chain right after the change commits (the
+    incident store's transaction does not reach the chain), before anything is shown."""
+    record_incident_changes(services, event.incident, list(event.entries))
+
+
 def anchor_head(services: Services) -> int:
     """The clock's sweep: copy the head to the anchor when it moved forward. A head behind (or
     beside) the latest anchor is not anchored: that is tampering for `audit verify` to name."""
     anchor = services.anchor
-    if anchor is None:
-        return 0
     head = services.repos.audit.head()
     if head is None or head[0] == 0:
         return 0
@@ -51,7 +56,10 @@ def anchor_head(services: Services) -> int:
                       "not anchoring it; run `python bot.py audit verify`", head[0], latest.seq,
                       latest.at.isoformat())
         return 0
-    where = anchor.put(Anchored(head[0], head[1], services.clock.now()))
+    try:
+        where = anchor.put(Anchored(head[0], head[1], services.clock.now()))
+    except NotConnected:  # no anchor configured in this process (the sweep is registered only with one)
+        return 0
     log.info("anchored audit chain head at entry %d in %s", head[0], where)
     return 1
 
@@ -59,7 +67,7 @@ def anchor_head(services: Services) -> int:
 def check(services: Services) -> Verdict:
     """The whole chain against its head row, the key (if configured) and the latest anchor."""
     audit = services.repos.audit
-    anchored = services.anchor.latest() if services.anchor is not None else None
+    anchored = services.anchor.latest()
     return verify(audit.records(), audit.head(), key=key_of(services), anchor=anchored, require_head=True)
 
 

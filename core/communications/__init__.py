@@ -1,4 +1,4 @@
 """Communications and escalation: the stakeholder plan (who is told what, when), templated
-updates, paging, and regulatory notification clocks. `hooks` is what the incident
-lifecycle calls after a declaration or a change; everything else is reached from there,
+updates, paging, and regulatory notification clocks. `hooks` follows the incident
+lifecycle's events (a declaration, a change); everything else is reached from there,
 from `/incident notify|page|stakeholders|notified|determined`, and from the clock."""

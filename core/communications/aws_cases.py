@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.access import Directory
 from core.communications.ports import CaseMessage, CaseRecord
 from core.errors import FirebreakError, InvalidTransition, UsageError
 from core.mentions import as_text, person
@@ -84,16 +85,14 @@ def _limited(text: str, usage: str) -> str:
 # ------------------------------------------------------------------ what goes to AWS
 
 
-def _name(services: Services, user: str | None) -> str:
+def _name(directory: Directory, user: str | None) -> str:
     if not user:
         return "Firebreak"
-    named = services.directory.name(user) if services.directory is not None else None
-    return named or user
+    return directory.name(user) or user
 
 
-def _plain(services: Services, text: str) -> str:
-    names = services.directory.name if services.directory is not None else None
-    return as_text(text, names)
+def _plain(directory: Directory, text: str) -> str:
+    return as_text(text, directory.name)
 
 
 def fmt(moment: datetime | None) -> str:
@@ -105,17 +104,17 @@ def case_body(services: Services, incident: Incident, text: str, actor: str, lim
     head = [f"Security incident {incident.label} (Firebreak)",
             f"Title: {incident.title}",
             f"Severity: {incident.severity} · Category: {incident.category} · Phase: {incident.phase}",
-            f"Declared: {fmt(incident.declared_at)} by {_name(services, incident.declared_by)}"]
+            f"Declared: {fmt(incident.declared_at)} by {_name(services.directory, incident.declared_by)}"]
     if incident.description:
         head.append(f"Description: {incident.description}")
     if text:
-        head += ["", f"From {_name(services, actor)}:", text]
+        head += ["", f"From {_name(services.directory, actor)}:", text]
     count = services.config.communications.aws_support.timeline_entries
     entries = [e for e in services.incidents.timeline(incident.id, limit=None) if e.kind != "aws_case"][-count:] \
         if count else []
     if entries:
         head += ["", f"Timeline (latest {len(entries)} entries):"]
-        head += [f"- {fmt(e.at)} {e.kind}: {_plain(services, e.text)[:500]}" for e in entries]
+        head += [f"- {fmt(e.at)} {e.kind}: {_plain(services.directory, e.text)[:500]}" for e in entries]
     body = "\n".join(head)
     return body if len(body) <= limit else body[: limit - 1] + "…"
 
@@ -127,7 +126,7 @@ def _note(services: Services, incident: Incident, text: str, actor: str | None, 
           key: str | None = None) -> TimelineEntry | None:
     entry = services.incidents.add_timeline(incident.id, kind="aws_case", text=text, at=services.clock.now(),
                                             actor=actor, data=data, dedup_key=key[:200] if key else None)
-    if entry is not None and services.chat is not None and incident.channel_id:
+    if entry is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
         except ChatError:
@@ -136,7 +135,7 @@ def _note(services: Services, incident: Incident, text: str, actor: str | None, 
 
 
 def _refresh(services: Services, incident: Incident) -> None:
-    if services.chat is not None and incident.channel_id and incident.summary_ts:
+    if incident.channel_id and incident.summary_ts:
         try:
             services.chat.refresh(services.incidents.get(incident.id) or incident)
         except ChatError:
@@ -145,8 +144,6 @@ def _refresh(services: Services, incident: Incident) -> None:
 
 def summary_items(repo, incident: Incident) -> list[CaseRecord]:
     """The incident's AWS cases that have an id, for the pinned summary."""
-    if repo is None:
-        return []
     return [c for c in repo.cases(incident.id) if c.case_id]
 
 
@@ -160,14 +157,10 @@ class Opened:
 
 
 def _port(services: Services, kind: str):
-    outreach = services.outreach
-    port = getattr(outreach, "support" if kind == SUPPORT else "security_ir", None) if outreach else None
     section = "aws_support" if kind == SUPPORT else "aws_ir"
     if not getattr(services.config.communications, section).enabled:
         raise UsageError(f"{NAMES[kind]}s are off here (communications.{section}.enabled).")
-    if port is None:
-        raise UsageError(f"{NAMES[kind]}s are not connected in this process.")
-    return port
+    return services.outreach.support if kind == SUPPORT else services.outreach.security_ir
 
 
 def _claim(services: Services, incident: Incident, kind: str, actor: str, severity: str | None):
@@ -231,7 +224,7 @@ def reply_support(services: Services, incident: Incident, *, actor: str, text: s
         raise UsageError(f"Incident {incident.label} has no AWS Support case to reply to; open one with "
                          "`/incident aws-support [text]`.", SUPPORT_USAGE)
     text = _limited(text.strip(), SUPPORT_USAGE)
-    body = f"{text}\n\n— {_name(services, actor)}, incident {incident.label} (Firebreak)"
+    body = f"{text}\n\n— {_name(services.directory, actor)}, incident {incident.label} (Firebreak)"
     repo = services.repos.communications
     if not repo.record_message(record.id, f"reply:{key}", direction="out", body=_same(body),
                                at=services.clock.now()):
@@ -297,8 +290,7 @@ def on_resolution(services: Services, incident: Incident, entries: list[Timeline
     cfg = services.config.communications.aws_support
     ended = any(e.kind == "phase" and (e.data.get("phase") in ENDED or e.data.get("resolution") == "cancelled")
                 for e in entries)
-    if not (cfg.enabled and cfg.resolve_on_resolution and ended) or services.outreach is None \
-            or services.outreach.support is None:
+    if not (cfg.enabled and cfg.resolve_on_resolution and ended):
         return 0
     resolved = 0
     for record in services.repos.communications.cases(incident.id):
@@ -329,10 +321,7 @@ class CaseSync:
         self.name = "aws-support-cases" if kind == SUPPORT else "aws-ir-cases"
 
     def __call__(self, services: Services) -> int:
-        outreach = services.outreach
-        port = getattr(outreach, "support" if self.kind == SUPPORT else "security_ir", None) if outreach else None
-        if port is None:
-            return 0
+        port = services.outreach.support if self.kind == SUPPORT else services.outreach.security_ir
         moved = 0
         for record in services.repos.communications.open_cases():
             if record.kind != self.kind or not record.case_id:
@@ -391,7 +380,7 @@ def _send_notes(services: Services, port, incident: Incident, record: CaseRecord
         later = entry.id > opened.id if opened is not None else entry.at >= record.opened_at
         if entry.kind != "note" or not later or f"note:{entry.id}" in known:
             continue
-        body = (f"{_plain(services, entry.text)}\n\n— {_name(services, entry.actor)}, "
+        body = (f"{_plain(services.directory, entry.text)}\n\n— {_name(services.directory, entry.actor)}, "
                 f"incident {incident.label} (Firebreak)")
         if not repo.record_message(record.id, f"note:{entry.id}", direction="out", body=_same(body),
                                    at=services.clock.now()):

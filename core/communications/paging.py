@@ -72,7 +72,7 @@ def _event(services: Services, incident: Incident, target: str, action: str, mes
 def _record(services: Services, incident: Incident, text: str, actor: str | None, data: dict) -> TimelineEntry | None:
     entry = services.incidents.add_timeline(incident.id, kind="page", text=text, at=services.clock.now(),
                                             actor=actor, data=data)
-    if entry is not None and services.chat is not None and incident.channel_id:
+    if entry is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
         except ChatError:
@@ -98,14 +98,11 @@ def page(services: Services, incident: Incident, target: str, *, message: str = 
     by = person(actor) if actor else "Firebreak"
     error = None
     if pager is not None:
-        transport = services.outreach.paging if services.outreach is not None else None
         try:
-            if transport is None:
-                raise PageFailed("paging is not connected")
-            transport.send(pager, _event(services, incident, target, "trigger", message, actor))
+            services.outreach.paging.send(pager, _event(services, incident, target, "trigger", message, actor))
         except PageFailed as exc:
             error = str(exc)
-    if user and services.chat is not None:
+    if user:
         try:
             services.chat.notify(user, f"{by} is paging you for incident {incident.label}"
                                  + (f": {message}" if message else "") + ". "
@@ -147,8 +144,6 @@ def follow(services: Services, incident: Incident, entries: list[TimelineEntry])
             continue
         state = "resolved" if action == "resolve" else "acknowledged"
         try:
-            if services.outreach is None or services.outreach.paging is None:
-                raise PageFailed("paging is not connected")
             services.outreach.paging.send(pager, _event(services, incident, record.target, action, record.message,
                                                         None))
         except PageFailed as exc:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Any, Iterable, Protocol
+
+from core.errors import NotConnected
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,56 @@ class SecurityIncidentResponse(Protocol):
         """GetCase: the case's status (Submitted, Acknowledged, ... Closed)."""
 
 
+# ------------------------------------------------------------------ when a way out is missing
+class NoStakeholderChat:
+    """Stakeholders cannot be told in chat here: the notice records "Slack: not connected"."""
+
+    def send(self, message: StakeholderMessage, channels: list[str], users: list[str],
+             skip: list[str] = ()) -> list[str]:
+        raise NotConnected("not connected")
+
+
+class NoEmail:
+    """No email (SNS) for stakeholders: the notice records "email: not configured"."""
+
+    def publish(self, topic_arn: str, subject: str, text: str) -> str:
+        raise NotConnected("not configured")
+
+
+class NoPaging:
+    """No paging transport: a page fails, recorded as such."""
+
+    def send(self, pager, event: PageEvent) -> str:
+        raise PageFailed("paging is not connected")
+
+
+class NoSupportDesk:
+    """AWS Support cases are not connected in this process."""
+
+    def _refuse(self, *args: Any, **kwargs: Any):
+        raise NotConnected("AWS Support cases are not connected in this process.")
+
+    open_case = reply = correspondence = resolve = _refuse
+
+
+class NoSecurityIncidentResponse:
+    """AWS Security Incident Response cases are not connected in this process."""
+
+    def _refuse(self, *args: Any, **kwargs: Any):
+        raise NotConnected("AWS Security Incident Response cases are not connected in this process.")
+
+    open_case = comment = comments = status = _refuse
+
+
 @dataclass(frozen=True)
 class Outreach:
-    """The adapters communications uses; any may be None (that way of reaching people is off)."""
+    """The adapters communications uses; a way of reaching people that is off here is its null object."""
 
-    chat: StakeholderChat | None = None
-    email: Email | None = None
-    paging: PageTransport | None = None
-    support: SupportDesk | None = None  # AWS Support cases
-    security_ir: SecurityIncidentResponse | None = None  # AWS Security Incident Response cases
+    chat: StakeholderChat = field(default_factory=NoStakeholderChat)
+    email: Email = field(default_factory=NoEmail)
+    paging: PageTransport = field(default_factory=NoPaging)
+    support: SupportDesk = field(default_factory=NoSupportDesk)  # AWS Support cases
+    security_ir: SecurityIncidentResponse = field(default_factory=NoSecurityIncidentResponse)  # AWS Security IR
 
 
 # ------------------------------------------------------------------ records

@@ -15,16 +15,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from core.communications import service
 from core.communications.config import CommunicationsConfig, RegulatoryClock
 from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
+from core.events import IncidentChanged, IncidentDeclared
 from core.mentions import person
+from core.incidents.metrics import commander
 from core.incidents.model import Incident
 from core.incidents.ports import ChatError
 from core.incidents.roles import require_role
-from core.scheduling.delivery import Deliverer
 from core.services import Services
 
 log = logging.getLogger("firebreak.regulatory")
@@ -57,7 +59,7 @@ class Running:
 
 def summary_items(repo, comms: CommunicationsConfig, incident: Incident) -> list[Running]:
     """The incident's clocks, for the pinned summary (none while regulatory clocks are off)."""
-    if not comms.regulatory.enabled or repo is None:
+    if not comms.regulatory.enabled:
         return []
     items = []
     for record in repo.clocks([incident.id]):
@@ -68,7 +70,7 @@ def summary_items(repo, comms: CommunicationsConfig, incident: Incident) -> list
 
 
 def _refresh(services: Services, incident: Incident) -> None:
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         try:
             services.chat.refresh(services.incidents.get(incident.id) or incident)
         except ChatError:
@@ -78,7 +80,7 @@ def _refresh(services: Services, incident: Incident) -> None:
 def _note(services: Services, incident: Incident, text: str, actor: str | None, data: dict, key: str | None = None):
     entry = services.incidents.add_timeline(incident.id, kind="regulatory", text=text, at=services.clock.now(),
                                             actor=actor, data=data, dedup_key=key)
-    if entry is not None and services.chat is not None and incident.channel_id:
+    if entry is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
         except ChatError:
@@ -104,6 +106,28 @@ def on_category(services: Services, incident: Incident, at: datetime) -> int:
     if started:
         _refresh(services, incident)
     return started
+
+
+def on_declared(services: Services, event: IncidentDeclared) -> None:
+    """Subscriber: the awareness clocks of the new incident's category start."""
+    _never_failing(services, event.incident, lambda: on_category(services, event.incident, event.incident.declared_at))
+
+
+def on_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber: a category change starts the awareness clocks of the new category."""
+    for entry in event.entries:
+        if entry.kind == "category":
+            _never_failing(services, event.incident, lambda at=entry.at: on_category(services, event.incident, at))
+
+
+def _never_failing(services: Services, incident: Incident, step) -> None:
+    """The change is saved already: a clock that could not start is logged (the sweep starts it later)."""
+    if not services.config.communications.regulatory.enabled:
+        return
+    try:
+        step()
+    except Exception:  # noqa: BLE001 - RegulatoryReminders starts awareness clocks a failed start missed
+        log.exception("regulatory clocks of incident %s could not start", incident.id)
 
 
 def _clock(services: Services, regime: str, usage: str) -> RegulatoryClock:
@@ -160,13 +184,18 @@ def reminder_key(incident_id: int, regime: str, label: str) -> str:
     return f"regulatory:{incident_id}:{regime}:{label}"
 
 
+# Delivers a reminder once per natural key: (key, incident id, send) -> delivered now
+# (core.scheduling.delivery.Deliverer, handed in by the clock's registry).
+Deliver = Callable[[str, "int | None", Callable[[], object]], bool]
+
+
 class RegulatoryReminders:
     """The sweep; returns how many reminders it delivered. Also starts awareness clocks that a
     failed hook missed (an incident of a mapped category without its clock)."""
 
     name = "regulatory-clocks"
 
-    def __init__(self, deliver: Deliverer):
+    def __init__(self, deliver: Deliver):
         self.deliver = deliver
 
     def __call__(self, services: Services) -> int:
@@ -200,14 +229,12 @@ class RegulatoryReminders:
         left = record.deadline - now
         when = (f"was due {service.fmt(record.deadline)} ({_span(-left)} ago)" if left <= timedelta(0)
                 else f"is due {service.fmt(record.deadline)} (in {_span(left)})")
-        from core.metrics import commander  # here: core.metrics imports the lifecycle that imports this
-
         lead = commander(incident)
         text = (f":hourglass: {clock.name} ({clock.regime}) notification for incident {incident.label} {when}. "
                 f"When it is made: `/incident notified {clock.regime}`. ({DISCLAIMER})")
         if lead:
             text = f"{person(lead)} " + text
-        if services.chat is not None and incident.channel_id:
+        if incident.channel_id:
             services.chat.notify(incident.channel_id, text, mentions=(lead,) if lead else ())
         for name in clock.notify:
             message = service.compose(services, incident, name, "regulatory",

@@ -108,31 +108,25 @@ def _deliver(services: Services, cfg: Audience, message: StakeholderMessage, not
     """Send by every way the audience has, except to `done` targets (reached by an earlier
     attempt); record the outcome on the notice (an automatic one's failure with the time of
     its next attempt, see NoticeRetries)."""
-    outreach = services.outreach
+    outreach = services.outreach  # a way that is off here raises NotConnected, recorded like any failure
     targets: list[str] = list(done)
     errors: list[str] = []
     channels = [c for c in cfg.slack_channels if c not in done]
     users = [u for u in cfg.slack_users if u not in done]  # a user group's members are skipped one by one
     if channels or users:
-        if outreach is None or outreach.chat is None:
-            errors.append("Slack: not connected")
-        else:
-            try:
-                targets += (outreach.chat.send(message, channels, users, skip=list(done)) if done
-                            else outreach.chat.send(message, channels, users))
-            except Exception as exc:  # noqa: BLE001 - recorded and shown; the other ways still go
-                targets += list(getattr(exc, "delivered", ()))  # those reached before the failure
-                errors.append(f"Slack: {getattr(exc, 'message', None) or exc}")
+        try:
+            targets += (outreach.chat.send(message, channels, users, skip=list(done)) if done
+                        else outreach.chat.send(message, channels, users))
+        except Exception as exc:  # noqa: BLE001 - recorded and shown; the other ways still go
+            targets += list(getattr(exc, "delivered", ()))  # those reached before the failure
+            errors.append(f"Slack: {getattr(exc, 'message', None) or exc}")
     email = "email:" + cfg.sns_topic_arn.rsplit(":", 1)[-1] if cfg.sns_topic_arn else None
     if cfg.sns_topic_arn and email not in done:
-        if outreach is None or outreach.email is None:
-            errors.append("email: not configured")
-        else:
-            try:
-                outreach.email.publish(cfg.sns_topic_arn, subject(message), message.plain())
-                targets.append(email)
-            except Exception as exc:  # noqa: BLE001
-                errors.append(f"email: {getattr(exc, 'message', None) or exc}")
+        try:
+            outreach.email.publish(cfg.sns_topic_arn, subject(message), message.plain())
+            targets.append(email)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"email: {getattr(exc, 'message', None) or exc}")
     state = "sent" if targets and not errors else ("partial" if targets else "failed")
     detail: dict = {"targets": targets, "errors": errors, "retries": retries}
     if errors and retry:
@@ -158,7 +152,7 @@ def _recorded(services: Services, incident: Incident, message: StakeholderMessag
         data={"audience": message.audience, "trigger": message.trigger, "targets": targets, "errors": errors,
               "state": state, "by": who, "retries": retries},
         dedup_key=(f"notice:{key}" + (f":retry{retries}" if retries else ""))[:200])
-    if entry is not None and services.chat is not None and incident.channel_id:
+    if entry is not None and incident.channel_id:
         try:
             services.chat.post_entries(incident, [entry])
         except ChatError:

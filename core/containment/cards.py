@@ -35,4 +35,5 @@ def publish(board: Board, requests: ContainmentRepository, incidents: IncidentRe
         board.update(view)
         return
     posted = board.post(view)
-    requests.set_message(request.id, posted.channel, posted.ts)
+    if posted is not None:
+        requests.set_message(request.id, posted.channel, posted.ts)

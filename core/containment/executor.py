@@ -14,7 +14,7 @@ from core.containment.catalog import Catalog, Job
 from core.containment.flow import store, timeline
 from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
 from core.errors import FirebreakError
-from core.evidence import custody
+from core.events import ContainmentFinished, publish
 from core.services import Services
 
 log = logging.getLogger("firebreak.containment")
@@ -46,7 +46,6 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
         done = _finish(services, request, SUCCEEDED, memory=outcome.memory,
                        outcome={"summary": outcome.summary, "checks": [list(c) for c in outcome.checks],
                                 "verified": outcome.verified})
-        _custody(services, done)
         return done
 
 
@@ -58,21 +57,12 @@ def recover(services: Services, catalog: Catalog) -> list[ContainRequest]:
                 request.id, {"state": UNKNOWN, "error": INTERRUPTED}, {"event": UNKNOWN}, services.clock.now()):
             timeline(services, request, f"{request.family.label} interrupted, result unknown: {request.title} "
                                         f"({request.label})", None, UNKNOWN)
-            changed.append(requests.get(request.id))
+            changed.append(interrupted := requests.get(request.id))
+            publish(services, ContainmentFinished(interrupted))
     for request in requests.in_states(APPROVED):
         if (done := execute(services, catalog, request.id)) is not None:
             changed.append(done)
     return changed
-
-
-def _custody(services: Services, request: ContainRequest) -> None:
-    """What an evidence action collected (memory["evidence"]) goes into the chain-of-custody
-    manifest. The request has succeeded whatever happens here; the items stay in its memory,
-    so a failure to record is logged loudly and `custody.record` can be run again."""
-    try:
-        custody.record(services, request)
-    except Exception:  # noqa: BLE001 - never turn a collected item into a failed collection
-        log.exception("evidence of %s collected but not recorded in the manifest", request.label)
 
 
 def _ends(request: ContainRequest) -> int | None:
@@ -119,4 +109,5 @@ def _finish(services: Services, request: ContainRequest, verdict: str, **changes
         at=services.clock.now(), actor=done.decided_by, dedup_key=f"containment:{done.id}:{verdict}",
         data={"request": done.id, "step": verdict, "undo_of": _ends(done), "action": done.action,
               "verified": bool((done.outcome or {}).get("verified")) if verdict == SUCCEEDED else False})
+    publish(services, ContainmentFinished(done))  # e.g. what an evidence action collected goes into the manifest
     return done

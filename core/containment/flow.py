@@ -12,7 +12,7 @@ from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
 from core.containment.parse import ContainCommand
-from core.drills.guard import drill_guard, forced_plan
+from core.containment.drill_guard import drill_guard, forced_plan
 from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
 from core.incidents.model import ACTIVE_PHASES, Incident
 from core.containment.ports import ContainmentRepository

@@ -1,5 +1,6 @@
-"""What containment needs from the outside: the action catalog (AWS, in aws/actions) and a
-board that shows each request's card in chat (Slack, in handlers/containment)."""
+"""What containment needs from the outside: the action catalog (AWS, in aws/actions), a
+board that shows each request's card in chat (Slack, in handlers/containment), and the AWS
+sandbox a drill's requests may act in (aws/sandbox.SandboxGuard)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Callable
 
-__all__ = ["Board", "CardView", "Catalog"]
+__all__ = ["Board", "CardView", "Catalog", "Sandbox"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,28 @@ class CardView:
 class Board(Protocol):
     """Request cards in chat: renders core's CardView and sends it; it reads no storage."""
 
-    def post(self, card: CardView) -> PostedMessage:
-        """Post a new card in `card.channel`; return where chat put it."""
+    def post(self, card: CardView) -> PostedMessage | None:
+        """Post a new card in `card.channel`; return where chat put it (None: this board
+        shows nothing, e.g. a process without chat)."""
 
     def update(self, card: CardView) -> None:
         """Edit the card at `card.message` to show `card`."""
+
+
+class Sandbox(Protocol):
+    """The sandbox the composition root found (aws/sandbox.SandboxGuard)."""
+
+    endpoint: str
+    account: str
+    region: str
+
+    def placeholders(self) -> dict[str, str]:
+        """`kind:name` -> id of what the sandbox holds (e.g. `instance:web-1`), plus account and region."""
+        ...
+
+    def not_in_use(self) -> str | None:
+        """None while every AWS call of this process goes to the sandbox; else why not."""
+        ...
 
 
 class ContainmentRepository(Protocol):

@@ -13,7 +13,7 @@ from core.mentions import people
 
 
 def require_requester(cfg: ContainmentConfig, responders: list[str], user: str,
-                      directory: Directory | None) -> None:
+                      directory: Directory) -> None:
     if not is_responder(user, responders, directory):
         raise PermissionDenied("You are not on Firebreak's responder list, so you cannot request containment. "
                                "Ask an administrator to add you (access.responders).")
@@ -30,7 +30,7 @@ def approver_lists(cfg: ContainmentConfig, action: str, severity: str) -> list[l
 
 
 def require_approver(cfg: ContainmentConfig, responders: list[str], *, approver: str, requester: str,
-                     action: str, severity: str, directory: Directory | None) -> None:
+                     action: str, severity: str, directory: Directory) -> None:
     if approver == requester:
         raise PermissionDenied("You requested this action, so someone else must approve it (two-person rule).")
     if not is_responder(approver, responders, directory):

@@ -12,8 +12,9 @@ import logging
 from core.containment import cards, executor, flow
 from core.containment.model import APPROVED, ContainRequest
 from core.containment.parse import ContainCommand, command_for
-from core.containment.suggest import suggestions
-from core.errors import FirebreakError, UsageError
+from core.response.suggest import suggestions
+from core.errors import UsageError
+from core.events import ContainmentDecided, publish
 from core.findings import triage
 from core.incidents.model import Incident
 from core.playbooks import runtime as playbooks
@@ -26,9 +27,9 @@ def submit(services: Services, *, actor: str, channel: str | None, command: Cont
            dedup_key: str | None) -> ContainRequest:
     """File a request (or the undo of one), show its card, and run it if it needs no approval."""
     if command.sub == "undo":
-        request = flow.undo(services, _catalog(services), actor=actor, command=command, dedup_key=dedup_key)
+        request = flow.undo(services, services.catalog, actor=actor, command=command, dedup_key=dedup_key)
     else:
-        request = flow.request(services, _catalog(services), actor=actor, channel=channel, command=command,
+        request = flow.request(services, services.catalog, actor=actor, channel=channel, command=command,
                                dedup_key=dedup_key)
     _show(services, request, channel)
     return run_if_approved(services, request)
@@ -39,6 +40,7 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
     """Approve or deny (with an optional reason) under the request's row lock; an approval
     runs the request right away."""
     request = flow.decide(services, request_id, actor=actor, approve=approve, note=note)
+    publish(services, ContainmentDecided(request, approve, actor))
     _show(services, request)
     return run_if_approved(services, request)
 
@@ -47,7 +49,7 @@ def run_if_approved(services: Services, request: ContainRequest) -> ContainReque
     """Execute an approved request exactly once; another click or replica may already have it."""
     if request.state != APPROVED:
         return request
-    done = executor.execute(services, _catalog(services), request.id)
+    done = executor.execute(services, services.catalog, request.id)
     if done is None:
         return request
     _show(services, done)
@@ -56,7 +58,7 @@ def run_if_approved(services: Services, request: ContainRequest) -> ContainReque
 
 def recover(services: Services) -> int:
     """Settle what a crashed process left (a clock sweep, and once at start)."""
-    changed = executor.recover(services, _catalog(services))
+    changed = executor.recover(services, services.catalog)
     for request in changed:
         _show(services, request)
     return len(changed)
@@ -84,12 +86,5 @@ def from_finding(services: Services, *, actor: str, finding_pk: int, choice: int
     return submit(services, actor=actor, channel=incident.channel_id, command=command, dedup_key=dedup_key)
 
 
-def _catalog(services: Services):
-    if services.catalog is None:
-        raise FirebreakError("Containment is not available in this process (no action catalog).")
-    return services.catalog
-
-
 def _show(services: Services, request: ContainRequest, fallback_channel: str | None = None) -> None:
-    if services.board is not None:
-        cards.publish(services.board, services.repos.containment, services.incidents, request, fallback_channel)
+    cards.publish(services.board, services.repos.containment, services.incidents, request, fallback_channel)

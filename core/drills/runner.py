@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from core.incidents import service as incidents
 from core.access import require_responder
 from core.drills import scorecard
+from core.containment.drill_guard import sandbox_problem
 from core.drills.loader import fill, load_scenarios
 from core.drills.model import Scenario
 from core.errors import InvalidTransition, NotFound, UsageError
+from core.events import IncidentChanged
 from core.findings import triage
 from core.findings.intake import Document, receive
 from core.findings.normalize import normalize
@@ -30,7 +32,6 @@ from core.services import Services
 log = logging.getLogger("firebreak.drills")
 USAGE = "/incident drill <scenario> | list | end"
 DRILL_TAG = "[DRILL]"
-NO_SANDBOX = "no AWS sandbox is in use in this process"
 
 
 def scenarios(services: Services) -> dict[str, Scenario]:
@@ -40,18 +41,6 @@ def scenarios(services: Services) -> dict[str, Scenario]:
 def listing(services: Services) -> list[str]:
     """One line per scenario: its name, then its description."""
     return [f"{s.name}  {s.description}" for s in scenarios(services).values()]
-
-
-def sandbox_problem(services: Services, account: str | None = None) -> str | None:
-    """Why drill containment may not act for real here (None: it acts, in the sandbox)."""
-    if services.sandbox is None:
-        return NO_SANDBOX
-    reason = services.sandbox.not_in_use()
-    if reason:
-        return reason
-    if account and str(account) != services.sandbox.account:
-        return f"account {account} is not the sandbox's ({services.sandbox.account})"
-    return None
 
 
 def start(services: Services, name: str, *, actor: str, origin_channel: str | None = None) -> Incident:
@@ -64,11 +53,11 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
         raise NotFound(f"There is no drill scenario “{name[:60]}”; scenarios: {', '.join(sorted(found)) or 'none'}.")
     now = services.clock.now()
     run = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    values = dict(services.sandbox.placeholders()) if services.sandbox is not None else {}
+    values = dict(services.sandbox.placeholders())
     values.setdefault("account", "123456789012")
     values.setdefault("region", services.config.aws.default_region)
     values["run"] = run
-    problem = sandbox_problem(services)
+    problem = sandbox_problem(services.sandbox)
     schedule = [{"index": i, "due": (now + f.offset).isoformat(), "document": json.dumps(f.document)}
                 for i, f in enumerate(scenario.findings)]
     expected = [{"action": a.action, "target": fill(a.target, values)} for a in scenario.expected.containment]
@@ -88,7 +77,7 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
     services.incidents.add_timeline(incident.id, kind="drill", actor=actor, at=now,
                                     text=f"Drill started: {scenario.name} by {actor}; containment acts {where}",
                                     data={"scenario": scenario.name, "run": run}, dedup_key=f"drill:{run}:start")
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         try:
             services.chat.invite(incident.channel_id, [actor])
             services.chat.notify(incident.channel_id,
@@ -184,7 +173,7 @@ def finish(services: Services, incident: Incident, *, actor: str | None) -> tupl
                                                        + "\n".join(card["lines"]), scenario=current.drill["scenario"])
 
     updated, entries = services.incidents.mutate(incident.id, decide, services.clock.now)
-    if entries and services.chat is not None and updated.channel_id:
+    if entries and updated.channel_id:
         try:
             services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]))
         except ChatError as exc:
@@ -196,6 +185,12 @@ def on_changed(services: Services, incident: Incident, actor: str | None) -> Non
     """After any change: a drill that reached post-incident (resolved) gets its scorecard."""
     if incident.is_drill and incident.phase in ("post-incident", "closed") and not incident.drill.get("scorecard"):
         finish(services, incident, actor=actor)
+
+
+def on_incident_changed(services: Services, event: IncidentChanged) -> None:
+    """Subscriber: a phase change of a drill incident may end it (scorecard)."""
+    if event.incident.is_drill and event.phase_changed:
+        on_changed(services, event.incident, event.actor)
 
 
 def _human(delta: timedelta) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from core.findings.triage import SYSTEM_ACTOR
+from core.actors import SYSTEM_ACTOR
 from core.mentions import person
 from core.incidents.model import Incident
 from core.services import Services

@@ -3,9 +3,9 @@ an audit-chain entry in the same transaction), and `verify` re-checks each one a
 
 Actions report what they collected in their outcome's memory under "evidence" (a list of
 plain dicts: kind, location, account, region, sha256, size, source, note, detail); the
-executor calls `record` on success, so the manifest is written by the same code path for
-a click, a playbook step, an auto-approval or a run resumed after a crash. Recording is
-keyed by (request, location): a second call records nothing twice."""
+manifest follows every finished run (the ContainmentFinished event), so it is written the
+same way for a click, a playbook step, an auto-approval or a run resumed after a crash.
+Recording is keyed by (request, location): a second call records nothing twice."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import logging
 
 from core.containment.model import SUCCEEDED, ContainRequest
 from core.errors import UsageError
+from core.events import ContainmentFinished
 from core.evidence.model import (MISMATCH, MISSING, NOT_REHASHED, OBJECT, OK, SNAPSHOT, EvidenceItem, Verdict)
 from core.services import Services
 
@@ -31,7 +32,7 @@ def record(services: Services, request: ContainRequest) -> list[EvidenceItem]:
     """Write the request's items into the manifest (idempotent); [] when it collected none."""
     items = collected(request)
     repo = services.repos.evidence
-    if not items or repo is None:
+    if not items:
         return []
     rows = [{"incident_id": request.incident_id, "request_id": request.id, "request_label": request.label,
              "action": request.action, "kind": i["kind"], "location": i["location"],
@@ -51,15 +52,22 @@ def record(services: Services, request: ContainRequest) -> list[EvidenceItem]:
     return stored
 
 
+def on_containment_finished(services: Services, event: ContainmentFinished) -> None:
+    """Subscriber: what an evidence action collected goes into the manifest. The request has
+    succeeded whatever happens here; the items stay in its memory, so a failure to record is
+    logged loudly and `record` can be run again."""
+    try:
+        record(services, event.request)
+    except Exception:  # noqa: BLE001 - never turn a collected item into a failed collection
+        log.exception("evidence of %s collected but not recorded in the manifest", event.request.label)
+
+
 def manifest(services: Services, incident_id: int) -> list[EvidenceItem]:
-    repo = services.repos.evidence
-    return repo.for_incident(incident_id) if repo is not None else []
+    return services.repos.evidence.for_incident(incident_id)
 
 
 def verify(services: Services, incident_id: int) -> list[Verdict]:
     """Re-hash every object (that exact version), re-read every snapshot's tags; each item's verdict."""
-    if services.evidence_reader is None:
-        raise UsageError("Evidence cannot be verified in this process (no AWS access configured).")
     if services.incidents.get(incident_id) is None:
         raise UsageError(f"There is no incident {incident_id}.")
     return [_verdict(services.evidence_reader, item) for item in manifest(services, incident_id)]

@@ -4,6 +4,7 @@ incident hears about it ("also seen in finding ...") once, on its timeline and i
 
 from __future__ import annotations
 
+from core.events import FindingsStored
 from core.findings.ports import IndicatorMatch, StoredFinding
 from core.services import Services
 
@@ -27,9 +28,14 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
                 dedup_key=f"indicator:{match.incident_id}:{finding.finding_id}"[:200])
             if entry is not None:  # first time for this incident and finding
                 told += 1
-                if services.notifier is not None and match.channel:
+                if match.channel:
                     services.notifier.indicator_seen(match)
     return told
+
+
+def on_findings_stored(services: Services, event: FindingsStored) -> None:
+    """Subscriber: every stored finding is compared with those of open incidents."""
+    announce(services, list(event.stored))
 
 
 def _matches(finding: StoredFinding, known: dict) -> list[IndicatorMatch]:

@@ -19,7 +19,7 @@ import uuid
 from datetime import timedelta
 from typing import Callable
 
-from core.containment.suggest import suggestions
+from core.response.suggest import suggestions
 from core.findings.ports import (Deferred, Digest, DigestView, FindingRepository, FindingStateRepository,
                                  FindingView, IndicatorMatch, StoredFinding, TriageSender)
 from core.incidents.ports import IncidentRepository

@@ -8,11 +8,8 @@ store, route, notify)."""
 
 from __future__ import annotations
 
-import gc
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from core.findings.normalize import Rejection, normalize, normalize_text
 from core.findings.pipeline import IngestSummary, ingest
@@ -46,12 +43,6 @@ class Received:
 def receive(services: Services, documents: list[Document], *, origin: str,
             summary: IngestSummary | None = None, limits: dict | None = None) -> tuple[IngestSummary, list[Received]]:
     """`limits` caps documents and errors per body (normalize.BODY_LIMITS) for network input."""
-    with collector_paused():
-        return _receive(services, documents, origin=origin, summary=summary, limits=limits)
-
-
-def _receive(services: Services, documents: list[Document], *, origin: str, summary: IngestSummary | None,
-             limits: dict | None) -> tuple[IngestSummary, list[Received]]:
     summary = summary if summary is not None else IngestSummary()
     findings, received = [], []
     for document in documents:
@@ -77,33 +68,6 @@ def receive_one(services: Services, body: str | dict[str, Any], *, origin: str, 
     return summary, received
 
 
-_paused = 0  # batches running in this process with the collector paused
-_resume = False  # whether the collector was on when the first of them paused it
-_pause_lock = threading.Lock()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch is read and stored. Every parsed document
-    survives until its chunk is stored, so the collector would promote them all and walk them,
-    and the whole heap, over and over: that was a third of normalizing a storm. Reference
-    counting still frees everything as usual; only cycles wait, and the collector resumes
-    when the last batch running in this process is done (threads may overlap)."""
-    global _paused, _resume
-    with _pause_lock:
-        _paused += 1
-        if _paused == 1:
-            _resume = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _paused -= 1
-            if _paused == 0 and _resume:
-                gc.enable()
-
-
 SLACK_WAIT_SECONDS = 600
 
 
@@ -113,7 +77,7 @@ def ingest_report(services: Services, path: str, text: str) -> tuple[list[str], 
     last line says whether Slack has shown them (it waits for the paced sends, up to ten minutes)."""
     summary, _ = receive_one(services, text, origin="cli")
     lines = [f"{path}: {line}" for line in summary.lines()]
-    if services.notifier is None:
+    if not services.settings.secrets.slack_bot_token:  # the root connects a notifier exactly then
         lines.append(f"{path}: Slack: no SLACK_BOT_TOKEN, nothing posted; the findings wait in the database "
                      "and the next `python bot.py worker` (or ingest) with a token posts them")
     elif services.notifier.drain(SLACK_WAIT_SECONDS):

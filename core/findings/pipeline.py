@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from core.findings import correlate, triage
+from core.events import FindingsStored, publish
+from core.findings import triage
 from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
@@ -176,12 +177,9 @@ def _window(now: datetime, seconds: int) -> datetime:
 
 
 def _after_commit(services: Services, effects: _Effects) -> None:
-    for finding, decision in effects.declare:
-        triage.auto_declare(services, finding, decision)
-    correlate.announce(services, effects.stored)
-    notifier = services.notifier
-    if notifier is None:  # no chat configured: everything waits in the database for a worker
-        return
+    # Subscribers: automatic declarations, then indicator matches with open incidents.
+    publish(services, FindingsStored(tuple(effects.stored), tuple(effects.declare)))
+    notifier = services.notifier  # without chat (NoNotifier) everything waits in the database for a worker
     for finding in effects.findings.values():
         notifier.finding_changed(finding)
     for digest in effects.digests.values():

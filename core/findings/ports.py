@@ -102,6 +102,12 @@ class Notifier(Protocol):
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until what is queued has been sent; False if `timeout` ran out first."""
 
+    def recover(self) -> int:
+        """Queue what the database says chat does not show yet (after a restart); how many."""
+
+    def close(self) -> None:
+        """Send what is queued (paced), then stop (Services.drain)."""
+
 
 @dataclass(frozen=True)
 class FindingView:

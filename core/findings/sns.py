@@ -8,7 +8,9 @@ Firebreak fetch anything: topic (findings.intake.sns_topic_arns) -> Timestamp (r
 signature. SignatureVersion 1 is RSA with SHA1, 2 with SHA256, over the documented
 "Key\\nValue\\n" string. The certificate URL must be exactly
 https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem (otherwise a
-forger would simply point at their own certificate), fetched without following redirects."""
+forger would simply point at their own certificate). The fetch itself is the verifier's
+`fetch` port: web/sns_https.py GETs over HTTPS without following redirects, and confirms
+subscriptions (the HTTP side of the SNS intake)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,9 @@ import base64
 import binascii
 import re
 import threading
-import urllib.error
-import urllib.request
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -48,6 +47,11 @@ V2_HOWTO = ("set the topic's SignatureVersion attribute to 2 (aws sns set-topic-
             "findings.intake.sns_require_signature_v2: false")
 
 
+# The port the certificates (and subscription confirmations) are fetched through: an HTTPS
+# GET of exactly this URL, its body (web/sns_https.https_get; tests inject their own).
+Fetch = Callable[[str], bytes]
+
+
 class SnsRejected(FirebreakError):
     """Not an acceptable SNS message; the message says why (safe to log and return).
     `reason` is a short code for metrics: sns_topic, sns_timestamp, sns_signature, sns_subscribe."""
@@ -57,7 +61,7 @@ class SnsRejected(FirebreakError):
         self.reason = reason
 
 
-def _same_partition(match: re.Match) -> bool:
+def same_partition(match: re.Match) -> bool:
     """.amazonaws.com.cn serves the China regions only, and only it does."""
     return bool(match.group("cn")) == match.group("region").startswith("cn-")
 
@@ -65,54 +69,15 @@ def _same_partition(match: re.Match) -> bool:
 def cert_url(url: Any) -> str:
     """`url` if it has the exact shape of an SNS signing certificate URL, else SnsRejected."""
     match = CERT_URL.match(url) if isinstance(url, str) else None
-    if match is None or not _same_partition(match):
+    if match is None or not same_partition(match):
         raise SnsRejected("SigningCertURL must be https://sns.<region>.amazonaws.com[.cn]/"
                           f"SimpleNotificationService-<hex>.pem, got {str(url)[:200]!r}")
-    return url
-
-
-def sns_url(url: Any, what: str) -> str:
-    """`url` if it is https on an SNS host of a real region (no port, no user), else SnsRejected."""
-    parts = urlsplit(url if isinstance(url, str) else "")
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    host = SNS_HOST.match(parts.hostname or "")
-    if parts.scheme != "https" or host is None or not _same_partition(host) or "@" in parts.netloc or port:
-        raise SnsRejected(f"{what} must be an https URL on sns.<region>.amazonaws.com, got {str(url)[:200]!r}")
-    return url
-
-
-def subscribe_url(url: Any, topic_arn: str) -> str:
-    """A SubscribeURL: SNS's ConfirmSubscription action for this very topic, nothing else."""
-    sns_url(url, "SubscribeURL")
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    if parts.path not in ("", "/") or query.get("Action") != ["ConfirmSubscription"] or \
-            query.get("TopicArn", [topic_arn]) != [topic_arn]:
-        raise SnsRejected(f"SubscribeURL is not a ConfirmSubscription for {topic_arn}", "sns_subscribe")
     return url
 
 
 def string_to_sign(message: dict[str, Any]) -> bytes:
     fields = SIGNED_FIELDS[message["Type"]]
     return "".join(f"{name}\n{message[name]}\n" for name in fields if message.get(name) is not None).encode()
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl[:200]} refused", headers, fp)
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def https_get(url: str) -> bytes:
-    """The production fetcher (tests inject their own through Services.fetch_url): the URL as
-    checked, never where a redirect points."""
-    with _OPENER.open(url, timeout=5) as response:  # noqa: S310 - url checked by cert_url / subscribe_url
-        return response.read(MAX_CERT_BYTES + 1)
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -128,7 +93,7 @@ def parse_timestamp(value: str) -> datetime:
 class SnsVerifier:
     """Checks SNS messages. `allowed_topics` empty refuses everything (SNS intake is off)."""
 
-    def __init__(self, fetch: Callable[[str], bytes] = https_get, cache_size: int = 16,
+    def __init__(self, fetch: Fetch, cache_size: int = 16,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), *,
                  allowed_topics: Iterable[str] = (), require_signature_v2: bool = True,
                  max_age: timedelta = timedelta(hours=1), max_skew: timedelta = timedelta(minutes=5)):
@@ -237,13 +202,3 @@ class SnsVerifier:
         if not isinstance(key, rsa.RSAPublicKey):
             raise SnsRejected("signing certificate does not hold an RSA key")
         return key, certificate.not_valid_before_utc, certificate.not_valid_after_utc
-
-    def confirm(self, message: dict[str, Any]) -> None:
-        """Subscribe by visiting SubscribeURL (only SNS's ConfirmSubscription for the message's
-        topic; message already verified, so the topic is allowed)."""
-        self.check_topic(message.get("TopicArn") or "")
-        url = subscribe_url(message.get("SubscribeURL"), message.get("TopicArn") or "")
-        try:
-            self.fetch(url)
-        except Exception as exc:  # noqa: BLE001
-            raise SnsRejected(f"subscription confirmation failed: {type(exc).__name__}", "sns_subscribe") from None

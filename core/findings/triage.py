@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from core.incidents import service as incidents
-from core.playbooks import runtime as playbooks
 from core.access import require_responder
+from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
-from core.errors import FirebreakError, InvalidTransition, NotFound, UsageError
-from core.findings.ports import Digest, StoredFinding
+from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, UsageError
+from core.events import FindingLinked, FindingsStored, publish
+from core.findings.ports import Digest, Notifier, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
 from core.incidents.model import Incident
@@ -24,7 +25,6 @@ from core.services import Services
 
 log = logging.getLogger("firebreak.findings")
 
-SYSTEM_ACTOR = "firebreak"
 SNOOZE_CHOICES = {"1h": (timedelta(hours=1), "1 h"), "1d": (timedelta(days=1), "1 d"),
                   "7d": (timedelta(days=7), "7 d")}
 SNOOZE_SCOPES = {"finding": "this finding", "type": "this type on this resource"}
@@ -65,9 +65,9 @@ def _title(services: Services, finding: StoredFinding) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
-def _changed(services: Services, finding: StoredFinding) -> None:
-    if services.notifier is not None and finding.channel:
-        services.notifier.finding_changed(finding)
+def _changed(notifier: Notifier, finding: StoredFinding) -> None:
+    if finding.channel:
+        notifier.finding_changed(finding)
 
 
 def _on_timeline(services: Services, finding: StoredFinding, user: str | None, kind: str, text: str,
@@ -90,15 +90,15 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
     _on_timeline(services, linked, user, "finding",
                  f"Finding linked ({linked.severity}, {linked.type}): {linked.title} [{linked.finding_id}]",
                  "finding-link")
-    _changed(services, linked)
+    _changed(services.notifier, linked)
     current = services.incidents.get(incident.id)
-    if services.chat is not None and current is not None and current.channel_id:
+    if current is not None and current.channel_id:
         try:  # responders see what they are handling; the link itself is saved either way
             services.chat.post_finding(current.channel_id, linked)
         except ChatError as exc:
             log.warning("finding %s linked to incident %s but not shown there: %s", linked.finding_id,
                         incident.id, exc.message)
-    playbooks.refresh_checklist(services, incident.id)  # contain steps can now name their targets
+    publish(services, FindingLinked(linked, incident.id, user))  # e.g. playbook steps can name their targets
     return linked
 
 
@@ -131,6 +131,12 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
     _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
 
 
+def on_findings_stored(services: Services, event: FindingsStored) -> None:
+    """Subscriber: the findings a `declare` route placed declare their incidents."""
+    for finding, decision in event.to_declare:
+        auto_declare(services, finding, decision)
+
+
 def link_to_incident(services: Services, pk: int, incident_id: int, user: str) -> Incident:
     """Add to incident: only an open one."""
     require_triager(services, user)
@@ -158,14 +164,14 @@ def snooze(services: Services, pk: int, user: str, choice: str) -> StoredFinding
     text = f"Snoozed {SNOOZE_SCOPES[scope]} for {label} (until {format_timestamp(until)})"
     snoozed = services.repos.finding_state.change(pk, entry(services, user, "snoozed", text), status="snoozed")
     _on_timeline(services, snoozed, user, "finding", f"{text}: {snoozed.title}", f"finding-snooze-{now.timestamp()}")
-    _changed(services, snoozed)
+    _changed(services.notifier, snoozed)
     return snoozed
 
 
 def unsnooze(services: Services, pk: int) -> None:
     finding = services.repos.finding_state.change(pk, entry(services, None, "unsnoozed", "Snooze expired"),
                                                status="open")
-    _changed(services, finding)
+    _changed(services.notifier, finding)
 
 
 def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFinding:
@@ -182,18 +188,20 @@ def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFindin
             raise InvalidTransition("This finding was already dismissed.")
 
     not_dismissed(finding)
-    done = services.writeback.dismiss(finding, reason, user) if services.writeback else \
-        "recorded in Firebreak only (no AWS write-back configured)"
+    try:
+        done, written_back = services.writeback.dismiss(finding, reason, user), True
+    except NotConnected:
+        done, written_back = "recorded in Firebreak only (no AWS write-back configured)", False
     # What was just written to AWS goes on the audit chain before anything else can fail.
     audit.record(services, {"event": "finding-dismissed", "finding": finding.finding_id, "source": finding.source,
                             "account": finding.account, "region": finding.region, "by": user, "reason": reason,
-                            "written_back": services.writeback is not None, "result": done})
+                            "written_back": written_back, "result": done})
     dismissed = services.repos.finding_state.change(
         pk, entry(services, user, "dismissed", f"Dismissed as false positive: {reason} — {done}"), not_dismissed,
         status="dismissed")
     _on_timeline(services, dismissed, user, "finding", f"Finding dismissed as false positive: {reason}",
                  "finding-dismiss")
-    _changed(services, dismissed)
+    _changed(services.notifier, dismissed)
     return dismissed
 
 
@@ -208,5 +216,5 @@ def open_from_digest(services: Services, pk: int, user: str) -> StoredFinding:
         raise InvalidTransition("This finding is not in a posted digest.")
     shown = services.repos.finding_state.change(pk, entry(services, user, "opened", "Opened from the digest"),
                                              channel=digest.channel, thread_ts=digest.slack_ts)
-    _changed(services, shown)
+    _changed(services.notifier, shown)
     return shown

@@ -60,7 +60,7 @@ def complete(services: Services, item_id: int, actor: str) -> tuple[Incident, Ac
     services.incidents.add_timeline(item.incident_id, kind="action_item", actor=actor, at=now,
                                     text=f"Action item #{item_id} done: {item.text}", data={"item": item_id})
     incident = services.incidents.get(item.incident_id)
-    if item.owner and item.owner != actor and services.chat is not None:  # the owner hears it was done for them
+    if item.owner and item.owner != actor:  # the owner hears it was done for them
         services.chat.notify(item.owner, f"Your action item #{item_id} of incident {incident.label} ({item.text}) "
                                          f"was completed by {person(actor)}.", mentions=(actor,))
     return incident, store.get(item_id)

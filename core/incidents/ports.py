@@ -20,8 +20,9 @@ class ChatError(FirebreakError):
 
 
 class Chat(Protocol):
-    def create_channel(self, name: str, private: bool) -> str:
-        """Create a channel and return its id; raise ChannelNameTaken if the name is used."""
+    def create_channel(self, name: str, private: bool) -> str | None:
+        """Create a channel and return its id; raise ChannelNameTaken if the name is used.
+        None: there is no chat platform to create it on (core.nulls.NoChat)."""
 
     def invite(self, channel: str, members: list[str]) -> None:
         """Invite users and user groups (ids); people already there are fine."""

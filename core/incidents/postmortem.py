@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from core import metrics
+from core.incidents import metrics
 from core.errors import UsageError
-from core.evidence import custody
+from core.incidents.service import apply
 from core.mentions import as_text
 from core.incidents.model import ActionItem, Incident, Mutation, TimelineEntry
 from core.services import Services
@@ -26,8 +26,6 @@ ANSWER_LIMIT = 3000
 
 
 def save_answers(services: Services, incident: Incident, answers: dict, actor: str) -> Incident:
-    from core.incidents.service import apply
-
     cleaned = {key: (answers.get(key) or "").strip() for key, _ in QUESTIONS}
     too_long = [label for key, label in QUESTIONS if len(cleaned[key]) > ANSWER_LIMIT]
     if too_long:
@@ -46,7 +44,7 @@ def save_answers(services: Services, incident: Incident, answers: dict, actor: s
 
 
 def response_times(incident: Incident, entries: list[TimelineEntry], first_seen: datetime | None) -> dict[str, str]:
-    """The four response metrics, as core.metrics defines them (the same as `/incident stats`);
+    """The response metrics, as core.incidents.metrics defines them (the same as `/incident stats`);
     a cancelled incident or a false positive says it is not counted."""
     times = {f"Time to {name}": metrics.human(span) if span is not None else "n/a"
              for name, span in metrics.spans(incident, entries, first_seen).items()}
@@ -154,24 +152,23 @@ def for_incident(services: Services, incident: Incident) -> str:
     """The document with everything looked up: timeline, linked findings, action items."""
     findings = services.repos.findings.linked(incident.id)
     seen = [datetime.fromisoformat(f.first_seen.replace("Z", "+00:00")) for f in findings if f.first_seen]
-    directory = services.directory
     entries = metrics.with_verification(services.incidents.timeline(incident.id, limit=None),
                                         services.repos.containment.get)
     return document(incident, entries, findings=findings,
                     items=services.repos.action_items.for_incident(incident.id), first_seen=min(seen) if seen else None,
                     requests=services.repos.containment.for_incident(incident.id),
-                    evidence=custody.manifest(services, incident.id),
-                    names=directory.name if directory is not None else None)
+                    evidence=services.repos.evidence.for_incident(incident.id),
+                    names=services.directory.name)
 
 
 def publish(services: Services, incident: Incident) -> str:
     """Share the document in the incident channel and, when configured, keep it in S3."""
     document = for_incident(services, incident)
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         services.chat.upload(incident.channel_id, f"postmortem-incident-{incident.id}.md", document,
                              f"Postmortem of incident #{incident.id}")
     cfg = services.config.postmortem
-    if cfg.s3_bucket and services.archive is not None:
+    if cfg.s3_bucket:  # the root connects the archive exactly then
         where = services.archive.put(cfg.s3_bucket, f"{cfg.s3_prefix}incident-{incident.id}.md", document)
         services.incidents.add_timeline(incident.id, kind="postmortem", text=f"Postmortem archived to {where}",
                                         at=services.clock.now(), data={"archive": where})

@@ -1,15 +1,18 @@
-"""Declaring incidents and finding the one a command is about."""
+"""Declaring incidents and finding the one a command is about.
+
+A declaration is published (IncidentDeclared) once stored and given its channel: playbooks
+(auto-attach) and communications (stakeholder plan, pages, regulatory clocks) subscribe in
+the composition root, so this module imports neither."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from core.incidents import updates as incident_updates, naming
-from core.communications import hooks as communications
 from core.access import may_see, require_responder
 from core.errors import NotFound, UsageError
+from core.events import IncidentDeclared, publish
 from core.incidents.model import Incident, TimelineEntry
-from core.playbooks import runtime
 from core.incidents.ports import ChannelNameTaken, ChatError
 from core.services import Services
 
@@ -55,14 +58,11 @@ def declare(services: Services, *, title: str, declared_by: str, severity: str |
         roles={cfg.declarer_role: declared_by} if cfg.declarer_role and not automated else {},
         **({"drill": drill} if drill else {}))
     # A run that stopped halfway (its job runs again after a crash) finishes what is missing.
-    if services.chat is not None and (created or not incident.channel_id or not incident.summary_ts):
+    if created or not incident.channel_id or not incident.summary_ts:
         incident = provision(services, incident, None if automated else declared_by)
-    if created and services.config.playbooks.auto_attach:
-        playbook = runtime.choose(services.playbooks, incident, finding_types)
-        if playbook is not None:
-            incident = runtime.attach(services, incident, playbook.name, declared_by, automated=automated)
-    if created:
-        communications.after_declare(services, incident)  # the stakeholder plan, pages, regulatory clocks
+    if created:  # once per incident: a repeated request finds it declared and publishes nothing
+        publish(services, IncidentDeclared(incident, declared_by, automated, tuple(finding_types)))
+        incident = services.incidents.get(incident.id) or incident  # e.g. with the playbook attached
     return Declared(incident, created)
 
 
@@ -71,8 +71,10 @@ def provision(services: Services, incident: Incident, actor: str | None) -> Inci
     already done, so a failed run can simply be run again."""
     chat, store, cfg = services.chat, services.incidents, services.config.incidents
     if not incident.channel_id:
-        channel_id, name = _create_channel(services, incident)
-        store.set_fields(incident.id, channel_id=channel_id, channel_name=name)
+        created = _create_channel(services, incident)
+        if created is None:  # no chat platform here: the incident lives without a channel
+            return incident
+        store.set_fields(incident.id, channel_id=created[0], channel_name=created[1])
         incident = store.get(incident.id)
     people = [actor] if actor else []
     chat.invite(incident.channel_id, list(dict.fromkeys([*people, *incident.roles.values(), *cfg.invite])))
@@ -86,7 +88,7 @@ def provision(services: Services, incident: Incident, actor: str | None) -> Inci
     return store.get(incident.id)
 
 
-def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
+def _create_channel(services: Services, incident: Incident) -> tuple[str, str] | None:
     pattern = services.config.incidents.channel_pattern
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = naming.channel_name(pattern, incident_id=incident.id, title=incident.title,
@@ -94,9 +96,10 @@ def _create_channel(services: Services, incident: Incident) -> tuple[str, str]:
         if incident.is_drill:  # a drill's channel says so in its name
             name = ("drill-" + name)[:80].rstrip("-")
         try:
-            return services.chat.create_channel(name, incident.private), name
+            channel_id = services.chat.create_channel(name, incident.private)
         except ChannelNameTaken:
             continue
+        return (channel_id, name) if channel_id else None
     raise ChatError(f"Could not find a free channel name for incident {incident.label} after "
                     f"{MAX_NAME_ATTEMPTS} tries; rename old channels or change incidents.channel_pattern.")
 
@@ -123,9 +126,8 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
 
 def visible_to(services: Services, incident: Incident, actor: str) -> bool:
     """Whether `actor` may see this incident by number (list entries, status, timeline, ...)."""
-    cfg, chat = services.config.incidents, services.chat
-    return may_see(incident, actor, viewers=cfg.private_viewers, directory=services.directory,
-                   channel_members=chat.members if chat is not None else None)
+    return may_see(incident, actor, viewers=services.config.incidents.private_viewers, directory=services.directory,
+                   channel_members=services.chat.members)
 
 
 def listed(services: Services, actor: str, **filters) -> list[Incident]:
@@ -136,21 +138,12 @@ def listed(services: Services, actor: str, **filters) -> list[Incident]:
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
           automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
-    """A change under the row lock, shown in the channel; a phase change also posts that
-    phase's playbook checklist."""
+    """A change under the row lock, shown in the channel; after a phase change (whose
+    subscribers score a drill and post the phase's playbook checklist) the incident as stored now."""
     incident, entries = incident_updates.change(services, incident_id, decide, actor=actor, echo=echo,
                                                 automated=automated)
-    if incident.is_drill and any(e.kind == "phase" for e in entries):  # resolved: the drill's scorecard
-        from core.drills.runner import on_changed
-
-        on_changed(services, incident, actor)
+    if any(e.kind == "phase" for e in entries):
         incident = services.incidents.get(incident.id) or incident
-    if incident.playbook and services.chat is not None and incident.channel_id \
-            and any(e.kind == "phase" for e in entries):
-        try:
-            incident = runtime.post_phase(services, incident, actor)
-        except ChatError as exc:
-            raise incident_updates.saved_but_not_shown(incident, exc) from None
     return incident, entries
 
 
@@ -169,5 +162,5 @@ def unfinished(services: Services, incident: Incident) -> list[str]:
 
 def archive_if_configured(services: Services, incident: Incident) -> None:
     """incidents.archive_on_close: the closed incident's channel is archived (kept readable)."""
-    if services.config.incidents.archive_on_close and services.chat is not None and incident.channel_id:
+    if services.config.incidents.archive_on_close and incident.channel_id:
         services.chat.archive(incident.channel_id)

@@ -30,7 +30,7 @@ def pin(services: Services, *, channel: str, ts: str, reactor: str, reaction: st
     pin and unpin decide from the message's reactions as they are now, and pin checks
     again after writing: whichever runs last sees the final state."""
     incident = services.incidents.by_channel(channel)
-    if incident is None or services.chat is None:
+    if incident is None:
         return None
     message = services.chat.message(channel, ts)
     if message is None or _reactions(message, reaction) == 0:
@@ -47,7 +47,7 @@ def pin(services: Services, *, channel: str, ts: str, reactor: str, reaction: st
 
 def unpin(services: Services, *, channel: str, ts: str, reaction: str) -> bool:
     """Take the message off the timeline once nobody's reaction is left on it."""
-    if services.chat is None or _reactions(services.chat.message(channel, ts), reaction) > 0:
+    if _reactions(services.chat.message(channel, ts), reaction) > 0:
         return False
     return services.incidents.remove_timeline(_pin_key(channel, ts)) is not None
 

@@ -99,8 +99,6 @@ def _where(services: Services, incident: Incident | None, question: Question) ->
 
 
 def _lookup(services, actor, incident, question, start, end) -> Answer:
-    if services.event_history is None:
-        raise FirebreakError("Investigation is not available in this process (no CloudTrail access configured).")
     region = question.region or services.config.aws.default_region
     events, truncated = services.event_history.lookup(question, start=start, end=end, account=question.account,
                                                       region=region)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from core.containment.catalog import SPECS
+from core.response.catalog import SPECS
 from core.validators import Strict
 
 Phase = Literal["detection", "analysis", "containment", "eradication", "recovery", "post-incident"]

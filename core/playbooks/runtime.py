@@ -1,4 +1,6 @@
 """Running a playbook on an incident: attach it, post each phase's checklist, tick steps.
+It follows the incident through events (subscribed in the composition root): a new incident
+gets its matching playbook, a phase change its checklist, a linked finding fresh targets.
 
 Step state lives on the incident row and changes under its row lock, so two people
 ticking the same step at once get one "done" and one plain refusal."""
@@ -13,8 +15,10 @@ from typing import Callable
 from core.incidents import updates as incident_updates
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
+from core.events import FindingLinked, IncidentChanged, IncidentDeclared
 from core.incidents.model import Incident, Mutation
-from core.containment.catalog import SPECS
+from core.incidents.ports import ChatError
+from core.response.catalog import SPECS
 from core.investigation.model import Question
 from core.investigation.model import parse as parse_question
 from core.playbooks.model import ContainStep, Playbook, Step
@@ -144,7 +148,7 @@ def attach(services: Services, incident: Incident, name: str, actor: str, *, aut
 def post_phase(services: Services, incident: Incident, actor: str | None) -> Incident:
     """Post the checklist of the incident's current phase (once per phase), sending its
     notify steps as it does."""
-    if not incident.playbook or services.chat is None or not incident.channel_id:
+    if not incident.playbook or not incident.channel_id:
         return incident
     playbook = services.playbooks.get(incident.playbook)
     if playbook is None or not playbook.keyed(incident.phase):
@@ -230,7 +234,7 @@ def reopen(services: Services, incident: Incident, key: str, actor: str) -> Inci
 
 
 def _show_progress(services: Services, incident: Incident, phase: str) -> None:
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         services.chat.refresh(incident)
         ts = incident.playbook_state.get("messages", {}).get(phase)
         if ts:
@@ -241,9 +245,37 @@ def _show_progress(services: Services, incident: Incident, phase: str) -> None:
 def refresh_checklist(services: Services, incident_id: int) -> None:
     """Re-render the current phase's checklist (e.g. a finding was linked: targets changed)."""
     incident = services.incidents.get(incident_id)
-    if incident is None or not incident.playbook or services.chat is None or not incident.channel_id:
+    if incident is None or not incident.playbook or not incident.channel_id:
         return
     ts = incident.playbook_state.get("messages", {}).get(incident.phase)
     if ts and incident.playbook in services.playbooks:
         services.chat.update_checklist(incident, ts, checklist(services, incident, incident.phase,
                                                                targets_for(services, incident.id)))
+
+
+# ---------------------------------------------------------------------- subscribers
+def on_declared(services: Services, event: IncidentDeclared) -> None:
+    """playbooks.auto_attach: the playbook matching the finding types, else the category, follows."""
+    if not services.config.playbooks.auto_attach:
+        return
+    playbook = choose(services.playbooks, event.incident, event.finding_types)
+    if playbook is not None:
+        attach(services, event.incident, playbook.name, event.declared_by, automated=event.automated)
+
+
+def on_changed(services: Services, event: IncidentChanged) -> None:
+    """A phase change posts the new phase's checklist (once per phase)."""
+    if not event.phase_changed:
+        return
+    incident = services.incidents.get(event.incident.id) or event.incident  # e.g. a drill scored meanwhile
+    if not incident.playbook or not incident.channel_id:
+        return
+    try:
+        post_phase(services, incident, event.actor)
+    except ChatError as exc:
+        raise incident_updates.saved_but_not_shown(incident, exc) from None
+
+
+def on_finding_linked(services: Services, event: FindingLinked) -> None:
+    """Contain and investigate steps can now name their targets."""
+    refresh_checklist(services, event.incident_id)

@@ -74,8 +74,7 @@ class SweepRegistry:
         return len(self._sweeps)
 
 
-def default_registry(services: Services, notices: Notices | None, pager: Pager | None,
-                     holder: str) -> SweepRegistry:
+def default_registry(services: Services, notices: Notices, pager: Pager, holder: str) -> SweepRegistry:
     """Reminders (updates, postmortems, action items), SLA escalation and the expiry hooks, every
     `scheduling.sweep_seconds`."""
     every = services.config.scheduling.sweep_seconds
@@ -87,7 +86,7 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
     for name, hook in EXPIRY_HOOKS:
         registry.register(name, hook, every)
     recovery = services.config.containment.recovery_interval_seconds
-    if services.catalog is not None and recovery:
+    if recovery:
         registry.register("containment-recovery", containment_service.recover, recovery)
     if services.config.communications.regulatory.enabled:  # reminders before notification deadlines
         registry.register(RegulatoryReminders.name, RegulatoryReminders(deliver), every)
@@ -100,6 +99,6 @@ def default_registry(services: Services, notices: Notices | None, pager: Pager |
     if comms.aws_ir.enabled:  # Security IR comments both ways, and the case status
         sync = CaseSync(SECURITY_IR)
         registry.register(sync.name, sync, comms.aws_ir.poll_seconds)
-    if services.anchor is not None:  # the audit chain's head, copied outside the database
+    if services.config.audit.anchor.s3_bucket:  # the audit chain's head, copied outside the database
         registry.register("audit-anchor", anchor_head, services.config.audit.anchor.interval_seconds)
     return registry

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from core.metrics import commander
+from core.incidents.metrics import commander
 from core.incidents.model import ACTIVE_PHASES, Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Notices, Reminder
@@ -34,13 +34,11 @@ class UpdateReminders:
 
     name = "update-reminders"
 
-    def __init__(self, notices: Notices | None, deliver: Deliverer):
+    def __init__(self, notices: Notices, deliver: Deliverer):
         self.notices = notices
         self.deliver = deliver
 
     def __call__(self, services: Services) -> int:
-        if self.notices is None:
-            return 0
         cfg, now = services.config.scheduling, services.clock.now()
         due = []
         for incident in services.repos.clock_queries.active_incidents():

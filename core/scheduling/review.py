@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.metrics import commander
+from core.incidents.metrics import commander
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import FollowUp, Notices
 from core.services import Services
@@ -21,13 +21,11 @@ class ReviewReminders:
 
     name = "review-reminders"
 
-    def __init__(self, notices: Notices | None, deliver: Deliverer):
+    def __init__(self, notices: Notices, deliver: Deliverer):
         self.notices = notices
         self.deliver = deliver
 
     def __call__(self, services: Services) -> int:
-        if self.notices is None:
-            return 0
         now, days = services.clock.now(), services.config.scheduling.postmortem_due_days
         today = now.date().isoformat()
         due: list[tuple[str, FollowUp]] = []

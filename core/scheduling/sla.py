@@ -1,5 +1,5 @@
 """SLA timers: per severity, an incident must be acknowledged and contained within a limit
-of its declaration (`scheduling.sla`; milestones as defined in core.metrics). When a
+of its declaration (`scheduling.sla`; milestones as defined in core.incidents.metrics). When a
 deadline passes while the incident is still active and the milestone is not reached, the
 breach is escalated once: a timeline entry, a message in the incident channel mentioning
 `scheduling.escalation.mention` and the commander, and an SNS message when a topic is set.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.communications import paging
-from core.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
+from core.incidents.metrics import SLAS, acknowledged_at, commander, contained_at, human, with_verification
 from core.incidents.model import Incident
 from core.scheduling.delivery import Deliverer
 from core.scheduling.ports import Escalation, Notices, Pager
@@ -35,7 +35,7 @@ class SlaEscalations:
 
     name = "sla-escalations"
 
-    def __init__(self, notices: Notices | None, pager: Pager | None, deliver: Deliverer):
+    def __init__(self, notices: Notices, pager: Pager, deliver: Deliverer):
         self.notices = notices
         self.pager = pager
         self.deliver = deliver
@@ -71,9 +71,9 @@ class SlaEscalations:
         effects = {"timeline": lambda: services.incidents.add_timeline(
             incident.id, kind="sla_breach", text=breach_text(sla, limit, incident.severity), at=deadline,
             data={"sla": sla, "limit_minutes": int(limit.total_seconds() // 60)}, dedup_key=key)}
-        if self.notices is not None and incident.channel_id:
+        if incident.channel_id:
             effects["chat"] = lambda: self.notices.escalate(escalation)
-        if self.pager is not None:
+        if services.config.scheduling.escalation.sns_topic_arn:
             effects["sns"] = lambda: self.pager.page(escalation)
         if services.config.scheduling.escalation.page:  # PagerDuty / webhook pagers of audiences
             effects["page"] = lambda: paging.escalate(services, escalation)

@@ -1,6 +1,6 @@
 """`/incident stats [30d]` and `python bot.py stats [--days N]`: response metrics of the
 incidents declared in the last N days, by severity and by category, with SLA breaches
-(definitions in core.metrics; limits from `scheduling.sla`). Cancelled incidents and false
+(definitions in core.incidents.metrics; limits from `scheduling.sla`). Cancelled incidents and false
 positives are not measured; the report counts and names them. One plain-text table serves
 both the terminal and Slack (in a code block)."""
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.errors import UsageError
-from core.metrics import METRICS, SLAS, Summary, group, human, measure, summarize, with_verification
+from core.incidents.metrics import METRICS, SLAS, Summary, group, human, measure, summarize, with_verification
 from core.incidents.model import CANCELLED, FALSE_POSITIVE, UNMEASURED, Incident
 from core.services import Services
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from core.access import Directory
 from core.communications.ports import StakeholderMessage
 from core.incidents.ports import ChatError
 from handlers.communications.blocks import stakeholder_message
@@ -13,7 +14,7 @@ from handlers.errors import chat_error
 
 
 class SlackStakeholders:
-    def __init__(self, client: WebClient, directory=None):
+    def __init__(self, client: WebClient, directory: Directory):
         self.client = client
         self.directory = directory
 
@@ -23,7 +24,7 @@ class SlackStakeholders:
         people: list[str] = []
         for member in users:
             if member.startswith("S"):
-                people.extend(sorted(self.directory.group_members(member)) if self.directory is not None else [])
+                people.extend(sorted(self.directory.group_members(member)))
             else:
                 people.append(member)
         done, problems = [], []

@@ -106,7 +106,7 @@ def assign_role(services: Services, command: AssignRole, reply: Reply) -> None:
     incident, _ = incidents.apply(
         services, incident.id, lambda current, _at: roles.assign(cfg, current, command.role, command.assignee, actor),
         actor=actor)
-    if services.chat is not None and incident.channel_id:
+    if incident.channel_id:
         services.chat.invite(incident.channel_id, [command.assignee])
     confirm_elsewhere(reply, command.target, incident, f"Incident {incident.label}: {command.role} assigned")
 
@@ -133,8 +133,7 @@ def update(services: Services, command: PostUpdate, reply: Reply) -> None:
     incident, _ = incidents.apply(services, incident.id,
                                   lambda current, at: lifecycle.status_update(cfg, current, text, actor, at),
                                   actor=actor, echo=False)
-    if services.chat is not None:
-        services.chat.post_status_update(incident, text, actor)
+    services.chat.post_status_update(incident, text, actor)
     confirm_elsewhere(reply, command.target, incident, f"Status update posted for incident {incident.label}")
 
 
@@ -186,7 +185,7 @@ def end_drill(services: Services, command: EndDrill, reply: Reply) -> None:
 def join(services: Services, command: JoinIncident, reply: Reply) -> None:
     """Invite whoever pressed Join into the incident channel."""
     incident = incidents.find(services, actor=command.user, channel=None, ref=command.ref)
-    if not incident.channel_id or services.chat is None:
+    if not incident.channel_id:
         raise UsageError(f"Incident {incident.label} has no channel yet.")
     services.chat.invite(incident.channel_id, [command.user])
     reply.respond(text=f"You joined incident {incident.label}.", response_type="ephemeral", replace_original=False,

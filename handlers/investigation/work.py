@@ -40,7 +40,7 @@ def answer(services: Services, reply: Reply, *, actor: str, channel: str | None,
     text, shown = investigation_blocks.answer(result)
     reply.respond(text=text, blocks=shown, response_type="in_channel", replace_original=False)
     channel = channel or (incident.channel_id if incident else None)
-    if result.events and services.chat is not None and channel:
+    if result.events and channel:
         source = "" if result.engine == "cloudtrail" else f" ({service.ENGINE_NAMES[result.engine]})"
         services.chat.upload(channel, f"investigation-{question.subject}-{result.end:%Y%m%dT%H%M}.csv",
                              investigation_blocks.csv_text(result), f"CloudTrail events{source}: "

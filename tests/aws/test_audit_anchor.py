@@ -16,6 +16,7 @@ from aws.sessions import AwsSessions
 from core.audit import service as audit
 from core.audit.chain import Anchored
 from core.audit.config import AnchorConfig
+from core.nulls import NoAnchor, NoNotices, NoPager
 from core.scheduling.registry import default_registry
 from core.settings import load_settings
 from store.containment.repository import SqlContainmentRepository
@@ -70,7 +71,7 @@ def test_the_clock_anchors_the_head_and_verify_catches_a_cut_tail(locked_bucket,
     services = fake_services(settings, clock)
     try:
         assert isinstance(services.anchor, S3Anchor)  # wired by the composition root
-        sweep = default_registry(services, None, None, "clock-1").get("audit-anchor")
+        sweep = default_registry(services, NoNotices(), NoPager(), "clock-1").get("audit-anchor")
         assert sweep is not None and sweep.every_seconds == 60
         assert sweep.run(services) == 0  # an empty chain: nothing to anchor
         store = SqlContainmentRepository(services.db, services.repos.audit)
@@ -92,7 +93,7 @@ def test_the_clock_anchors_the_head_and_verify_catches_a_cut_tail(locked_bucket,
 def test_no_anchor_sweep_unless_a_bucket_is_configured(settings, clock):
     services = fake_services(settings, clock)
     try:
-        assert services.anchor is None
-        assert default_registry(services, None, None, "clock-1").get("audit-anchor") is None
+        assert isinstance(services.anchor, NoAnchor)  # the root's null object: nothing anchored, nowhere
+        assert default_registry(services, NoNotices(), NoPager(), "clock-1").get("audit-anchor") is None
     finally:
         services.drain()

@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from aws.findings_sources import SECURITYHUB_CURSOR, SqsWorker, poll_security_hub, queue_region
 from composition import build_services
 from core.findings.config import QueueConfig
+from core.nulls import NoNotifier
 from store.findings.intake import SqlIntakeRepository
 from store.findings.repository import SqlFindingRepository
 from tests.support.findings import fixture_text, tuned
@@ -24,7 +25,7 @@ BODIES = {  # real-format messages as EventBridge -> SQS (and SNS -> SQS) delive
 }
 
 
-class Recorder:
+class Recorder(NoNotifier):
     def __init__(self, on_first=None):
         self.shown, self.on_first = [], on_first
 

@@ -1,6 +1,6 @@
 """What containment a finding suggests, from its indicators and resources."""
 
-from core.containment.suggest import MAX_SUGGESTIONS, suggestions
+from core.response.suggest import MAX_SUGGESTIONS, suggestions
 
 
 def test_each_kind_of_target_suggests_its_action_in_a_stable_order():

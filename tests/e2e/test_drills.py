@@ -11,11 +11,12 @@ import pytest
 
 from aws import sandbox as aws_sandbox
 from composition import local_workspace
-from composition.sandbox import ESTATE, point_at
+from composition.sandbox import ESTATE
 from core.clock import ManualClock
 from core.containment.flow import store
 from core.drills import runner
 from core.drills.loader import fill
+from core.nulls import NoSandbox
 from tests.support.slack import all_text, settled
 
 SCENARIOS = sorted(p.stem for p in (ESTATE.parents[1] / "drills").glob("*.yaml"))
@@ -39,8 +40,7 @@ def sandboxed(running_sandbox, aws_env, monkeypatch):
     urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
         urllib.request.Request(f"{running_sandbox.endpoint}/moto-api/reset", method="POST"), timeout=10)
     inventory = aws_sandbox.seed(running_sandbox.endpoint, aws_sandbox.load_estate(ESTATE))
-    point_at(aws_sandbox.Sandbox(running_sandbox, inventory))
-    return aws_sandbox.SandboxGuard(inventory)
+    return aws_sandbox.Sandbox(running_sandbox, inventory)  # the root sends every AWS call there
 
 
 def _drill(ws, name, user="alice"):
@@ -52,7 +52,7 @@ def _drill(ws, name, user="alice"):
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_scenario_end_to_end_in_the_sandbox(name, settings, sandboxed):
     clock = ManualClock()
-    ws = local_workspace(settings, clock=clock, threads=4, overrides={"sandbox": sandboxed})
+    ws = local_workspace(settings, clock=clock, threads=4, local_sandbox=sandboxed)
     try:
         start = clock.now()
         incident = _drill(ws, name)
@@ -120,7 +120,7 @@ def test_a_drill_cannot_touch_an_account_that_is_not_the_sandbox(settings, moto_
     clock = ManualClock()
     ws = local_workspace(settings, clock=clock, threads=4)  # AWS here is "real": no sandbox in use
     try:
-        assert ws.services.sandbox is None
+        assert isinstance(ws.services.sandbox, NoSandbox)
         incident = _drill(ws, "crypto-mining")
         assert incident.drill["sandbox"] is False
         target = fill("{instance:web-1}", incident.drill["values"])

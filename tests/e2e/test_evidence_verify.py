@@ -18,6 +18,7 @@ from core.clock import ManualClock
 from core.containment import service as containment
 from core.containment.parse import command_for
 from core.evidence import custody
+from core.nulls import NoChat, NoNotifier
 from tests.support.containment import instance
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,7 @@ def services(settings, moto_inprocess, monkeypatch):
     s3.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
     s3.put_object_lock_configuration(Bucket=BUCKET, ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
-    services = build_services(configured, clock=ManualClock(), chat=None, notifier=None)
+    services = build_services(configured, clock=ManualClock(), chat=NoChat(), notifier=NoNotifier())
     yield services
     services.drain()
 

@@ -9,6 +9,7 @@ import pytest
 
 from composition import build_services, local_workspace
 from core.findings.delivery import CLAIM_STALE
+from core.nulls import NoNotifier
 from core.findings.pipeline import ingest
 from store.findings.repository import SqlFindingRepository
 from tests.support.findings import finding, tuned
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def test_what_a_dead_worker_left_unshown_is_posted_once_by_the_next_process(settings):
     configured = tuned(settings, after=2)
-    offline = build_services(configured, notifier=None)  # stores and routes, cannot post
+    offline = build_services(configured, notifier=NoNotifier())  # stores and routes, cannot post
     try:
         ingest(offline, [finding(id="claimed", title="claimed then died"), finding(id="waiting", title="never sent")]
                + [finding(id=f"storm-{n}", title=f"storm {n}") for n in range(3)])

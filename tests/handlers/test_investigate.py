@@ -76,6 +76,7 @@ def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
         triage.link_to_incident(ws.services, stored.pk, incident.id, ws.user("alice"))
         ws.sender.command("/incident", "playbook s3-public-exposure", user=ws.user("alice"),
                           channel=incident.channel_id)
+        ws.settle()  # as a person would: the playbook is attached before the phase moves on
         ws.sender.command("/incident", "phase analysis", user=ws.user("alice"), channel=incident.channel_id)
         checklist = settled(ws, lambda: next((m for m in ws.fake.messages(incident.channel_id)
                                              if "investigate_from_playbook" in json.dumps(m.get("blocks"))), None))

@@ -12,7 +12,7 @@ from unittest.mock import Mock
 import pytest
 
 from core.settings import load_settings
-from core.telemetry import Telemetry
+from web.metrics import PrometheusTelemetry
 from handlers.containment.actions import approve_pressed
 from handlers.containment.commands import RequestAction
 from handlers.containment.slash import response_command
@@ -53,7 +53,7 @@ def queue():
 
 @pytest.fixture
 def intake(queue):
-    return Intake(queue, Telemetry())
+    return Intake(queue, PrometheusTelemetry())
 
 
 def slash(command: str, text: str, trigger_id: str = "1.2.trigger") -> dict:
@@ -113,7 +113,7 @@ def test_a_slack_retry_acks_again_and_enqueues_nothing_new(services, intake, que
 
 def test_nothing_is_acked_when_the_job_cannot_be_committed(services):
     ack = Mock()
-    broken = Intake(RecordingQueue(fail=ConnectionError("database gone")), Telemetry())
+    broken = Intake(RecordingQueue(fail=ConnectionError("database gone")), PrometheusTelemetry())
     with pytest.raises(ConnectionError):
         incident_command(ack=ack, body=slash("/incident", "note x"), client=Mock(), services=services, intake=broken)
     ack.assert_not_called()  # Slack retries the request

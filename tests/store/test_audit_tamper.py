@@ -15,6 +15,7 @@ from core.audit import service as audit
 from core.audit.chain import Anchored
 from core.findings import triage
 from core.findings.pipeline import ingest
+from core.nulls import NoAnchor, NoWriteBack
 from core.settings import load_settings
 from store.containment.repository import SqlContainmentRepository
 from store.audit.repository import HeadMissing
@@ -51,6 +52,7 @@ def keyed(clean_db, clock):
 
 
 def unkeyed(clean_db, clock, anchor=None):
+    anchor = anchor or NoAnchor()
     return fake_services(load_settings(environ={"DATABASE_URL": clean_db}), clock, anchor=anchor)
 
 
@@ -219,6 +221,20 @@ def test_a_dismissal_written_back_to_aws_is_on_the_chain(keyed):
     assert (event["account"], event["by"], event["reason"], event["written_back"]) == \
         ("123456789012", ALICE, "our own scanner", True)
     assert audit.check(keyed).ok
+
+
+def test_without_a_write_back_a_dismissal_is_recorded_in_firebreak_only(clean_db, clock):
+    services = fake_services(load_settings(environ={"DATABASE_URL": clean_db}), clock, writeback=NoWriteBack())
+    try:
+        ingest(services, [finding()])
+        stored = SqlFindingRepository(services.db).by_finding_id("f-1")
+        dismissed = triage.dismiss(services, stored.pk, ALICE, "our own scanner")
+        [event] = events(services)
+        assert (event["written_back"], event["result"]) == (
+            False, "recorded in Firebreak only (no AWS write-back configured)")
+        assert dismissed.status == "dismissed" and "recorded in Firebreak only" in dismissed.activity[-1]["text"]
+    finally:
+        services.drain()
 
 
 def test_a_refused_write_back_adds_nothing(keyed):

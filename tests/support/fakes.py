@@ -15,6 +15,7 @@ from core.containment.catalog import Job, Outcome, Plan
 from core.containment.model import ActionFailed
 from core.incidents.ports import ChannelNameTaken
 from core.messages import PostedMessage
+from core.nulls import NoArchive, NoNotifier, NoPager, NoWorkPool
 
 
 class FakeChat:
@@ -140,8 +141,9 @@ class FakeCatalog:
                        [("the change holds", not self.unverified)])
 
 
-class RecordingNotifier:
-    """core.findings.ports.Notifier: what would have been shown in chat."""
+class RecordingNotifier(NoNotifier):
+    """core.findings.ports.Notifier: what would have been shown in chat (recovering and closing
+    do nothing, as without chat)."""
 
     def __init__(self):
         self.findings, self.digests, self.indicators = [], [], []
@@ -204,7 +206,7 @@ def fake_services(settings, clock, **overrides):
     """Services with every port faked (override any of them); storage is the test database."""
     ports: dict[str, Any] = dict(chat=FakeChat(), board=FakeBoard(), catalog=FakeCatalog(),
                                  notifier=RecordingNotifier(), writeback=RecordingWriteBack(),
-                                 notices=RecordingNotices(), directory=FakeDirectory(), pager=None,
-                                 archive=None, finding_polls=(), executor=None)
+                                 notices=RecordingNotices(), directory=FakeDirectory(), pager=NoPager(),
+                                 archive=NoArchive(), finding_polls=(), executor=NoWorkPool())
     ports.update(overrides)
     return build_services(settings, clock=clock, **ports)

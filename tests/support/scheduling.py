@@ -9,6 +9,7 @@ from core.scheduling.config import SchedulingConfig
 from core.scheduling.delivery import Deliverer
 from core.scheduling.reminders import UpdateReminders
 from core.scheduling.sla import SlaEscalations
+from core.nulls import NoNotices, NoPager
 from handlers.app import build_client
 from handlers.scheduling.notices import SlackNotices
 from store.scheduling.repository import SqlNoticeRepository
@@ -41,7 +42,7 @@ def reminders(ws, holder: str = "clock-a") -> UpdateReminders:
 
 
 def escalations(ws, pager=None, holder: str = "clock-a", chat: bool = True) -> SlaEscalations:
-    return SlaEscalations(notices(ws) if chat else None, pager,
+    return SlaEscalations(notices(ws) if chat else NoNotices(), pager or NoPager(),
                           Deliverer(SqlNoticeRepository(ws.services.db), holder, ws.services.clock))
 
 

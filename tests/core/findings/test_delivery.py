@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.clock import ManualClock
-from core.containment.suggest import suggestions
+from core.response.suggest import suggestions
 from core.findings.delivery import CLAIM_STALE, FindingDelivery
 from core.findings.ports import DigestView, FindingView, IndicatorMatch
 from core.messages import PostedMessage

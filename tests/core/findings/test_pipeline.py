@@ -7,11 +7,12 @@ from composition import build_services
 from core.findings import triage
 from core.findings.intake import receive_one
 from core.findings.pipeline import ingest, release_snoozed
+from core.nulls import NoNotifier
 from store.findings.repository import SqlFindingRepository
 from tests.support.findings import FIXTURES, finding, tuned
 
 
-class Recorder:
+class Recorder(NoNotifier):
     """Stands in for the Slack notifier."""
 
     def __init__(self):
@@ -321,24 +322,3 @@ def test_workers_ingesting_the_same_new_batch_at_once_store_and_show_each_findin
     assert sum(s.new for s in summaries) == 30 and sum(s.unchanged for s in summaries) == 90
     assert SqlFindingRepository(workers[0].db).count() == 30
     assert sorted(f.finding_id for w in workers for f in w.notifier.findings) == sorted(f.id for f in batch)
-
-
-def test_the_collector_is_paused_only_while_batches_run_and_left_as_it_was_found():
-    import gc
-
-    from core.findings.intake import collector_paused
-
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():  # another batch (thread) at the same time
-            pass
-        assert not gc.isenabled()  # the first is still running
-    assert gc.isenabled()
-    gc.disable()  # someone else had switched it off: not ours to switch on
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

@@ -5,17 +5,26 @@ a drill never reaches a real account."""
 from __future__ import annotations
 
 from core.containment.catalog import Job, Plan
+from core.containment.ports import Sandbox
 from core.incidents.model import Incident
 from core.services import Services
+
+
+def sandbox_problem(sandbox: Sandbox, account: str | None = None) -> str | None:
+    """Why drill containment may not act for real here (None: it acts, in the sandbox)."""
+    reason = sandbox.not_in_use()  # core.nulls.NoSandbox: "no AWS sandbox is in use in this process"
+    if reason:
+        return reason
+    if account and str(account) != sandbox.account:
+        return f"account {account} is not the sandbox's ({sandbox.account})"
+    return None
 
 
 def drill_guard(services: Services, incident: Incident, job: Job) -> str | None:
     """None when the request may act (not a drill, or a drill in the sandbox); else the reason."""
     if not incident.is_drill:
         return None
-    from core.drills.runner import sandbox_problem
-
-    problem = sandbox_problem(services, job.account)
+    problem = sandbox_problem(services.sandbox, job.account)
     return f"drill: forced to dry-run because {problem}" if problem else None
 
 

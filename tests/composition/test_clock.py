@@ -10,10 +10,10 @@ from sqlalchemy import text
 
 from composition import build_services
 from core.errors import ConfigError
-from core.scheduling.jobs import RUN, ensure_jobs
+from core.nulls import NoNotices, NoPager
+from composition.clock import RUN, ClockRunner, ensure_jobs, make_scheduler, run_clock
 from core.scheduling.leader import Leader
 from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
-from core.scheduling.runner import ClockRunner, make_scheduler, run_clock
 from store.scheduling.repository import SqlClockLeaseRepository
 from tests.support.scheduling import with_scheduling
 from tests.support.slack import eventually
@@ -153,7 +153,7 @@ def test_an_unreachable_database_keeps_the_lease_only_until_its_own_deadline():
 
 
 def test_the_default_registry_runs_reminders_escalations_and_expiry_hooks(services):
-    registry = default_registry(services, None, None, "clock-a")
+    registry = default_registry(services, NoNotices(), NoPager(), "clock-a")
     assert [s.name for s in registry] == ["update-reminders", "sla-escalations", "review-reminders",
                                          *(n for n, _ in EXPIRY_HOOKS), "containment-recovery"]
     recovery = registry.get("containment-recovery")
@@ -182,3 +182,24 @@ def test_unknown_severities_stop_the_clock_before_it_starts(settings, clock):
             run_clock(services, threading.Event())
     finally:
         services.drain()
+
+
+def gone():
+    """A job function that later moves away (as core.scheduling.jobs:run_sweep did)."""
+
+
+def test_a_stored_job_whose_function_moved_is_replaced_not_fatal(services, monkeypatch):
+    registry, _ = counting_registry()
+    scheduler = make_scheduler(services, 1)
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job(f"{__name__}:gone", "interval", seconds=60, id="count", name="count")
+    finally:
+        scheduler.shutdown(wait=False)
+    monkeypatch.delitem(globals(), "gone")  # the stored reference no longer resolves
+    clock_a = runner(services, "clock-a", registry)
+    try:
+        assert clock_a.step() and clock_a.active
+        assert {job.id: job.func_ref for job in clock_a.scheduler.get_jobs()} == {"count": RUN, "other": RUN}
+    finally:
+        clock_a.close()

@@ -3,7 +3,7 @@ changed. Nothing here is undone: evidence is kept (its chain of custody says why
 
 from __future__ import annotations
 
-from core.containment.spec import INSTANCE, ActionSpec
+from core.response.spec import INSTANCE, ActionSpec
 
 PRINCIPAL_INSTANCE_OR_BUCKET = r"(?:arn:aws[a-z-]*:[\w+=,.@:/-]{1,1900}|[\w+=,.@-]{1,64}|" + INSTANCE + ")"
 

@@ -4,7 +4,7 @@ they are not met."""
 
 from __future__ import annotations
 
-from core.containment.spec import INSTANCE, ActionSpec
+from core.response.spec import INSTANCE, ActionSpec
 
 REMEDIATION_SPECS = (
     ActionSpec("delete-access-key", "AKIA…", r"(?:AKIA|ASIA)[A-Z0-9]{12,124}",
