@@ -42,6 +42,8 @@ from core.findings.delivery import FindingDelivery
 from core.jobs import Policy, Worker
 from core.nulls import (NoAnchor, NoArchive, NoBoard, NoCatalog, NoChat, NoDirectory, NoEventHistory, NoEvidenceReader,
                         NoFetch, NoNotices, NoNotifier, NoPager, NoSandbox, NoWorkPool, NoWriteBack)
+from core.drills.loader import library as drill_library
+from core.investigation.pack import load as query_pack
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
 from core.services import Clock, Services
@@ -156,6 +158,11 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     cfg, secrets = settings.config, settings.secrets
     playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
     rules = tuple(configured_rules(cfg))
+    drills = drill_library(cfg.incidents, playbooks, rules)  # loaded once; a broken file is told, not fatal
+    if drills.problems:
+        log.warning("drill scenarios not available: %s", "; ".join(drills.problems))
+    engines = [e for e in cfg.investigation.enabled() if e != "cloudtrail"]  # the SQL query pack, checked with the config
+    templates = query_pack(cfg.investigation.queries_path, engines) if engines else {}
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)
@@ -207,6 +214,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     missing = sorted(name for name, port in overrides.items() if port is None)
     if missing:
         raise TypeError(f"no port is None: pass a null object (core/nulls.py) for {', '.join(missing)}")
+    ports.update(drills=drills, query_templates=templates)
     ports.update(overrides)
     ports["closers"] = (repos.jobs.close, catalog.close, *ports.get("closers", ()))
     ports.setdefault("events", publisher())

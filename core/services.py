@@ -16,6 +16,7 @@ from core.audit.ports import Anchor
 from core.clock import Clock
 from core.communications.ports import Outreach
 from core.containment.ports import Board, Catalog
+from core.drills.loader import Library as DrillLibrary
 from core.drills.ports import Sandbox
 from core.events import Publisher
 from core.evidence.ports import EvidenceReader
@@ -23,6 +24,7 @@ from core.findings.cloudtrail_rules import Rule
 from core.findings.ports import Notifier, WriteBack
 from core.findings.sns import Fetch
 from core.incidents.ports import Archive, Chat, Database, IncidentRepository
+from core.investigation.pack import Template
 from core.investigation.ports import EventHistory, LogQueries
 from core.playbooks.model import Playbook
 from core.ports import Repositories
@@ -64,6 +66,8 @@ class Services:
     playbooks: Mapping[str, Playbook] = field(default_factory=dict)
     detection_rules: tuple[Rule, ...] = ()  # CloudTrail rules, loaded once
     log_queries: Mapping[str, LogQueries] = field(default_factory=dict)  # engine -> the SQL query pack's runner
+    query_templates: Mapping[tuple[str, str], Template] = field(default_factory=dict)  # (engine, subject), loaded once
+    drills: DrillLibrary = field(default_factory=DrillLibrary)  # the drill scenarios, loaded once
     finding_polls: tuple[FindingPoll, ...] = ()  # run by the clock
     closers: tuple[Callable[[], object], ...] = ()  # released on drain, last built first
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -80,6 +81,23 @@ def _problems_in(path: Path, cfg: IncidentsConfig, playbooks: Mapping, rules: An
             loc = ("findings", i, "document")
             problems.append(f"{path}:{locate(lines, loc)}: {dotted(loc)}: not a finding Firebreak reads: {reasons}")
     return (None if problems else scenario), problems
+
+
+@dataclass(frozen=True)
+class Library:
+    """The drill scenarios, loaded once by the composition root. A broken file does not stop
+    the bot (drills are for game days): its problems are kept and told to whoever starts a
+    drill, and `bot.py check-config` names them with file and line."""
+
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+def library(cfg: IncidentsConfig, playbooks: Mapping, rules: Any = None, directory: Path = DIRECTORY) -> Library:
+    try:
+        return Library(load_scenarios(cfg, playbooks, rules, directory))
+    except ConfigError as exc:
+        return Library(problems=tuple(exc.problems))
 
 
 def load_scenarios(cfg: IncidentsConfig, playbooks: Mapping, rules: Any = None,

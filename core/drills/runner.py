@@ -12,14 +12,15 @@ import json
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from core.incidents import service as incidents
 from core.access import require_responder
 from core.drills import scorecard
 from core.containment.drill_guard import sandbox_problem
-from core.drills.loader import fill, load_scenarios
+from core.drills.loader import fill
 from core.drills.model import Scenario
-from core.errors import InvalidTransition, NotFound, UsageError
+from core.errors import ConfigError, InvalidTransition, NotFound, UsageError
 from core.events import IncidentChanged
 from core.findings import triage
 from core.findings.intake import Document, receive
@@ -34,8 +35,11 @@ USAGE = "/incident drill <scenario> | list | end"
 DRILL_TAG = "[DRILL]"
 
 
-def scenarios(services: Services) -> dict[str, Scenario]:
-    return load_scenarios(services.config.incidents, services.playbooks, services.detection_rules)
+def scenarios(services: Services) -> Mapping[str, Scenario]:
+    """The scenarios the root loaded at start; broken files are named, not half-used."""
+    if services.drills.problems:
+        raise ConfigError(list(services.drills.problems))
+    return services.drills.scenarios
 
 
 def listing(services: Services) -> list[str]:

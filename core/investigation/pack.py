@@ -16,7 +16,6 @@ principal, sourceip, useragent, errorcode, eventid."""
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +116,6 @@ def _template(path: Path, engine: str, subject: str) -> Template:
     return Template(engine, subject, path, tuple(segments))
 
 
-@functools.lru_cache(maxsize=8)
 def _load(directory: Path, engines: tuple[str, ...]) -> dict[tuple[str, str], Template]:
     return {(engine, subject): _template(directory / engine / f"{subject}.sql", engine, subject)
             for engine in engines for subject in SUBJECTS}

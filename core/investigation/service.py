@@ -125,7 +125,7 @@ def statement_for(services: Services, engine: str, question: Question, start: da
     except UsageError:
         raise UsageError(f"“{question.value[:60]}” does not look like a {question.subject}.", USAGE) from None
     cfg = services.config.investigation
-    template = pack.load(cfg.queries_path, [engine])[(engine, question.subject)]
+    template = services.query_templates[(engine, question.subject)]  # loaded once by the root
     shape = "%Y-%m-%dT%H:%M:%SZ" if engine == "athena" else "%Y-%m-%d %H:%M:%S"
     name = question.value.rsplit("/", 1)[-1] if question.subject == "principal" else question.value
     values = {"start": start.strftime(shape), "end": end.strftime(shape), "value": question.value, "name": name,

@@ -36,6 +36,8 @@ class Config:
 class Services:
     def __init__(self, **investigation):
         self.config = Config(**investigation)
+        engines = [e for e in self.config.investigation.enabled() if e != "cloudtrail"]
+        self.query_templates = pack.load(self.config.investigation.queries_path, engines)  # as the root loads it
 
 
 def test_the_shipped_pack_loads_for_both_engines_and_every_subject():
