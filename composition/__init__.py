@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from aws.actions.registry import READ_THREADS, AwsCatalog
 from composition.clock import LocalClock, holder_id
@@ -42,7 +43,7 @@ from core.findings.delivery import FindingDelivery
 from core.jobs import Policy, Worker
 from core.nulls import (NoAnchor, NoArchive, NoBoard, NoCatalog, NoChat, NoDirectory, NoEventHistory, NoEvidenceReader,
                         NoFetch, NoNotices, NoNotifier, NoPager, NoSandbox, NoWorkPool, NoWriteBack)
-from core.drills.loader import library as drill_library
+from core.drills.loader import Library as DrillLibrary, library as drill_library
 from core.investigation.pack import load as query_pack
 from core.playbooks.loader import load_playbooks
 from core.ports import Repositories
@@ -140,6 +141,69 @@ def null_ports() -> dict[str, Any]:
                 outreach=Outreach(), fetch_url=NoFetch(), sandbox=NoSandbox())
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What the configuration names on disk, read once per process."""
+
+    playbooks: Mapping[str, Any]
+    rules: tuple
+    drills: DrillLibrary
+    templates: Mapping[tuple[str, str], Any]
+
+
+def load_files(cfg) -> Loaded:
+    """Playbooks, detection rules, drill scenarios (a broken one is told, not fatal) and the
+    SQL query pack (checked with the config), read once here, never per command."""
+    playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
+    rules = tuple(configured_rules(cfg))
+    drills = drill_library(cfg.incidents, playbooks, rules)
+    if drills.problems:
+        log.warning("drill scenarios not available: %s", "; ".join(drills.problems))
+    engines = [e for e in cfg.investigation.enabled() if e != "cloudtrail"]
+    templates = query_pack(cfg.investigation.queries_path, engines) if engines else {}
+    return Loaded(playbooks, rules, drills, templates)
+
+
+def aws_ports(cfg, sessions: AwsSessions, ports: dict[str, Any]) -> AwsCatalog:
+    """Every AWS adapter over the one session factory; returns the catalog (closed on drain)."""
+    cases = dict(support=AwsSupportDesk(sessions), security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
+    catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
+                         reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
+    ports.update(
+        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
+        event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
+        outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
+        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
+    if cfg.postmortem.s3_bucket:
+        ports["archive"] = S3Archive(sessions)
+    if cfg.audit.anchor.s3_bucket:
+        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor)
+    if cfg.scheduling.escalation.sns_topic_arn:
+        ports["pager"] = sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn)
+    return catalog
+
+
+def slack_ports(settings: Settings, repos: Repositories, clock: Clock, ports: dict[str, Any], *,
+                paused: bool) -> tuple[Any, Outbox]:
+    """Every Slack adapter over one Web API client; returns (client, the findings outbox),
+    the outbox paused until Slack has confirmed the token when `paused`."""
+    cfg, secrets = settings.config, settings.secrets
+    outbox = Outbox(cfg.findings.digest.pace_seconds, paused=paused)
+    client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
+    directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
+    ports.update(
+        directory=directory, notices=SlackNotices(client),
+        chat=SlackChat(client, cfg, directory, clocks=lambda incident: regulatory.summary_items(
+            repos.communications, cfg.communications, incident),
+            cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
+        board=SlackBoard(client),
+        notifier=FindingDelivery(repos.findings, repos.finding_state, repos.incidents, clock, SlackTriageSender(
+            outbox_client(secrets.slack_bot_token, secrets.slack_api_url), outbox),
+            digest_top=cfg.findings.digest.top),
+        outreach=dataclasses.replace(ports["outreach"], chat=SlackStakeholders(client, directory)))
+    return client, outbox
+
+
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
           slack_app: bool = False, runs_jobs: bool = False, confirm_slack: bool = False,
           local_sandbox: AwsSandbox | None = None, **overrides: Any) -> Process:
@@ -156,13 +220,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     race on schema changes). `local_sandbox`: the AWS sandbox this process started (the local
     workspace without credentials); every AWS call goes there, with its credentials."""
     cfg, secrets = settings.config, settings.secrets
-    playbooks = load_playbooks(cfg.playbooks.path, cfg.incidents)
-    rules = tuple(configured_rules(cfg))
-    drills = drill_library(cfg.incidents, playbooks, rules)  # loaded once; a broken file is told, not fatal
-    if drills.problems:
-        log.warning("drill scenarios not available: %s", "; ".join(drills.problems))
-    engines = [e for e in cfg.investigation.enabled() if e != "cloudtrail"]  # the SQL query pack, checked with the config
-    templates = query_pack(cfg.investigation.queries_path, engines) if engines else {}
+    loaded = load_files(cfg)
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)
@@ -171,55 +229,34 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
 
     endpoint = local_sandbox.aws_endpoint() if local_sandbox is not None else None
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts, endpoint=endpoint)
-    cases = dict(support=AwsSupportDesk(sessions),
-                 security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
-    catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
-                         reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
     ports = null_ports()
-    ports.update(
-        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
-        event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
-        outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
-        finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
-    if cfg.postmortem.s3_bucket:
-        ports["archive"] = S3Archive(sessions)
-    if cfg.audit.anchor.s3_bucket:
-        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor)
-    if cfg.scheduling.escalation.sns_topic_arn:
-        ports["pager"] = sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn)
+    catalog = aws_ports(cfg, sessions, ports)
     if (sandbox := sandbox_guard(local_sandbox, endpoint)) is not None:
         ports["sandbox"] = sandbox
-
-    client, outbox = None, None
     runs_jobs = runs_jobs or slack_app  # a Slack app's process may run its jobs too (serve --with-worker, local)
     confirms = bool(secrets.slack_bot_token) and (runs_jobs or confirm_slack)
-    if secrets.slack_bot_token:
-        outbox = Outbox(cfg.findings.digest.pace_seconds, paused=confirms)
-        client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
-        directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
-        ports.update(
-            directory=directory, notices=SlackNotices(client),
-            chat=SlackChat(client, cfg, directory, clocks=lambda incident: regulatory.summary_items(
-                repos.communications, cfg.communications, incident),
-                cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
-            board=SlackBoard(client),
-            notifier=FindingDelivery(repos.findings, repos.finding_state, repos.incidents, clock, SlackTriageSender(
-                outbox_client(secrets.slack_bot_token, secrets.slack_api_url), outbox),
-                digest_top=cfg.findings.digest.top),
-            outreach=Outreach(chat=SlackStakeholders(client, directory), email=SnsEmail(sessions), paging=HttpPaging(),
-                              **cases))
+    client, outbox = slack_ports(settings, repos, clock, ports, paused=confirms) \
+        if secrets.slack_bot_token else (None, None)
     if runs_jobs:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).
         ports["executor"] = WorkPool(cfg.server.threads)
     missing = sorted(name for name, port in overrides.items() if port is None)
     if missing:
         raise TypeError(f"no port is None: pass a null object (core/nulls.py) for {', '.join(missing)}")
-    ports.update(drills=drills, query_templates=templates)
+    ports.update(drills=loaded.drills, query_templates=loaded.templates)
     ports.update(overrides)
     ports["closers"] = (repos.jobs.close, catalog.close, *ports.get("closers", ()))
     ports.setdefault("events", publisher())
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=PrometheusTelemetry(),
-                        playbooks=playbooks, detection_rules=rules, **ports)
+                        playbooks=loaded.playbooks, detection_rules=loaded.rules, **ports)
+    return _process(services, sessions, client, outbox, slack_app=slack_app, runs_jobs=runs_jobs, confirms=confirms)
+
+
+def _process(services: Services, sessions: AwsSessions, client, outbox: Outbox | None, *, slack_app: bool,
+             runs_jobs: bool, confirms: bool) -> Process:
+    """The process around the services: what waits for Slack's first answer, the job
+    dispatcher, and for a Slack app the Bolt app and the HTTP front door."""
+    secrets = services.settings.secrets
     on_slack: list[Callable[[], object]] = [outbox.resume] if outbox is not None else []
     on_slack.append(lambda: _recover_notifier(services))  # what Slack did not show before a restart
     if runs_jobs:  # settle what a crashed process left (the clock does it later too)
