@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from core.events import FindingsStored, publish
-from core.findings import triage
+from core.findings import sequences, triage
 from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
@@ -159,7 +159,7 @@ def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, se
         effects.digests[digest.id] = digest
         return tx.place(finding, status="open", route=decision.route, digest_id=digest.id)
     placed = tx.place(finding, status="open", route=decision.route, channel=decision.channel)
-    if decision.action == "declare":
+    if decision.action == "declare" and not sequences.member_of(finding.raw):  # members join their sequence's
         effects.declare.append((placed, decision))
     return placed
 

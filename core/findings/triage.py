@@ -131,6 +131,16 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
     _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
 
 
+def attach(services: Services, finding: StoredFinding, incident: Incident, how: str) -> StoredFinding | None:
+    """Link on the system's behalf (an attack sequence's member joining its incident); None if
+    the finding meanwhile became part of another incident."""
+    try:
+        return _link(services, finding, incident, None, how)
+    except InvalidTransition as exc:
+        log.info("finding %s not attached to incident %s: %s", finding.finding_id, incident.id, exc.message)
+        return None
+
+
 def on_findings_stored(services: Services, event: FindingsStored) -> None:
     """Subscriber: the findings a `declare` route placed declare their incidents."""
     for finding, decision in event.to_declare:
