@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_intake_http import SECRET, post, workspace_for
-from tests.support.slack import eventually
+from tests.support.slack import all_text, eventually, mrkdwn_of
 from tests.support.sns import SnsSigner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guardduty"
@@ -57,3 +57,18 @@ def test_sequence_declares_one_sev1_incident_with_signals_first_and_members_befo
     members = [e.text for e in timeline if e.data.get("sequence") == SEQUENCE_ID and e.kind == "finding"]
     assert any(BEFORE_ID in text and "no incident of its own" in text for text in members)
     assert any(AFTER_ID in text and "no incident of its own" in text for text in members)
+
+
+def test_triage_message_shows_the_signal_timeline_and_the_inventory_escaped(ws):
+    hostile = event("attack-sequence-credentials.json")
+    hostile["detail"]["service"]["detection"]["sequence"]["signals"][1]["name"] = "CreateRole <!channel>"
+    status, body = post(ws, "/intake/eventbridge", hostile, {"X-Firebreak-Intake-Secret": SECRET})
+    assert status == 200 and body["new"] == 1
+    assert ws.services.notifier.drain(10)
+    [message] = [m for m in ws.fake.messages("security-triage") if "AttackSequence" in all_text(m)]
+    text = all_text(message)
+    assert "Signal timeline* (4)" in text
+    assert text.index("UnauthorizedAccess:IAMUser/TorIPCaller") < text.index("CreateRole") < text.index("GetObject ×60")
+    assert "*Resources* (3)" in text and "`arn:aws:s3:::amzn-s3-demo-bucket`" in text
+    assert "*Actors* (1): IAMUser `john_doe`" in text and "*Endpoints* (1): `198.51.100.7`" in text
+    assert "CreateRole &lt;!channel&gt;" in text and "<!channel>" not in mrkdwn_of(message)
