@@ -5,10 +5,13 @@ and its member findings join it whether they arrive before or after it."""
 import json
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.e2e.test_intake_http import SECRET, post, workspace_for
-from tests.support.slack import all_text, eventually, mrkdwn_of
+from tests.support.containment import REGION, contain, eni_groups, instance, requests, wait_state
+from tests.support.containment import workspace as containment_workspace
+from tests.support.slack import ack_body, all_text, eventually, mrkdwn_of, settled
 from tests.support.sns import SnsSigner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guardduty"
@@ -72,3 +75,78 @@ def test_triage_message_shows_the_signal_timeline_and_the_inventory_escaped(ws):
     assert "*Resources* (3)" in text and "`arn:aws:s3:::amzn-s3-demo-bucket`" in text
     assert "*Actors* (1): IAMUser `john_doe`" in text and "*Endpoints* (1): `198.51.100.7`" in text
     assert "CreateRole &lt;!channel&gt;" in text and "<!channel>" not in mrkdwn_of(message)
+
+
+def sequence_over(estate):
+    """The published-shape sample, naming what moto holds: the key, the instance, the bucket."""
+    found = event("attack-sequence-credentials.json")
+    sequence = found["detail"]["service"]["detection"]["sequence"]
+    sequence["resources"][0]["uid"] = sequence["actors"][0]["user"]["credentialUid"] = estate["key"]
+    sequence["resources"][1]["uid"] = estate["instance"]
+    return found
+
+
+@pytest.fixture
+def estate(moto_inprocess):
+    iam, s3 = boto3.client("iam"), boto3.client("s3", region_name=REGION)
+    iam.create_user(UserName="john_doe")
+    key = iam.create_access_key(UserName="john_doe")["AccessKey"]["AccessKeyId"]
+    s3.create_bucket(Bucket="amzn-s3-demo-bucket")
+    instance_id, _, _, groups = instance()
+    return {"key": key, "instance": instance_id, "groups": groups}
+
+
+@pytest.fixture
+def contained(settings, estate, monkeypatch):
+    monkeypatch.setenv("FIREBREAK_INTAKE_SECRET", SECRET)
+    workspace = containment_workspace(settings)
+    yield workspace
+    workspace.stop()
+
+
+def plan_message(ws, channel):
+    return next((m for m in ws.fake.messages(channel) if "Containment plan for attack sequence" in all_text(m)), None)
+
+
+@pytest.mark.slow
+def test_contain_sequence_shows_one_plan_approved_once_by_a_second_person_and_every_target_ends_contained(
+        contained, estate):
+    ws = contained
+    status, body = post(ws, "/intake/eventbridge", sequence_over(estate), {"X-Firebreak-Intake-Secret": SECRET})
+    assert status == 200 and body["new"] == 1
+    incident = settled(ws, lambda: next((i for i in ws.services.incidents.recent() if i.channel_id), None))
+    assert incident.severity == "sev1"
+
+    assert ack_body(contain(ws, incident, "sequence", user="alice")) == {}
+    card = settled(ws, lambda: plan_message(ws, incident.channel_id))
+    text = all_text(card)
+    assert f"disable-access-key* `{estate['key']}`" in text
+    assert f"isolate-instance* `{estate['instance']}`" in text
+    assert "block-public-s3* `amzn-s3-demo-bucket`" in text
+    assert text.count("requested") >= 3 and "change:" in text, "each step shows its own dry run"
+    [approve] = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "contain_plan_approve"]
+    steps = requests(ws)
+    assert len(steps) == 3 and {r.state for r in steps} == {"requested"}
+    assert not [m for m in ws.fake.messages(incident.channel_id) if "contain_approve" in json.dumps(m)], \
+        "the steps have no cards of their own"
+
+    ws.sender.block_action(user=ws.user("alice"), channel=incident.channel_id, action_id="contain_plan_approve",
+                           value=approve["value"], message=card)
+    ws.settle()
+    assert {r.state for r in requests(ws)} == {"requested"}, "the requester cannot approve her own plan"
+
+    ws.sender.block_action(user=ws.user("bob"), channel=incident.channel_id, action_id="contain_plan_approve",
+                           value=approve["value"], message=card)
+    for step in steps:
+        wait_state(ws, step.id, "succeeded")
+    iam, s3 = boto3.client("iam"), boto3.client("s3", region_name=REGION)
+    [key] = iam.list_access_keys(UserName="john_doe")["AccessKeyMetadata"]
+    assert key["Status"] == "Inactive"
+    assert all(sorted(groups) != sorted(estate["groups"]) for groups in eni_groups(estate["instance"]).values())
+    block = s3.get_public_access_block(Bucket="amzn-s3-demo-bucket")["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert {r.decided_by for r in requests(ws)} == {ws.user("bob")}
+    final = settled(ws, lambda: (m := plan_message(ws, incident.channel_id)) and "3/3 steps done" in all_text(m) and m)
+    assert final["ts"] == card["ts"], "one card, edited as the plan ran"
+    assert not [b for b in final["blocks"] if b["type"] == "actions"]
