@@ -58,7 +58,8 @@ def receive(services: Services, documents: list[Document], *, origin: str,
                                          at=services.clock.now())
         findings.extend(result.findings)
         received.append(Received(len(result.findings), bad, len(result.rejected) - len(bad)))
-    ingest(services, findings, summary)  # committed before any source acknowledges
+    # committed before any source acknowledges; a drill declares its own incident, never a route
+    ingest(services, findings, summary, declare=origin != "drill")
     return summary, received
 
 

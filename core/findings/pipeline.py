@@ -57,11 +57,16 @@ class _Effects:
     stored: list[StoredFinding] = field(default_factory=list)
 
 
-def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None) -> IngestSummary:
+def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None, *,
+           declare: bool = True) -> IngestSummary:
+    """`declare=False`: routes post but never declare (a drill's findings belong to the drill's incident)."""
     summary = summary if summary is not None else IngestSummary()
     router = Router.from_config(services.config)
     for start in range(0, len(findings), CHUNK):
-        _after_commit(services, _store(services, router, findings[start:start + CHUNK], summary))
+        effects = _store(services, router, findings[start:start + CHUNK], summary)
+        if not declare:
+            effects.declare.clear()
+        _after_commit(services, effects)
     return summary
 
 

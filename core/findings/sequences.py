@@ -70,8 +70,9 @@ class Sequence:
     indicators: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     def timeline(self) -> list[Signal]:
-        """Signals oldest first (by first seen, then last seen), as they happened."""
-        return sorted(self.signals, key=lambda s: (s.first_seen or s.last_seen or "", s.last_seen or "", s.name))
+        """Signals oldest first (by first seen, then last seen), as they happened; signals seen
+        at the same time keep GuardDuty's order."""
+        return sorted(self.signals, key=lambda s: (s.first_seen or s.last_seen or "", s.last_seen or ""))
 
     def member_ids(self) -> list[str]:
         """Finding ids of the signals that are GuardDuty findings themselves."""

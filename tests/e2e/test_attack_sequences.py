@@ -8,6 +8,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from composition import local_workspace
+from core.clock import ManualClock
+from core.drills import runner
+from tests.e2e.test_drills import running_sandbox, sandboxed  # noqa: F401 - the AWS sandbox fixtures
 from tests.e2e.test_intake_http import SECRET, post, workspace_for
 from tests.support.containment import REGION, contain, eni_groups, instance, requests, wait_state
 from tests.support.containment import workspace as containment_workspace
@@ -150,3 +154,36 @@ def test_contain_sequence_shows_one_plan_approved_once_by_a_second_person_and_ev
     final = settled(ws, lambda: (m := plan_message(ws, incident.channel_id)) and "3/3 steps done" in all_text(m) and m)
     assert final["ts"] == card["ts"], "one card, edited as the plan ran"
     assert not [b for b in final["blocks"] if b["type"] == "actions"]
+
+
+@pytest.mark.slow
+def test_attack_sequence_drill_is_contained_with_one_plan_and_scored_like_the_others(settings, sandboxed):
+    """drills/attack-sequence-credentials.yaml in the AWS sandbox: the sequence joins the drill's
+    incident (no route declares another), `/contain sequence` plans all three targets, bob
+    approves once, and the scorecard counts every expected action done."""
+    clock = ManualClock()
+    ws = local_workspace(settings, clock=clock, threads=4, local_sandbox=sandboxed)
+    try:
+        ws.sender.command("/incident", "drill attack-sequence-credentials", user=ws.user("alice"),
+                          channel=ws.channel("general"))
+        incident = settled(ws, lambda: next((i for i in ws.services.incidents.recent() if i.is_drill and i.summary_ts),
+                                            None))
+        clock.advance(minutes=2)
+        runner.deliver_due(ws.services)  # the sequence, two minutes in
+        assert [i.id for i in ws.services.incidents.recent()] == [incident.id], "the route declared nothing else"
+        assert len(ws.services.repos.findings.linked(incident.id)) == 2
+        assert [e.data["name"] for e in ws.services.incidents.timeline(incident.id) if e.kind == "signal"] == [
+            "UnauthorizedAccess:IAMUser/TorIPCaller", "CreateRole", "GetObject"]
+
+        ws.sender.command("/contain", "sequence", user=ws.user("alice"), channel=incident.channel_id)
+        card = settled(ws, lambda: plan_message(ws, incident.channel_id))
+        clock.advance(minutes=1)
+        ws.sender.block_action(user=ws.user("bob"), channel=incident.channel_id, action_id="contain_plan_approve",
+                               value=str(incident.id), message=card)
+        settled(ws, lambda: (m := plan_message(ws, incident.channel_id)) and "3/3 steps done" in all_text(m), timeout=30)
+        ws.sender.command("/incident", "drill end", user=ws.user("bob"), channel=incident.channel_id)
+        ended = settled(ws, lambda: (i := ws.services.incidents.get(incident.id)).drill.get("scorecard") and i)
+        assert [r["outcome"] for r in ended.drill["scorecard"]["expected"]] == ["done"] * 3
+        assert ended.drill["scorecard"]["unexpected"] == []
+    finally:
+        ws.stop()
