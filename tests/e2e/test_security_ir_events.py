@@ -70,3 +70,11 @@ def test_an_event_for_a_case_no_incident_follows_is_accepted_and_changes_nothing
     assert body["new"] == 0
     security_ir.assert_no_pending_responses()  # no AWS call for a case that is none of ours
     assert ws.services.repos.intake.rejected() == []
+
+
+def test_findings_normalize_names_a_security_ir_event_without_refusing_it():
+    from tests.support.cli import run_bot
+
+    result = run_bot("findings", "normalize", str(FIXTURES / "case-closed.json"))
+    assert result.returncode == 0 and result.stdout == ""
+    assert "Security Incident Response event 'Case Closed' for case 1234567890" in result.stderr
