@@ -187,3 +187,20 @@ def test_attack_sequence_drill_is_contained_with_one_plan_and_scored_like_the_ot
         assert ended.drill["scorecard"]["unexpected"] == []
     finally:
         ws.stop()
+
+
+def test_a_sequence_joins_the_incident_a_person_declared_from_its_member_and_a_later_member_declare_joins_too(ws):
+    send(ws, "attack-sequence-member-torip.json")
+    member = stored(ws, BEFORE_ID)
+    ws.sender.block_action(user=ws.user("alice"), channel=ws.channel("security-triage"), action_id="finding_declare",
+                           value=str(member.pk))
+    incident = settled(ws, lambda: next(iter(ws.services.incidents.recent()), None))
+    assert stored(ws, BEFORE_ID).incident_id == incident.id
+    send(ws, "attack-sequence-credentials.json")  # the shipped route would declare: it joins instead
+    assert eventually(lambda: stored(ws, SEQUENCE_ID).incident_id == incident.id)
+    assert [i.id for i in ws.services.incidents.recent()] == [incident.id]
+    assert any(e.kind == "signal" for e in ws.services.incidents.timeline(incident.id))
+
+    send(ws, "attack-sequence-member-trail.json")
+    assert eventually(lambda: stored(ws, AFTER_ID).incident_id == incident.id)
+    assert [i.id for i in ws.services.incidents.recent()] == [incident.id], "no second incident"
