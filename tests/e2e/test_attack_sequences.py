@@ -13,7 +13,7 @@ from core.clock import ManualClock
 from core.drills import runner
 from tests.e2e.test_drills import running_sandbox, sandboxed  # noqa: F401 - the AWS sandbox fixtures
 from tests.e2e.test_intake_http import SECRET, post, workspace_for
-from tests.support.containment import REGION, contain, eni_groups, instance, requests, wait_state
+from tests.support.containment import REGION, contain, declare, eni_groups, instance, requests, wait_state
 from tests.support.containment import workspace as containment_workspace
 from tests.support.slack import ack_body, all_text, eventually, mrkdwn_of, settled
 from tests.support.sns import SnsSigner
@@ -204,3 +204,18 @@ def test_a_sequence_joins_the_incident_a_person_declared_from_its_member_and_a_l
     send(ws, "attack-sequence-member-trail.json")
     assert eventually(lambda: stored(ws, AFTER_ID).incident_id == incident.id)
     assert [i.id for i in ws.services.incidents.recent()] == [incident.id], "no second incident"
+
+
+def test_contain_sequence_usage_and_an_incident_without_a_sequence_get_clear_answers(settings, moto_inprocess):
+    ws = containment_workspace(settings)
+    try:
+        incident = declare(ws)
+        refused = all_text(ack_body(contain(ws, incident, "sequence --bogus")))
+        assert "does not take “--bogus”" in refused and "/contain sequence [--incident N] [--dry-run]" in refused
+        seen = len(ws.fake.calls_to("response_url"))
+        assert ack_body(contain(ws, incident, "sequence")) == {}
+        answer = settled(ws, lambda: (calls := ws.fake.calls_to("response_url")) and len(calls) > seen and calls[-1])
+        assert "has no GuardDuty attack sequence" in all_text(answer.body)
+        assert requests(ws) == [] and plan_message(ws, incident.channel_id) is None
+    finally:
+        ws.stop()
