@@ -2,6 +2,7 @@
 sequence declares one sev1 incident whose timeline starts with its signals, oldest first,
 and its member findings join it whether they arrive before or after it."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -217,5 +218,27 @@ def test_contain_sequence_usage_and_an_incident_without_a_sequence_get_clear_ans
         answer = settled(ws, lambda: (calls := ws.fake.calls_to("response_url")) and len(calls) > seen and calls[-1])
         assert "has no GuardDuty attack sequence" in all_text(answer.body)
         assert requests(ws) == [] and plan_message(ws, incident.channel_id) is None
+    finally:
+        ws.stop()
+
+
+def test_with_the_route_off_a_person_declares_from_the_sequence_and_the_timeline_starts_with_its_signals(
+        settings, monkeypatch):
+    findings = settings.config.findings
+    off = findings.model_copy(update={"attack_sequences": findings.attack_sequences.model_copy(
+        update={"declare": False})})
+    monkeypatch.setenv("FIREBREAK_INTAKE_SECRET", SECRET)
+    ws = workspace_for(dataclasses.replace(settings, config=settings.config.model_copy(update={"findings": off})),
+                       SnsSigner())
+    try:
+        send(ws, "attack-sequence-member-torip.json")
+        send(ws, "attack-sequence-credentials.json")
+        assert ws.services.incidents.recent() == [] and stored(ws, SEQUENCE_ID).route == "default"
+        ws.sender.block_action(user=ws.user("alice"), channel=ws.channel("security-triage"),
+                               action_id="finding_declare", value=str(stored(ws, SEQUENCE_ID).pk))
+        incident = settled(ws, lambda: next(iter(ws.services.incidents.recent()), None))
+        timeline = ws.services.incidents.timeline(incident.id)
+        assert [e.kind for e in timeline[:4]] == ["signal"] * 4
+        assert eventually(lambda: stored(ws, BEFORE_ID).incident_id == incident.id)
     finally:
         ws.stop()
