@@ -123,9 +123,9 @@ def decide(services: Services, incident_id: int, *, actor: str, approve: bool,
     if approve:  # every step's approver rule first: a refusal leaves nothing half approved
         cfg, responders = services.config.containment, services.config.access.responders
         for request in waiting:
+            severity = request.plan.get("severity") or plan.incident.severity
             rules.require_approver(cfg, responders, approver=actor, requester=request.requested_by,
-                                   action=request.action, severity=request.plan.get("severity") or plan.incident.severity,
-                                   directory=services.directory)
+                                   action=request.action, severity=severity, directory=services.directory)
     decided = []
     for request in waiting:
         try:

@@ -32,8 +32,7 @@ def read(event: dict[str, Any]) -> CaseEvent | None:
     case_id = detail.get("caseId")
     if event.get("detail-type") not in CASE_EVENTS or not isinstance(case_id, (str, int)) or not str(case_id).strip():
         return None
-    by = next((detail[k] for k in ("updatedBy", "createdBy", "closedBy", "commentedBy") if isinstance(detail.get(k), str)),
-              None)
+    by = next((detail[k] for k in ("updatedBy", "createdBy", "closedBy") if isinstance(detail.get(k), str)), None)
     return CaseEvent(str(case_id).strip(), str(event["detail-type"]), _text(event.get("account")),
                      _text(event.get("region")), by)
 

@@ -1,6 +1,8 @@
 """GuardDuty attack sequences over the real HTTP intake (EventBridge API destination): one
 sequence declares one sev1 incident whose timeline starts with its signals, oldest first,
-and its member findings join it whether they arrive before or after it."""
+and its member findings join it whether they arrive before or after it; `/contain sequence`
+over signed Slack contains every target in moto with one plan approved once; the
+attack-sequence-credentials drill is scored like the others."""
 
 import dataclasses
 import json
@@ -181,7 +183,8 @@ def test_attack_sequence_drill_is_contained_with_one_plan_and_scored_like_the_ot
         clock.advance(minutes=1)
         ws.sender.block_action(user=ws.user("bob"), channel=incident.channel_id, action_id="contain_plan_approve",
                                value=str(incident.id), message=card)
-        settled(ws, lambda: (m := plan_message(ws, incident.channel_id)) and "3/3 steps done" in all_text(m), timeout=30)
+        settled(ws, lambda: (m := plan_message(ws, incident.channel_id)) and "3/3 steps done" in all_text(m),
+                timeout=30)
         ws.sender.command("/incident", "drill end", user=ws.user("bob"), channel=incident.channel_id)
         ended = settled(ws, lambda: (i := ws.services.incidents.get(incident.id)).drill.get("scorecard") and i)
         assert [r["outcome"] for r in ended.drill["scorecard"]["expected"]] == ["done"] * 3
