@@ -39,6 +39,8 @@ def cmd_findings_normalize(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(finding.to_json(), ensure_ascii=False) + "\n")
     for rejection in result.rejected:
         sys.stderr.write(f"{path}: {rejection.reason}\n")
+    for case in result.case_events:  # not findings, not refused: intake brings the linked incident up to date
+        sys.stderr.write(f"{path}: Security Incident Response event {case.detail_type!r} for case {case.case_id}\n")
     sys.stderr.write(f"{path}: {len(result.findings)} finding(s), {len(result.rejected)} not a finding\n")
     return 1 if any(r.kind != "no_match" for r in result.rejected) else 0
 

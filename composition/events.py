@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from core.audit import service as audit
-from core.communications import hooks as communications, regulatory
+from core.communications import aws_cases, hooks as communications, regulatory
 from core.drills import runner as drills
 from core.events import (ContainmentDecided, ContainmentFinished, FindingLinked, FindingsStored, IncidentChanged,
-                         IncidentDeclared, Publisher)
+                         IncidentDeclared, Publisher, SecurityIrCaseChanged)
 from core.evidence import custody
-from core.findings import correlate, triage
+from core.findings import correlate, sequence_incidents, triage
 from core.incidents import updates as incidents
 from core.playbooks import runtime as playbooks
 
@@ -33,8 +33,10 @@ def publisher() -> Publisher:
         IncidentDeclared: (counted, playbooks.on_declared, regulatory.on_declared, communications.on_declared),
         IncidentChanged: (counted, audit.on_incident_changed, regulatory.on_changed, communications.on_changed,
                           incidents.show, drills.on_incident_changed, playbooks.on_changed),
-        FindingsStored: (counted, triage.on_findings_stored, correlate.on_findings_stored),
-        FindingLinked: (counted, playbooks.on_finding_linked),
+        FindingsStored: (counted, triage.on_findings_stored, sequence_incidents.on_findings_stored,
+                         correlate.on_findings_stored),
+        SecurityIrCaseChanged: (counted, aws_cases.on_case_event),
+        FindingLinked: (counted, sequence_incidents.on_finding_linked, playbooks.on_finding_linked),
         ContainmentDecided: (counted,),
         ContainmentFinished: (counted, custody.on_containment_finished),
     })

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 from core.containment.model import ContainRequest
 from core.findings.ports import StoredFinding
 from core.findings.routing import Decision
+from core.findings.security_ir_events import CaseEvent
 from core.incidents.model import Incident, TimelineEntry
 
 # What a timeline entry's kind says changed (kinds not named here stand for themselves).
@@ -80,6 +81,14 @@ class FindingsStored:
 
     stored: tuple[StoredFinding, ...]
     to_declare: tuple[tuple[StoredFinding, Decision], ...] = ()  # placed by a `declare` route
+
+
+@dataclass(frozen=True)
+class SecurityIrCaseChanged:
+    """An AWS Security Incident Response event came in through intake (a case was created,
+    updated, commented on or closed)."""
+
+    case: CaseEvent
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
                                   SecurityHubPollConfig)
+from core.findings.config import AttackSequenceConfig
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
 from core.evidence.config import EvidenceConfig
@@ -56,6 +57,7 @@ class FindingsConfig(Strict):
     queue: QueueConfig = Field(default_factory=QueueConfig)
     intake: IntakeConfig = Field(default_factory=IntakeConfig)
     securityhub_poll: SecurityHubPollConfig = Field(default_factory=SecurityHubPollConfig)
+    attack_sequences: AttackSequenceConfig = Field(default_factory=AttackSequenceConfig)
 
     @property
     def cloudtrail_rules_path(self) -> Path:

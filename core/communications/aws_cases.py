@@ -308,7 +308,26 @@ def on_resolution(services: Services, incident: Incident, entries: list[Timeline
     return resolved
 
 
-# ------------------------------------------------------------------ the clock's polls
+# ------------------------------------------------------------------ Security IR events, then the clock's polls
+
+
+def on_case_event(services: Services, event) -> int:
+    """Subscriber (SecurityIrCaseChanged): the incident linked to that case is brought up to
+    date now (its status on the pinned summary, new comments posted once each, its notes sent);
+    a case no incident follows is none of ours. The clock's poll stays the fallback."""
+    if not services.config.communications.aws_ir.enabled:
+        return 0
+    record = next((c for c in services.repos.communications.open_cases()
+                   if c.kind == SECURITY_IR and c.case_id == event.case.case_id), None)
+    incident = services.incidents.get(record.incident_id) if record is not None else None
+    if incident is None or incident.phase == "closed":
+        return 0
+    try:
+        return CaseSync(SECURITY_IR).sync(services, services.outreach.security_ir, incident, record)
+    except FirebreakError as exc:  # AWS refused or was unreachable: the poll tries again
+        log.warning("Security IR event %s for case %s of incident %s not followed now: %s", event.case.detail_type,
+                    record.case_id, incident.id, exc)
+        return 0
 
 
 class CaseSync:

@@ -84,6 +84,17 @@ def intake_warnings(intake: IntakeConfig) -> list[str]:
     return []
 
 
+class AttackSequenceConfig(Strict):
+    """The shipped route for GuardDuty attack sequences: each declares one incident (after
+    the user's own routes, before the default one). `declare: false` turns it off."""
+
+    declare: bool = True
+    match: list[str] = Field(default_factory=lambda: ["AttackSequence:*"])
+    incident_severity: str | None = "sev1"
+    category: str | None = None
+    channel: str | None = Field(default=None, min_length=1)  # default: slack.triage_channel
+
+
 class SecurityHubPollConfig(Strict):
     enabled: bool = False
     every_minutes: int = Field(default=5, ge=1, le=24 * 60)

@@ -5,6 +5,7 @@ from typing import Any
 
 from core.findings.indicators import guardduty_indicators
 from core.findings.model import LABEL_SCORES, Finding, FindingError, add_resource
+from core.findings.sequences import enrich, is_sequence
 from core.findings.timeutil import iso_utc
 
 # GuardDuty resourceType -> (details key, normalized type, id field[s]); the primary one is listed first.
@@ -134,7 +135,7 @@ def parse_guardduty(raw: dict[str, Any], raw_format: str, envelope: dict[str, An
     resource = finding.get("resource") if isinstance(finding.get("resource"), dict) else {}
     resources, tags = _resources(resource)
     created, updated = finding.get("createdAt"), finding.get("updatedAt")
-    return Finding(
+    parsed = Finding(
         id=finding_id,
         source="guardduty",
         product="guardduty",
@@ -154,3 +155,4 @@ def parse_guardduty(raw: dict[str, Any], raw_format: str, envelope: dict[str, An
         raw=raw,
         tags=tags,
     )
+    return enrich(parsed) if is_sequence(finding_type) else parsed  # its signals, resources, actors, endpoints

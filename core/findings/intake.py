@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.events import SecurityIrCaseChanged, publish
 from core.findings.normalize import Rejection, normalize, normalize_text
 from core.findings.pipeline import IngestSummary, ingest
 from core.services import Services
@@ -44,7 +45,7 @@ def receive(services: Services, documents: list[Document], *, origin: str,
             summary: IngestSummary | None = None, limits: dict | None = None) -> tuple[IngestSummary, list[Received]]:
     """`limits` caps documents and errors per body (normalize.BODY_LIMITS) for network input."""
     summary = summary if summary is not None else IngestSummary()
-    findings, received = [], []
+    findings, received, case_events = [], [], []
     for document in documents:
         result = (normalize_text(document.body, services.detection_rules, **(limits or {}))
                   if isinstance(document.body, str)
@@ -57,8 +58,12 @@ def receive(services: Services, documents: list[Document], *, origin: str,
                                          reason="; ".join(r.reason for r in bad)[:REASON_LIMIT],
                                          at=services.clock.now())
         findings.extend(result.findings)
+        case_events.extend(result.case_events)
         received.append(Received(len(result.findings), bad, len(result.rejected) - len(bad)))
-    ingest(services, findings, summary)  # committed before any source acknowledges
+    # committed before any source acknowledges; a drill declares its own incident, never a route
+    ingest(services, findings, summary, declare=origin != "drill")
+    for case_event in case_events:  # a linked incident follows its Security IR case at once
+        publish(services, SecurityIrCaseChanged(case_event))
     return summary, received
 
 

@@ -12,6 +12,7 @@ from core.findings.cloudtrail import NoRuleMatched, looks_like_cloudtrail, parse
 from core.findings.cloudtrail_rules import Rule, RuleError, default_rules
 from core.findings.guardduty import looks_like_guardduty, parse_guardduty
 from core.findings.model import Finding, FindingError
+from core.findings.security_ir_events import CaseEvent, is_security_ir, read as read_case_event
 
 ENVELOPE_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 CLOUDTRAIL_DETAIL_TYPES = {"AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail",
@@ -34,6 +35,7 @@ class Rejection:
 class NormalizeResult:
     findings: list[Finding] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    case_events: list[CaseEvent] = field(default_factory=list)  # Security IR cases that changed: not findings
 
 
 class _Run:
@@ -103,6 +105,8 @@ class _Run:
                 self.each(detail["findings"], index, where, "findings", "asff-event", event)
         elif detail_type in CLOUDTRAIL_DETAIL_TYPES:
             self.leaf(detail, index, where, "cloudtrail-event", event)
+        elif is_security_ir(event) and (case_event := read_case_event(event)) is not None:
+            self.result.case_events.append(case_event)
         elif detail_type is None:  # partial envelope: only "detail" (and maybe region/account)
             if isinstance(detail.get("findings"), list):
                 self.each(detail["findings"], index, where, "findings", "asff-event", event)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from core.events import FindingsStored, publish
-from core.findings import triage
+from core.findings import sequences, triage
 from core.findings.model import SEVERITIES, Finding
 from core.findings.normalize import Rejection
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
@@ -57,11 +57,16 @@ class _Effects:
     stored: list[StoredFinding] = field(default_factory=list)
 
 
-def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None) -> IngestSummary:
+def ingest(services: Services, findings: list[Finding], summary: IngestSummary | None = None, *,
+           declare: bool = True) -> IngestSummary:
+    """`declare=False`: routes post but never declare (a drill's findings belong to the drill's incident)."""
     summary = summary if summary is not None else IngestSummary()
     router = Router.from_config(services.config)
     for start in range(0, len(findings), CHUNK):
-        _after_commit(services, _store(services, router, findings[start:start + CHUNK], summary))
+        effects = _store(services, router, findings[start:start + CHUNK], summary)
+        if not declare:
+            effects.declare.clear()
+        _after_commit(services, effects)
     return summary
 
 
@@ -159,7 +164,7 @@ def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, se
         effects.digests[digest.id] = digest
         return tx.place(finding, status="open", route=decision.route, digest_id=digest.id)
     placed = tx.place(finding, status="open", route=decision.route, channel=decision.channel)
-    if decision.action == "declare":
+    if decision.action == "declare" and not sequences.member_of(finding.raw):  # members join their sequence's
         effects.declare.append((placed, decision))
     return placed
 

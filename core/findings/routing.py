@@ -11,6 +11,7 @@ from core.findings.config import Route, RouteMatch
 from core.findings.model import SEVERITIES, Finding
 
 DEFAULT_ROUTE = "default"
+SEQUENCE_ROUTE = "attack-sequences"  # the shipped route of findings.attack_sequences
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,16 @@ class Router:
         names = [r.name for r in config.findings.routes]
         if len(set(names)) != len(names):
             problems.append(f"findings.routes: route names must be unique, got {names}")
-        if DEFAULT_ROUTE in names:
-            problems.append(f"findings.routes: {DEFAULT_ROUTE!r} is the name of the implicit last route")
+        for implicit in (DEFAULT_ROUTE, SEQUENCE_ROUTE):
+            if implicit in names:
+                problems.append(f"findings.routes: {implicit!r} is the name of an implicit route")
+        sequences = config.findings.attack_sequences
+        if sequences.incident_severity and sequences.incident_severity not in severities:
+            problems.append(f"findings.attack_sequences.incident_severity: {sequences.incident_severity!r} is not "
+                            f"one of incidents.severities {severities}")
+        if sequences.category and sequences.category not in categories:
+            problems.append(f"findings.attack_sequences.category: {sequences.category!r} is not one of "
+                            f"incidents.categories {categories}")
         for i, route in enumerate(config.findings.routes):
             if route.incident_severity and route.incident_severity not in severities:
                 problems.append(f"findings.routes[{i}].incident_severity: {route.incident_severity!r} is not "
@@ -68,7 +77,12 @@ class Router:
             problems.append(f"findings.severity_map: unknown finding severities {unknown}; use {list(SEVERITIES)}")
         if problems:
             raise ConfigError(problems)
-        return cls(list(config.findings.routes), config.slack.triage_channel, dict(config.findings.severity_map))
+        routes = list(config.findings.routes)
+        if sequences.declare:
+            routes.append(Route(name=SEQUENCE_ROUTE, match=RouteMatch(type=list(sequences.match)), action="declare",
+                                channel=sequences.channel, incident_severity=sequences.incident_severity,
+                                category=sequences.category))
+        return cls(routes, config.slack.triage_channel, dict(config.findings.severity_map))
 
     def route(self, finding: Finding) -> Decision:
         for route in self.routes:

@@ -16,6 +16,7 @@ from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
 from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, UsageError
 from core.events import FindingLinked, FindingsStored, publish
+from core.findings import sequences
 from core.findings.ports import Digest, Notifier, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
@@ -108,6 +109,10 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
     finding = get(services, pk)
     if finding.incident_id is not None:
         raise InvalidTransition(f"This finding is already part of incident #{finding.incident_id}.")
+    joined = _sequence_incident(services, finding)
+    if joined is not None:  # one attack sequence, one incident: its parts join the one it has
+        _link(services, finding, joined, user, "Part of an attack sequence: added to")
+        return joined
     router = Router.from_config(services.config)
     declared = incidents.declare(
         services, title=_title(services, finding), declared_by=user,
@@ -117,8 +122,29 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
     return declared.incident
 
 
+def _sequence_incident(services: Services, finding: StoredFinding) -> Incident | None:
+    """The open incident this finding's attack sequence already has: the sequence's own (for a
+    member), or a member's (for a sequence whose member someone declared first)."""
+    related = [sequences.member_of(finding.raw)]
+    if sequences.is_sequence(finding.type) and (sequence := sequences.read(finding.raw)) is not None:
+        related += sequence.member_ids()
+    for finding_id in filter(None, related):
+        other = services.repos.findings.by_finding_id(finding_id)
+        if other is None or other.incident_id is None or other.account != finding.account:
+            continue
+        incident = services.incidents.get(other.incident_id)
+        if incident is not None and incident.phase != "closed":
+            return incident
+    return None
+
+
 def auto_declare(services: Services, finding: StoredFinding, decision: Decision) -> None:
-    """A `declare` route: the finding is still posted if the declaration is refused."""
+    """A `declare` route: the finding is still posted if the declaration is refused. An attack
+    sequence whose member is already part of an incident joins that incident instead."""
+    joined = _sequence_incident(services, finding)
+    if joined is not None:
+        _link(services, finding, joined, None, f"Route {decision.route}: part of an attack sequence, added to")
+        return
     try:
         declared = incidents.declare(
             services, title=_title(services, finding), declared_by=SYSTEM_ACTOR,
@@ -129,6 +155,16 @@ def auto_declare(services: Services, finding: StoredFinding, decision: Decision)
             services, None, "declare-failed", f"Automatic declaration (route {decision.route}) failed: {exc.message}"))
         return
     _link(services, finding, declared.incident, None, f"Route {decision.route} declared")
+
+
+def attach(services: Services, finding: StoredFinding, incident: Incident, how: str) -> StoredFinding | None:
+    """Link on the system's behalf (an attack sequence's member joining its incident); None if
+    the finding meanwhile became part of another incident."""
+    try:
+        return _link(services, finding, incident, None, how)
+    except InvalidTransition as exc:
+        log.info("finding %s not attached to incident %s: %s", finding.finding_id, incident.id, exc.message)
+        return None
 
 
 def on_findings_stored(services: Services, event: FindingsStored) -> None:

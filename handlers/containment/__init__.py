@@ -16,6 +16,8 @@ def register(app, services, intake) -> None:
     app.action(ids.ACTION_CONTAIN_FROM_PLAYBOOK)(partial(actions.from_playbook_pressed, intake=intake))
     app.action(ids.ACTION_CONTAIN_APPROVE)(partial(actions.approve_pressed, intake=intake))
     app.action(ids.ACTION_CONTAIN_DENY)(partial(actions.deny_pressed, intake=intake))
+    app.action(ids.ACTION_CONTAIN_PLAN_APPROVE)(partial(actions.plan_approve_pressed, intake=intake))
+    app.action(ids.ACTION_CONTAIN_PLAN_DENY)(partial(actions.plan_deny_pressed, intake=intake))
     app.view(ids.VIEW_CONTAIN_DENY)(partial(actions.deny_submitted, intake=intake))
 
 

@@ -4,9 +4,10 @@ playbook step's button or a finding's Contain… menu."""
 from __future__ import annotations
 
 from core.errors import UsageError
-from handlers.containment.commands import AskDenyReason, ContainFromFinding, ContainFromPlaybook, Decide
+from handlers.containment.commands import (AskDenyReason, ContainFromFinding, ContainFromPlaybook, Decide,
+                                           DecideSequencePlan)
 from handlers.jobs.intake import Intake
-from handlers.jobs.origin import acting
+from handlers.jobs.origin import acting, channel_of
 
 
 def _number(value: str | None) -> int:
@@ -48,3 +49,22 @@ def from_finding_chosen(ack, body, action, intake: Intake) -> None:
                                   key=f"slack:{body.get('trigger_id')}")
 
     intake.press(ack, body, parse)
+
+
+def _plan_decision(body: dict, action: dict, approve: bool) -> DecideSequencePlan:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or channel_of(body)
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if not channel or not ts:
+        raise UsageError("That button is out of date; use `/contain sequence` again.")
+    return DecideSequencePlan(**acting(body), incident=_number(action.get("value")), approve=approve,
+                              card_channel=channel, card_ts=ts)
+
+
+def plan_approve_pressed(ack, body, action, intake: Intake) -> None:
+    """An attack sequence's containment plan: one approval for every waiting step."""
+    intake.press(ack, body, lambda: _plan_decision(body, action, True))
+
+
+def plan_deny_pressed(ack, body, action, intake: Intake) -> None:
+    intake.press(ack, body, lambda: _plan_decision(body, action, False))

@@ -64,3 +64,23 @@ class ContainFromFinding(Command):
     finding: int
     choice: int
     key: str
+
+
+class ProposeSequencePlan(Command):
+    """`/contain sequence`: one plan across the incident's attack sequence targets."""
+
+    route = "response.sequence_plan"
+    incident: str | None = None
+    dry_run: bool = False
+    channel: str | None = None
+
+
+class DecideSequencePlan(Command):
+    """The plan card's Approve plan / Deny plan: every waiting step at once; the card is edited
+    in place as the steps run."""
+
+    route = "response.sequence_plan_decide"
+    incident: int
+    approve: bool
+    card_channel: str
+    card_ts: str

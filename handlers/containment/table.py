@@ -5,10 +5,10 @@ three commands of the one response engine read their options the same way."""
 
 from __future__ import annotations
 
-from core.containment import parse as grammar
+from core.containment import parse as grammar, sequence_plan
 from core.containment.catalog import FAMILIES, ActionSpec, specs_of
 from handlers import ids
-from handlers.containment.commands import RequestAction, ShowEvidence, ShowRequests
+from handlers.containment.commands import ProposeSequencePlan, RequestAction, ShowEvidence, ShowRequests
 from handlers.jobs.command import Command
 from handlers.slash import SlashTable, Sub, Words
 
@@ -36,6 +36,11 @@ def reader(family: str):
     return read
 
 
+def _sequence(_sub, words: Words) -> Command:
+    ref, dry_run = sequence_plan.parse(words.args)
+    return ProposeSequencePlan(**words.asked.acting, incident=ref, dry_run=dry_run, channel=words.asked.channel)
+
+
 def response_table(family: str) -> SlashTable:
     read = reader(family)
     entry = lambda _sub, words: read(words)  # noqa: E731 - core's grammar reads the whole text
@@ -43,6 +48,9 @@ def response_table(family: str) -> SlashTable:
     subs = [Sub(spec.name, spec.usage, _summary(spec), entry) for spec in specs]
     if any(spec.undoable for spec in specs):
         subs.append(Sub("undo", f"/{family} undo <request>", "reverse a succeeded request (same approval rule)", entry))
+    if family == "contain":
+        subs.append(Sub("sequence", sequence_plan.USAGE, "one plan across the targets of the incident's GuardDuty "
+                                                         "attack sequence, approved once", _sequence))
     subs.append(Sub("status", f"/{family} status", f"this incident's {FAMILIES[family].label.lower()} requests", entry))
     if family == "evidence":
         subs.append(Sub("list", "/evidence list", "the incident's evidence manifest: every item, its SHA-256, where "

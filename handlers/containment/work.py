@@ -3,14 +3,15 @@ decides, runs what is approved and keeps the request's card current."""
 
 from __future__ import annotations
 
-from core.containment import flow, service
+from core.containment import flow, sequence_plan, service
 from core.errors import UsageError
 from core.evidence import custody
 from core.incidents import service as incidents
 from core.services import Services
-from handlers.containment import blocks as contain_blocks
+from handlers.containment import blocks as contain_blocks, plan_blocks
 from handlers.containment.commands import (AskDenyReason, ContainFromFinding, ContainFromPlaybook, Decide,
-                                           RequestAction, ShowEvidence, ShowRequests)
+                                           DecideSequencePlan, ProposeSequencePlan, RequestAction, ShowEvidence,
+                                           ShowRequests)
 from handlers.evidence import blocks as evidence_blocks
 from handlers.jobs.reply import Reply
 from handlers.jobs.routes import Routes
@@ -56,8 +57,23 @@ def from_finding(services: Services, command: ContainFromFinding, reply: Reply) 
                          dedup_key=command.key)
 
 
+def propose_plan(services: Services, command: ProposeSequencePlan, reply: Reply) -> None:
+    """The plan's one card, in the incident's channel."""
+    plan = sequence_plan.propose(services, actor=command.user, channel=command.channel, ref=command.incident,
+                                 dry_run=command.dry_run)
+    reply.post(plan.incident.channel_id or command.channel, *plan_blocks.plan_card(plan))
+
+
+def decide_plan(services: Services, command: DecideSequencePlan, reply: Reply) -> None:
+    """One decision for the whole plan; the card follows each step as it runs."""
+    sequence_plan.decide(services, command.incident, actor=command.user, approve=command.approve,
+                         progress=lambda plan: reply.update(command.card_channel, command.card_ts,
+                                                            *plan_blocks.plan_card(plan)))
+
+
 def register(routes: Routes) -> None:
     for command, run in ((RequestAction, request), (ShowRequests, show_requests), (ShowEvidence, show_evidence),
                          (Decide, decide), (AskDenyReason, ask_deny_reason), (ContainFromPlaybook, from_playbook),
-                         (ContainFromFinding, from_finding)):
+                         (ContainFromFinding, from_finding), (ProposeSequencePlan, propose_plan),
+                         (DecideSequencePlan, decide_plan)):
         routes.add(command, run)

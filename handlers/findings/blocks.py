@@ -11,6 +11,7 @@ from core.findings.ports import Digest, DigestView, FindingView, IndicatorMatch,
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
 from handlers import ids
 from handlers.blocks import context, escape, section, truncate
+from handlers.findings.sequence_blocks import sequence_blocks
 
 ICONS = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:",
          "low": ":large_blue_circle:", "informational": ":white_circle:"}
@@ -110,6 +111,7 @@ def finding_details(f: StoredFinding) -> tuple[str, list[dict]]:
     shown = [section(_headline(f)), context(_where(f))]
     if indicators := _indicators(f):
         shown.append(section(indicators))
+    shown += sequence_blocks(f)
     if len(f.resources) > 1:
         shown.append(section("*Resources*\n" + "\n".join(
             f"{escape(r.get('type', '?'))} `{escape(truncate(str(r.get('id', '')), 200))}`" for r in f.resources[:20])))
@@ -124,6 +126,7 @@ def finding_message(view: FindingView) -> tuple[str, list[dict]]:
     shown = [section(_headline(f)), context(_where(f))]
     if indicators := _indicators(f):
         shown.append(section(indicators))
+    shown += sequence_blocks(f)
     if status := _status(f):
         shown.append(section(status))
     if f.activity:

@@ -38,7 +38,7 @@ def test_first_matching_route_wins_and_default_posts_to_triage(tmp_path):
     ("- {name: x, action: declare, incident_severity: sev9}", "incident_severity: 'sev9' is not one of"),
     ("- {name: x, action: declare, category: nope}", "category: 'nope' is not one of"),
     ("- {name: x, action: post}\n    - {name: x, action: post}", "route names must be unique"),
-    ("- {name: default, action: post}", "implicit last route"),
+    ("- {name: default, action: post}", "name of an implicit route"),
 ])
 def test_cross_section_mistakes_are_config_errors(tmp_path, rules, problem):
     config = _config(tmp_path, f"findings:\n  routes:\n    {rules}\n")
