@@ -40,9 +40,11 @@ def _isolation_groups(ctx: ActionContext, groups: list[str]) -> list[str]:
     if not groups:
         return []
     found = ctx.call("ec2", "describe_security_groups", GroupIds=groups)["SecurityGroups"]
-    names = (ctx.config.isolation_group, f"{ctx.config.isolation_group}-pass-through")
+    names = (ctx.config.isolation_group, f"{ctx.config.isolation_group}-pass-through",
+             f"{ctx.config.isolation_group}-untrack")
     return [g["GroupId"] for g in found if g.get("GroupName") in names
-            or {"Key": TAG_MANAGED, "Value": "isolation"} in g.get("Tags", [])]
+            or {"Key": TAG_MANAGED, "Value": "isolation"} in g.get("Tags", [])
+            or {"Key": TAG_MANAGED, "Value": "pass-through"} in g.get("Tags", [])]
 
 
 def _primary(data: dict) -> dict:

@@ -34,7 +34,9 @@ def shipped_document() -> str:
 
     template = cfn_yaml.loads((REPO / "deploy" / "evidence-documents.yaml").read_text(encoding="utf-8"))
     content = template["Resources"]["CollectMemory"]["Properties"]["Content"]
-    content["parameters"]["AvmlUrl"]["default"] = "https://example.invalid/avml"  # was !Ref AvmlUrl
+    [step] = content["mainSteps"]  # the template's !Sub of AvmlSha256, as CloudFormation resolves it
+    step["inputs"]["runCommand"] = [line["Fn::Sub"].replace("${AvmlSha256}", "0" * 64) if isinstance(line, dict)
+                                    else line for line in step["inputs"]["runCommand"]]
     return json.dumps(content)
 
 
