@@ -64,7 +64,7 @@ DOCUMENTS = ("arn:aws:ssm:*::document/AWS-RunPatchBaseline", "arn:aws:ssm:*:${AW
 READABLE = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*",
             "arn:aws:s3:::firebreak-athena-results-*/*", "arn:aws:s3:::aws-cloudtrail-logs-*/*",
             "arn:aws:s3:::${LogArchiveBucket}", "arn:aws:s3:::${LogArchiveBucket}/*")
-OWN_ACCOUNT = "${AWS::AccountId}"
+OWN_ACCOUNT = ["${AWS::AccountId}", "amazon"]  # and remediation.image_owners: yours to add
 EVIDENCE_BUCKETS = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*")
 # Object writes anywhere else: only Athena's query results (investigation), in their own buckets.
 WRITABLE = EVIDENCE_BUCKETS + ("arn:aws:s3:::firebreak-athena-results-*/*",)
@@ -131,7 +131,7 @@ def problems(policy: dict) -> list[str]:
         launches_from = grants(s, "ec2:RunInstances") and any("::image/" in r or "::snapshot/" in r for r in resources)
         registers_from = grants(s, "ec2:RegisterImage") and any("::snapshot/" in r for r in resources)
         if (launches_from or registers_from) and _list(
-                condition.get("StringEquals", {}).get("ec2:Owner", [])) != [OWN_ACCOUNT]:
+                condition.get("StringEquals", {}).get("ec2:Owner", [])) != OWN_ACCOUNT:
             found.append(f"{sid}: launches or registers from images or snapshots of any owner")
         if grants(s, "ec2:DeleteNetworkAclEntry") and not condition.get("StringEquals", {}).get(
                 "aws:ResourceTag/firebreak:block-ip"):
