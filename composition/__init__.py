@@ -170,7 +170,7 @@ def aws_ports(cfg, sessions: AwsSessions, ports: dict[str, Any]) -> AwsCatalog:
     catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
                          reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
     ports.update(
-        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
+        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions, cfg.evidence.owner_of),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
