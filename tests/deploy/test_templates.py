@@ -297,3 +297,26 @@ def test_the_cloudtrail_rule_forwards_nothing_no_detection_rule_watches():
     assert not matcher.matches_event({"detail-type": "AWS API Call via CloudTrail", "detail": by_service})
     by_root = {**quiet, "userIdentity": {"type": "Root"}}
     assert matcher.matches_event({"detail-type": "AWS API Call via CloudTrail", "detail": by_root})
+
+
+def test_write_back_is_scoped_to_this_accounts_hub_and_guardduty_only_where_aws_allows_no_resource():
+    """Issue 22, item 18: write-back was allowed on "*". Security Hub's calls take the hub's
+    ARN; GuardDuty's archive and feedback calls have no resource type in the service
+    authorization reference (parliament's copy of it says the same, checked here), so "*"
+    is the only resource that works for them and the statement holds nothing else."""
+    import parliament
+
+    statements = {s["Sid"]: _plain(s) for s in template("firebreak-role.yaml")["Resources"][
+        "FindingsWriteBackPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"SecurityHubPollAndWorkflowOnThisAccountsHub",
+                               "GuardDutyFeedbackWithoutResourceLevelPermissions"}
+    hub = statements["SecurityHubPollAndWorkflowOnThisAccountsHub"]
+    assert hub["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default"}
+    guardduty = statements["GuardDutyFeedbackWithoutResourceLevelPermissions"]
+    assert guardduty["Resource"] == "*"
+    definitions = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
+    [service] = [s for s in definitions if s["prefix"] == "guardduty"]
+    types = {p["privilege"]: {r["resource_type"] for r in p["resource_types"]} for p in service["privileges"]}
+    for action in guardduty["Action"]:
+        assert types[action.split(":")[1]] == {""}, f"{action} has a resource type now: scope it"
+    assert types["UpdateDetector"] == {"detector*"}, "the data does know detectors"
