@@ -5,6 +5,7 @@ the configured role, like the actions."""
 from __future__ import annotations
 
 import hashlib
+from typing import Callable
 
 from botocore.exceptions import ClientError, FlexibleChecksumError
 
@@ -26,8 +27,9 @@ def sha256_of(body) -> tuple[str, int]:
 
 
 class AwsEvidenceReader:
-    def __init__(self, sessions: AwsSessions):
+    def __init__(self, sessions: AwsSessions, owner_of: Callable[[str], str | None] = lambda account: account):
         self.sessions = sessions
+        self.owner_of = owner_of  # the evidence bucket's owner for an account (ExpectedBucketOwner)
 
     def _client(self, service: str, account: str, region: str):
         return self.sessions.client(service, account=account, region=region, session_name="firebreak-evidence-verify")
@@ -37,7 +39,9 @@ class AwsEvidenceReader:
         s3 = self._client("s3", account, region)
         try:
             with aws_errors("s3"):
-                found = s3.get_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}))
+                owner = self.owner_of(account)
+                found = s3.get_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}),
+                                      **({"ExpectedBucketOwner": owner} if owner else {}))
         except Exception as exc:  # noqa: BLE001 - only "it is gone" is an answer; the rest propagates
             if _code(exc) in GONE:
                 return None

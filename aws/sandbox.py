@@ -308,7 +308,7 @@ def _buckets(s3, spec: dict, inv: Inventory) -> None:
         # What /evidence requires of a real one: Object Lock with a COMPLIANCE default retention.
         s3.create_bucket(Bucket=spec["evidence_bucket"], ObjectLockEnabledForBucket=True)
         s3.put_object_lock_configuration(Bucket=spec["evidence_bucket"], ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}}})
         inv.add("evidence_bucket", spec["evidence_bucket"], spec["evidence_bucket"])
 
 

@@ -164,20 +164,20 @@ def load_files(cfg) -> Loaded:
     return Loaded(playbooks, rules, drills, templates)
 
 
-def aws_ports(cfg, sessions: AwsSessions, ports: dict[str, Any]) -> AwsCatalog:
+def aws_ports(cfg, sessions: AwsSessions, ports: dict[str, Any], key: AuditKey | None = None) -> AwsCatalog:
     """Every AWS adapter over the one session factory; returns the catalog (closed on drain)."""
     cases = dict(support=AwsSupportDesk(sessions), security_ir=AwsSecurityIr(sessions, cfg.communications.aws_ir.region))
     catalog = AwsCatalog(sessions, cfg.containment, cfg.remediation, cfg.evidence,
                          reads=ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="aws-read"))
     ports.update(
-        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions),
+        catalog=catalog, writeback=AwsWriteBack(sessions), evidence_reader=AwsEvidenceReader(sessions, cfg.evidence.owner_of),
         event_history=CloudTrailHistory(sessions), log_queries=log_queries(sessions, cfg.investigation),
         outreach=Outreach(email=SnsEmail(sessions), paging=HttpPaging(), **cases),
         finding_polls=security_hub_polls(sessions, cfg.findings.securityhub_poll), fetch_url=https_get)
     if cfg.postmortem.s3_bucket:
         ports["archive"] = S3Archive(sessions)
     if cfg.audit.anchor.s3_bucket:
-        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor)
+        ports["anchor"] = S3Anchor(sessions, cfg.audit.anchor, key)
     if cfg.scheduling.escalation.sns_topic_arn:
         ports["pager"] = sns_pager(sessions, cfg.scheduling.escalation.sns_topic_arn)
     return catalog
@@ -230,7 +230,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     endpoint = local_sandbox.aws_endpoint() if local_sandbox is not None else None
     sessions = AwsSessions(cfg.aws, accounts=cfg.containment.accounts, endpoint=endpoint)
     ports = null_ports()
-    catalog = aws_ports(cfg, sessions, ports)
+    catalog = aws_ports(cfg, sessions, ports, audit_key(secrets.audit_key))
     if (sandbox := sandbox_guard(local_sandbox, endpoint)) is not None:
         ports["sandbox"] = sandbox
     runs_jobs = runs_jobs or slack_app  # a Slack app's process may run its jobs too (serve --with-worker, local)

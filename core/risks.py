@@ -19,6 +19,9 @@ def risky_settings(config) -> list[str]:
     if config.containment.auto_approve:
         found.append("containment.auto_approve runs " + ", ".join(config.containment.auto_approve)
                      + " without a second person's approval.")
+    if config.slack.team_id is None:
+        found.append("slack.team_id is not set: requests signed for this app are accepted from every workspace "
+                     "it is installed in. Set it to your workspace (T…) or Enterprise Grid organization (E…).")
     found += config.evidence.warnings()
     found += intake_warnings(config.findings.intake)
     found += config.server.warnings()

@@ -1,7 +1,12 @@
 """block-ip with network ACLs: a deny entry for the address inbound and outbound in the
 NACL of each subnet, numbered from the configured range below your allow rules. Numbers
 are picked from what each NACL holds at apply time; a collision with a concurrent run
-(NetworkAclEntryAlreadyExists) moves on to the next free number."""
+(NetworkAclEntryAlreadyExists) moves on to the next free number.
+
+Before its first entry in an ACL, Firebreak tags the ACL firebreak:block-ip=firebreak: its
+IAM policy lets it delete entries only from ACLs so tagged (and put only that tag key on
+ACLs), so undo and rollback work while the ACLs nobody asked it to block in stay out of
+reach of DeleteNetworkAclEntry."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from core.errors import UsageError
 
 ATTEMPTS = 5
 DIRECTIONS = ((False, "inbound"), (True, "outbound"))
+MARK = {"Key": "firebreak:block-ip", "Value": "firebreak"}
 
 
 def subnets(ctx: ActionContext) -> list[str]:
@@ -94,6 +100,8 @@ class NaclBlock:
         approved = ctx.job.context.get("acls")
         acls = [_acl(ctx, acl_id) for acl_id in approved] if approved else _acls(ctx, subnets(ctx))
         for acl in acls:
+            if MARK not in acl.get("Tags", []) and any(_blocked(acl, cidr, e) is None for e, _ in DIRECTIONS):
+                ctx.call("ec2", "create_tags", Resources=[acl["NetworkAclId"]], Tags=[MARK])
             for egress, _ in DIRECTIONS:
                 if _blocked(acl, cidr, egress) is None:
                     entry = {"acl": acl["NetworkAclId"], "rule": _add(ctx, acl["NetworkAclId"], cidr, egress),

@@ -1,7 +1,7 @@
 """isolate-instance: take the instance out of service and cut it off the network while
 keeping it running for forensics. Order matters: leave the Auto Scaling group and target
 groups first (so failing health checks do not get it replaced or terminated), protect it
-from termination, then move every ENI through the allow-all group into isolation."""
+from termination, then move every ENI through the pass-through group (open only while they pass) into isolation."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class IsolateInstance:
             return plan(ctx, current, ["Nothing: every network interface is already in the isolation group"],
                         subnets=facts.subnets, vpc=facts.vpc, already_done=True)
         changes += [f"Create isolation group {ctx.config.isolation_group} in {vpc}" for vpc, g in groups.items() if not g]
-        changes += [f"{eni}: {', '.join(g) or 'none'} → allow-all pass-through → isolation (no traffic)"
+        changes += [f"{eni}: {', '.join(g) or 'none'} → pass-through (open for the move only) → isolation (no traffic)"
                     for eni, g in facts.enis.items() if eni not in isolated]
         changes += [f"Tag {TAG_INCIDENT}={ctx.job.incident_id}"]
         if ctx.job.options.get("snapshot"):
@@ -69,12 +69,17 @@ class IsolateInstance:
         groups = found[len(found) - 2 * len(vpcs):]
         memory["isolation"] = dict(zip(vpcs, groups[:len(vpcs)]))
         passing = dict(zip(vpcs, groups[len(vpcs):]))
-        for eni, original in facts.enis.items():
-            vpc = facts.eni_vpcs[eni]
-            isolated = memory["isolation"][vpc]
-            _set_groups(ctx, eni, [passing[vpc]])
-            steps.did(f"groups of {eni}", lambda eni=eni, groups=original: _set_groups(ctx, eni, groups))
-            _set_groups(ctx, eni, [isolated])
+        for vpc in vpcs:  # the pass-through allows traffic only while this VPC's interfaces move through it
+            isolation_groups.opened(ctx, passing[vpc])
+            try:
+                for eni, original in facts.enis.items():
+                    if facts.eni_vpcs[eni] != vpc:
+                        continue
+                    _set_groups(ctx, eni, [passing[vpc]])
+                    steps.did(f"groups of {eni}", lambda eni=eni, groups=original: _set_groups(ctx, eni, groups))
+                    _set_groups(ctx, eni, [memory["isolation"][vpc]])
+            finally:
+                isolation_groups.closed(ctx, passing[vpc])
         ctx.call("ec2", "create_tags", Resources=[facts.id], Tags=tags(ctx))
         steps.did("tags", lambda: ctx.call("ec2", "delete_tags", Resources=[facts.id], Tags=tags(ctx)))
         memory["snapshots"] = snapshots.take(ctx, facts, steps) if job.options.get("snapshot") else []

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from core.containment.catalog import SPECS
 from core.validators import Strict, slack_ids
 
+EXTERNAL_ID_MIN = 16  # deploy/member-role.yaml's ExternalId MinLength
+
 
 def _actions(names) -> None:
     unknown = [n for n in names if n not in SPECS]
@@ -48,7 +50,18 @@ class AccountRole(Strict):
     role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
     # Required: the member role's trust policy must ask for it (sts:ExternalId), so a role
     # ARN alone (it is not secret) never lets another principal reuse the trust as a deputy.
-    external_id: str = Field(min_length=2, max_length=1224, pattern=r"^[\w+=,.@:/-]+$")
+    # At least as long as deploy/member-role.yaml demands (MinLength 16), so a value the
+    # template would refuse is refused here, before an incident, not as AccessDenied in one.
+    external_id: str = Field(max_length=1224, pattern=r"^[\w+=,.@:/-]+$")
+
+    @field_validator("external_id")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if len(value) < EXTERNAL_ID_MIN:
+            raise ValueError(f"is {len(value)} characters; deploy/member-role.yaml demands at least "
+                             f"{EXTERNAL_ID_MIN} (a random string, e.g. python -c \"import secrets; "
+                             "print(secrets.token_urlsafe(24))\")")
+        return value
 
 
 class WafIpSet(Strict):

@@ -39,6 +39,13 @@ class EvidenceConfig(Strict):
     share_accounts: list[str] = Field(default_factory=list)
     # collect-logs copies at most this many objects per request (narrow --hours beyond that).
     max_log_objects: int = Field(default=500, ge=1, le=10000)
+    # The account that owns `bucket`, sent with every call as ExpectedBucketOwner so a bucket
+    # of that name in someone else's account is never written to or read from. null: the
+    # account acted in. Each of `buckets` is owned by the account it is listed under.
+    bucket_owner: str | None = Field(default=None, pattern=r"^\d{12}$")
+    # The shortest Object Lock COMPLIANCE default retention an evidence bucket may have; each
+    # plan refuses a bucket that keeps evidence for less.
+    min_retention_days: int = Field(default=365, ge=1, le=36500)
 
     @field_validator("buckets")
     @classmethod
@@ -68,6 +75,12 @@ class EvidenceConfig(Strict):
     def bucket_for(self, account: str | None) -> str | None:
         """The evidence bucket for objects collected in `account`."""
         return self.buckets.get(str(account)) or self.bucket if account else self.bucket
+
+    def owner_of(self, account: str | None) -> str | None:
+        """The ExpectedBucketOwner of the evidence bucket for objects collected in `account`."""
+        if account and str(account) in self.buckets:
+            return str(account)
+        return self.bucket_owner or account
 
     def may_share_with(self, account: str) -> bool:
         return account == self.forensics_account or account in self.share_accounts

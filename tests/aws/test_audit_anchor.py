@@ -3,6 +3,7 @@ locked object per head, `audit verify` reads the latest, and a cut tail is caugh
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -11,10 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 from sqlalchemy import delete, select, update
 
-from aws.audit_anchor import S3Anchor
+from aws.audit_anchor import AnchorBroken, S3Anchor
 from aws.sessions import AwsSessions
 from core.audit import service as audit
-from core.audit.chain import Anchored
+from core.audit.chain import Anchored, AuditKey
 from core.audit.config import AnchorConfig
 from core.nulls import NoAnchor, NoNotices, NoPager
 from core.scheduling.registry import default_registry
@@ -35,8 +36,61 @@ def locked_bucket(moto_inprocess):
     return s3
 
 
-def anchor(**config):
-    return S3Anchor(AwsSessions(load_settings(environ={}).config.aws), AnchorConfig(s3_bucket=BUCKET, **config))
+def anchor(key=None, **config):
+    return S3Anchor(AwsSessions(load_settings(environ={}).config.aws), AnchorConfig(s3_bucket=BUCKET, **config),
+                    AuditKey(key) if key else None)
+
+
+def forge(s3, seq, **fields):
+    """What someone with write access to the bucket (Firebreak's credentials) can add."""
+    s3.put_object(Bucket=BUCKET, Key=f"firebreak-audit/head-{seq:012d}.json",
+                  Body=json.dumps({"seq": seq, "hash": "f" * 64, "at": AT.isoformat(), **fields}).encode())
+
+
+def test_an_anchor_added_with_a_higher_seq_but_without_the_key_is_named_not_believed(locked_bucket):
+    """Issue 22, item 15: latest() trusted the highest key. The forgery even links to the real
+    latest anchor (its bytes are readable); without FIREBREAK_AUDIT_KEY it cannot be keyed."""
+    keyed = anchor(KEY)
+    keyed.put(Anchored(5, "a" * 64, AT))
+    real = locked_bucket.get_object(Bucket=BUCKET, Key="firebreak-audit/head-000000000005.json")["Body"].read()
+    assert keyed.latest() == Anchored(5, "a" * 64, AT)
+    forge(locked_bucket, 999, prev=hashlib.sha256(real).hexdigest(), mac="0" * 64)
+    with pytest.raises(AnchorBroken, match="head-000000000999.json is not keyed with FIREBREAK_AUDIT_KEY"):
+        keyed.latest()
+
+
+def test_an_anchor_that_does_not_follow_the_one_before_is_named(locked_bucket):
+    plain = anchor()  # no key: the link is what is left to check
+    plain.put(Anchored(1, "a" * 64, AT))
+    plain.put(Anchored(2, "b" * 64, AT))
+    forge(locked_bucket, 7, prev="0" * 64)
+    with pytest.raises(AnchorBroken, match="head-000000000007.json does not follow"):
+        plain.latest()
+
+
+def test_an_unlinked_anchor_above_a_linked_one_is_named_and_old_unlinked_ones_still_read(locked_bucket):
+    forge(locked_bucket, 1)  # written before anchors were chained: still the latest, still read
+    assert anchor().latest() == Anchored(1, "f" * 64, AT)
+    anchor().put(Anchored(2, "b" * 64, AT))
+    assert anchor().latest().seq == 2
+    forge(locked_bucket, 3)
+    with pytest.raises(AnchorBroken, match="has no link to the anchor before it"):
+        anchor().latest()
+
+
+def test_every_anchor_call_names_firebreaks_own_account_as_the_bucket_owner(locked_bucket):
+    """moto ignores ExpectedBucketOwner, so the test records what is sent (botocore builds it
+    into the x-amz-expected-bucket-owner header, per the S3 model)."""
+    s3anchor = anchor()
+    client = s3anchor._client()
+    sent = []
+    client.meta.events.register("before-call.s3", lambda params, model, **_: sent.append(
+        (model.name, params["headers"].get("x-amz-expected-bucket-owner"))))
+    s3anchor._client = lambda: client
+    s3anchor.put(Anchored(1, "a" * 64, AT))
+    s3anchor.latest()
+    assert {name for name, _ in sent} == {"ListObjectsV2", "GetObject", "PutObject"}
+    assert {owner for _, owner in sent} == {"123456789012"}
 
 
 def test_each_head_is_its_own_object_under_object_lock_retention(locked_bucket):
@@ -47,8 +101,9 @@ def test_each_head_is_its_own_object_under_object_lock_retention(locked_bucket):
         s3anchor.put(Anchored(seq, f"{seq:064x}", now))
     assert s3anchor.latest() == Anchored(10, f"{10:064x}", now)  # by seq, not by text order or time
     key = "audit/head-000000000010.json"
+    nine = locked_bucket.get_object(Bucket=BUCKET, Key="audit/head-000000000009.json")["Body"].read()
     assert json.loads(locked_bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read()) == \
-        {"seq": 10, "hash": f"{10:064x}", "at": now.isoformat()}
+        {"seq": 10, "hash": f"{10:064x}", "at": now.isoformat(), "prev": hashlib.sha256(nine).hexdigest()}
     head = locked_bucket.head_object(Bucket=BUCKET, Key=key)  # (moto's GetObjectRetention answers 500)
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"] == now + timedelta(days=30)

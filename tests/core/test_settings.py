@@ -135,6 +135,26 @@ def test_a_cross_account_role_needs_an_external_id(tmp_path):
         load_settings(str(path))
 
 
+@pytest.mark.parametrize("external_id", ["ab", "fifteen-chars-x"])
+def test_an_external_id_shorter_than_the_member_template_demands_is_refused(tmp_path, external_id):
+    """Issue 22, item 20(c): deploy/member-role.yaml demands 16 characters; config took 2."""
+    path = tmp_path / "firebreak.yaml"
+    path.write_text('containment:\n  accounts:\n    "111122223333": {role_arn: "arn:aws:iam::111122223333:role/R", '
+                    f'external_id: "{external_id}"}}\n')
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(path))
+    message = str(refused.value)
+    assert "external_id" in message and f"is {len(external_id)} characters" in message
+    assert "deploy/member-role.yaml demands at least 16" in message and "Traceback" not in message
+
+
+def test_an_external_id_of_sixteen_characters_is_accepted(tmp_path):
+    path = tmp_path / "firebreak.yaml"
+    path.write_text('containment:\n  accounts:\n    "111122223333": {role_arn: "arn:aws:iam::111122223333:role/R", '
+                    'external_id: "sixteen-chars-ok"}\n')
+    assert load_settings(str(path)).config.containment.accounts["111122223333"].external_id == "sixteen-chars-ok"
+
+
 def test_remediation_settings_are_checked_with_file_and_line(tmp_path):
     config, _ = load_config()
     assert config.remediation.patch_document == "AWS-RunPatchBaseline" and config.remediation.patch_wait_seconds == 600

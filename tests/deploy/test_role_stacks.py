@@ -14,6 +14,18 @@ import boto3
 from tests.conftest import REPO
 
 SHIPPED = REPO / "iam" / "firebreak-policy.json"
+# What CloudFormation substitutes into the shipped policy's placeholders (the templates' defaults).
+DEFAULTS = {"AWS::AccountId": "123456789012", "ForensicsAccountId": "000000000000",
+            "LogArchiveBucket": "aws-cloudtrail-logs-*"}
+
+
+def substituted(path, **values: str) -> dict:
+    """iam/firebreak-policy.json with its ${…} placeholders filled in, as iam/README.md says."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in {**DEFAULTS, **values}.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${" not in text, "a placeholder nobody fills in"
+    return json.loads(text)
 
 
 def deploy(name: str, template: str, **parameters: str) -> dict[str, str]:
@@ -38,7 +50,7 @@ def document(raw) -> dict:
 
 def test_firebreak_role_and_member_role_deploy_with_the_shipped_policy(moto_inprocess):
     iam = boto3.client("iam")
-    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    shipped = substituted(SHIPPED)
     queue = "arn:aws:sqs:us-east-1:123456789012:firebreak-intake-findings"
     own = deploy("firebreak-role", "firebreak-role.yaml", IntakeQueueArn=queue, FindingsWriteBack="false")
     assert own["RoleArn"] == "arn:aws:iam::123456789012:role/Firebreak"

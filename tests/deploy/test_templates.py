@@ -67,12 +67,24 @@ def _plain(node):
     return json.loads(json.dumps(node))
 
 
+def _unsubstituted(node):
+    """A template's `!Sub "…${AWS::AccountId}…"` as iam/firebreak-policy.json writes it: the
+    same text, to be substituted by whoever attaches the JSON (iam/README.md)."""
+    if isinstance(node, dict):
+        if list(node) == ["Fn::Sub"] and isinstance(node["Fn::Sub"], str):
+            return node["Fn::Sub"]
+        return {k: _unsubstituted(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unsubstituted(v) for v in node]
+    return node
+
+
 @pytest.mark.parametrize("name, logical_id", [("firebreak-role.yaml", "FirebreakRole"),
                                               ("member-role.yaml", "ResponderRole")])
 def test_roles_carry_exactly_the_shipped_policy(name, logical_id):
     shipped = json.loads(SHIPPED_POLICY.read_text(encoding="utf-8"))  # read now: the file may change
     role = template(name)["Resources"][logical_id]
-    assert _plain(_inline(role, "firebreak-containment")) == shipped, (
+    assert _unsubstituted(_plain(_inline(role, "firebreak-containment"))) == shipped, (
         f"deploy/{name} has drifted from iam/firebreak-policy.json: copy the file's statements "
         "into the firebreak-containment policy")
 
@@ -285,3 +297,26 @@ def test_the_cloudtrail_rule_forwards_nothing_no_detection_rule_watches():
     assert not matcher.matches_event({"detail-type": "AWS API Call via CloudTrail", "detail": by_service})
     by_root = {**quiet, "userIdentity": {"type": "Root"}}
     assert matcher.matches_event({"detail-type": "AWS API Call via CloudTrail", "detail": by_root})
+
+
+def test_write_back_is_scoped_to_this_accounts_hub_and_guardduty_only_where_aws_allows_no_resource():
+    """Issue 22, item 18: write-back was allowed on "*". Security Hub's calls take the hub's
+    ARN; GuardDuty's archive and feedback calls have no resource type in the service
+    authorization reference (parliament's copy of it says the same, checked here), so "*"
+    is the only resource that works for them and the statement holds nothing else."""
+    import parliament
+
+    statements = {s["Sid"]: _plain(s) for s in template("firebreak-role.yaml")["Resources"][
+        "FindingsWriteBackPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"SecurityHubPollAndWorkflowOnThisAccountsHub",
+                               "GuardDutyFeedbackWithoutResourceLevelPermissions"}
+    hub = statements["SecurityHubPollAndWorkflowOnThisAccountsHub"]
+    assert hub["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default"}
+    guardduty = statements["GuardDutyFeedbackWithoutResourceLevelPermissions"]
+    assert guardduty["Resource"] == "*"
+    definitions = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
+    [service] = [s for s in definitions if s["prefix"] == "guardduty"]
+    types = {p["privilege"]: {r["resource_type"] for r in p["resource_types"]} for p in service["privileges"]}
+    for action in guardduty["Action"]:
+        assert types[action.split(":")[1]] == {""}, f"{action} has a resource type now: scope it"
+    assert types["UpdateDetector"] == {"detector*"}, "the data does know detectors"

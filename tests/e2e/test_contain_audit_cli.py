@@ -78,7 +78,7 @@ def test_a_cut_tail_with_the_head_moved_back_fails_verify_against_the_s3_anchor(
 
     from aws.audit_anchor import S3Anchor
     from aws.sessions import AwsSessions
-    from core.audit.chain import Anchored
+    from core.audit.chain import Anchored, AuditKey
     from core.audit.config import AnchorConfig
     from core.settings import load_settings
 
@@ -89,7 +89,8 @@ def test_a_cut_tail_with_the_head_moved_back_fails_verify_against_the_s3_anchor(
     fill(db, KEY)
     head = SqlAuditRepository(db).head()
     S3Anchor(AwsSessions(load_settings(config, environ={}).config.aws),  # what the clock's sweep does
-             AnchorConfig(s3_bucket="fb-anchors", retain_days=1)).put(Anchored(*head, datetime.now(timezone.utc)))
+             AnchorConfig(s3_bucket="fb-anchors", retain_days=1),
+             AuditKey(KEY)).put(Anchored(*head, datetime.now(timezone.utc)))
     result = verify(clean_db, KEY, config)
     assert result.returncode == 0 and "anchor: entry 5 of" in result.stdout, result.stderr
     with db.session() as session:

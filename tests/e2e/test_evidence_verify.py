@@ -37,7 +37,7 @@ def services(settings, moto_inprocess, monkeypatch):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
     s3.put_object_lock_configuration(Bucket=BUCKET, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}}})
     services = build_services(configured, clock=ManualClock(), chat=NoChat(), notifier=NoNotifier())
     yield services
     services.drain()

@@ -90,11 +90,12 @@ def _document(ctx: ActionContext) -> str:
 
 
 def _objects(ctx: ActionContext, name: str, key_prefix: str) -> list[dict]:
-    found, items = ctx.call("s3", "list_object_versions", Bucket=name, Prefix=key_prefix + "/"), []
+    found, items = ctx.call("s3", "list_object_versions", Bucket=name, Prefix=key_prefix + "/", **vault.owner(ctx)), []
     for version in found.get("Versions", []):
         if not version.get("IsLatest", True):
             continue
-        body = ctx.call("s3", "get_object", Bucket=name, Key=version["Key"], VersionId=version["VersionId"])["Body"]
+        body = ctx.call("s3", "get_object", Bucket=name, Key=version["Key"], VersionId=version["VersionId"],
+                        **vault.owner(ctx))["Body"]
         digest, size = sha256_of(body)
         items.append(vault.object_item(ctx, name, version["Key"], version["VersionId"], digest, size,
                                        f"written on {ctx.job.target} by SSM", READ_BACK))

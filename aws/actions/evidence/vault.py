@@ -40,15 +40,28 @@ def bucket(ctx: ActionContext) -> str:
     return name
 
 
+def owner(ctx: ActionContext) -> dict:
+    """ExpectedBucketOwner for every call on the evidence bucket: S3 refuses the call (403) when
+    the bucket of that name belongs to another account, instead of writing evidence there."""
+    expected = ctx.evidence.owner_of(ctx.account)
+    return {"ExpectedBucketOwner": expected} if expected else {}
+
+
 def locked(ctx: ActionContext, name: str) -> str:
-    """The bucket's Object Lock default retention as one line; refuse when it is not COMPLIANCE."""
+    """The bucket's Object Lock default retention as one line; refuse when it is not COMPLIANCE
+    or shorter than evidence.min_retention_days."""
     try:
-        found = ctx.call("s3", "get_object_lock_configuration", Bucket=name)["ObjectLockConfiguration"]
+        found = ctx.call("s3", "get_object_lock_configuration", Bucket=name,
+                         **owner(ctx))["ObjectLockConfiguration"]
     except AwsActionError as exc:
         if exc.code in ("ObjectLockConfigurationNotFoundError", "NoSuchBucket"):
             raise UsageError(f"Evidence bucket {name} has no Object Lock ({exc.code}): evidence must be kept "
                              "where nobody can change or delete it. Create the bucket with Object Lock and a "
                              "COMPLIANCE default retention.") from None
+        if exc.code == "AccessDenied":
+            raise UsageError(f"Evidence bucket {name}: AccessDenied. Either the IAM policy does not allow it, or "
+                             f"the bucket is not owned by {ctx.evidence.owner_of(ctx.account)} (sent as "
+                             "ExpectedBucketOwner): set evidence.bucket_owner to the account that owns it.") from None
         raise
     rule = (found.get("Rule") or {}).get("DefaultRetention") or {}
     if found.get("ObjectLockEnabled") != "Enabled" or rule.get("Mode") != "COMPLIANCE":
@@ -56,6 +69,11 @@ def locked(ctx: ActionContext, name: str) -> str:
                          f"default retention {rule.get('Mode') or 'none'}: collecting needs a COMPLIANCE default "
                          "retention (GOVERNANCE can be bypassed, none protects nothing).")
     span = f"{rule['Days']} day(s)" if rule.get("Days") else f"{rule.get('Years')} year(s)"
+    days = rule.get("Days") or 365 * (rule.get("Years") or 0)
+    if days < ctx.evidence.min_retention_days:
+        raise UsageError(f"Evidence bucket {name} keeps objects for {span} (Object Lock COMPLIANCE default "
+                         f"retention): evidence.min_retention_days asks for at least {ctx.evidence.min_retention_days}"
+                         " days. Lengthen the bucket's default retention, or lower that setting deliberately.")
     return f"Evidence bucket {name}: Object Lock COMPLIANCE, {span} default retention"
 
 
@@ -68,7 +86,7 @@ def put(ctx: ActionContext, name: str, key: str, body: bytes, *, source: str, co
         note: str = HASH_NOTE, **detail) -> dict:
     """Write one object with its SHA-256; the manifest entry of exactly that version."""
     digest = hashlib.sha256(body).digest()
-    written = ctx.call("s3", "put_object", Bucket=name, Key=key, Body=body, ContentType=content_type,
+    written = ctx.call("s3", "put_object", Bucket=name, Key=key, Body=body, ContentType=content_type, **owner(ctx),
                        ChecksumAlgorithm="SHA256",
                        ChecksumSHA256=base64.b64encode(digest).decode(),
                        Metadata={"firebreak-incident": str(ctx.job.incident_id),
@@ -105,7 +123,7 @@ def check_objects(ctx: ActionContext, items: list[dict]) -> Checks:
             continue
         d = item["detail"]
         try:
-            head = ctx.call("s3", "head_object", Bucket=d["bucket"], Key=d["key"],
+            head = ctx.call("s3", "head_object", Bucket=d["bucket"], Key=d["key"], **owner(ctx),
                             **({"VersionId": d["version_id"]} if d.get("version_id") else {}))
             ok = head.get("ContentLength") == item["size"]
         except AwsActionError:

@@ -40,9 +40,11 @@ def _isolation_groups(ctx: ActionContext, groups: list[str]) -> list[str]:
     if not groups:
         return []
     found = ctx.call("ec2", "describe_security_groups", GroupIds=groups)["SecurityGroups"]
-    names = (ctx.config.isolation_group, f"{ctx.config.isolation_group}-pass-through")
+    names = (ctx.config.isolation_group, f"{ctx.config.isolation_group}-pass-through",
+             f"{ctx.config.isolation_group}-untrack")
     return [g["GroupId"] for g in found if g.get("GroupName") in names
-            or {"Key": TAG_MANAGED, "Value": "isolation"} in g.get("Tags", [])]
+            or {"Key": TAG_MANAGED, "Value": "isolation"} in g.get("Tags", [])
+            or {"Key": TAG_MANAGED, "Value": "pass-through"} in g.get("Tags", [])]
 
 
 def _primary(data: dict) -> dict:
@@ -52,11 +54,28 @@ def _primary(data: dict) -> dict:
     return enis[0]
 
 
+def _owned(ctx: ActionContext, what: str, owner: str | None, alias: str | None, created: str) -> str:
+    """`what`'s owner and creation date for the plan; refused unless the account acted in or
+    remediation.image_owners owns it (an attacker's shared or public image is not a clean start)."""
+    allowed = {ctx.account, *ctx.remediation.image_owners}
+    shown = f"owner {owner}{f' ({alias})' if alias else ''}, created {created or 'unknown'}"
+    if owner not in allowed and alias not in allowed:
+        raise ActionFailed(f"{what} belongs to {owner}{f' ({alias})' if alias else ''}, which is neither this "
+                           f"account ({ctx.account}) nor in remediation.image_owners "
+                           f"({', '.join(ctx.remediation.image_owners) or 'none'}): Firebreak launches replacements "
+                           "only from images and snapshots of owners you trust. Name another with `--from`, or add "
+                           "the owner to remediation.image_owners and to iam/firebreak-policy.json's ec2:Owner.",
+                           "UntrustedImageOwner")
+    return shown
+
+
 def _source(ctx: ActionContext, data: dict) -> tuple[str | None, dict | None, str]:
     """(AMI id, or None with the RegisterImage parameters for a snapshot; description)."""
     wanted = ctx.job.options.get("from") or data["ImageId"]
     if wanted.startswith("snap-"):
         [snap] = ctx.call("ec2", "describe_snapshots", SnapshotIds=[wanted])["Snapshots"]
+        owned = _owned(ctx, f"Snapshot {wanted}", snap.get("OwnerId"), snap.get("OwnerAlias"),
+                       str(snap.get("StartTime") or ""))
         if snap.get("State") != "completed":
             raise ActionFailed(f"Snapshot {wanted} is {snap.get('State')}: wait until it is completed.",
                                "IncorrectState")
@@ -67,14 +86,17 @@ def _source(ctx: ActionContext, data: dict) -> tuple[str | None, dict | None, st
                     "VirtualizationType": "hvm", "EnaSupport": True,
                     "BlockDeviceMappings": [{"DeviceName": root, "Ebs": {"SnapshotId": wanted,
                                                                          "DeleteOnTermination": True}}]}
-        return None, register, (f"a new AMI registered from snapshot {wanted} ({snap.get('VolumeSize')} GiB) as "
-                                f"root {root}, {register['Architecture']}")
+        return None, register, (f"a new AMI registered from snapshot {wanted} ({snap.get('VolumeSize')} GiB; "
+                                f"{owned}) as root {root}, {register['Architecture']}")
     images = ctx.call("ec2", "describe_images", ImageIds=[wanted])["Images"]
     if not images or images[0].get("State") != "available":
         raise ActionFailed(f"AMI {wanted} is not available any more; name another with `--from ami-…` or "
                            "`--from snap-…`.", "InvalidAMIID.Unavailable")
+    image = images[0]
+    owned = _owned(ctx, f"AMI {wanted}", image.get("OwnerId"), image.get("ImageOwnerAlias"),
+                   image.get("CreationDate", ""))
     origin = "the original's AMI" if not ctx.job.options.get("from") else "--from"
-    return wanted, None, f"{wanted} {images[0].get('Name', '')!r} ({origin})"
+    return wanted, None, f"{wanted} {image.get('Name', '')!r} ({origin}; {owned})"
 
 
 def _profile(ctx: ActionContext, data: dict) -> str | None:

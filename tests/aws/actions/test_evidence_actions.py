@@ -34,7 +34,9 @@ def shipped_document() -> str:
 
     template = cfn_yaml.loads((REPO / "deploy" / "evidence-documents.yaml").read_text(encoding="utf-8"))
     content = template["Resources"]["CollectMemory"]["Properties"]["Content"]
-    content["parameters"]["AvmlUrl"]["default"] = "https://example.invalid/avml"  # was !Ref AvmlUrl
+    [step] = content["mainSteps"]  # the template's !Sub of AvmlSha256, as CloudFormation resolves it
+    step["inputs"]["runCommand"] = [line["Fn::Sub"].replace("${AvmlSha256}", "0" * 64) if isinstance(line, dict)
+                                    else line for line in step["inputs"]["runCommand"]]
     return json.dumps(content)
 
 
@@ -57,7 +59,7 @@ def evidence_bucket(name=BUCKET, mode="COMPLIANCE"):
     s3().create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
     if mode:
         s3().put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": mode, "Days": 1}}})
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": mode, "Days": 365}}})
     return name
 
 
@@ -295,3 +297,64 @@ def test_collect_logs_finds_an_organization_trails_files_under_the_organization_
     runner = Runner()
     outcome = runner.apply(runner.job("collect-logs", "arn:aws:iam::123456789012:role/app", hours="1"))
     assert [i["source"] for i in outcome.memory["evidence"]] == [f"s3://org-trail-logs/{key}"]
+
+
+def test_a_bucket_that_keeps_evidence_for_less_than_the_minimum_is_refused(moto_inprocess):
+    """Issue 22, item 15: a COMPLIANCE retention of one day was accepted. The minimum is
+    evidence.min_retention_days (365 by default); lowering it is a deliberate setting."""
+    s3().create_bucket(Bucket="firebreak-evidence-short", ObjectLockEnabledForBucket=True)
+    s3().put_object_lock_configuration(Bucket="firebreak-evidence-short", ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+    instance_id, *_ = instance()
+    runner = Runner(bucket="firebreak-evidence-short")
+    with pytest.raises(UsageError) as refused:
+        runner.plan(runner.job("collect-instance-data", instance_id))
+    assert ("keeps objects for 1 day(s)" in refused.value.message
+            and "evidence.min_retention_days asks for at least 365 days" in refused.value.message)
+    lowered = Runner(bucket="firebreak-evidence-short", min_retention_days=1)
+    assert "Object Lock COMPLIANCE, 1 day(s) default retention" in lowered.plan(
+        lowered.job("collect-instance-data", instance_id)).current[0]
+    s3().put_object_lock_configuration(Bucket="firebreak-evidence-short", ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 1}}})
+    assert "1 year(s)" in runner.plan(runner.job("collect-instance-data", instance_id)).current[0]
+
+
+def test_every_call_on_the_evidence_bucket_names_the_expected_owner(moto_inprocess, monkeypatch):
+    """Issue 22, item 15: S3 calls on the evidence bucket did not pass ExpectedBucketOwner, so a
+    bucket of that name in another account would take the evidence. moto ignores the
+    parameter, so the test records what Firebreak sends and checks it against botocore's S3
+    model: every call naming the evidence bucket carries the owner (the account acted in, or
+    evidence.bucket_owner)."""
+    import botocore.session
+
+    from aws.actions.base import ActionContext
+
+    sent = []
+    real = ActionContext.call
+
+    def recording(self, service, operation, **params):
+        sent.append((service, operation, params))
+        return real(self, service, operation, **params)
+
+    monkeypatch.setattr(ActionContext, "call", recording)
+    evidence_bucket()
+    memory_document()
+    instance_id, *_ = instance()
+    for runner, owner in ((Runner(memory_document="firebreak-CollectMemory"), "123456789012"),
+                          (Runner(memory_document="firebreak-CollectMemory", bucket_owner="444455556666"),
+                           "444455556666")):
+        sent.clear()
+        for action in ("collect-instance-data", "collect-memory"):
+            job = runner.job(action, instance_id)
+            runner.plan(job)
+            if owner == "123456789012":
+                runner.apply(job)
+        on_bucket = [(op, p) for service, op, p in sent if service == "s3" and p.get("Bucket") == BUCKET]
+        assert {op for op, _ in on_bucket} >= ({"get_object_lock_configuration", "put_object",
+                                                "list_object_versions"} if owner == "123456789012"
+                                               else {"get_object_lock_configuration"})
+        model = botocore.session.get_session().get_service_model("s3")
+        for op, params in on_bucket:
+            shape = model.operation_model("".join(w.title() for w in op.split("_"))).input_shape
+            assert "ExpectedBucketOwner" in shape.members, op
+            assert params.get("ExpectedBucketOwner") == owner, (op, params)

@@ -8,7 +8,14 @@ call is checked against the resource "*"; conditions are ignored (an Allow with 
 Condition allows as if it had none). So `as_moto_reads_it` widens each Allow statement's
 resources to "*" (except S3's) and keeps the Deny statements as they are: moto then applies
 the deny on Firebreak's own roles, and checks every action. Resource scoping and conditions
-are checked statically instead (tests/aws/actions/test_policy_static.py)."""
+are checked statically instead (tests/aws/actions/test_policy_static.py).
+
+One addition makes moto check a resource it otherwise skips: SSM's SendCommand is checked
+against the document's ARN, as IAM does (`document_is_the_resource`), so the policy's pin of
+firebreak-* documents to the deploying account is enforced here, not only read. The
+escalation paths of issue 22 that rest on conditions (ec2:Attribute, ec2:Owner,
+ec2:Add/userId, tags) cannot be refused by moto: test_policy_static.py tries each as an IAM
+request with a condition-aware evaluator and says so."""
 
 import json
 
@@ -28,7 +35,18 @@ from tests.support.containment import instance
 
 TRUST_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
-POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
+ACCOUNT, FORENSICS, LOG_ARCHIVE = "123456789012", "111122223333", "trail-logs"
+
+
+def deployed(text: str) -> dict:
+    """The JSON policy with its placeholders filled in, as iam/README.md says to attach it."""
+    for name, value in (("AWS::AccountId", ACCOUNT), ("ForensicsAccountId", FORENSICS),
+                        ("LogArchiveBucket", LOG_ARCHIVE)):
+        text = text.replace("${" + name + "}", value)
+    return json.loads(text)
+
+
+POLICY = deployed((REPO / "iam" / "firebreak-policy.json").read_text())
 # moto 5.2.6 checks a few S3 calls under the API operation's name where IAM has another
 # action (S3's API reference: "To use this operation, you must have the
 # s3:GetBucketPublicAccessBlock permission", and likewise for the others). The test grants
@@ -52,7 +70,8 @@ def as_moto_reads_it(policy):
     for statement in policy["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resource = statement["Resource"]
-        if statement["Effect"] == "Allow" and not all(r.startswith("arn:aws:s3:::") for r in _list(resource)):
+        checked = all(r.startswith("arn:aws:s3:::") for r in _list(resource)) or actions == ["ssm:SendCommand"]
+        if statement["Effect"] == "Allow" and not checked:
             resource = "*"  # moto checks these calls against "*" (see above)
         statements.append({**statement, "Resource": resource,
                            "Action": actions + [m for a in actions for m in MOTO_S3_NAMES.get(a, [])]})
@@ -61,6 +80,25 @@ def as_moto_reads_it(policy):
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(autouse=True)
+def document_is_the_resource(monkeypatch):
+    """moto checks SendCommand against "*"; IAM checks it against the document's ARN (an
+    AWS-owned document has no account in it; a name is a document of the caller's account;
+    an ARN names another account's shared document). So does moto, from here on."""
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def resource(self):
+        if self._get_action() != "SendCommand":
+            return "*"
+        name = self._get_param("DocumentName") or ""
+        if name.startswith("arn:"):
+            return name
+        owner = "" if name.startswith("AWS-") else self.current_account
+        return f"arn:aws:ssm:{self.region}:{owner}:document/{name}"
+
+    monkeypatch.setattr(SimpleSystemManagerResponse, "_determine_resource", resource, raising=False)
 
 
 def responder(name, policy, monkeypatch):
@@ -335,3 +373,67 @@ def test_evidence_writes_outside_the_evidence_bucket_convention_are_denied(moto_
         with pytest.raises(ActionFailed) as caught:  # (moto reads the lock check as s3:ListBucket, granted above)
             runner.catalog.apply(runner.job("collect-instance-data", instance_id), runner.calls.append)
         assert caught.value.code == "AccessDenied" and "s3:PutObject" in caught.value.message
+
+
+def test_a_firebreak_document_shared_from_another_account_is_refused(moto_inprocess, monkeypatch):
+    """Issue 22, item 1: a document named firebreak-* that an attacker shares from another
+    account was allowed (`arn:aws:ssm:*:*:document/firebreak-*`). The policy now names the
+    deploying account; moto checks SendCommand against the document (fixture above)."""
+    with disable_iam_authentication():
+        instance_id, *_ = instance()
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        ssm = boto3.Session().client("ssm", region_name="us-east-1")
+        for document in ("arn:aws:ssm:us-east-1:999999999999:document/firebreak-CollectMemory", "AWS-RunShellScript"):
+            with pytest.raises(ClientError) as caught:
+                ssm.send_command(InstanceIds=[instance_id], DocumentName=document)
+            # moto 5.2 answers an SSM (JSON protocol) refusal with IAM's XML error body, so
+            # botocore reports the HTTP status as the code; the body names AccessDenied.
+            error = caught.value.response["Error"]
+            assert error["Code"] in ("AccessDenied", "403") and "AccessDenied" in str(error), error
+            assert "ssm:SendCommand" in str(error)
+        sent = ssm.send_command(InstanceIds=[instance_id], DocumentName="firebreak-CollectMemory")  # the account's own
+        assert sent["Command"]["DocumentName"] == "firebreak-CollectMemory"
+
+
+def test_a_bucket_whose_name_contains_logs_is_not_readable(moto_inprocess, monkeypatch):
+    """Issue 22, item 4(e): GetObject was allowed on any bucket named *logs*. Now only the
+    log archive bucket named at deployment (here trail-logs); moto checks S3 resources."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with disable_iam_authentication():
+        for name in ("payroll-export-logs", LOG_ARCHIVE):
+            s3.create_bucket(Bucket=name)
+            s3.put_object(Bucket=name, Key="2026/salaries.csv", Body=b"alice,100000")
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        as_bot = boto3.Session().client("s3", region_name="us-east-1")
+        refused(as_bot.get_object, Bucket="payroll-export-logs", Key="2026/salaries.csv")
+        assert as_bot.get_object(Bucket=LOG_ARCHIVE, Key="2026/salaries.csv")["Body"].read() == b"alice,100000"
+
+
+def test_the_pass_through_group_allows_nothing_once_an_isolation_is_done(moto_inprocess, monkeypatch):
+    """Issue 22, item 4(a): the pass-through group allowed all traffic at all times, so any
+    interface moved into it was open. It is open only while isolation moves interfaces
+    through it, and an old always-open one is closed when an isolation meets it."""
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    with disable_iam_authentication():
+        instance_id, vpc, *_ = instance()
+        legacy = ec2.create_security_group(GroupName="firebreak-isolation-pass-through", Description="old",
+                                           VpcId=vpc, TagSpecifications=[{"ResourceType": "security-group", "Tags": [
+                                               {"Key": "firebreak:managed", "Value": "isolation"}]}])["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=legacy, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    with enable_iam_authentication():
+        runner = Runner()
+        job = runner.job("isolate-instance", instance_id)
+        runner.plan(job)
+        runner.apply(job)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                   {"Name": "tag-key", "Values": ["firebreak:managed"]}])
+    firebreaks = {g["GroupName"]: g for g in groups["SecurityGroups"]}
+    assert set(firebreaks) == {"firebreak-isolation", "firebreak-isolation-untrack", "firebreak-isolation-pass-through"}
+    for name, group in firebreaks.items():
+        assert group["IpPermissions"] == [] and group["IpPermissionsEgress"] == [], f"{name} allows traffic"
+    opened = [c for c in runner.calls if c["call"] == "ec2:AuthorizeSecurityGroupIngress"]
+    assert len(opened) == 1, "opened once, for the move"

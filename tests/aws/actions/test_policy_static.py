@@ -1,7 +1,13 @@
 """What moto cannot see in iam/firebreak-policy.json (resources and conditions), checked
 statically, twice: by parliament's privilege-escalation and resource-star auditors, and by
 a plain reading of the statements below, so a gap in the analyser cannot let a weakening
-through. Each weakening the plain check knows is shown to be caught."""
+through. Each weakening the plain check knows is shown to be caught.
+
+And the escalation paths of issue 22 (item 4) and its foreign SSM document (item 1), each
+tried as an IAM request against the policy with tests/support/iam_policy.decide, which
+evaluates conditions: moto's enforcement (test_iam_policy.py) ignores conditions and checks
+EC2 and SSM calls against the resource "*", so it cannot refuse these. Each is refused; the
+legitimate call beside it is allowed, so the refusal is the condition's doing."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import parliament
 import pytest
 
 from tests.conftest import REPO
+from tests.support.iam_policy import decide
 
 # Both shipped policies: the one every role carries and the one only Firebreak's own role does.
 POLICY = json.loads((REPO / "iam" / "firebreak-policy.json").read_text())
@@ -51,7 +58,13 @@ SENSITIVE = ("iam:UpdateAccessKey", "iam:PassRole", "ec2:AuthorizeSecurityGroupI
 # documents named firebreak-* in the account (yours, e.g. the memory acquisition one from
 # deploy/evidence-documents.yaml; Firebreak cannot create or edit documents). Never
 # AWS-RunShellScript: that would be any command as root on every managed instance.
-DOCUMENTS = ("arn:aws:ssm:*::document/AWS-RunPatchBaseline", "arn:aws:ssm:*:*:document/firebreak-*")
+DOCUMENTS = ("arn:aws:ssm:*::document/AWS-RunPatchBaseline", "arn:aws:ssm:*:${AWS::AccountId}:document/firebreak-*")
+# Objects Firebreak may read: its own buckets, CloudTrail's for /investigate, and the one log
+# archive bucket named when it is deployed (never "any bucket whose name contains logs").
+READABLE = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*",
+            "arn:aws:s3:::firebreak-athena-results-*/*", "arn:aws:s3:::aws-cloudtrail-logs-*/*",
+            "arn:aws:s3:::${LogArchiveBucket}", "arn:aws:s3:::${LogArchiveBucket}/*")
+OWN_ACCOUNT = ["${AWS::AccountId}", "amazon"]  # and remediation.image_owners: yours to add
 EVIDENCE_BUCKETS = ("arn:aws:s3:::firebreak-evidence-*", "arn:aws:s3:::firebreak-evidence-*/*")
 # Object writes anywhere else: only Athena's query results (investigation), in their own buckets.
 WRITABLE = EVIDENCE_BUCKETS + ("arn:aws:s3:::firebreak-athena-results-*/*",)
@@ -106,8 +119,25 @@ def problems(policy: dict) -> list[str]:
             if not any(k.startswith(("aws:ResourceTag/", "iam:ResourceTag/")) for k in condition.get("StringEquals", {})):
                 found.append(f"{sid}: iam:PassRole to any role (no tag condition)")
         if any(grants(s, a) for a in GROUP_RULES):
-            if condition.get("StringEquals", {}).get("aws:ResourceTag/firebreak:managed") != "isolation":
+            tags = _list(condition.get("StringEquals", {}).get("aws:ResourceTag/firebreak:managed", []))
+            if not tags or not set(tags) <= {"isolation", "pass-through"}:
                 found.append(f"{sid}: changes rules of security groups Firebreak did not create")
+            if any(grants(s, a) for a in GROUP_RULES if a.startswith("ec2:Authorize")) and tags != ["pass-through"]:
+                found.append(f"{sid}: adds rules to a group other than the pass-through (opens the isolation group)")
+        if grants(s, "ec2:ModifyInstanceAttribute") and condition.get("StringEquals", {}).get(
+                "ec2:Attribute") != "disableApiTermination":
+            found.append(f"{sid}: ec2:ModifyInstanceAttribute of any attribute (user data, groups, block devices)")
+        resources = _list(s.get("Resource", []))
+        launches_from = grants(s, "ec2:RunInstances") and any("::image/" in r or "::snapshot/" in r for r in resources)
+        registers_from = grants(s, "ec2:RegisterImage") and any("::snapshot/" in r for r in resources)
+        if (launches_from or registers_from) and _list(
+                condition.get("StringEquals", {}).get("ec2:Owner", [])) != OWN_ACCOUNT:
+            found.append(f"{sid}: launches or registers from images or snapshots of any owner")
+        if grants(s, "ec2:DeleteNetworkAclEntry") and not condition.get("StringEquals", {}).get(
+                "aws:ResourceTag/firebreak:block-ip"):
+            found.append(f"{sid}: ec2:DeleteNetworkAclEntry on network ACLs Firebreak did not block in")
+        if grants(s, "s3:GetObject") and not all(r in READABLE for r in _list(s["Resource"])):
+            found.append(f"{sid}: s3:GetObject beyond Firebreak's buckets, CloudTrail's and the log archive")
         if grants(s, "ec2:CreateTags") or grants(s, "ec2:DeleteTags"):
             at_creation = bool(condition.get("StringEquals", {}).get("ec2:CreateAction"))
             keys = condition.get("ForAllValues:StringEquals", {}).get("aws:TagKeys", [])
@@ -135,6 +165,9 @@ def problems(policy: dict) -> list[str]:
                 condition.get("Null", {}).get("aws:ResourceTag/firebreak:incident") != "false"
                 or condition.get("StringEquals", {}).get("ec2:Attribute") != "createVolumePermission"):
             found.append(f"{sid}: shares snapshots Firebreak did not take (no firebreak:incident tag condition)")
+        if grants(s, "ec2:ModifySnapshotAttribute") and condition.get("StringEquals", {}).get(
+                "ec2:Add/userId") != "${ForensicsAccountId}":
+            found.append(f"{sid}: shares snapshots with any account (no ec2:Add/userId condition)")
         if grants(s, "s3:PutObject") and not all(r in WRITABLE for r in _list(s["Resource"])):
             found.append(f"{sid}: s3:PutObject beyond the firebreak-evidence-* and firebreak-athena-results-* "
                          "buckets")
@@ -182,7 +215,20 @@ WEAKENINGS = {
     "PassRole on *": lambda ss: _sid(ss, "PassOnlyRestorableInstanceRolesToEc2").update(Resource="*"),
     "PassRole to any role": lambda ss: _sid(ss, "PassOnlyRestorableInstanceRolesToEc2").update(
         Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
-    "open any security group": lambda ss: _sid(ss, "ChangeRulesOfFirebreakIsolationGroupsOnly").pop("Condition"),
+    "open any security group": lambda ss: _sid(ss, "OpenOnlyThePassThroughGroupWhileItIsUsed").pop("Condition"),
+    "close any security group": lambda ss: _sid(ss, "CloseRulesOfFirebreakGroupsOnly").pop("Condition"),
+    "open the isolation group": lambda ss: _sid(ss, "OpenOnlyThePassThroughGroupWhileItIsUsed").update(
+        Condition={"StringEquals": {"aws:ResourceTag/firebreak:managed": ["isolation", "pass-through"]}}),
+    "any instance attribute": lambda ss: _sid(ss, "TerminationProtection").pop("Condition"),
+    "launch from any image": lambda ss: _sid(ss, "LaunchReplacementsFromOwnImagesOnly").pop("Condition"),
+    "register from any snapshot": lambda ss: _sid(ss, "RegisterReplacementImagesFromOwnSnapshotsOnly").pop("Condition"),
+    "share with any account": lambda ss: _sid(ss, "EvidenceShareOnlyFirebreakSnapshots")["Condition"][
+        "StringEquals"].pop("ec2:Add/userId"),
+    "read any logs bucket": lambda ss: _sid(ss, "EvidenceReadTheLogArchiveBucketOnly").update(
+        Resource=["arn:aws:s3:::*logs*", "arn:aws:s3:::*logs*/*"]),
+    "delete entries of any NACL": lambda ss: _sid(ss, "UnblockOnlyInNetworkAclsFirebreakBlockedIn").pop("Condition"),
+    "foreign firebreak-* SSM document": lambda ss: _sid(ss, "EvidenceMemoryThroughFirebreakDocuments").update(
+        Resource=["arn:aws:ssm:*:*:document/firebreak-*", "arn:aws:ec2:*:*:instance/*"]),
     "forge the managed tag": lambda ss: _sid(ss, "TagInstancesWithFirebreakKeysOnly").update(
         Resource=["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:security-group/*"], Condition={
             "ForAllValues:StringEquals": {"aws:TagKeys": ["firebreak:incident", "firebreak:managed"]},
@@ -250,3 +296,91 @@ def test_parliament_would_have_caught_the_old_policy():
     findings = analyse(old)
     assert {"PutUserPolicy"} <= {f.location["type"] for f in findings if f.issue == "PRIVILEGE_ESCALATION"}
     assert any("ec2:AuthorizeSecurityGroupIngress" in f.detail for f in findings if f.issue == "RESOURCE_STAR")
+
+
+# ------------------------------------------------------------------------ issue 22's paths, as IAM decides
+ACCOUNT, FORENSICS, ATTACKER, LOG_ARCHIVE = "123456789012", "111122223333", "999999999999", "org-log-archive"
+
+
+def deployed(policy: dict = POLICY) -> dict:
+    """The policy as attached: its placeholders filled in as iam/README.md says."""
+    text = json.dumps(policy)
+    for name, value in (("AWS::AccountId", ACCOUNT), ("ForensicsAccountId", FORENSICS),
+                        ("LogArchiveBucket", LOG_ARCHIVE)):
+        text = text.replace("${" + name + "}", value)
+    assert "${" not in text
+    return json.loads(text)
+
+
+INSTANCE = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0abc1234567890def"
+GROUP = f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/sg-0prod"
+SNAPSHOT = "arn:aws:ec2:us-east-1::snapshot/snap-0evidence"
+IMAGE = "arn:aws:ec2:us-east-1::image/ami-0attacker"
+REPLACEMENT_TAGS = {"aws:RequestTag/firebreak:managed": "replacement", "aws:RequestTag/firebreak:incident": "7",
+               "aws:TagKeys": ["firebreak:managed", "firebreak:incident"]}
+LAUNCH = {INSTANCE: REPLACEMENT_TAGS, f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/subnet-1": {}}
+
+# (attack, legitimate call beside it): each an IAM request (action, {resource ARN: its keys}).
+PATHS = {
+    "1 a firebreak-* SSM document shared from another account": (
+        ("ssm:SendCommand", {f"arn:aws:ssm:us-east-1:{ATTACKER}:document/firebreak-CollectMemory": {},
+                             INSTANCE: {}}),
+        ("ssm:SendCommand", {f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/firebreak-CollectMemory": {},
+                             INSTANCE: {}})),
+    "4a opening a group other than the pass-through (the isolation group)": (
+        ("ec2:AuthorizeSecurityGroupIngress", {GROUP: {"aws:ResourceTag/firebreak:managed": "isolation"}}),
+        ("ec2:AuthorizeSecurityGroupIngress", {GROUP: {"aws:ResourceTag/firebreak:managed": "pass-through"}})),
+    "4a opening a production group": (
+        ("ec2:AuthorizeSecurityGroupEgress", {GROUP: {}}),
+        ("ec2:RevokeSecurityGroupEgress", {GROUP: {"aws:ResourceTag/firebreak:managed": "isolation"}})),
+    "4b user data through ModifyInstanceAttribute": (
+        ("ec2:ModifyInstanceAttribute", {INSTANCE: {"ec2:Attribute": "userData"}}),
+        ("ec2:ModifyInstanceAttribute", {INSTANCE: {"ec2:Attribute": "disableApiTermination"}})),
+    "4b security groups through ModifyInstanceAttribute": (
+        ("ec2:ModifyInstanceAttribute", {INSTANCE: {"ec2:Attribute": "groupSet"}}), None),
+    "4b block devices through ModifyInstanceAttribute": (
+        ("ec2:ModifyInstanceAttribute", {INSTANCE: {"ec2:Attribute": "blockDeviceMapping"}}), None),
+    "4c a replacement launched from an attacker's image": (
+        ("ec2:RunInstances", {**LAUNCH, IMAGE: {"ec2:Owner": ATTACKER}}),
+        ("ec2:RunInstances", {**LAUNCH, IMAGE: {"ec2:Owner": ACCOUNT}})),
+    "4c a replacement image registered from an attacker's snapshot": (
+        ("ec2:RegisterImage", {"arn:aws:ec2:us-east-1::image/*": REPLACEMENT_TAGS, SNAPSHOT: {"ec2:Owner": ATTACKER}}),
+        ("ec2:RegisterImage", {"arn:aws:ec2:us-east-1::image/*": REPLACEMENT_TAGS, SNAPSHOT: {"ec2:Owner": ACCOUNT}})),
+    "4d a self-tagged snapshot shared with any account": (
+        ("ec2:ModifySnapshotAttribute", {SNAPSHOT: {"aws:ResourceTag/firebreak:incident": "7",
+                                                    "ec2:Attribute": "createVolumePermission",
+                                                    "ec2:Add/userId": ATTACKER}}),
+        ("ec2:ModifySnapshotAttribute", {SNAPSHOT: {"aws:ResourceTag/firebreak:incident": "7",
+                                                    "ec2:Attribute": "createVolumePermission",
+                                                    "ec2:Add/userId": FORENSICS}})),
+    "4e objects of any bucket whose name contains logs": (
+        ("s3:GetObject", {"arn:aws:s3:::payroll-exports-logs/2026/salaries.csv": {}}),
+        ("s3:GetObject", {f"arn:aws:s3:::{LOG_ARCHIVE}/AWSLogs/{ACCOUNT}/CloudTrail/x.json.gz": {}})),
+    "20d deleting entries of a network ACL Firebreak never blocked in": (
+        ("ec2:DeleteNetworkAclEntry", {f"arn:aws:ec2:us-east-1:{ACCOUNT}:network-acl/acl-0prod": {}}),
+        ("ec2:DeleteNetworkAclEntry", {f"arn:aws:ec2:us-east-1:{ACCOUNT}:network-acl/acl-0prod":
+                                       {"aws:ResourceTag/firebreak:block-ip": "firebreak"}})),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_each_escalation_path_of_issue_22_is_refused_and_the_legitimate_call_is_not(path):
+    attack, legitimate = PATHS[path]
+    policy = deployed()
+    assert not decide(policy, *attack), f"{path}: allowed"
+    if legitimate:
+        assert decide(policy, *legitimate), f"{path}: the call Firebreak itself makes is refused too"
+
+
+def test_the_evaluator_would_have_let_each_path_through_the_old_statements():
+    """The refusals above come from the new conditions: with each removed (the weakenings
+    above), the evaluator allows the attack."""
+    for path, weakening in (("4b user data through ModifyInstanceAttribute", "any instance attribute"),
+                            ("4c a replacement launched from an attacker's image", "launch from any image"),
+                            ("4d a self-tagged snapshot shared with any account", "share with any account"),
+                            ("4e objects of any bucket whose name contains logs", "read any logs bucket"),
+                            ("1 a firebreak-* SSM document shared from another account",
+                             "foreign firebreak-* SSM document"),
+                            ("20d deleting entries of a network ACL Firebreak never blocked in",
+                             "delete entries of any NACL")):
+        assert decide(deployed(_with(WEAKENINGS[weakening])), *PATHS[path][0]), path

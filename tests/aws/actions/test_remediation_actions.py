@@ -433,3 +433,45 @@ def test_replace_instance_refuses_a_role_it_may_not_pass(remediation):
     with pytest.raises(ActionFailed) as refused:
         remediation.plan(remediation.job("replace-instance", instance_id))
     assert refused.value.code == "RoleNotRestorable" and "firebreak:restorable=true" in refused.value.message
+
+
+def test_replace_instance_refuses_an_image_whose_owner_is_not_trusted_and_says_whose(moto_inprocess):
+    """Issue 22, item 5: any AMI the account could see was accepted, its owner never shown.
+    With remediation.image_owners empty only the account's own images pass; moto's images
+    belong to Amazon's accounts (alias amazon), like a public image another account owns."""
+    instance_id, _, _, _ = instance()
+    image = ec2().describe_images(ImageIds=[described(instance_id)["ImageId"]])["Images"][0]
+    strict = Remediation(remediation=RemediationConfig(image_owners=[]))
+    with pytest.raises(ActionFailed) as refused:
+        strict.plan(strict.job("replace-instance", instance_id))
+    assert refused.value.code == "UntrustedImageOwner"
+    assert f"belongs to {image['OwnerId']} (amazon)" in refused.value.message
+    assert "neither this account (123456789012) nor in remediation.image_owners (none)" in refused.value.message
+    assert not [c for c in strict.calls if c["call"] in ("ec2:RunInstances", "ec2:RegisterImage")]
+
+
+def test_replace_instance_plan_shows_the_images_owner_and_creation_date(moto_inprocess, no_waiting):
+    instance_id, _, _, _ = instance()
+    volume = described(instance_id)["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    snap = ec2().create_snapshot(VolumeId=volume)["SnapshotId"]
+    own = ec2().register_image(Name="golden", RootDeviceName="/dev/xvda", BlockDeviceMappings=[
+        {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snap}}])["ImageId"]
+    created = ec2().describe_images(ImageIds=[own])["Images"][0]["CreationDate"]
+    strict = Remediation(remediation=RemediationConfig(image_owners=[]))
+    plan = strict.plan(strict.job("replace-instance", instance_id, **{"from": own}))
+    [launch] = [c for c in plan.changes if c.startswith("Launch a ")]
+    assert f"{own} 'golden' (--from; owner 123456789012, created {created})" in launch
+    shared = strict.plan(strict.job("replace-instance", instance_id, **{"from": snap}))
+    assert "owner 123456789012, created " in shared.changes[1]
+    amazon = Remediation()  # the shipped default trusts Amazon's own images
+    default = amazon.plan(amazon.job("replace-instance", instance_id))
+    assert any("(the original's AMI; owner " in c and "(amazon), created " in c for c in default.changes)
+
+
+def test_image_owners_must_be_account_ids_or_amazons_aliases():
+    from pydantic import ValidationError
+
+    assert RemediationConfig().image_owners == ["amazon"]
+    assert RemediationConfig(image_owners=["111122223333", "aws-marketplace"]).image_owners
+    with pytest.raises(ValidationError, match="an owner is a 12-digit AWS account id"):
+        RemediationConfig(image_owners=["self"])
