@@ -191,6 +191,14 @@ def timeline_page(incident: Incident, entries: list[TimelineEntry], page: int, t
     return escape(f"Timeline of incident {incident.label}, page {page} of {pages}"), blocks
 
 
+def other_incident_note(shown: Incident, here: Incident) -> dict:
+    """Said above another incident's timeline asked for in an incident channel: a number
+    names an incident, and this one is not the channel's."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
+        f"This is incident {shown.label}'s timeline, not this channel's ({here.label}). "
+        f"For a page of {here.label}'s: `/incident timeline page 2`.")}]}
+
+
 def _sections(heading: str, lines: list[str]) -> list[dict]:
     """Pack lines into as few sections as Slack's 3,000-character limit allows."""
     blocks, current = [], heading

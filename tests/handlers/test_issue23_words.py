@@ -1,0 +1,115 @@
+"""Issue 23, words and details (items 9, 12, 13, 16): what a hurried responder types gets
+a clear answer, through signed Slack requests to the local workspace."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support.containment import declare, workspace
+from tests.support.slack import ack_body, all_text
+
+
+def answers_to(ws, text, user="alice", channel=None, command="/incident"):
+    """The ack and every later answer (response_url) to one command, as one text."""
+    seen = len(ws.fake.calls_to("response_url"))
+    ack = ack_body(ws.sender.command(command, text, user=ws.user(user), channel=channel or ws.channel("general")))
+    ws.settle()
+    return "\n".join([all_text(ack)] + [all_text(c.body) for c in ws.fake.calls_to("response_url")[seen:]])
+
+
+# ---------------------------------------------------------------- item 9
+def test_item9_declare_sev_space_1_is_refused_listing_the_severities(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        for typed in ("declare sev 1 Root login from Tor", "declare sev-1 Root login from Tor",
+                      "declare private p 2 Root login"):
+            said = answers_to(ws, typed)
+            assert "is not a severity; use one of sev1, sev2, sev3, sev4" in said, said
+        assert ws.services.incidents.count() == 0
+    finally:
+        ws.stop()
+
+
+# ---------------------------------------------------------------- item 12
+def test_item12_timeline_page_and_incident_are_said_unambiguously(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        first = declare(ws, title="First")
+        second = declare(ws, title="Second")
+        paged = answers_to(ws, "timeline page 1", channel=second.channel_id)
+        assert f"Timeline of incident {second.label}, page 1" in paged
+        other = answers_to(ws, f"timeline {first.id}", channel=second.channel_id)
+        assert f"Timeline of incident {first.label}" in other
+        assert f"This is incident {first.label}'s timeline, not this channel's ({second.label})" in other
+        assert "`/incident timeline page 2`" in other
+        refused = answers_to(ws, "timeline x", channel=second.channel_id)
+        assert "“x” is neither an incident nor a page" in refused and "Timeline of" not in refused
+        legacy = answers_to(ws, f"timeline #{first.id} 2", channel=second.channel_id)
+        assert "For page 2, say `timeline page 2`" in legacy and "Timeline of" not in legacy
+        helped = answers_to(ws, "help")
+        assert "/incident timeline [#id] [page N]" in helped
+    finally:
+        ws.stop()
+
+
+# ---------------------------------------------------------------- item 13
+def test_item13_an_action_item_for_someone_slack_did_not_recognise_is_refused(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        said = answers_to(ws, "action rotate the keys @dave", channel=incident.channel_id)
+        assert "“@dave” is not someone Slack recognised" in said
+        assert ws.services.repos.action_items.for_incident(incident.id) == []
+        reassigned = answers_to(ws, "action assign 1 @dave", channel=incident.channel_id)
+        assert "“@dave” is not someone Slack recognised" in reassigned
+        answers_to(ws, f"action rotate the keys <@{ws.user('bob')}>", channel=incident.channel_id)
+        [item] = ws.services.repos.action_items.for_incident(incident.id)
+        assert item.owner == ws.user("bob")
+    finally:
+        ws.stop()
+
+
+# ---------------------------------------------------------------- item 16
+def test_item16_a_misspelled_subcommand_suggests_the_right_one(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        assert "Did you mean `declare`?" in answers_to(ws, "delcare sev2 Port scan")
+        assert ws.services.incidents.count() == 0
+    finally:
+        ws.stop()
+
+
+def test_item16_playbook_without_one_says_how_to_attach_one(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws, title="Something odd")
+        said = answers_to(ws, "playbook", channel=incident.channel_id)
+        assert f"Incident {incident.label} has no playbook. Attach one with `/incident playbook " in said
+    finally:
+        ws.stop()
+
+
+def test_item16_crypto_mining_as_a_category_names_the_category_it_is_filed_under(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        said = answers_to(ws, "category crypto-mining", channel=incident.channel_id)
+        assert "“crypto-mining” is a playbook, not a category: it is filed under malware" in said
+        assert "`/incident playbook crypto-mining`" in said
+        assert ws.services.incidents.get(incident.id).category != "crypto-mining"
+    finally:
+        ws.stop()
+
+
+def test_item16_declare_private_without_a_title_opens_the_form_set_to_private(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        ws.sender.command("/incident", "declare private", user=ws.user("alice"), channel=ws.channel("general"))
+        [opened] = ws.fake.wait_for("views.open")
+        view = opened.body["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        [visibility] = [b for b in view["blocks"] if b["block_id"] == "visibility"]
+        assert visibility["element"]["initial_option"]["value"] == "private"
+        assert ws.services.incidents.count() == 0
+    finally:
+        ws.stop()
