@@ -7,7 +7,7 @@ import argparse
 import os
 import signal
 
-from cli.common import fail, log, settings_of
+from cli.common import fail, local_var, log, settings_of
 
 
 def cmd_default(args: argparse.Namespace) -> int:
@@ -86,15 +86,15 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 def cmd_local(args: argparse.Namespace) -> int:
     from composition import sandbox
-    from core.settings import PROJECT_ROOT
     from local.console import Console, quiet_libraries
 
     settings = settings_of(args)
     if not args.no_console:  # migrations, HTTP and scheduler chatter would bury the chat
         quiet_libraries()
-    # The fake workspace is kept beside the default SQLite file so incidents and their
-    # channels stay together between runs; with another database it starts fresh.
-    state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
+    # The fake workspace is kept beside the SQLite file so incidents and their channels stay
+    # together between runs; with another database it starts fresh.
+    var = local_var(settings)
+    state = var / "local-slack.json" if var is not None else None
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
     # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
     # every AWS call of this process goes to it; with them nothing changes.

@@ -79,6 +79,8 @@ class LocalWorkspace:
         for name in cfg.local.channels:
             if not (restored and self.fake.channel_id(name)):
                 self.fake.add_channel(name, members=tuple(self.users.values()))
+        if state_file:  # saved at once too: commands run beside it (`bot.py export`) know the names
+            self.fake.save(state_file)
         if adjust is not None:
             self.settings = adjust(self.settings, self)
         self.clock: Clock = clock or OffsetClock()

@@ -174,12 +174,14 @@ def finish(services: Services, incident: Incident, *, actor: str | None) -> tupl
         drill = {**current.drill, "scorecard": {**card, "ended_at": at.isoformat(), "ended_by": actor},
                  "pending": []}
         return Mutation(changes={"drill": drill}).note("drill", actor, "Drill ended; scorecard:\n"
-                                                       + "\n".join(card["lines"]), scenario=current.drill["scenario"])
+                                                       + "\n".join(card["lines"]), scenario=current.drill["scenario"],
+                                                       people=sorted(card["who"]))
 
     updated, entries = services.incidents.mutate(incident.id, decide, services.clock.now)
     if entries and updated.channel_id:
         try:
-            services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]))
+            services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]),
+                                 mentions=tuple(card["who"]))  # people by name, not as {@U…} tokens
         except ChatError as exc:
             log.warning("drill scorecard of incident %s not posted: %s", incident.id, exc.message)
     return updated, updated.drill["scorecard"]["lines"]

@@ -130,7 +130,7 @@ def drill_tagged(incident: Incident, text: str, blocks: list[dict]) -> tuple[str
 
 def entry_line(entry: TimelineEntry) -> str:
     icon = KIND_ICONS.get(entry.kind, ":small_blue_diamond:")
-    mentions = [entry.actor, entry.data.get("user"), entry.data.get("previous")]
+    mentions = [entry.actor, entry.data.get("user"), entry.data.get("previous"), *entry.data.get("people", ())]
     actor = f"<@{entry.actor}>" if entry.actor and entry.actor.isalnum() else escape(entry.actor or "Firebreak")
     line = f"{icon} {when(entry.at)} · {actor}: {with_mentions(entry.text, mentions)}"
     if entry.data.get("permalink"):

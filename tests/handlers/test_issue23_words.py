@@ -3,6 +3,7 @@ a clear answer, through signed Slack requests to the local workspace."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from tests.support.containment import declare, workspace
@@ -113,3 +114,57 @@ def test_item16_declare_private_without_a_title_opens_the_form_set_to_private(se
         assert ws.services.incidents.count() == 0
     finally:
         ws.stop()
+
+
+# ---------------------------------------------------------------- item 10
+def test_item10_scorecard_and_postmortem_name_people_and_say_dry_runs_in_words(settings, clock, moto_inprocess):
+    from core.drills.loader import fill
+    from core.incidents.postmortem import for_incident
+    from tests.support.slack import settled
+
+    ws = workspace(settings, clock)
+    try:
+        ws.sender.command("/incident", "drill crypto-mining", user=ws.user("alice"), channel=ws.channel("general"))
+        drill = settled(ws, lambda: next((i for i in ws.services.incidents.recent() if i.is_drill and i.summary_ts),
+                                         None))
+        target = fill("{instance:web-1}", drill.drill["values"])  # no sandbox here: a dry run
+        ws.sender.command("/contain", f"isolate-instance {target}", user=ws.user("bob"), channel=drill.channel_id)
+        settled(ws, lambda: [r for r in ws.services.repos.containment.for_incident(drill.id) if r.message_ts])
+        ws.sender.command("/incident", "drill end", user=ws.user("alice"), channel=drill.channel_id)
+        [card] = ws.fake.wait_for("chat.postMessage", lambda c: "Drill scorecard" in all_text(c.body))
+        shown = all_text(card.body)
+        assert "{@" not in shown, shown
+        assert f"<@{ws.user('bob')}>: containment, requested containment" in shown
+        document = for_incident(ws.services, ws.services.incidents.get(drill.id))
+        [line] = [ln for ln in document.splitlines() if "isolate-instance" in ln and ln.startswith("- C")]
+        assert "planned only (dry run), nothing changed" in line and "decided by" not in line
+        assert "{'" not in document and "['" not in document and "{@" not in document
+    finally:
+        ws.stop()
+
+
+def test_item10_memory_of_a_request_is_written_in_words():
+    from core.incidents.postmortem import _in_words
+
+    assert _in_words({"eni-1": ["sg-a", "sg-b"], "eni-2": []}) == "eni-1 sg-a, sg-b"
+    assert _in_words([{"rule": 100, "cidr": "198.51.100.7/32"}]) == "rule 100, cidr 198.51.100.7/32"
+    assert _in_words(True) == "yes"
+
+
+def test_item10_cli_export_beside_the_local_workspace_names_people(settings, tmp_path):
+    from composition import local_workspace
+    from tests.support.cli import run_bot
+    from tests.support.slack import eventually
+
+    url = f"sqlite:///{tmp_path / 'firebreak.db'}"
+    local = dataclasses.replace(settings, secrets=dataclasses.replace(settings.secrets, database_url=url))
+    ws = local_workspace(local, threads=2, state_file=tmp_path / "local-slack.json")
+    try:
+        ws.sender.command("/incident", "declare sev2 Named people", user=ws.user("bob"), channel=ws.channel("general"))
+        eventually(lambda: next((i for i in ws.services.incidents.recent() if i.announce_ts), None))
+        bob = ws.user("bob")
+    finally:
+        ws.stop()
+    exported = run_bot("export", "1", "--format", "md", env={"DATABASE_URL": url})
+    assert exported.returncode == 0, exported.stderr
+    assert "by @bob" in exported.stdout and bob not in exported.stdout
