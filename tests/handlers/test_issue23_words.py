@@ -168,3 +168,65 @@ def test_item10_cli_export_beside_the_local_workspace_names_people(settings, tmp
     exported = run_bot("export", "1", "--format", "md", env={"DATABASE_URL": url})
     assert exported.returncode == 0, exported.stderr
     assert "by @bob" in exported.stdout and bob not in exported.stdout
+
+
+# ---------------------------------------------------------------- item 11
+def test_item11_an_expired_approval_card_loses_its_buttons_and_a_click_says_how_to_request_again(
+        settings, clock, moto_inprocess):
+    import boto3
+
+    from core.scheduling.registry import expire_approvals
+    from tests.support.containment import click, contain, wait_state
+    from tests.support.slack import settled
+
+    def card_of(request_id):
+        request = ws.services.repos.containment.get(request_id)
+        return next(m for m in ws.fake.messages(request.message_channel) if m["ts"] == request.message_ts)
+
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ("swept", "clicked"):
+            s3.create_bucket(Bucket=bucket)
+            contain(ws, incident, f"block-public-s3 {bucket}")
+        shown = settled(ws, lambda: (found := [r for r in ws.services.repos.containment.for_incident(
+            incident.id) if r.message_ts]) and len(found) == 2 and {r.target: r for r in found})
+        swept, clicked = shown["swept"], shown["clicked"]
+        assert "Approve" in all_text(card_of(swept.id))
+        clock.advance(minutes=31)
+
+        assert expire_approvals(ws.services) == 2  # the clock's sweep
+        for request in (swept, clicked):
+            shown = all_text(card_of(request.id))
+            assert "expired" in shown and "Approve" not in shown and "Deny" not in shown
+            assert f"/contain block-public-s3 {request.target}" in shown
+
+        seen = len(ws.fake.calls_to("response_url"))
+        click(ws, incident, clicked.id, user="bob")
+        answer = all_text(settled(ws, lambda: ws.fake.calls_to("response_url")[seen:])[-1].body)
+        assert f"Request {clicked.label} (block-public-s3 clicked) is already expired" in answer
+        assert "Request it again for a fresh plan: `/contain block-public-s3 clicked`" in answer
+        assert wait_state(ws, clicked.id, "expired")
+    finally:
+        ws.stop()
+
+
+def test_item11_a_click_before_the_sweep_edits_the_card_to_expired(settings, clock, moto_inprocess):
+    import boto3
+
+    from tests.support.containment import click, contain
+    from tests.support.slack import settled
+
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="late")
+        contain(ws, incident, "block-public-s3 late")
+        request = settled(ws, lambda: next((r for r in ws.services.repos.containment.for_incident(incident.id)
+                                            if r.message_ts), None))
+        clock.advance(minutes=31)
+        click(ws, incident, request.id, user="bob")
+        ws.fake.wait_for("chat.update", lambda c: "expired" in all_text(c.body) and "Approve" not in all_text(c.body))
+    finally:
+        ws.stop()
