@@ -230,3 +230,28 @@ def test_item11_a_click_before_the_sweep_edits_the_card_to_expired(settings, clo
         ws.fake.wait_for("chat.update", lambda c: "expired" in all_text(c.body) and "Approve" not in all_text(c.body))
     finally:
         ws.stop()
+
+
+# ---------------------------------------------------------------- item 14
+def test_item14_quarantine_help_plan_and_readme_all_say_awsdenyall(settings, clock, moto_inprocess):
+    import boto3
+
+    from tests.conftest import REPO
+    from tests.support.containment import contain
+    from tests.support.slack import settled
+
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        helped = answers_to(ws, "help", command="/contain", channel=incident.channel_id)
+        assert "attach the AWS managed policy AWSDenyAll to an IAM user" in helped and "inline" not in helped
+        boto3.client("iam", region_name="us-east-1").create_user(UserName="eve")
+        contain(ws, incident, "quarantine-user eve")
+        request = settled(ws, lambda: next((r for r in ws.services.repos.containment.for_incident(incident.id)
+                                            if r.message_ts), None))
+        card = next(m for m in ws.fake.messages(request.message_channel) if m["ts"] == request.message_ts)
+        assert "Attach the AWS managed policy AWSDenyAll" in all_text(card) and "inline" not in all_text(card)
+        readme = (REPO / "README.md").read_text()
+        assert "/contain quarantine-user <name>                  attach the AWS managed policy AWSDenyAll" in readme
+    finally:
+        ws.stop()
