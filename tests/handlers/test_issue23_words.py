@@ -255,3 +255,32 @@ def test_item14_quarantine_help_plan_and_readme_all_say_awsdenyall(settings, clo
         assert "/contain quarantine-user <name>                  attach the AWS managed policy AWSDenyAll" in readme
     finally:
         ws.stop()
+
+
+# ---------------------------------------------------------------- item 15, and item 16's "looked in"
+def test_item15_a_linked_findings_foreign_account_refusal_names_the_flags_and_accounts(settings, clock, moto_inprocess):
+    from tests.handlers.test_contain import _incident_with_s3_finding
+
+    ws = workspace(settings, clock)
+    try:
+        incident = _incident_with_s3_finding(ws, account="444455556666")
+        said = answers_to(ws, "block-public-s3 acme-finance-exports", command="/contain", channel=incident.channel_id)
+        assert "444455556666 is not configured" in said
+        assert ("To act in one of those: `/contain block-public-s3 acme-finance-exports --account 123456789012 "
+                "--region us-west-2`") in said
+        assert "The account came from a finding linked to this incident" in said
+        assert "containment.accounts has none; Firebreak's own is 123456789012" in said
+        assert ws.services.repos.containment.for_incident(incident.id) == []
+    finally:
+        ws.stop()
+
+
+def test_item16_a_refusal_at_home_says_the_account_once_in_plain_words(settings, clock, moto_inprocess):
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        said = answers_to(ws, "block-public-s3 no-such-bucket-here", command="/contain", channel=incident.channel_id)
+        assert "looked in the account of Firebreak’s own credentials, region us-east-1" in said
+        assert "from Firebreak's own credentials" not in said and "account of Firebreak’s own credentials from" not in said
+    finally:
+        ws.stop()
