@@ -104,7 +104,9 @@ def cmd_local(args: argparse.Namespace) -> int:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)
-            print(*workspace.notices, sep="\n", flush=True)
+            print(local_aws.notice, flush=True)  # the console's own hints (`:sandbox`) do not apply here
+            if local_aws.sandbox is not None:
+                print("\n".join(local_aws.sandbox.inventory.lines()), flush=True)
             signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
             signal.pause()
         else:

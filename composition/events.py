@@ -36,5 +36,5 @@ def publisher() -> Publisher:
         FindingsStored: (counted, triage.on_findings_stored, correlate.on_findings_stored),
         FindingLinked: (counted, playbooks.on_finding_linked),
         ContainmentDecided: (counted,),
-        ContainmentFinished: (counted, custody.on_containment_finished),
+        ContainmentFinished: (counted, custody.on_containment_finished, playbooks.on_containment_finished),
     })

@@ -29,6 +29,11 @@ class LocalAws:
 
     notice: str
     sandbox: aws_sandbox.Sandbox | None = None
+    console_hint: str = ""  # said after the notice in the console only (`:sandbox`)
+
+    @property
+    def in_console(self) -> str:
+        return f"{self.notice} {self.console_hint}".strip()
 
     def stop(self) -> None:
         if self.sandbox is not None:
@@ -60,8 +65,8 @@ def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estat
                         "are configured, /contain, /evidence and /remediate will say AWS refused them.")
     return LocalAws(f"AWS: no credentials found, so /contain acts on the AWS sandbox at {running.endpoint} "
                     f"(moto, seeded from {estate.name}); e.g. /contain isolate-instance "
-                    f"{running.inventory.get('instance', 'web-1') or 'i-…'}. :sandbox lists its inventory.",
-                    running)
+                    f"{running.inventory.get('instance', 'web-1') or 'i-…'}.", running,
+                    console_hint=":sandbox lists its inventory.")
 
 
 def guard(local_sandbox: aws_sandbox.Sandbox | None,
@@ -111,7 +116,7 @@ def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ,
         if local_aws.sandbox is not None:
             options["adjust"] = _collect_into(local_aws.sandbox.inventory, options.get("adjust"))
         inventory = tuple(local_aws.sandbox.inventory.lines()) if local_aws.sandbox else ()
-        return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory,
+        return workspace_of(settings, notices=(local_aws.in_console,), sandbox_inventory=inventory,
                             local_sandbox=local_aws.sandbox, **options), local_aws
     except BaseException:
         local_aws.stop()

@@ -86,7 +86,7 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
             services.chat.invite(incident.channel_id, [actor])
             services.chat.notify(incident.channel_id,
                                  f"{DRILL_TAG} This is a drill ({scenario.name}): {scenario.description} "
-                                 f"Findings arrive over {_human(scenario.duration)}; containment acts {where}. "
+                                 f"{_arrival(scenario)}; containment acts {where}. "
                                  "End it with /incident drill end (or /incident resolve) for the scorecard.")
         except ChatError as exc:
             log.warning("drill %s: could not brief the channel: %s", run, exc.message)
@@ -199,6 +199,15 @@ def on_incident_changed(services: Services, event: IncidentChanged) -> None:
         on_changed(services, event.incident, event.actor)
 
 
+def _arrival(scenario) -> str:
+    """`Findings arrive over 5 min`, `The finding arrives at once`, as the scenario has it."""
+    count, seconds = len(scenario.findings), int(scenario.duration.total_seconds())
+    subject = "The finding arrives" if count == 1 else f"{count} findings arrive" if count else "No findings arrive"
+    if seconds == 0 or count < 2:
+        return f"{subject} at once" if seconds == 0 else f"{subject} after {_human(scenario.duration)}"
+    return f"{subject} over {_human(scenario.duration)}"
+
+
 def _human(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes} min" if minutes else "at once"
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    return f"{minutes} min" if minutes else f"{seconds} s"

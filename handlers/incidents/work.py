@@ -9,6 +9,7 @@ from core.drills import runner as drills
 from core.incidents import lifecycle, roles, service as incidents, timeline
 from core.errors import UsageError
 from core.incidents.model import Incident
+from core.mentions import as_text
 from core.scheduling import stats
 from core.services import Services
 from handlers import blocks
@@ -191,7 +192,15 @@ def start_drill(services: Services, command: StartDrill, reply: Reply) -> None:
 
 
 def end_drill(services: Services, command: EndDrill, reply: Reply) -> None:
+    before = incidents.find(services, actor=command.user, channel=command.channel, ref=command.ref,
+                            how_to_name="`/incident drill end 42`")
     incident, lines = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
+    ended = before.drill.get("scorecard") if before.is_drill else None
+    if ended:  # said again, in the drill channel too: answer rather than stay silent
+        said = (f"Drill {incident.label} already ended ({ended.get('ended_at', '')[:16].replace('T', ' ')} UTC); "
+                "its scorecard:\n" + "\n".join(lines))
+        reply.respond(text=blocks.escape(as_text(said, services.directory.name)), response_type="ephemeral")
+        return
     confirm_elsewhere(reply, Target(channel=command.channel), incident,
                       f"Drill {incident.label} ended: " + "; ".join(lines[1:4]))
 

@@ -284,3 +284,73 @@ def test_item16_a_refusal_at_home_says_the_account_once_in_plain_words(settings,
         assert "from Firebreak's own credentials" not in said and "account of Firebreak’s own credentials from" not in said
     finally:
         ws.stop()
+
+
+# ---------------------------------------------------------------- item 16, the rest
+def test_item16_a_contain_step_is_ticked_when_the_same_action_is_requested_by_hand(settings, clock, moto_inprocess):
+    from tests.support.containment import click, contain, instance, wait_state
+    from tests.support.slack import settled
+
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        answers_to(ws, "playbook crypto-mining", channel=incident.channel_id)
+        settled(ws, lambda: ws.services.incidents.get(incident.id).playbook == "crypto-mining")
+        instance_id = instance()[0]
+        contain(ws, incident, f"isolate-instance {instance_id}")
+        request = settled(ws, lambda: next((r for r in ws.services.repos.containment.for_incident(incident.id)
+                                            if r.message_ts), None))
+        click(ws, incident, request.id, user="bob")
+        wait_state(ws, request.id, "succeeded")
+        done = settled(ws, lambda: ws.services.incidents.get(incident.id).playbook_state.get("done"))
+        [(key, tick)] = done.items()
+        assert tick["by"] == ws.user("alice")
+        entries = ws.services.incidents.timeline(incident.id, limit=None)
+        assert any(e.kind == "playbook_step" and f"isolate-instance {instance_id}" in e.text for e in entries)
+    finally:
+        ws.stop()
+
+
+def test_item16_the_page_dm_names_the_incident_channel(settings, clock):
+    ws = workspace(settings, clock)
+    try:
+        incident = declare(ws)
+        answers_to(ws, f"page <@{ws.user('bob')}> please look", channel=incident.channel_id)
+        [dm] = ws.fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == ws.user("bob"))
+        assert f"Join #{incident.channel_name}." in all_text(dm.body)
+    finally:
+        ws.stop()
+
+
+def test_item16_drill_intro_and_a_repeated_drill_end_in_the_drill_channel(settings, clock, moto_inprocess):
+    from tests.support.slack import settled
+
+    ws = workspace(settings, clock)
+    try:
+        ws.sender.command("/incident", "drill port-probe", user=ws.user("alice"), channel=ws.channel("general"))
+        drill = settled(ws, lambda: next((i for i in ws.services.incidents.recent() if i.is_drill and i.summary_ts),
+                                         None))
+        [intro] = ws.fake.wait_for("chat.postMessage", lambda c: "This is a drill" in all_text(c.body))
+        assert "over at once" not in all_text(intro.body)
+        assert "arrive" in all_text(intro.body) or "arrives" in all_text(intro.body)
+        answers_to(ws, "drill end", channel=drill.channel_id)
+        again = answers_to(ws, "drill end", channel=drill.channel_id)
+        assert f"Drill {drill.label} already ended" in again and "its scorecard" in again and "{@" not in again
+    finally:
+        ws.stop()
+
+
+def test_item16_drill_intro_says_when_findings_arrive_in_words():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from core.drills.runner import _arrival
+
+    def said(count, seconds):
+        return _arrival(SimpleNamespace(findings=[object()] * count, duration=timedelta(seconds=seconds)))
+
+    assert said(3, 0) == "3 findings arrive at once"
+    assert said(3, 300) == "3 findings arrive over 5 min"
+    assert said(2, 45) == "2 findings arrive over 45 s"
+    assert said(1, 0) == "The finding arrives at once"
+    assert said(1, 120) == "The finding arrives after 2 min"
