@@ -18,7 +18,7 @@ def cmd_default(args: argparse.Namespace) -> int:
     print("No SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET set: starting the embedded local workspace.\n"
           "(Set both, or see README 'Connecting to Slack', to serve a real workspace.)")
     args.no_console = False
-    args.port = 0
+    args.port = args.slack_port = args.sandbox_port = 0
     return cmd_local(args)
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -98,8 +98,14 @@ def cmd_local(args: argparse.Namespace) -> int:
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
     # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
     # every AWS call of this process goes to it; with them nothing changes.
-    workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
-                                                   with_clock=True, progress=lambda text: print(text, flush=True))
+    try:
+        workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
+                                                       slack_port=getattr(args, "slack_port", 0) or 0,
+                                                       sandbox_port=getattr(args, "sandbox_port", 0) or 0,
+                                                       with_clock=True, progress=lambda text: print(text, flush=True))
+    except OSError as exc:  # a chosen port is taken
+        return fail(f"the local workspace cannot listen: {exc.strerror or exc}. Choose other ports with --port, "
+                    "--slack-port and --sandbox-port (or leave them out for any free port).")
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "

@@ -50,7 +50,7 @@ def start(estate: Path = ESTATE, host: str = "127.0.0.1", port: int = 0,
 
 
 def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estate: Path = ESTATE,
-                        record: Path | None = INVENTORY_FILE, progress=lambda text: None) -> LocalAws:
+                        record: Path | None = INVENTORY_FILE, progress=lambda text: None, port: int = 0) -> LocalAws:
     """Real credentials or a chosen endpoint: nothing changes. Neither: a sandbox, for the
     composition root to send this process's AWS calls to (`environ` is only read)."""
     if environ.get("AWS_ENDPOINT_URL"):
@@ -59,7 +59,7 @@ def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estat
         return LocalAws("AWS: using your AWS credentials — /contain acts on real AWS after approval.")
     progress("No AWS credentials found: starting the AWS sandbox (moto on loopback) ...")
     try:
-        running = start(estate, record=record)
+        running = start(estate, port=port, record=record)
     except aws_sandbox.SandboxError as exc:
         return LocalAws(f"AWS: no credentials found, and no AWS sandbox: {exc.message}. Until AWS credentials "
                         "are configured, /contain, /evidence and /remediate will say AWS refused them.")
@@ -106,12 +106,13 @@ def _collect_into(inventory: aws_sandbox.Inventory, then=None):
 
 
 def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ, estate: Path = ESTATE,
-                    record: Path | None = INVENTORY_FILE, progress=lambda text: None, **options):
+                    record: Path | None = INVENTORY_FILE, progress=lambda text: None, sandbox_port: int = 0,
+                    **options):
     """The local workspace with its AWS settled first (sandbox or not): (workspace, LocalAws).
     Stop both: the workspace, then `LocalAws.stop()`."""
     from composition import local_workspace as workspace_of
 
-    local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress)
+    local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress, port=sandbox_port)
     try:
         if local_aws.sandbox is not None:
             options["adjust"] = _collect_into(local_aws.sandbox.inventory, options.get("adjust"))
