@@ -61,11 +61,17 @@ def serve(host: str, port: int) -> None:
     environment(os.environ)
     route_athena_rest_json()
     load_only(MANAGED_POLICIES, os.environ)
+    from aws import sandbox_standins
+
+    sandbox_standins.install()  # Support correspondence, SSM's managed instances
     import logging
 
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # moto's answer to an operation it lacks is an HTML page, which the bot turns into "not
+    # available in the AWS sandbox" (aws/sandbox_gaps.py); werkzeug's traceback of it on
+    # the terminal, under the console, on every clock sweep, helped nobody.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
