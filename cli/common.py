@@ -57,6 +57,16 @@ def local_names(settings) -> dict:
     return {"directory": SavedWorkspaceDirectory(var / "local-slack.json")}
 
 
+def local_sandbox(settings) -> dict:
+    """A command run beside the local workspace's running AWS sandbox acts there, as the
+    workspace does (unless AWS_ENDPOINT_URL or credentials say otherwise)."""
+    from composition import sandbox
+
+    var = local_var(settings)
+    found = sandbox.running(var / "sandbox.json") if var is not None else None
+    return {"local_sandbox": found} if found is not None else {}
+
+
 @contextmanager
 def offline_services(args: argparse.Namespace) -> Iterator:
     """Services that post nothing to Slack (reports, exports, the audit and the job queue),
@@ -65,7 +75,8 @@ def offline_services(args: argparse.Namespace) -> Iterator:
     from core.nulls import NoChat, NoNotifier
 
     settings = settings_of(args)
-    services = build_services(settings, chat=NoChat(), notifier=NoNotifier(), **local_names(settings))
+    services = build_services(settings, chat=NoChat(), notifier=NoNotifier(), **local_names(settings),
+                              **local_sandbox(settings))
     try:
         yield services
     finally:
@@ -77,7 +88,7 @@ def findings_process(args: argparse.Namespace, **options):
     import composition
 
     settings = settings_of(args)
-    process = composition.build(settings, **options)
+    process = composition.build(settings, **{**local_sandbox(settings), **options})
     if not settings.secrets.slack_bot_token:  # the root connects no notifier without it
         log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
     return process

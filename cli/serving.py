@@ -8,6 +8,7 @@ import os
 import signal
 
 from cli.common import fail, local_var, log, settings_of
+from local.workspace_lock import WorkspaceBusy, WorkspaceLock
 
 
 def cmd_default(args: argparse.Namespace) -> int:
@@ -95,6 +96,10 @@ def cmd_local(args: argparse.Namespace) -> int:
     # together between runs; with another database it starts fresh.
     var = local_var(settings)
     state = var / "local-slack.json" if var is not None else None
+    try:  # one workspace per var/: a second would overwrite the first's Slack, sandbox and clock
+        held = WorkspaceLock.take(var) if var is not None else None
+    except WorkspaceBusy as exc:
+        return fail(exc.message)
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
     # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
     # every AWS call of this process goes to it; with them nothing changes.
@@ -102,8 +107,12 @@ def cmd_local(args: argparse.Namespace) -> int:
         workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
                                                        slack_port=getattr(args, "slack_port", 0) or 0,
                                                        sandbox_port=getattr(args, "sandbox_port", 0) or 0,
+                                                       record=var / "sandbox.json" if var else sandbox.INVENTORY_FILE,
+                                                       sandbox_state=var / "sandbox-calls.jsonl" if var else None,
                                                        with_clock=True, progress=lambda text: print(text, flush=True))
     except OSError as exc:  # a chosen port is taken
+        if held is not None:
+            held.release()
         return fail(f"the local workspace cannot listen: {exc.strerror or exc}. Choose other ports with --port, "
                     "--slack-port and --sandbox-port (or leave them out for any free port).")
     try:
@@ -122,6 +131,8 @@ def cmd_local(args: argparse.Namespace) -> int:
     finally:
         workspace.stop()
         local_aws.stop()
+        if held is not None:
+            held.release()
     return 0
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
