@@ -157,9 +157,9 @@ def show_timeline(services: Services, command: ShowTimeline, reply: Reply) -> No
     text, shown = incident_blocks.timeline_page(incident, entries, command.page, total)
     # Shown to the channel only in the incident's own channel; anywhere else only to you.
     here = command.target.channel == incident.channel_id
-    channels = services.incidents.by_channel(command.target.channel) if command.target.channel else None
-    if not here and channels is not None and command.target.ref:
-        shown = [incident_blocks.other_incident_note(incident, channels), *shown]
+    channel_incident = services.incidents.by_channel(command.target.channel) if command.target.channel else None
+    if not here and channel_incident is not None and command.target.ref:  # `timeline 2` in another's channel
+        shown = [incident_blocks.other_incident_note(incident, channel_incident), *shown]
     reply.respond(text=text, blocks=shown, response_type="in_channel" if here else "ephemeral")
 
 
