@@ -69,7 +69,7 @@ def test_item8_the_fake_slack_port_can_be_chosen(settings):
 def test_item8_the_sandbox_port_reaches_the_sandbox(monkeypatch):
     asked = {}
 
-    def start(estate, host="127.0.0.1", port=0):
+    def start(estate, host="127.0.0.1", port=0, state=None, saved=None):
         asked["port"] = port
         raise sandbox.aws_sandbox.SandboxError("not in this test")
 
