@@ -21,7 +21,8 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-from core.errors import FirebreakError
+from aws import sandbox_gaps
+from core.errors import FirebreakError, NotInSandbox
 
 MAX_DETAIL = 500
 _SECRETS = [
@@ -47,6 +48,10 @@ class AwsActionError(FirebreakError):
         self.code = failure.code
 
 
+class SandboxGapError(AwsActionError, NotInSandbox):
+    """An AWS call the sandbox's moto does not implement (aws/sandbox_gaps.py)."""
+
+
 def _scrub(text: str) -> str:
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
@@ -56,6 +61,10 @@ def _scrub(text: str) -> str:
 
 def describe_aws_error(exc: BaseException, service: str | None = None) -> AwsFailure:
     """Describe `exc`; pass `service` (e.g. "ec2") so the sentence names the full call."""
+    if isinstance(exc, ClientError) and sandbox_gaps.is_moto_page(exc.response):
+        operation = f"{service}:{exc.operation_name}" if service else exc.operation_name
+        return AwsFailure("NotInSandbox", "not available in the AWS sandbox: "
+                          + sandbox_gaps.why(service, exc.operation_name), None, operation)
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         meta = exc.response.get("ResponseMetadata", {})
@@ -95,4 +104,5 @@ def aws_errors(service: str | None = None) -> Iterator[None]:
     try:
         yield
     except (ClientError, BotoCoreError) as exc:
-        raise AwsActionError(describe_aws_error(exc, service)) from exc
+        failure = describe_aws_error(exc, service)
+        raise (SandboxGapError if failure.code == "NotInSandbox" else AwsActionError)(failure) from exc

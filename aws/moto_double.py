@@ -55,24 +55,39 @@ def load_only(policies: Iterable[str], environ: MutableMapping[str, str]) -> Non
     environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
 
-def serve(host: str, port: int) -> None:
-    """The sandbox's server process: prints {"endpoint": ...} once listening, stops when its
-    parent closes stdin (or dies) or on SIGTERM."""
+SEED = 2023  # moto's ids come from one seeded random stream: replaying the same calls gives the same ids
+
+
+def serve(host: str, port: int, state: str | None = None) -> None:
+    """The sandbox's server process: prints {"endpoint": ..., "restored": ...} once listening,
+    stops when its parent closes stdin (or dies) or on SIGTERM. With `state` (a file under
+    var/), every call is recorded there by moto's recorder and, at the next start, replayed
+    with the same seed: the sandbox comes back with the same ids, objects and versions."""
+    if state:  # moto's recorder reads these when it is imported
+        os.environ["MOTO_RECORDER_FILEPATH"] = state
+        os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), host, "localhost"]))
     environment(os.environ)
     route_athena_rest_json()
     load_only(MANAGED_POLICIES, os.environ)
+    from aws import sandbox_standins
+
+    sandbox_standins.install()  # Support correspondence, SSM's managed instances
     import logging
 
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # moto's answer to an operation it lacks is an HTML page, which the bot turns into "not
+    # available in the AWS sandbox" (aws/sandbox_gaps.py); werkzeug's traceback of it on
+    # the terminal, under the console, on every clock sweep, helped nobody.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
+    restored = _restore(state, f"http://{bound_host}:{bound_port}") if state else False
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-    print(json.dumps({"endpoint": f"http://{bound_host}:{bound_port}"}), flush=True)
+    print(json.dumps({"endpoint": f"http://{bound_host}:{bound_port}", "restored": restored}), flush=True)
     try:
         done.wait()
     except KeyboardInterrupt:
@@ -81,12 +96,30 @@ def serve(host: str, port: int) -> None:
         server.stop()
 
 
+def _restore(state: str, endpoint: str) -> bool:
+    """Seed moto's ids, replay what was recorded (if anything), then record what follows."""
+    from moto.moto_api import recorder
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(SEED)
+    saved = Path(state)
+    restored = saved.exists() and saved.stat().st_size > 0
+    if restored:
+        recorder.replay_recording(target_host=endpoint)
+    else:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text("")
+    recorder.start_recording()
+    return restored
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aws.moto_double", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--state", help="record calls here and replay them at the next start")
     args = parser.parse_args(argv)
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.state)
     return 0
 
 

@@ -9,6 +9,8 @@ using boto3's own chain; the composition root points that chain at the sandbox
 
 from __future__ import annotations
 
+import dataclasses
+
 import importlib.util
 import io
 import json
@@ -90,9 +92,10 @@ class SandboxServer:
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.host, self.port = host, port
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, state: Path | None = None):
+        self.host, self.port, self.state = host, port, state
         self.endpoint = ""
+        self.restored = False  # the state file's calls were replayed: the estate is there already
         self._process: subprocess.Popen | None = None
 
     def start(self) -> str:
@@ -103,11 +106,13 @@ class SandboxServer:
         project = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "aws.moto_double", "--host", self.host, "--port", str(self.port)],
+            [sys.executable, "-m", "aws.moto_double", "--host", self.host, "--port", str(self.port),
+             *(["--state", str(self.state)] if self.state else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=project)
         line = _first_line(self._process, self.START_TIMEOUT)
         try:
-            self.endpoint = json.loads(line)["endpoint"]
+            said = json.loads(line)
+            self.endpoint, self.restored = said["endpoint"], bool(said.get("restored"))
         except (ValueError, KeyError, TypeError):
             self.stop()
             raise SandboxError(f"the AWS sandbox's server did not start (it said {line.strip()[:200]!r})") from None
@@ -396,10 +401,17 @@ class Sandbox:
         self.server.stop()
 
 
-def start(estate_path: Path, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
-    server = SandboxServer(host, port)
+def start(estate_path: Path, host: str = "127.0.0.1", port: int = 0, state: Path | None = None,
+          saved: Inventory | None = None) -> Sandbox:
+    """A seeded sandbox. With `state` (and the inventory `saved` when it was recorded) the
+    sandbox of the last run comes back as it was, same ids, rather than a new one."""
+    if state is not None and saved is None and Path(state).exists():
+        Path(state).unlink()  # calls without the inventory they made: start afresh
+    server = SandboxServer(host, port, state)
     endpoint = server.start()
     try:
+        if server.restored and saved is not None:
+            return Sandbox(server, dataclasses.replace(saved, endpoint=endpoint))
         return Sandbox(server, seed(endpoint, load_estate(estate_path)))
     except BaseException:
         server.stop()

@@ -31,6 +31,42 @@ def fail(message: str, code: int = EXIT_FAILURE) -> int:
     return code
 
 
+def local_var(settings):
+    """Where the local workspace keeps what outlives a run (its fake Slack, its sandbox):
+    beside the SQLite database (var/ by default); nowhere with another database."""
+    from pathlib import Path
+
+    from core.settings import PROJECT_ROOT
+
+    url = settings.secrets.database_url
+    if not url:
+        return PROJECT_ROOT / "var"
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.split("///", 1)[1]).parent
+    return None
+
+
+def local_names(settings) -> dict:
+    """Without a Slack token, people's names from the local workspace's saved fake Slack,
+    so exports say @alice rather than @U0000002."""
+    from local.saved_directory import SavedWorkspaceDirectory
+
+    var = local_var(settings)
+    if settings.secrets.slack_bot_token or var is None or not (var / "local-slack.json").exists():
+        return {}
+    return {"directory": SavedWorkspaceDirectory(var / "local-slack.json")}
+
+
+def local_sandbox(settings) -> dict:
+    """A command run beside the local workspace's running AWS sandbox acts there, as the
+    workspace does (unless AWS_ENDPOINT_URL or credentials say otherwise)."""
+    from composition import sandbox
+
+    var = local_var(settings)
+    found = sandbox.running(var / "sandbox.json") if var is not None else None
+    return {"local_sandbox": found} if found is not None else {}
+
+
 @contextmanager
 def offline_services(args: argparse.Namespace) -> Iterator:
     """Services that post nothing to Slack (reports, exports, the audit and the job queue),
@@ -38,7 +74,9 @@ def offline_services(args: argparse.Namespace) -> Iterator:
     from composition import build_services
     from core.nulls import NoChat, NoNotifier
 
-    services = build_services(settings_of(args), chat=NoChat(), notifier=NoNotifier())
+    settings = settings_of(args)
+    services = build_services(settings, chat=NoChat(), notifier=NoNotifier(), **local_names(settings),
+                              **local_sandbox(settings))
     try:
         yield services
     finally:
@@ -50,7 +88,7 @@ def findings_process(args: argparse.Namespace, **options):
     import composition
 
     settings = settings_of(args)
-    process = composition.build(settings, **options)
+    process = composition.build(settings, **{**local_sandbox(settings), **options})
     if not settings.secrets.slack_bot_token:  # the root connects no notifier without it
         log.warning("no SLACK_BOT_TOKEN: findings are stored and routed, Slack messages wait in the database")
     return process

@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("local", help="the embedded local workspace: fake Slack on loopback plus a console")
     p.add_argument("--no-console", action="store_true", help="serve only; drive it over HTTP")
     p.add_argument("--port", type=int, default=0, help="port for the bot (default: any free port)")
+    p.add_argument("--slack-port", type=int, default=0,
+                   help="port for the fake Slack Web API (default: any free port)")
+    p.add_argument("--sandbox-port", type=int, default=0,
+                   help="port for the AWS sandbox when one starts (default: any free port)")
     p.set_defaults(func=cmd_local)
 
     p = sub.add_parser("sandbox", help="start the AWS sandbox (moto on loopback) seeded with a demo estate")

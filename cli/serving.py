@@ -7,7 +7,8 @@ import argparse
 import os
 import signal
 
-from cli.common import fail, log, settings_of
+from cli.common import fail, local_var, log, settings_of
+from local.workspace_lock import WorkspaceBusy, WorkspaceLock
 
 
 def cmd_default(args: argparse.Namespace) -> int:
@@ -18,7 +19,7 @@ def cmd_default(args: argparse.Namespace) -> int:
     print("No SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET set: starting the embedded local workspace.\n"
           "(Set both, or see README 'Connecting to Slack', to serve a real workspace.)")
     args.no_console = False
-    args.port = 0
+    args.port = args.slack_port = args.sandbox_port = 0
     return cmd_local(args)
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -86,25 +87,41 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 def cmd_local(args: argparse.Namespace) -> int:
     from composition import sandbox
-    from core.settings import PROJECT_ROOT
     from local.console import Console, quiet_libraries
 
     settings = settings_of(args)
     if not args.no_console:  # migrations, HTTP and scheduler chatter would bury the chat
         quiet_libraries()
-    # The fake workspace is kept beside the default SQLite file so incidents and their
-    # channels stay together between runs; with another database it starts fresh.
-    state = PROJECT_ROOT / "var" / "local-slack.json" if not settings.secrets.database_url else None
+    # The fake workspace is kept beside the SQLite file so incidents and their channels stay
+    # together between runs; with another database it starts fresh.
+    var = local_var(settings)
+    state = var / "local-slack.json" if var is not None else None
+    try:  # one workspace per var/: a second would overwrite the first's Slack, sandbox and clock
+        held = WorkspaceLock.take(var) if var is not None else None
+    except WorkspaceBusy as exc:
+        return fail(exc.message)
     # The clock runs here too, so reminders and SLA escalations show up (`:clock +30m`).
     # Without AWS credentials (and no AWS_ENDPOINT_URL) an AWS sandbox starts first and
     # every AWS call of this process goes to it; with them nothing changes.
-    workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
-                                                   with_clock=True, progress=lambda text: print(text, flush=True))
+    try:
+        workspace, local_aws = sandbox.local_workspace(settings, port=args.port or 0, state_file=state,
+                                                       slack_port=getattr(args, "slack_port", 0) or 0,
+                                                       sandbox_port=getattr(args, "sandbox_port", 0) or 0,
+                                                       record=var / "sandbox.json" if var else sandbox.INVENTORY_FILE,
+                                                       sandbox_state=var / "sandbox-calls.jsonl" if var else None,
+                                                       with_clock=True, progress=lambda text: print(text, flush=True))
+    except OSError as exc:  # a chosen port is taken
+        if held is not None:
+            held.release()
+        return fail(f"the local workspace cannot listen: {exc.strerror or exc}. Choose other ports with --port, "
+                    "--slack-port and --sandbox-port (or leave them out for any free port).")
     try:
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)
-            print(*workspace.notices, sep="\n", flush=True)
+            print(local_aws.notice, flush=True)  # the console's own hints (`:sandbox`) do not apply here
+            if local_aws.sandbox is not None:
+                print("\n".join(local_aws.sandbox.inventory.lines()), flush=True)
             signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
             signal.pause()
         else:
@@ -114,6 +131,8 @@ def cmd_local(args: argparse.Namespace) -> int:
     finally:
         workspace.stop()
         local_aws.stop()
+        if held is not None:
+            held.release()
     return 0
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

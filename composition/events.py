@@ -38,5 +38,5 @@ def publisher() -> Publisher:
         SecurityIrCaseChanged: (counted, aws_cases.on_case_event),
         FindingLinked: (counted, sequence_incidents.on_finding_linked, playbooks.on_finding_linked),
         ContainmentDecided: (counted,),
-        ContainmentFinished: (counted, custody.on_containment_finished),
+        ContainmentFinished: (counted, custody.on_containment_finished, playbooks.on_containment_finished),
     })

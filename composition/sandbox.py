@@ -29,6 +29,11 @@ class LocalAws:
 
     notice: str
     sandbox: aws_sandbox.Sandbox | None = None
+    console_hint: str = ""  # said after the notice in the console only (`:sandbox`)
+
+    @property
+    def in_console(self) -> str:
+        return f"{self.notice} {self.console_hint}".strip()
 
     def stop(self) -> None:
         if self.sandbox is not None:
@@ -36,16 +41,19 @@ class LocalAws:
 
 
 def start(estate: Path = ESTATE, host: str = "127.0.0.1", port: int = 0,
-          record: Path | None = INVENTORY_FILE) -> aws_sandbox.Sandbox:
-    """A seeded sandbox; its inventory is recorded so other processes can recognise it."""
-    running = aws_sandbox.start(estate, host, port)
+          record: Path | None = INVENTORY_FILE, state: Path | None = None) -> aws_sandbox.Sandbox:
+    """A seeded sandbox; its inventory is recorded so other processes can recognise it. With
+    `state`, the sandbox of the last run (its calls recorded there) comes back as it was."""
+    saved = aws_sandbox.read_inventory(record) if state is not None and record is not None else None
+    running = aws_sandbox.start(estate, host, port, state=state, saved=saved)
     if record is not None:
         aws_sandbox.save_inventory(running.inventory, record)
     return running
 
 
 def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estate: Path = ESTATE,
-                        record: Path | None = INVENTORY_FILE, progress=lambda text: None) -> LocalAws:
+                        record: Path | None = INVENTORY_FILE, progress=lambda text: None, port: int = 0,
+                        state: Path | None = None) -> LocalAws:
     """Real credentials or a chosen endpoint: nothing changes. Neither: a sandbox, for the
     composition root to send this process's AWS calls to (`environ` is only read)."""
     if environ.get("AWS_ENDPOINT_URL"):
@@ -54,14 +62,57 @@ def for_local_workspace(environ: MutableMapping[str, str] = os.environ, *, estat
         return LocalAws("AWS: using your AWS credentials — /contain acts on real AWS after approval.")
     progress("No AWS credentials found: starting the AWS sandbox (moto on loopback) ...")
     try:
-        running = start(estate, record=record)
+        running = start(estate, port=port, record=record, state=state)
     except aws_sandbox.SandboxError as exc:
         return LocalAws(f"AWS: no credentials found, and no AWS sandbox: {exc.message}. Until AWS credentials "
                         "are configured, /contain, /evidence and /remediate will say AWS refused them.")
     return LocalAws(f"AWS: no credentials found, so /contain acts on the AWS sandbox at {running.endpoint} "
                     f"(moto, seeded from {estate.name}); e.g. /contain isolate-instance "
-                    f"{running.inventory.get('instance', 'web-1') or 'i-…'}. :sandbox lists its inventory.",
-                    running)
+                    f"{running.inventory.get('instance', 'web-1') or 'i-…'}.", running,
+                    console_hint=":sandbox lists its inventory.")
+
+
+@dataclass(frozen=True)
+class RecordedSandbox:
+    """A sandbox another process (the local workspace, `bot.py sandbox`) runs, known from its
+    recorded inventory: what a command beside it hands the root so its AWS calls go there."""
+
+    inventory: aws_sandbox.Inventory
+
+    @property
+    def endpoint(self) -> str:
+        return self.inventory.endpoint
+
+    def aws_endpoint(self) -> AwsEndpoint:
+        return AwsEndpoint(self.endpoint, aws_sandbox.DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                           aws_sandbox.DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+    def stop(self) -> None:
+        """Not ours to stop."""
+
+
+def running(path: Path = INVENTORY_FILE, environ: MutableMapping[str, str] = os.environ) -> RecordedSandbox | None:
+    """The recorded sandbox, when it answers and the user chose no AWS of their own (no
+    AWS_ENDPOINT_URL, no credentials): `bot.py evidence verify 1` beside a running local
+    workspace finds it without hand-set variables."""
+    inventory = aws_sandbox.read_inventory(path) if Path(path).exists() else None
+    if inventory is None or environ.get("AWS_ENDPOINT_URL") or aws_sandbox.has_credentials():
+        return None
+    if not _answers(inventory.endpoint):
+        return None
+    return RecordedSandbox(inventory)
+
+
+def _answers(endpoint: str) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    where = urlparse(endpoint)
+    try:
+        with socket.create_connection((where.hostname or "127.0.0.1", where.port or 80), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def guard(local_sandbox: aws_sandbox.Sandbox | None,
@@ -101,17 +152,19 @@ def _collect_into(inventory: aws_sandbox.Inventory, then=None):
 
 
 def local_workspace(settings, *, environ: MutableMapping[str, str] = os.environ, estate: Path = ESTATE,
-                    record: Path | None = INVENTORY_FILE, progress=lambda text: None, **options):
+                    record: Path | None = INVENTORY_FILE, progress=lambda text: None, sandbox_port: int = 0,
+                    sandbox_state: Path | None = None, **options):
     """The local workspace with its AWS settled first (sandbox or not): (workspace, LocalAws).
     Stop both: the workspace, then `LocalAws.stop()`."""
     from composition import local_workspace as workspace_of
 
-    local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress)
+    local_aws = for_local_workspace(environ, estate=estate, record=record, progress=progress, port=sandbox_port,
+                                    state=sandbox_state)
     try:
         if local_aws.sandbox is not None:
             options["adjust"] = _collect_into(local_aws.sandbox.inventory, options.get("adjust"))
         inventory = tuple(local_aws.sandbox.inventory.lines()) if local_aws.sandbox else ()
-        return workspace_of(settings, notices=(local_aws.notice,), sandbox_inventory=inventory,
+        return workspace_of(settings, notices=(local_aws.in_console,), sandbox_inventory=inventory,
                             local_sandbox=local_aws.sandbox, **options), local_aws
     except BaseException:
         local_aws.stop()

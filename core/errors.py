@@ -41,6 +41,12 @@ class NotConnected(FirebreakError):
     catches it (a dismissal is then recorded in Firebreak only; a reminder stays due)."""
 
 
+class NotInSandbox(FirebreakError):
+    """The AWS sandbox (moto) cannot do this; the message starts "not available in the AWS
+    sandbox:" and says why. Whoever can do without it catches it (a dismissal is recorded in
+    Firebreak only)."""
+
+
 class ConfigError(FirebreakError):
     """Configuration or playbook files are invalid; message lists every problem."""
 

@@ -40,13 +40,15 @@ Console commands:
   :in CHANNEL            switch channel                 (:channels lists them)
   :press N [OPTION]      press button N, or choose OPTION in select N by its label or its
                          number (:press 4 1 d · this finding, :press 4 2); a bare N works too
-  :set N TEXT            fill field N of the open form        :submit / :cancel  send or drop it
+  :set N TEXT            fill field N of the open form (a list: :press N OPTION works too)
+  :submit / :cancel      send the open form, or drop it
   :open N                show file N the bot uploaded (the postmortem document)
   :pin [K] / :unpin [K]  react with the pin reaction to the K-th latest message (default 1)
   :ingest PATH           run findings (GuardDuty, Security Hub, CloudTrail) through intake: a file,
                          a directory (its *.json files in name order) or a glob
   :clock [+30m]          the bot's time; +30m, +2h, +1d moves it forward and runs the reminders
-                         and SLA escalations that fell due
+                         and SLA escalations that fell due (kept across restarts, beside var/'s
+                         workspace)
   :history [N]           the last N messages of the channel (default 10)
   :sandbox               what the AWS sandbox holds (when the workspace started one)
   :help                  this text
@@ -178,7 +180,8 @@ class Console:
                 inputs = {c.number: c for c in rendered.controls if c.kind.startswith("input:")}
                 self.form = {"view": event["view"], "inputs": inputs,
                              "values": {c.number: c.value for c in inputs.values() if c.value}}
-            self.say("\n" + rendered.text + "\n  (fill with :set N TEXT, then :submit; :cancel drops it)")
+            self.say("\n" + rendered.text + "\n  (fill with :set N TEXT, choose in a list with :press N OPTION, "
+                     "then :submit; :cancel drops it)")
 
     # ------------------------------------------------------------------ input
     def prompt(self) -> str:
@@ -474,6 +477,16 @@ class Console:
         self.say(f"{'Pinned' if add else 'Unpinned'} :{reaction}: on: {messages[-nth].get('text', '')[:60]}")
 
     def _press(self, number: int, option: str | None) -> None:
+        field = (self.form or {}).get("inputs", {}).get(number)
+        if field is not None:  # a select of the open form: choosing is setting it
+            if field.options:
+                if option:
+                    self._set(number, option)
+                else:
+                    self.say(_option_list(field.options))
+            else:
+                self.say(f"! field {number} is a text field: :set {number} TEXT fills it")
+            return
         found = self.controls.get(number)
         if found is None:
             self.say(f"! no control {number} on screen")

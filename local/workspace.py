@@ -5,6 +5,7 @@ and benchmarks run the very same thing without one."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets as random_secrets
 import time
 from pathlib import Path
@@ -62,13 +63,13 @@ class LocalWorkspace:
                  workers: int | None = None,
                  adjust: Callable[[Settings, "LocalWorkspace"], Settings] | None = None,
                  notices: tuple[str, ...] = (), sandbox_inventory: tuple[str, ...] = (),
-                 scopes: tuple[str, ...] | None = None):
+                 scopes: tuple[str, ...] | None = None, slack_port: int = 0):
         self.state_file = state_file
         self.notices = tuple(notices)  # said when the console starts (e.g. where AWS calls go)
         self.sandbox_inventory = tuple(sandbox_inventory)  # the AWS sandbox's inventory, one line each
         self.fake = FakeSlack(token="xoxb-local-" + random_secrets.token_hex(8), scopes=scopes)
         restored = bool(state_file) and self.fake.load(state_file)
-        self.fake.serve(host)
+        self.fake.serve(host, slack_port)
         signing_secret = random_secrets.token_hex(16)
         local_secrets = dataclasses.replace(settings.secrets, slack_bot_token=self.fake.token,
                                             slack_signing_secret=signing_secret,
@@ -79,9 +80,11 @@ class LocalWorkspace:
         for name in cfg.local.channels:
             if not (restored and self.fake.channel_id(name)):
                 self.fake.add_channel(name, members=tuple(self.users.values()))
+        if state_file:  # saved at once too: commands run beside it (`bot.py export`) know the names
+            self.fake.save(state_file)
         if adjust is not None:
             self.settings = adjust(self.settings, self)
-        self.clock: Clock = clock or OffsetClock()
+        self.clock: Clock = clock or OffsetClock(self._saved_offset())
         self.bot = start_bot(self.settings, clock=self.clock, host=host, port=port,
                              threads=threads or self.settings.config.server.threads, overrides=overrides,
                              workers=workers)
@@ -113,7 +116,27 @@ class LocalWorkspace:
         if advance is None:
             raise TypeError(f"this workspace's clock ({type(self.clock).__name__}) cannot be moved")
         advance(seconds=delta.total_seconds())
+        self._save_offset()
         return self.sweep_now() if sweep else {}
+
+    @property
+    def _clock_file(self) -> Path | None:
+        """Where the console's `:clock` jumps are kept, beside the saved workspace: reminders
+        already sent at the later time must not fall due again after a restart."""
+        return Path(self.state_file).with_name("local-clock.json") if self.state_file else None
+
+    def _saved_offset(self) -> timedelta:
+        try:
+            seconds = float(json.loads(self._clock_file.read_text())["offset_seconds"]) if self._clock_file else 0.0
+        except (OSError, ValueError, KeyError, TypeError):
+            seconds = 0.0
+        return timedelta(seconds=max(0.0, seconds))
+
+    def _save_offset(self) -> None:
+        offset = getattr(self.clock, "offset", None)
+        if self._clock_file is not None and isinstance(offset, timedelta):
+            self._clock_file.parent.mkdir(parents=True, exist_ok=True)
+            self._clock_file.write_text(json.dumps({"offset_seconds": offset.total_seconds()}))
 
     def sweep_now(self) -> dict[str, object]:
         """Run every sweep of the scheduler now: {sweep: what it handled}; {} without one."""

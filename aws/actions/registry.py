@@ -21,7 +21,7 @@ from aws.actions.revoke_instance_role import RevokeInstanceRole
 from aws.actions.snapshot_instance import SnapshotInstance
 from aws.errors import AwsActionError, aws_errors
 from aws.sessions import AwsSessions
-from core.containment.catalog import AwsCallRecorder, Job, Outcome, Plan
+from core.containment.catalog import FAMILIES, SPECS, AwsCallRecorder, Job, Outcome, Plan
 from core.containment.config import ContainmentConfig
 from core.containment.model import ActionFailed
 from core.containment.remediation_config import RemediationConfig
@@ -89,8 +89,12 @@ class AwsCatalog:
                 with aws_errors("sts"):
                     self._own = self.sessions.client("sts", region=job.region).get_caller_identity()["Account"]
         if job.account and job.account != self._own:
+            spec = SPECS.get(job.action)
+            command = FAMILIES[spec.family].command if spec else "contain"
             raise UsageError(f"Account {job.account} is not configured for containment (containment.accounts has "
-                             f"{', '.join(self.config.accounts) or 'none'}; Firebreak's own is {self._own}).")
+                             f"{', '.join(self.config.accounts) or 'none'}; Firebreak's own is {self._own}). "
+                             f"To act in one of those: `/{command} {job.action} {job.target} --account "
+                             f"{next(iter(self.config.accounts), self._own)} --region {job.region}`")
         return self._own
 
 

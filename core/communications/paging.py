@@ -80,6 +80,14 @@ def _record(services: Services, incident: Incident, text: str, actor: str | None
     return entry
 
 
+def _where_to_join(incident: Incident) -> str:
+    """The paged person is told which channel to go to, by name."""
+    if incident.channel_name:
+        return (f"The response is in #{incident.channel_name} (private: ask there to be invited)." if incident.private
+                else f"Join #{incident.channel_name}.")
+    return "Join the response."
+
+
 def page(services: Services, incident: Incident, target: str, *, message: str = "", actor: str | None,
          why: str = "") -> PageRecord:
     """Trigger (or re-trigger) the page of `target` for this incident. Raises PageFailed after
@@ -106,7 +114,7 @@ def page(services: Services, incident: Incident, target: str, *, message: str = 
         try:
             services.chat.notify(user, f"{by} is paging you for incident {incident.label}"
                                  + (f": {message}" if message else "") + ". "
-                                 + (f"Join {'its channel' if incident.channel_id else 'the response'}."),
+                                 + _where_to_join(incident),
                                  mentions=tuple(x for x in (actor,) if x))
         except ChatError as exc:
             error = error or exc.message

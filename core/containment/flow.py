@@ -173,6 +173,15 @@ def _where(services: Services, incident: Incident, command: ContainCommand) -> t
     return account, region, {"account": account_from, "region": region_from}
 
 
+def _elsewhere(services: Services, job: Job, where: dict) -> str:
+    """Why the refused account was chosen when nobody typed it: a finding linked to the
+    incident names it, and every request without --account goes there."""
+    if where["account"] != "the incident's finding" or job.account in services.config.containment.accounts:
+        return ""
+    return (". The account came from a finding linked to this incident, so every request without --account "
+            "goes there; add --account and --region to act elsewhere.")
+
+
 def _context(services: Services, incident: Incident, command: ContainCommand) -> dict:
     """For block-ip: the subnets of instances this incident's requests have touched."""
     if command.action != "block-ip" or command.options.get("subnets") or command.options.get("vpc"):
@@ -191,8 +200,10 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
     try:
         plan: Plan = forced_plan(job, forced) if forced else catalog.plan(job, calls.append)
     except FirebreakError as exc:
-        exc.message = (f"{exc.message} (looked in account {job.account or 'of Firebreak’s own credentials'} "
-                       f"from {where['account']}, region {job.region} from {where['region']})")
+        account = (f"account {job.account} from {where['account']}" if job.account
+                   else "the account of Firebreak’s own credentials")
+        exc.message = f"{exc.message} (looked in {account}, region {job.region} from {where['region']})"
+        exc.message += _elsewhere(services, job, where)
         store(services).record(None, {"event": "refused", "actor": actor, "action": job.action,
                                       "target": job.target, "incident": incident.id, "undo_of": undo_of,
                                       "error": exc.message, "code": getattr(exc, "code", None), "calls": calls},

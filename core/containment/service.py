@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from core.containment import cards, executor, flow
-from core.containment.model import APPROVED, ContainRequest
+from core.containment.model import APPROVED, EXPIRED, REQUESTED, ContainRequest
 from core.containment.parse import ContainCommand, command_for
 from core.response.suggest import suggestions
-from core.errors import UsageError
+from core.errors import FirebreakError, UsageError
 from core.events import ContainmentDecided, publish
 from core.findings import triage
 from core.incidents.model import Incident
@@ -39,7 +39,12 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
            note: str | None = None) -> ContainRequest:
     """Approve or deny (with an optional reason) under the request's row lock; an approval
     runs the request right away."""
-    request = flow.decide(services, request_id, actor=actor, approve=approve, note=note)
+    try:
+        request = flow.decide(services, request_id, actor=actor, approve=approve, note=note)
+    except FirebreakError:
+        if (stored := services.repos.containment.get(request_id)) is not None and stored.state == EXPIRED:
+            _show(services, stored)  # clicked after its window: the card loses its buttons now
+        raise
     publish(services, ContainmentDecided(request, approve, actor))
     _show(services, request)
     return run_if_approved(services, request)
@@ -54,6 +59,15 @@ def run_if_approved(services: Services, request: ContainRequest) -> ContainReque
         return request
     _show(services, done)
     return done
+
+
+def expire_approvals(services: Services) -> int:
+    """Requests still awaiting approval after their window become `expired`, and their
+    cards say so (no Approve/Deny left to press)."""
+    expired = [r for r in flow.expire_due(services, flow.store(services).in_states(REQUESTED)) if r.state == EXPIRED]
+    for request in expired:
+        _show(services, request)
+    return len(expired)
 
 
 def recover(services: Services) -> int:

@@ -35,8 +35,10 @@ class Decision:
 def require(request: ContainRequest, new_state: str) -> None:
     if new_state not in ALLOWED.get(request.state, set()):
         by = f" by {person(request.decided_by)}" if request.decided_by and request.state in (APPROVED, DENIED) else ""
+        again = (f" Request it again for a fresh plan: `/{request.family.command} {request.action} {request.target}`."
+                 if request.state == EXPIRED else "")
         raise InvalidTransition(f"Request {request.label} ({request.title}) is already "
-                                f"{DONE_BY.get(request.state, request.state)}{by}.",
+                                f"{DONE_BY.get(request.state, request.state)}{by}.{again}",
                                 mentions=(request.decided_by,) if by else ())
 
 
@@ -44,7 +46,8 @@ def expire_if_due(request: ContainRequest, now: datetime) -> Decision | None:
     if request.state == REQUESTED and now >= request.expires_at:
         return Decision({"state": EXPIRED}, {"event": "expired"},
                         InvalidTransition(f"Request {request.label} expired at {request.expires_at:%H:%M} UTC "
-                                          "before anyone approved it; request it again for a fresh plan."))
+                                          "before anyone approved it; request it again for a fresh plan: "
+                                          f"`/{request.family.command} {request.action} {request.target}`."))
     return None
 
 

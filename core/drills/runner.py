@@ -86,7 +86,7 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
             services.chat.invite(incident.channel_id, [actor])
             services.chat.notify(incident.channel_id,
                                  f"{DRILL_TAG} This is a drill ({scenario.name}): {scenario.description} "
-                                 f"Findings arrive over {_human(scenario.duration)}; containment acts {where}. "
+                                 f"{_arrival(scenario)}; containment acts {where}. "
                                  "End it with /incident drill end (or /incident resolve) for the scorecard.")
         except ChatError as exc:
             log.warning("drill %s: could not brief the channel: %s", run, exc.message)
@@ -174,12 +174,14 @@ def finish(services: Services, incident: Incident, *, actor: str | None) -> tupl
         drill = {**current.drill, "scorecard": {**card, "ended_at": at.isoformat(), "ended_by": actor},
                  "pending": []}
         return Mutation(changes={"drill": drill}).note("drill", actor, "Drill ended; scorecard:\n"
-                                                       + "\n".join(card["lines"]), scenario=current.drill["scenario"])
+                                                       + "\n".join(card["lines"]), scenario=current.drill["scenario"],
+                                                       people=sorted(card["who"]))
 
     updated, entries = services.incidents.mutate(incident.id, decide, services.clock.now)
     if entries and updated.channel_id:
         try:
-            services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]))
+            services.chat.notify(updated.channel_id, f"{DRILL_TAG} Drill scorecard\n" + "\n".join(card["lines"]),
+                                 mentions=tuple(card["who"]))  # people by name, not as {@U…} tokens
         except ChatError as exc:
             log.warning("drill scorecard of incident %s not posted: %s", incident.id, exc.message)
     return updated, updated.drill["scorecard"]["lines"]
@@ -197,6 +199,15 @@ def on_incident_changed(services: Services, event: IncidentChanged) -> None:
         on_changed(services, event.incident, event.actor)
 
 
+def _arrival(scenario) -> str:
+    """`Findings arrive over 5 min`, `The finding arrives at once`, as the scenario has it."""
+    count, seconds = len(scenario.findings), int(scenario.duration.total_seconds())
+    subject = "The finding arrives" if count == 1 else f"{count} findings arrive" if count else "No findings arrive"
+    if seconds == 0 or count < 2:
+        return f"{subject} at once" if seconds == 0 else f"{subject} after {_human(scenario.duration)}"
+    return f"{subject} over {_human(scenario.duration)}"
+
+
 def _human(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes} min" if minutes else "at once"
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    return f"{minutes} min" if minutes else f"{seconds} s"

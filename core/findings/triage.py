@@ -14,7 +14,7 @@ from core.incidents import service as incidents
 from core.access import require_responder
 from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
-from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, UsageError
+from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, NotInSandbox, UsageError
 from core.events import FindingLinked, FindingsStored, publish
 from core.findings import sequences
 from core.findings.ports import Digest, Notifier, StoredFinding
@@ -228,6 +228,8 @@ def dismiss(services: Services, pk: int, user: str, reason: str) -> StoredFindin
         done, written_back = services.writeback.dismiss(finding, reason, user), True
     except NotConnected:
         done, written_back = "recorded in Firebreak only (no AWS write-back configured)", False
+    except NotInSandbox as exc:  # the decision still counts here; AWS (moto) cannot take it
+        done, written_back = f"recorded in Firebreak only ({exc.message})", False
     # What was just written to AWS goes on the audit chain before anything else can fail.
     audit.record(services, {"event": "finding-dismissed", "finding": finding.finding_id, "source": finding.source,
                             "account": finding.account, "region": finding.region, "by": user, "reason": reason,

@@ -121,16 +121,40 @@ def document(incident: Incident, entries: list[TimelineEntry], *, findings=(), i
     return "\n".join(lines) + "\n"
 
 
+# What a request remembered to undo it, said in words (aws/actions' memory keys).
+MEMORY_WORDS = {"enis": "security groups before, per network interface", "isolation": "isolation group per VPC",
+                "asg": "detached from Auto Scaling group", "target_groups": "deregistered from target groups",
+                "protected": "termination protection was on", "snapshots": "snapshots", "was": "before",
+                "attached": "attached", "entries": "entries added", "policy": "policy",
+                "max_session_seconds": "longest session (seconds)"}
+STATE_WORDS = {"planned": "planned only (dry run), nothing changed", "already-done": "already in place, nothing changed",
+               "failed-unknown": "interrupted (outcome unknown)"}
+
+
+def _in_words(value) -> str:
+    """A remembered value as a person writes it: lists comma-separated, mappings as
+    `key value`, no Python reprs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_in_words(v)}" for k, v in value.items() if v not in (None, "", [], {})) or "none"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(_in_words(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _request_line(request, who) -> str:
     """One containment request with its result: what it changed (snapshot ids, ACL entries, ...)."""
     outcome = request.outcome or {}
-    result = request.state + (", verified" if outcome.get("verified") else "")
+    result = STATE_WORDS.get(request.state, request.state) + (", verified" if outcome.get("verified") else "")
+    decided = f", decided by {who(request.decided_by)}" if request.decided_by else ""
     line = (f"- {request.label} {md(request.title)} in {md(request.account)}/{md(request.region)}, requested by "
-            f"{who(request.requested_by)}, decided by {who(request.decided_by)}: {result}")
+            f"{who(request.requested_by)}{decided}: {result}")
     if outcome.get("summary"):
         line += f" — {md(outcome['summary'])}"
     # What an evidence action collected is listed item by item in the evidence section.
-    details = "; ".join(f"{k}: {v}" for k, v in (request.memory or {}).items() if v and k != "evidence")
+    details = "; ".join(f"{MEMORY_WORDS.get(k, k.replace('_', ' '))}: {_in_words(v)}"
+                        for k, v in (request.memory or {}).items() if v and k != "evidence")
     if details:
         line += f" ({md(details[:600])})"
     if request.error:

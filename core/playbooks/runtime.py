@@ -15,7 +15,7 @@ from typing import Callable
 from core.incidents import updates as incident_updates
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
-from core.events import FindingLinked, IncidentChanged, IncidentDeclared
+from core.events import ContainmentFinished, FindingLinked, IncidentChanged, IncidentDeclared
 from core.incidents.model import Incident, Mutation
 from core.incidents.ports import ChatError
 from core.response.catalog import SPECS
@@ -279,3 +279,37 @@ def on_changed(services: Services, event: IncidentChanged) -> None:
 def on_finding_linked(services: Services, event: FindingLinked) -> None:
     """Contain and investigate steps can now name their targets."""
     refresh_checklist(services, event.incident_id)
+
+
+def on_containment_finished(services: Services, event: ContainmentFinished) -> None:
+    """A request that did what a contain (or evidence, remediate) step says ticks that step,
+    however it was asked for: typed by hand, the step's button or a finding's menu. A step
+    whose target the findings do not name yet matches on the action alone."""
+    request = event.request
+    if request.state != "succeeded" or request.is_undo:
+        return
+    incident = services.incidents.get(request.incident_id)
+    if incident is None or incident.playbook not in services.playbooks:
+        return
+    playbook, done = services.playbooks[incident.playbook], incident.playbook_state.get("done", {})
+    targets = targets_for(services, incident.id)
+    for phase in playbook.phases:
+        for key, step in playbook.keyed(phase):
+            if key in done or step.proposal is None or step.proposal.action != request.action:
+                continue
+            names = re.findall(r"{(\w+)}", step.proposal.target)
+            if all(targets.get(n) for n in names):
+                wanted = re.sub(r"{(\w+)}", lambda m: targets[m.group(1)], step.proposal.target)
+                if wanted.removesuffix("/32").lower() != request.target.removesuffix("/32").lower():
+                    continue
+            text = f"Done: {_step_text(step, {})[0].split(':')[0]}: {request.action} {request.target} " \
+                   f"({request.label} succeeded)"
+            try:
+                incident = _mark(services, incident, key, request.requested_by, text)
+            except InvalidTransition:
+                return  # ticked meanwhile (by hand, or another replica's run)
+            try:
+                _show_progress(services, incident, phase)
+            except ChatError:
+                pass  # ticked and on the timeline; the checklist message catches up on its next change
+            return

@@ -27,9 +27,11 @@ CONTAIN_SPECS = (
     ActionSpec("snapshot-instance", "i-…", INSTANCE, "forensic EBS snapshots of every volume, tagged",
                undoable=False),
     ActionSpec("disable-access-key", "AKIA…", r"(?:AKIA|ASIA)[A-Z0-9]{12,124}", "find the key's user, deactivate it"),
-    ActionSpec("quarantine-user", "<user name>", r"[\w+=,.@-]{1,64}", "explicit deny-all inline policy on an IAM user"),
+    ActionSpec("quarantine-user", "<user name>", r"[\w+=,.@-]{1,64}",
+               "attach the AWS managed policy AWSDenyAll to an IAM user (every action denied)"),
     ActionSpec("quarantine-role", "<role name>", r"[\w+=,.@-]{1,64}",
-               "deny-all inline policy on an IAM role and revoke its sessions issued until now"),
+               "attach the AWS managed policy AWSDenyAll to an IAM role (every action denied; sessions already "
+               "issued are cut while it is attached)"),
     ActionSpec("block-public-s3", "<bucket>", r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
                "turn on the bucket's public access block, remembering the prior setting"),
     ActionSpec("block-ip", "<ip or cidr>", r"[0-9.]{7,15}(?:/\d{1,2})?",

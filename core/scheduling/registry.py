@@ -16,9 +16,7 @@ from core.audit.service import anchor_head
 from core.communications.aws_cases import SECURITY_IR, SUPPORT, CaseSync
 from core.communications.regulatory import RegulatoryReminders
 from core.communications.service import NoticeRetries
-from core.containment import flow as containment
 from core.containment import service as containment_service
-from core.containment.model import EXPIRED, REQUESTED
 from core.drills.runner import deliver_due as deliver_drill_findings
 from core.findings.pipeline import release_snoozed
 from core.scheduling.delivery import Deliverer
@@ -30,9 +28,9 @@ from core.services import Services
 
 
 def expire_approvals(services: Services) -> int:
-    """Containment requests still awaiting approval after their window become `expired`."""
-    requests = containment.store(services).in_states(REQUESTED)
-    return sum(r.state == EXPIRED for r in containment.expire_due(services, requests))
+    """Containment requests still awaiting approval after their window become `expired`,
+    their cards edited to say so."""
+    return containment_service.expire_approvals(services)
 
 
 # Expiry of what other features put off until a time: snoozed findings are shown again,

@@ -105,7 +105,8 @@ def _status(view: CardView) -> list[dict]:
         why = f": {escape(request.decision_note)}" if request.decision_note else ""
         lines.append(context(f"{verb} by {_who(request.decided_by)} {when(request.decided_at)}{why}"))
     if request.state == EXPIRED:
-        lines.append(context(f"Expired {when(request.expires_at)} without approval."))
+        lines.append(context(f"Expired {when(request.expires_at)} without approval. Request it again for a fresh "
+                             f"plan: `/{request.family.command} {escape(request.action)} {escape(request.target)}`"))
     outcome = request.outcome or {}
     if outcome.get("summary"):
         checks = "\n".join(f"{':white_check_mark:' if ok else ':warning:'} {escape(what)}"

@@ -130,7 +130,7 @@ def drill_tagged(incident: Incident, text: str, blocks: list[dict]) -> tuple[str
 
 def entry_line(entry: TimelineEntry) -> str:
     icon = KIND_ICONS.get(entry.kind, ":small_blue_diamond:")
-    mentions = [entry.actor, entry.data.get("user"), entry.data.get("previous")]
+    mentions = [entry.actor, entry.data.get("user"), entry.data.get("previous"), *entry.data.get("people", ())]
     actor = f"<@{entry.actor}>" if entry.actor and entry.actor.isalnum() else escape(entry.actor or "Firebreak")
     line = f"{icon} {when(entry.at)} · {actor}: {with_mentions(entry.text, mentions)}"
     if entry.data.get("permalink"):
@@ -189,6 +189,14 @@ def timeline_page(incident: Incident, entries: list[TimelineEntry], page: int, t
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return escape(f"Timeline of incident {incident.label}, page {page} of {pages}"), blocks
+
+
+def other_incident_note(shown: Incident, here: Incident) -> dict:
+    """Said above another incident's timeline asked for in an incident channel: a number
+    names an incident, and this one is not the channel's."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
+        f"This is incident {shown.label}'s timeline, not this channel's ({here.label}). "
+        f"For a page of {here.label}'s: `/incident timeline page 2`.")}]}
 
 
 def _sections(heading: str, lines: list[str]) -> list[dict]:

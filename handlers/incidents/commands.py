@@ -23,10 +23,12 @@ class Declare(Command):
 
 @dataclass(frozen=True)
 class DeclareForm:
-    """`/incident declare` without text: the ack opens the declare form (no job)."""
+    """`/incident declare [private|public]`: the ack opens the declare form (no job), with
+    the channel kind typed chosen in it."""
 
     channel: str | None
     trigger_id: str
+    private: bool | None = None
 
 
 class ShowStatus(Command):

@@ -24,5 +24,5 @@ def incident_command(ack, body, client, services: Services, intake: Intake) -> N
         return show(ack, *INCIDENT.help(parsed.problem))
     if isinstance(parsed, DeclareForm):
         ack()
-        return open_declare_modal(client, parsed.trigger_id, services, parsed.channel)
+        return open_declare_modal(client, parsed.trigger_id, services, parsed.channel, parsed.private)
     intake.accept(ack, body, parsed, reply_to(body, form=parsed.opens_form))

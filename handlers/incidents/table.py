@@ -25,14 +25,16 @@ from handlers.postmortems.commands import OpenPostmortemForm
 from handlers.slash import SlashTable, Sub, Words
 from handlers.slack_text import from_slack, user_id
 
-SEVERITY_SHAPED = re.compile(r"^(sev|p)\d+$", re.IGNORECASE)
+SEVERITY_SHAPED = re.compile(r"^(sev|p)[-_.]?\d+$", re.IGNORECASE)
+SEVERITY_WORDS = ("sev", "severity", "p", "priority")  # `sev 1`: a severity typed in two words
 VISIBILITY = {"private": True, "public": False}
 FALSE_POSITIVE_WORDS = ("false-positive", "false_positive", "fp")
 
 
 def declare(sub: Sub, words: Words) -> Declare | DeclareForm:
     """`[private|public] [severity] <title>` in either order; a word shaped like a severity
-    that is not one is an error, not the start of the title. Without text: the form."""
+    that is not one (`sev0`, `sev-1`, `sev 1`) is an error, not the start of the title.
+    Without a title or severity (`declare`, `declare private`): the form."""
     asked = words.asked
     if not words.args:
         return DeclareForm(asked.channel, asked.trigger_id or "")
@@ -44,15 +46,24 @@ def declare(sub: Sub, words: Words) -> Declare | DeclareForm:
             private = VISIBILITY[word]
         elif word in severities and severity is None:
             severity = word
-        elif SEVERITY_SHAPED.match(word) and severity is None:
-            raise UsageError(f"“{rest[0][:20]}” is not a severity; use one of {', '.join(severities)}.", sub.usage)
+        elif severity is None and (SEVERITY_SHAPED.match(word) or _split_severity(rest)):
+            typed = " ".join(rest[:2]) if _split_severity(rest) else rest[0]
+            raise UsageError(f"“{typed[:20]}” is not a severity; use one of {', '.join(severities)} "
+                             f"(e.g. `/incident declare {severities[0]} <title>`).", sub.usage)
         else:
             break
         rest = rest[1:]
+    if not rest and severity is None:  # `declare private`: the form, with the channel kind chosen
+        return DeclareForm(asked.channel, asked.trigger_id or "", private=private)
     if not rest:
         raise UsageError("An incident needs a title.", sub.usage)
     return Declare(**asked.acting, title=from_slack(" ".join(rest)), severity=severity, private=private,
                    channel=asked.channel, key=f"slack:{asked.trigger_id}")
+
+
+def _split_severity(words: list[str]) -> bool:
+    """`sev 1`, `p 2`: a severity word and a number as two words."""
+    return len(words) > 1 and words[0].lower() in SEVERITY_WORDS and words[1].lstrip("#").isdigit()
 
 
 def listing(sub: Sub, words: Words) -> ListIncidents:
@@ -128,9 +139,19 @@ def text_of(model: type):
 
 
 def timeline(sub: Sub, words: Words) -> ShowTimeline:
+    """`[id] [page N]`: a number alone names the incident, as everywhere in `/incident`;
+    a page is always said as `page N`, so the two are never confused."""
     aimed = aim(sub, words)
-    page = int(aimed.args[0]) if aimed.args and aimed.args[0].isdigit() else 1
-    return ShowTimeline(**words.asked.acting, target=aimed.target, page=page)
+    args = [a.lower() for a in aimed.args]
+    if not args:
+        return ShowTimeline(**words.asked.acting, target=aimed.target, page=1)
+    if args[0] == "page" and len(args) == 2 and args[1].isdigit() and int(args[1]) >= 1:
+        return ShowTimeline(**words.asked.acting, target=aimed.target, page=int(args[1]))
+    if args[0].isdigit() and len(args) == 1:
+        raise UsageError(f"For page {args[0]}, say `timeline page {args[0]}`; an incident is named first "
+                         f"(`timeline #{aimed.target.ref.lstrip('#') if aimed.target.ref else 42}`).", sub.usage)
+    raise UsageError(f"“{aimed.args[0][:40]}” is neither an incident nor a page: use `timeline #42` for "
+                     "incident 42, `timeline page 2` for the second page.", sub.usage)
 
 
 def stats_window(sub: Sub, words: Words) -> ShowStats:
@@ -168,7 +189,7 @@ INCIDENT = SlashTable("Incident commands", (
     Sub("note", "/incident note [id] <text>", "add a note to the timeline", text_of(AddNote)),
     Sub("update", "/incident update [id] <text>", "post a status update here and in the announcement channel",
         text_of(PostUpdate)),
-    Sub("timeline", "/incident timeline [id] [page]", "post the timeline in this channel", timeline),
+    Sub("timeline", "/incident timeline [#id] [page N]", "post the timeline in this channel", timeline),
     Sub("playbook", "/incident playbook [id] [name]", "show the playbook checklist, or attach a playbook",
         follow_through.playbook),
     Sub("action", "/incident action [id] <text> @owner [due:YYYY-MM-DD]",

@@ -18,8 +18,9 @@ def _options(values: list[str], describe=lambda v: v) -> list[dict]:
     return [{"text": {"type": "plain_text", "text": describe(v)[:75]}, "value": v} for v in values]
 
 
-def declare_modal(services: Services, origin_channel: str | None) -> dict:
+def declare_modal(services: Services, origin_channel: str | None, private: bool | None = None) -> dict:
     cfg = services.config.incidents
+    private = cfg.private_by_default if private is None else private
     severity_label = {s.name: f"{s.name} — {s.description}" if s.description else s.name for s in cfg.severities}
     severities = _options(cfg.severity_names, lambda v: severity_label[v])
     categories = _options(cfg.categories)
@@ -46,13 +47,14 @@ def declare_modal(services: Services, origin_channel: str | None) -> dict:
              "label": {"type": "plain_text", "text": "What do we know?"},
              "element": {"type": "plain_text_input", "action_id": DESCRIPTION, "multiline": True,
                          "max_length": 2900}},
-            select(VISIBILITY, "Channel", visibility, "private" if cfg.private_by_default else "public"),
+            select(VISIBILITY, "Channel", visibility, "private" if private else "public"),
         ],
     }
 
 
-def open_declare_modal(client, trigger_id: str, services: Services, origin_channel: str | None) -> None:
-    client.views_open(trigger_id=trigger_id, view=declare_modal(services, origin_channel))
+def open_declare_modal(client, trigger_id: str, services: Services, origin_channel: str | None,
+                       private: bool | None = None) -> None:
+    client.views_open(trigger_id=trigger_id, view=declare_modal(services, origin_channel, private))
 
 
 def _values(view: dict) -> dict:

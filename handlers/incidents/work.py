@@ -9,6 +9,7 @@ from core.drills import runner as drills
 from core.incidents import lifecycle, roles, service as incidents, timeline
 from core.errors import UsageError
 from core.incidents.model import Incident
+from core.mentions import as_text
 from core.scheduling import stats
 from core.services import Services
 from handlers import blocks
@@ -68,7 +69,19 @@ def change(decide):
 
 
 set_severity = change(lambda cfg, current, c, actor, _at: lifecycle.set_severity(cfg, current, c.severity, actor))
-set_category = change(lambda cfg, current, c, actor, _at: lifecycle.set_category(cfg, current, c.category, actor))
+_set_category = change(lambda cfg, current, c, actor, _at: lifecycle.set_category(cfg, current, c.category, actor))
+
+
+def set_category(services: Services, command: SetCategory, reply: Reply) -> None:
+    """A playbook's or drill's name (`crypto-mining`) is no category: say which it is filed under."""
+    name, cfg = command.category.lower(), services.config.incidents
+    playbook = services.playbooks.get(name) if name not in cfg.categories else None
+    if playbook is not None:
+        filed = ", ".join(c for c in playbook.match.categories if c in cfg.categories) or cfg.default_category
+        raise UsageError(f"“{name}” is a playbook, not a category: it is filed under {filed} "
+                         f"(`/incident category {filed.split(', ')[0]}`), and `/incident playbook {name}` attaches "
+                         f"it. Categories: {', '.join(cfg.categories)}.", "/incident category <category>")
+    _set_category(services, command, reply)
 change_phase = change(lambda cfg, current, c, actor, at: lifecycle.change_phase(cfg, current, c.phase, actor, at))
 resolve = change(lambda cfg, current, c, actor, at: lifecycle.resolve(
     cfg, current, actor, at, false_positive=c.false_positive, reason=c.reason))
@@ -144,6 +157,9 @@ def show_timeline(services: Services, command: ShowTimeline, reply: Reply) -> No
     text, shown = incident_blocks.timeline_page(incident, entries, command.page, total)
     # Shown to the channel only in the incident's own channel; anywhere else only to you.
     here = command.target.channel == incident.channel_id
+    channel_incident = services.incidents.by_channel(command.target.channel) if command.target.channel else None
+    if not here and channel_incident is not None and command.target.ref:  # `timeline 2` in another's channel
+        shown = [incident_blocks.other_incident_note(incident, channel_incident), *shown]
     reply.respond(text=text, blocks=shown, response_type="in_channel" if here else "ephemeral")
 
 
@@ -176,7 +192,15 @@ def start_drill(services: Services, command: StartDrill, reply: Reply) -> None:
 
 
 def end_drill(services: Services, command: EndDrill, reply: Reply) -> None:
+    before = incidents.find(services, actor=command.user, channel=command.channel, ref=command.ref,
+                            how_to_name="`/incident drill end 42`")
     incident, lines = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
+    ended = before.drill.get("scorecard") if before.is_drill else None
+    if ended:  # said again, in the drill channel too: answer rather than stay silent
+        said = (f"Drill {incident.label} already ended ({ended.get('ended_at', '')[:16].replace('T', ' ')} UTC); "
+                "its scorecard:\n" + "\n".join(lines))
+        reply.respond(text=blocks.escape(as_text(said, services.directory.name)), response_type="ephemeral")
+        return
     confirm_elsewhere(reply, Target(channel=command.channel), incident,
                       f"Drill {incident.label} ended: " + "; ".join(lines[1:4]))
 

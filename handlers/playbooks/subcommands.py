@@ -25,6 +25,10 @@ def playbook(sub: Sub, words: Words) -> ShowPlaybook | AttachPlaybook:
 def item_text(text: str) -> ItemText:
     """`<text> @owner [due:YYYY-MM-DD]`: the text without the mention and the due date."""
     text, due = action_items.parse_due(text)
+    unknown = next((word for word in text.split() if word.startswith("@") and not user_id(word)), None)
+    if unknown:  # as `role` answers: an owner Slack did not turn into a mention owns nothing
+        raise UsageError(f"“{unknown[:40]}” is not someone Slack recognised: pick the owner from Slack's "
+                         "@-mention list (it turns blue), or check they are in this workspace.", action_items.USAGE)
     owners = [user_id(word) for word in text.split() if user_id(word)]
     if len(owners) > 1:
         raise UsageError("Name one owner per action item.", action_items.USAGE)
@@ -51,6 +55,9 @@ def _change(target, verb: str, item: int, parts: list[str], acting: dict) -> Com
         return DeleteActionItem(**acting, target=target, item=item)
     if verb == "assign":
         owner = user_id(text.split()[0]) if text.split() else None
+        if owner is None and text.split() and text.split()[0].startswith("@"):
+            raise UsageError(f"“{text.split()[0][:40]}” is not someone Slack recognised: pick the owner from "
+                             "Slack's @-mention list (it turns blue).", action_items.USAGE)
         if owner is None:
             raise UsageError("Name the new owner with an @-mention.", action_items.USAGE)
         return ChangeActionItem(**acting, target=target, item=item, owner=owner)

@@ -23,7 +23,9 @@ def show_playbook(services: Services, command: ShowPlaybook, reply: Reply) -> No
         text, shown = playbook_blocks.all_phases(incident, [v for v in views if v.steps])
     else:
         names = ", ".join(f"`{escape(n)}`" for n in sorted(services.playbooks)) or "none configured"
-        text, shown = "Playbooks", [section(f"Incident {incident.label} has no playbook. Playbooks: {names}")]
+        first = escape(sorted(services.playbooks)[0]) if services.playbooks else "<name>"
+        text, shown = "Playbooks", [section(f"Incident {incident.label} has no playbook. Attach one with "
+                                            f"`/incident playbook {first}`. Playbooks: {names}")]
     reply.respond(text=text, blocks=shown, response_type="ephemeral")
 
 

@@ -142,3 +142,15 @@ def test_without_moto_installed_the_workspace_starts_and_says_why_there_is_no_sa
     finally:
         ws.stop()
         local_aws.stop()
+
+
+@pytest.mark.slow
+def test_issue23_item16_the_console_hint_is_said_in_the_console_only(local):
+    """`bot.py local --no-console` prints LocalAws.notice and the inventory; the console the
+    notice with its `:sandbox` hint."""
+    ws, local_aws = local
+    assert ":sandbox" not in local_aws.notice and "/contain isolate-instance" in local_aws.notice
+    assert ws.notices == (f"{local_aws.notice} :sandbox lists its inventory.",)
+    out = io.StringIO()
+    Console(ws, stdin=io.StringIO(""), stdout=out).run()
+    assert ":sandbox lists its inventory." in out.getvalue()

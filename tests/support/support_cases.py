@@ -5,49 +5,16 @@ They keep a case's correspondence in moto's own case object (the list DescribeCa
 returns as recentCommunications), answer like AWS (DescribeCommunications newest first,
 CaseIdNotFound for an unknown case) and record who wrote each message by the caller's
 access key, so a test can play the AWS engineer with a second client. Installed per test
-by the `support_api` fixture (monkeypatch undoes it)."""
+by the `support_api` fixture (monkeypatch undoes it); the AWS sandbox registers the same
+functions in its server (aws/sandbox_standins.py)."""
 
 from __future__ import annotations
 
-import datetime
-import json
-
 import pytest
-from moto.core.exceptions import JsonRESTError
 from moto.support.responses import SupportResponse
 
-
-class CaseIdNotFound(JsonRESTError):
-    code = 400
-
-    def __init__(self, case_id: str):
-        super().__init__("CaseIdNotFound", f"Case {case_id} not found")
-
-
-def _case(response: SupportResponse):
-    case_id = response._get_param("caseId")
-    case = response.support_backend.cases.get(case_id)
-    if case is None:
-        raise CaseIdNotFound(case_id)
-    return case
-
-
-def _messages(case) -> list[dict]:
-    return case.communications["recentCommunications"]["communications"]
-
-
-def add_communication_to_case(self: SupportResponse) -> str:
-    case = _case(self)
-    _messages(case).append({
-        "caseId": case.case_id, "body": self._get_param("communicationBody"),
-        "submittedBy": f"{self.get_access_key()}@moto", "timeCreated": datetime.datetime.now().isoformat(),
-        "attachmentSet": []})
-    return json.dumps({"result": True})
-
-
-def describe_communications(self: SupportResponse) -> str:
-    case = _case(self)
-    return json.dumps({"communications": [dict(m) for m in reversed(_messages(case))]})
+# The same stand-ins the AWS sandbox registers in its server (aws/sandbox_standins.py).
+from aws.sandbox_standins import CaseIdNotFound, add_communication_to_case, describe_communications  # noqa: F401
 
 
 @pytest.fixture
