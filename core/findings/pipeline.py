@@ -127,7 +127,9 @@ def _store_once(services: Services, router: Router, valid: list[Finding], summar
                 continue
             setattr(summary, change.outcome, getattr(summary, change.outcome) + 1)
             stored, decision = change.finding, router.route(finding)
-            if _placeable(stored):
+            if finding.state and _placeable(stored):  # the producer had closed it: kept, not shown
+                stored = tx.place(stored, status="suppressed", route=decision.route)
+            elif _placeable(stored):
                 stored = _place(tx, stored, decision, services, effects, summary)
             elif stored.digest_id is not None:
                 effects.digests[stored.digest_id] = tx.touch_digest(stored.digest_id)
