@@ -157,7 +157,8 @@ def test_every_rule_targets_the_queue_and_only_those_rules_may_send_to_it():
     tpl = template("intake.yaml")
     rules = resources(tpl, "AWS::Events::Rule")
     assert set(rules) == {"GuardDutyFindingsRule", "SecurityHubImportedRule", "SecurityHubCustomActionRule",
-                          "CloudTrailRule"}
+                          "CloudTrailRule", "SecurityHubV2Rule", "InspectorFindingsRule", "MacieFindingsRule",
+                          "SecurityIncidentResponseRule"}
     for rule in rules.values():
         assert [_plain(t["Arn"]) for t in rule["Properties"]["Targets"]] == [
             {"Fn::GetAtt": ["FindingsQueue", "Arn"]}]
