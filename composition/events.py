@@ -18,7 +18,7 @@ from core.drills import runner as drills
 from core.events import (ContainmentDecided, ContainmentFinished, FindingLinked, FindingsStored, IncidentChanged,
                          IncidentDeclared, Publisher)
 from core.evidence import custody
-from core.findings import correlate, triage
+from core.findings import correlate, triage, vulnerabilities
 from core.incidents import updates as incidents
 from core.playbooks import runtime as playbooks
 
@@ -33,7 +33,8 @@ def publisher() -> Publisher:
         IncidentDeclared: (counted, playbooks.on_declared, regulatory.on_declared, communications.on_declared),
         IncidentChanged: (counted, audit.on_incident_changed, regulatory.on_changed, communications.on_changed,
                           incidents.show, drills.on_incident_changed, playbooks.on_changed),
-        FindingsStored: (counted, triage.on_findings_stored, correlate.on_findings_stored),
+        FindingsStored: (counted, triage.on_findings_stored, correlate.on_findings_stored,
+                         vulnerabilities.on_findings_stored),
         FindingLinked: (counted, playbooks.on_finding_linked),
         ContainmentDecided: (counted,),
         ContainmentFinished: (counted, custody.on_containment_finished),

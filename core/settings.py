@@ -21,7 +21,7 @@ from core.communications.config import CommunicationsConfig
 from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
-                                  SecurityHubPollConfig)
+                                  SecurityHubPollConfig, VulnerabilitiesConfig)
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
 from core.evidence.config import EvidenceConfig
@@ -56,6 +56,7 @@ class FindingsConfig(Strict):
     queue: QueueConfig = Field(default_factory=QueueConfig)
     intake: IntakeConfig = Field(default_factory=IntakeConfig)
     securityhub_poll: SecurityHubPollConfig = Field(default_factory=SecurityHubPollConfig)
+    vulnerabilities: VulnerabilitiesConfig = Field(default_factory=VulnerabilitiesConfig)
 
     @property
     def cloudtrail_rules_path(self) -> Path:

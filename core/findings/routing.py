@@ -20,6 +20,7 @@ class Decision:
     channel: str | None  # None when suppressed
     incident_severity: str | None = None
     category: str | None = None
+    digest: bool = False  # every finding into the window's digest (the route's `digest`)
 
 
 def matches(match: RouteMatch, finding: Finding) -> bool:
@@ -68,7 +69,11 @@ class Router:
             problems.append(f"findings.severity_map: unknown finding severities {unknown}; use {list(SEVERITIES)}")
         if problems:
             raise ConfigError(problems)
-        return cls(list(config.findings.routes), config.slack.triage_channel, dict(config.findings.severity_map))
+        routes = list(config.findings.routes)
+        shipped = config.findings.vulnerabilities
+        if shipped.enabled and all(r.name != shipped.route().name for r in routes):
+            routes.append(shipped.route())  # after yours: a route of yours may take them first
+        return cls(routes, config.slack.triage_channel, dict(config.findings.severity_map))
 
     def route(self, finding: Finding) -> Decision:
         for route in self.routes:
@@ -77,7 +82,8 @@ class Router:
                     return Decision(route.name, "suppress", None)
                 severity = route.incident_severity or self.severity_map.get(finding.severity)
                 return Decision(route.name, route.action, route.channel or self.triage_channel,
-                                severity if route.action == "declare" else None, route.category)
+                                severity if route.action == "declare" else None, route.category,
+                                route.digest)
         return Decision(DEFAULT_ROUTE, "post", self.triage_channel)
 
     def incident_severity(self, finding_severity: str) -> str | None:

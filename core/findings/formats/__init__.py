@@ -33,5 +33,18 @@ def family_of(document: dict[str, Any]) -> str | None:
     return None
 
 
+def exploitable(raw_format: str, raw: dict[str, Any]) -> bool:
+    """A vulnerability with a known exploit, as the producer says, whatever the format."""
+    family = raw_format.split("-", 1)[0]
+    if family == "inspector":
+        return inspector.exploitable(raw)
+    if family == "ocsf":
+        return ocsf.exploitable(raw)
+    if family == "asff":
+        return any(isinstance(v, dict) and v.get("ExploitAvailable") == "YES"
+                   for v in raw.get("Vulnerabilities") or [])
+    return False
+
+
 def parse(family: str, document: dict[str, Any], raw_format: str, envelope: dict[str, Any] | None) -> Finding:
     return FORMATS[family][1](document, raw_format, envelope)
