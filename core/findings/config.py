@@ -105,6 +105,7 @@ def intake_warnings(intake: IntakeConfig) -> list[str]:
 
 class SecurityHubPollConfig(Strict):
     enabled: bool = False
+    api: Literal["v1", "v2"] = "v1"  # v1: GetFindings (CSPM, ASFF); v2: GetFindingsV2 (the new Security Hub, OCSF)
     every_minutes: int = Field(default=5, ge=1, le=24 * 60)
     lookback_minutes: int = Field(default=60, ge=1, le=60 * 24 * 90)
     page_size: int = Field(default=100, ge=1, le=100)
