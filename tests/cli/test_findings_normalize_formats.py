@@ -80,3 +80,16 @@ def test_ocsf_fatal_severity_is_critical_and_a_non_finding_class_is_refused_with
         {**document, "class_uid": 3002, "class_name": "Authentication"}))
     assert activity.returncode != 0
     assert "OCSF class 3002 (Authentication) is not a finding class" in activity.stderr
+
+
+def test_security_lake_json_lines_of_ocsf_records_of_several_versions_each_become_a_finding():
+    """Security Lake's records, one OCSF document per line, OCSF 1.0 (2001) beside 1.6 (2002, 2003)."""
+    lines = "\n".join(json.dumps(json.loads((FIXTURES / name).read_text())) for name in (
+        "ocsf/sl-ocsf-2001-security-finding-ocsf-examples.json",
+        "ocsf/sh2-ocsf-2002-vulnerability-cve-2025-8194-elastic.json",
+        "ocsf/sh2-ocsf-2003-compliance-sqs1-elastic.json"))
+    result = run_bot("findings", "normalize", "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(f["account"], f["severity"]) for f in printed] == [
+        ("123456789100", "informational"), ("123456789012", "high"), ("123456789012", "medium")]
