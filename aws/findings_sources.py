@@ -28,6 +28,8 @@ from core.startup import Backoff, Sleep, until_ready
 
 log = logging.getLogger("firebreak.worker")
 SECURITYHUB_CURSOR = "securityhub:getfindings"
+SECURITYHUB_V2_CURSOR = "securityhub:getfindingsv2"
+V2_TIME_FIELD = "finding_info.modified_time_dt"
 ERROR_BACKOFF_SECONDS = 5.0
 _QUEUE_REGION = re.compile(r"^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
 
@@ -128,8 +130,11 @@ class SqsWorker:
 
 def poll_security_hub(services: Services, client: Any) -> IngestSummary:
     """GetFindings updated since the stored cursor (first run: findings.securityhub_poll
-    lookback), oldest first; the cursor advances after each committed page."""
+    lookback), oldest first; the cursor advances after each committed page. With `api: v2`,
+    GetFindingsV2 the same way (poll_security_hub_v2)."""
     cfg = services.config.findings.securityhub_poll
+    if cfg.api == "v2":
+        return poll_security_hub_v2(services, client)
     cursors = services.repos.intake
     now = services.clock.now()
     start = cursors.cursor(SECURITYHUB_CURSOR) or format_timestamp(now - timedelta(minutes=cfg.lookback_minutes))
@@ -147,6 +152,35 @@ def poll_security_hub(services: Services, client: Any) -> IngestSummary:
         latest = max((iso_utc(f.get("UpdatedAt")) or "" for f in found if isinstance(f, dict)), default="")
         if latest:
             cursors.set_cursor(SECURITYHUB_CURSOR, latest, services.clock.now())
+        if not page.get("NextToken"):
+            return summary
+        request["NextToken"] = page["NextToken"]
+
+
+def poll_security_hub_v2(services: Services, client: Any) -> IngestSummary:
+    """GetFindingsV2 (the new Security Hub's OCSF findings) modified since the stored cursor,
+    oldest first, page by page; the cursor advances after each committed page."""
+    cfg = services.config.findings.securityhub_poll
+    cursors = services.repos.intake
+    now = services.clock.now()
+    start = cursors.cursor(SECURITYHUB_V2_CURSOR) or format_timestamp(now - timedelta(minutes=cfg.lookback_minutes))
+    request: dict[str, Any] = {
+        "Filters": {"CompositeFilters": [{"DateFilters": [
+            {"FieldName": V2_TIME_FIELD, "Filter": {"Start": start, "End": format_timestamp(now)}}]}]},
+        "SortCriteria": [{"Field": V2_TIME_FIELD, "SortOrder": "asc"}], "MaxResults": cfg.page_size}
+    summary = IngestSummary()
+    while True:
+        with aws_errors("securityhub"):
+            page = client.get_findings_v2(**request)
+        found = page.get("Findings") or []
+        if found:
+            receive(services, [Document({"Findings": found}, f"securityhub-v2:{start}")], origin="securityhub-poll",
+                    summary=summary)
+        latest = max((iso_utc((f.get("finding_info") or {}).get("modified_time_dt"),
+                              (f.get("finding_info") or {}).get("modified_time")) or ""
+                      for f in found if isinstance(f, dict)), default="")
+        if latest:
+            cursors.set_cursor(SECURITYHUB_V2_CURSOR, latest, services.clock.now())
         if not page.get("NextToken"):
             return summary
         request["NextToken"] = page["NextToken"]

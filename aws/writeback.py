@@ -1,10 +1,14 @@
 """Dismissals written back to the service that produced the finding, so the same false
 positive does not come back through Security Hub or GuardDuty consoles and exports.
 
-Security Hub (any ASFF finding): BatchUpdateFindings, workflow SUPPRESSED, the reason as the
-note. GuardDuty (native findings): feedback NOT_USEFUL with the reason, then ArchiveFindings
-on the detector named in the finding's ARN (or the region's only detector). CloudTrail
-events have nothing to update in AWS."""
+Which copy is told follows the finding's origins (core/findings/identity.py): the producer
+itself when the finding arrived natively, else the new Security Hub's OCSF copy, else the
+ASFF copy. Security Hub CSPM (ASFF): BatchUpdateFindings, workflow SUPPRESSED, the reason as
+the note. Security Hub (OCSF): BatchUpdateFindingsV2 by metadata.uid, StatusId 3
+(Suppressed), the reason as the comment. GuardDuty (native findings): feedback NOT_USEFUL
+with the reason, then ArchiveFindings on the detector named in the finding's ARN (or the
+region's only detector). CloudTrail events have nothing to update in AWS; Inspector and
+Macie close their own findings."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from typing import Any
 from aws.errors import AwsActionError, AwsFailure, aws_errors
 from aws.sessions import AwsSessions
 from core.errors import FirebreakError
+from core.findings.identity import write_back_origin
 from core.findings.ports import StoredFinding
 
-NOTE_LIMIT = 512
+NOTE_LIMIT = 512  # BatchUpdateFindings' Note.Text and BatchUpdateFindingsV2's Comment
+SUPPRESSED = 3  # OCSF status_id
 _DETECTOR = re.compile(r":detector/([A-Za-z0-9]+)/finding/")
 
 
@@ -34,23 +40,44 @@ class AwsWriteBack:
         self.sessions = sessions
 
     def dismiss(self, finding: StoredFinding, reason: str, user: str) -> str:
-        if finding.raw_format.startswith("asff"):
-            return self._security_hub(finding, reason, user)
-        if finding.raw_format.startswith("guardduty"):
-            return self._guardduty(finding, reason)
+        origin_format, origin = write_back_origin(finding.origins, finding.raw_format)
+        if origin_format == "ocsf":
+            return self._security_hub_v2(finding, origin, reason)
+        if origin_format == "asff":
+            return self._security_hub(finding, reason, user, origin)
+        if origin_format == "guardduty":
+            return self._guardduty(finding, reason, origin)
+        if origin_format in ("inspector", "macie"):
+            return (f"{origin_format.capitalize()} closes its findings itself when the cause is gone; "
+                    "recorded in Firebreak")
         return "CloudTrail events have no finding in AWS to update; recorded in Firebreak"
 
     def _client(self, service: str, finding: StoredFinding):
         return self.sessions.client(service, account=finding.account, region=finding.region)
 
-    def _security_hub(self, finding: StoredFinding, reason: str, user: str) -> str:
-        product_arn = finding.raw.get("ProductArn")
+    def _security_hub_v2(self, finding: StoredFinding, origin: dict[str, Any], reason: str) -> str:
+        uid = origin.get("metadata_uid")
+        if not isinstance(uid, str) or not uid:
+            raise FirebreakError("This Security Hub finding has no metadata.uid, so it cannot be updated in AWS.")
+        client = self._client("securityhub", finding)
+        with aws_errors("securityhub"):
+            response = client.batch_update_findings_v2(MetadataUids=[uid], StatusId=SUPPRESSED,
+                                                       Comment=reason[:NOTE_LIMIT])
+        for failed in response.get("UnprocessedFindings") or []:
+            code = str(failed.get("ErrorCode") or "Unprocessed")
+            raise AwsActionError(AwsFailure(code, f"Security Hub did not update the finding ({code}): "
+                                                  f"{failed.get('ErrorMessage') or 'no message'}",
+                                            operation="securityhub:BatchUpdateFindingsV2"))
+        return "Security Hub finding status set to Suppressed with the reason as a comment"
+
+    def _security_hub(self, finding: StoredFinding, reason: str, user: str, origin: dict[str, Any]) -> str:
+        product_arn = origin.get("product_arn") or finding.raw.get("ProductArn")
         if not isinstance(product_arn, str) or not product_arn:
             raise FirebreakError("This Security Hub finding has no ProductArn, so it cannot be updated in AWS.")
         client = self._client("securityhub", finding)
         with aws_errors("securityhub"):
             response = client.batch_update_findings(
-                FindingIdentifiers=[{"Id": finding.finding_id, "ProductArn": product_arn}],
+                FindingIdentifiers=[{"Id": origin.get("id") or finding.finding_id, "ProductArn": product_arn}],
                 Workflow={"Status": "SUPPRESSED"},
                 Note={"Text": reason[:NOTE_LIMIT], "UpdatedBy": f"firebreak:{user}"[:NOTE_LIMIT]})
         for failed in response.get("UnprocessedFindings") or []:
@@ -60,10 +87,11 @@ class AwsWriteBack:
                                             operation="securityhub:BatchUpdateFindings"))
         return "Security Hub workflow set to SUPPRESSED with the reason as a note"
 
-    def _guardduty(self, finding: StoredFinding, reason: str) -> str:
+    def _guardduty(self, finding: StoredFinding, reason: str, origin: dict[str, Any]) -> str:
         client = self._client("guardduty", finding)
+        finding_id = origin.get("id") or finding.finding_id
         with aws_errors("guardduty"):
-            detector = detector_id(finding.raw)
+            detector = detector_id({"arn": origin.get("arn")}) or detector_id(finding.raw)
             if detector is None:
                 detectors = client.list_detectors().get("DetectorIds") or []
                 if len(detectors) != 1:
@@ -71,7 +99,7 @@ class AwsWriteBack:
                                          f"{finding.region or 'the default region'}; cannot tell which one "
                                          "holds this finding, so nothing was archived.")
                 detector = detectors[0]
-            client.update_findings_feedback(DetectorId=detector, FindingIds=[finding.finding_id],
+            client.update_findings_feedback(DetectorId=detector, FindingIds=[finding_id],
                                             Feedback="NOT_USEFUL", Comments=reason[:NOTE_LIMIT])
-            client.archive_findings(DetectorId=detector, FindingIds=[finding.finding_id])
+            client.archive_findings(DetectorId=detector, FindingIds=[finding_id])
         return f"GuardDuty finding archived (detector {detector}) with feedback NOT_USEFUL"

@@ -18,7 +18,7 @@ from core.drills import runner as drills
 from core.events import (ContainmentDecided, ContainmentFinished, FindingLinked, FindingsStored, IncidentChanged,
                          IncidentDeclared, Publisher, SecurityIrCaseChanged)
 from core.evidence import custody
-from core.findings import correlate, sequence_incidents, triage
+from core.findings import correlate, sequence_incidents, triage, vulnerabilities
 from core.incidents import updates as incidents
 from core.playbooks import runtime as playbooks
 
@@ -34,7 +34,7 @@ def publisher() -> Publisher:
         IncidentChanged: (counted, audit.on_incident_changed, regulatory.on_changed, communications.on_changed,
                           incidents.show, drills.on_incident_changed, playbooks.on_changed),
         FindingsStored: (counted, triage.on_findings_stored, sequence_incidents.on_findings_stored,
-                         correlate.on_findings_stored),
+                         correlate.on_findings_stored, vulnerabilities.on_findings_stored),
         SecurityIrCaseChanged: (counted, aws_cases.on_case_event),
         FindingLinked: (counted, sequence_incidents.on_finding_linked, playbooks.on_finding_linked),
         ContainmentDecided: (counted,),

@@ -21,7 +21,7 @@ from core.communications.config import CommunicationsConfig
 from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
 from core.findings.config import (DEFAULT_SEVERITY_MAP, DigestConfig, IntakeConfig, QueueConfig, Route,
-                                  SecurityHubPollConfig)
+                                  SecurityHubPollConfig, VulnerabilitiesConfig)
 from core.findings.config import AttackSequenceConfig
 from core.containment.config import ContainmentConfig
 from core.containment.remediation_config import RemediationConfig
@@ -58,6 +58,7 @@ class FindingsConfig(Strict):
     intake: IntakeConfig = Field(default_factory=IntakeConfig)
     securityhub_poll: SecurityHubPollConfig = Field(default_factory=SecurityHubPollConfig)
     attack_sequences: AttackSequenceConfig = Field(default_factory=AttackSequenceConfig)
+    vulnerabilities: VulnerabilitiesConfig = Field(default_factory=VulnerabilitiesConfig)
 
     @property
     def cloudtrail_rules_path(self) -> Path:

@@ -34,6 +34,7 @@ class Route(Strict):
     channel: str | None = Field(default=None, min_length=1)  # default: slack.triage_channel
     incident_severity: str | None = None  # declare: default from severity_map
     category: str | None = None  # declare: default incidents.default_category
+    digest: bool = False  # post: every finding into the window's digest, whatever its severity
 
     @model_validator(mode="after")
     def _fits_action(self) -> "Route":
@@ -41,7 +42,25 @@ class Route(Strict):
             raise ValueError(f"route {self.name!r} suppresses, so channel/incident_severity/category mean nothing")
         if self.action == "post" and (self.incident_severity or self.category):
             raise ValueError(f"route {self.name!r} posts; incident_severity/category need action: declare")
+        if self.digest and self.action != "post":
+            raise ValueError(f"route {self.name!r}: digest needs action: post")
         return self
+
+
+VULNERABILITY_ROUTE = "vulnerabilities"
+
+
+class VulnerabilitiesConfig(Strict):
+    """The shipped route for vulnerability findings (Inspector's, in any format): not
+    incidents, posted digested to their own channel, never declared. It comes after
+    `findings.routes`, so a route of yours can take them first."""
+
+    enabled: bool = True
+    channel: str | None = Field(default=None, min_length=1)  # default: slack.triage_channel
+
+    def route(self) -> Route:
+        return Route(name=VULNERABILITY_ROUTE, match=RouteMatch(source=["inspector"]), action="post",
+                     channel=self.channel, digest=True)
 
 
 class DigestConfig(Strict):
@@ -97,6 +116,7 @@ class AttackSequenceConfig(Strict):
 
 class SecurityHubPollConfig(Strict):
     enabled: bool = False
+    api: Literal["v1", "v2"] = "v1"  # v1: GetFindings (CSPM, ASFF); v2: GetFindingsV2 (the new Security Hub, OCSF)
     every_minutes: int = Field(default=5, ge=1, le=24 * 60)
     lookback_minutes: int = Field(default=60, ge=1, le=60 * 24 * 90)
     page_size: int = Field(default=100, ge=1, le=100)

@@ -18,6 +18,8 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
         return 0
     told = 0
     for finding in findings:
+        if finding.indicators.get("cve"):  # a vulnerability: core/findings/vulnerabilities.py says when it matters
+            continue
         for match in _matches(finding, known):
             entry = services.incidents.add_timeline(
                 match.incident_id, kind="indicator", at=services.clock.now(), actor=None,

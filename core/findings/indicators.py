@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from core.findings.model import INDICATOR_KINDS
+from core.findings.model import INDICATOR_KINDS, VULNERABILITY_KINDS
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-zA-Z]{1,17}\b")
 _IP_KEYS = frozenset({"ipaddressv4", "ipaddressv6", "sourceipv4", "sourceipv6", "destinationipv4", "destinationipv6"})
@@ -16,7 +16,7 @@ class Indicators:
     """Collects indicator values; `as_dict()` gives them validated, deduplicated and sorted."""
 
     def __init__(self) -> None:
-        self._values: dict[str, set[str]] = {kind: set() for kind in INDICATOR_KINDS}
+        self._values: dict[str, set[str]] = {kind: set() for kind in INDICATOR_KINDS + VULNERABILITY_KINDS}
 
     def add_ip(self, value: Any) -> None:
         """Keep only real addresses; 0.0.0.0 / loopback carry no investigative value."""
@@ -38,7 +38,8 @@ class Indicators:
                 self._values["instance_id"].add(match)
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {kind: sorted(self._values[kind]) for kind in INDICATOR_KINDS}
+        return {**{kind: sorted(self._values[kind]) for kind in INDICATOR_KINDS},
+                **{kind: sorted(self._values[kind]) for kind in VULNERABILITY_KINDS if self._values[kind]}}
 
 
 @lru_cache(maxsize=4096)  # a storm repeats the same few addresses thousands of times

@@ -6,6 +6,9 @@ from typing import Any
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
 INDICATOR_KINDS = ("ip", "domain", "access_key_id", "principal", "instance_id")
+# Vulnerability findings (Inspector, OCSF 2002) also name CVEs and packages: listed only when a
+# finding has some, so the five kinds above stay the whole schema of every other finding.
+VULNERABILITY_KINDS = ("cve", "package")
 
 # Score for a severity known only by label: Security Hub's own Label -> Normalized mapping.
 LABEL_SCORES = {"informational": 0.0, "low": 1.0, "medium": 40.0, "high": 70.0, "critical": 90.0}
@@ -52,6 +55,11 @@ class Finding:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     tags: dict[str, str] = field(default_factory=dict)
     rule: str | None = None
+    # The producer's own id when it differs from `id` (OCSF finding_info.uid): copies of one
+    # finding in several formats are one stored finding (core/findings/identity.py).
+    provider_id: str | None = None
+    origin: dict[str, Any] = field(default_factory=dict)  # what write-back needs of this copy
+    state: str | None = None  # "suppressed" | "resolved": the producer had closed it already
 
     def to_json(self) -> dict[str, Any]:
         """The stable schema, keys in the documented order."""
@@ -66,7 +74,9 @@ class Finding:
             "account": self.account,
             "region": self.region,
             "resources": [dict(r) for r in self.resources],
-            "indicators": {kind: list(self.indicators.get(kind, [])) for kind in INDICATOR_KINDS},
+            "indicators": {**{kind: list(self.indicators.get(kind, [])) for kind in INDICATOR_KINDS},
+                           **{kind: list(self.indicators[kind]) for kind in VULNERABILITY_KINDS
+                              if self.indicators.get(kind)}},
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "count": self.count,

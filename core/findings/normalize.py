@@ -10,6 +10,7 @@ from typing import Any
 from core.findings.asff import looks_like_asff, parse_asff
 from core.findings.cloudtrail import NoRuleMatched, looks_like_cloudtrail, parse_cloudtrail
 from core.findings.cloudtrail_rules import Rule, RuleError, default_rules
+from core.findings import formats
 from core.findings.guardduty import looks_like_guardduty, parse_guardduty
 from core.findings.model import Finding, FindingError
 from core.findings.security_ir_events import CaseEvent, is_security_ir, read as read_case_event
@@ -107,6 +108,14 @@ class _Run:
             self.leaf(detail, index, where, "cloudtrail-event", event)
         elif is_security_ir(event) and (case_event := read_case_event(event)) is not None:
             self.result.case_events.append(case_event)
+        elif detail_type in formats.EVENTS:  # OCSF (Findings Imported V2), Inspector2, Macie
+            fmt, key = formats.EVENTS[detail_type]
+            if key is None:
+                self.leaf(detail, index, where, fmt, event)
+            elif not isinstance(detail.get(key), list):
+                self.reject(index, where, f"EventBridge event {detail_type!r} without detail.{key}")
+            else:
+                self.each(detail[key], index, where, key, fmt, event)
         elif detail_type is None:  # partial envelope: only "detail" (and maybe region/account)
             if isinstance(detail.get("findings"), list):
                 self.each(detail["findings"], index, where, "findings", "asff-event", event)
@@ -139,6 +148,8 @@ class _Run:
                 finding = parse_asff(doc, raw_format, envelope)
             elif family == "cloudtrail":
                 finding = parse_cloudtrail(doc, self.rules(), envelope)
+            elif family in formats.FORMATS:
+                finding = formats.parse(family, doc, raw_format, envelope)
             else:
                 finding = parse_guardduty(doc, raw_format, envelope)
         except NoRuleMatched as exc:
@@ -161,6 +172,9 @@ def _family(doc: dict[str, Any], fmt: str | None) -> str | None:
         return "cloudtrail"
     if looks_like_guardduty(doc):
         return "guardduty"
+    family = formats.family_of(doc)
+    if family is not None:
+        return family
     return fmt.split("-")[0] if fmt else None
 
 

@@ -132,7 +132,9 @@ def _store_once(services: Services, router: Router, valid: list[Finding], summar
                 continue
             setattr(summary, change.outcome, getattr(summary, change.outcome) + 1)
             stored, decision = change.finding, router.route(finding)
-            if _placeable(stored):
+            if finding.state and _placeable(stored):  # the producer had closed it: kept, not shown
+                stored = tx.place(stored, status="suppressed", route=decision.route)
+            elif _placeable(stored):
                 stored = _place(tx, stored, decision, services, effects, summary)
             elif stored.digest_id is not None:
                 effects.digests[stored.digest_id] = tx.touch_digest(stored.digest_id)
@@ -157,8 +159,10 @@ def _place(tx: IngestTransaction, finding: StoredFinding, decision: Decision, se
     if tx.snoozed_until(finding) is not None:
         return tx.place(finding, status="snoozed", route=decision.route)
     digest_cfg = services.config.findings.digest
-    digest = None if _always_alone(finding.severity, digest_cfg.always_alone_from) else tx.claim_window(
-        decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds), digest_cfg.after)
+    alone = not decision.digest and _always_alone(finding.severity, digest_cfg.always_alone_from)
+    digest = None if alone else tx.claim_window(
+        decision.route, decision.channel, _window(tx.now, digest_cfg.window_seconds),
+        0 if decision.digest else digest_cfg.after)
     if digest is not None:  # a storm: grouped, and never auto-declared one by one
         summary.digested += 1
         effects.digests[digest.id] = digest

@@ -52,6 +52,8 @@ class StoredFinding:
     revision: int
     slack_revision: int
     received_at: datetime
+    # Each format the finding arrived in -> what write-back needs of that copy (identity.py)
+    origins: dict[str, Any] = field(default_factory=dict)
 
     @property
     def primary_resource(self) -> str:

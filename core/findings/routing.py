@@ -21,6 +21,7 @@ class Decision:
     channel: str | None  # None when suppressed
     incident_severity: str | None = None
     category: str | None = None
+    digest: bool = False  # every finding into the window's digest (the route's `digest`)
 
 
 def matches(match: RouteMatch, finding: Finding) -> bool:
@@ -82,6 +83,9 @@ class Router:
             routes.append(Route(name=SEQUENCE_ROUTE, match=RouteMatch(type=list(sequences.match)), action="declare",
                                 channel=sequences.channel, incident_severity=sequences.incident_severity,
                                 category=sequences.category))
+        shipped = config.findings.vulnerabilities
+        if shipped.enabled and all(r.name != shipped.route().name for r in routes):
+            routes.append(shipped.route())  # after yours: a route of yours may take them first
         return cls(routes, config.slack.triage_channel, dict(config.findings.severity_map))
 
     def route(self, finding: Finding) -> Decision:
@@ -91,7 +95,8 @@ class Router:
                     return Decision(route.name, "suppress", None)
                 severity = route.incident_severity or self.severity_map.get(finding.severity)
                 return Decision(route.name, route.action, route.channel or self.triage_channel,
-                                severity if route.action == "declare" else None, route.category)
+                                severity if route.action == "declare" else None, route.category,
+                                route.digest)
         return Decision(DEFAULT_ROUTE, "post", self.triage_channel)
 
     def incident_severity(self, finding_severity: str) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy import JSON, DateTime, Float, Integer, String, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.findings.identity import merged, wins
 from core.findings.model import Finding
 from core.findings.ports import ConcurrentIntake, Digest, StoredFinding
 from core.findings.ports import Change
@@ -150,15 +151,32 @@ class IngestTx:
                 self._next_pk = pk + 1
             self._indicators(pk, finding)
             return Change("new", StoredFinding(pk, *[fresh[name] for name in _STORED_FIELDS]))
-        row = self.conn.execute(update(FINDINGS).where(FINDINGS.c.natural_key == key,
-                                                       FINDINGS.c.updated_at < values["updated_at"])
-                                .values(**values, changed_at=self.now, revision=FINDINGS.c.revision + 1)
-                                .returning(*FINDINGS.c)).first()
+        row = self._apply_copy(key, values)
         if row is None:
             return Change("unchanged", None)
         self.conn.execute(delete(INDICATORS).where(INDICATORS.c.finding_pk == row.pk))
         self._indicators(row.pk, finding)
         return Change("updated", to_stored(row))
+
+    def _apply_copy(self, key: str, values: dict[str, Any]):
+        """A copy of a stored finding (a redelivery, an update, or the same finding in another
+        format): its fields replace the stored ones when it is newer, or as new and richer
+        (core/findings/identity.py); its write-back identity is remembered either way. The
+        row is locked first, so replicas taking copies at once apply them one after another."""
+        query = select(FINDINGS.c.updated_at, FINDINGS.c.raw_format, FINDINGS.c.origins).where(
+            FINDINGS.c.natural_key == key)
+        stored = self.conn.execute(query.with_for_update() if self._postgres else query).first()
+        if stored is None:
+            return None
+        origins = merged(stored.origins, values["origins"])
+        if wins(values["updated_at"], values["raw_format"], stored.updated_at, stored.raw_format):
+            return self.conn.execute(update(FINDINGS).where(FINDINGS.c.natural_key == key)
+                                     .values(**dict(values, origins=origins), changed_at=self.now,
+                                             revision=FINDINGS.c.revision + 1)
+                                     .returning(*FINDINGS.c)).first()
+        if origins != (stored.origins or {}):
+            self.conn.execute(update(FINDINGS).where(FINDINGS.c.natural_key == key).values(origins=origins))
+        return None
 
     def _indicators(self, pk: int, finding: Finding) -> None:
         self._insert_indicators(self._indicator_rows(pk, finding))

@@ -56,6 +56,8 @@ class FindingRow(Base):
     # Slack shows revision `slack_revision`; anything newer is still to be sent.
     revision: Mapped[int] = mapped_column(Integer)
     slack_revision: Mapped[int] = mapped_column(Integer)
+    # The formats this finding arrived in, each with what write-back needs (NULL before 0240)
+    origins: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class FindingIndicatorRow(Base):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.findings.identity import origin_of, provider_key
 from core.findings.model import Finding
 from core.findings.ports import Digest, StoredFinding
 from core.findings.ports import MAX_FINDING_ID
@@ -35,7 +36,7 @@ def values_of(finding: Finding) -> dict[str, Any]:
         "account": finding.account, "region": finding.region, "resources": finding.resources,
         "indicators": finding.indicators, "tags": finding.tags, "raw": finding.raw,
         "raw_format": finding.raw_format, "first_seen": finding.first_seen, "last_seen": finding.last_seen,
-        "updated_at": finding.updated_at or "", "count": int(finding.count),
+        "updated_at": finding.updated_at or "", "count": int(finding.count), "origins": origin_of(finding),
     }
     for key in _TEXT:
         value = values[key]
@@ -48,7 +49,8 @@ def values_of(finding: Finding) -> dict[str, Any]:
 
 
 def natural_key(finding: Finding) -> str:
-    return f"{finding.source}|{finding.account or ''}|{finding.id}"
+    """source|account|the producer's finding id: its copies in other formats share it."""
+    return f"{finding.source}|{finding.account or ''}|{provider_key(finding)}"
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -58,7 +60,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 def to_stored(row: FindingRow) -> StoredFinding:
     fields = {name: getattr(row, name) for name in StoredFinding.__dataclass_fields__}
-    return StoredFinding(**dict(fields, received_at=aware(row.received_at)))
+    return StoredFinding(**dict(fields, received_at=aware(row.received_at), origins=row.origins or {}))
 
 
 def to_digest(row: FindingDigestRow) -> Digest:

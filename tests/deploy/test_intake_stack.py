@@ -74,7 +74,7 @@ def test_the_stack_makes_an_encrypted_queue_with_a_redrive_policy_and_rules_aime
     assert dlq["SqsManagedSseEnabled"] == "true" and dlq["MessageRetentionPeriod"] == "1209600"
     events = boto3.client("events", region_name="us-east-1")
     rules = events.list_rules()["Rules"]
-    assert len(rules) == 5
+    assert len(rules) == 8
     for rule in rules:
         assert [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]] == [outputs["QueueArn"]]
 

@@ -169,7 +169,8 @@ def test_every_rule_targets_the_queue_and_only_those_rules_may_send_to_it():
     tpl = template("intake.yaml")
     rules = resources(tpl, "AWS::Events::Rule")
     assert set(rules) == {"GuardDutyFindingsRule", "SecurityHubImportedRule", "SecurityHubCustomActionRule",
-                          "CloudTrailRule", "SecurityIncidentResponseCaseRule"}
+                          "CloudTrailRule", "SecurityHubV2Rule", "InspectorFindingsRule", "MacieFindingsRule",
+                          "SecurityIncidentResponseCaseRule"}
     for rule in rules.values():
         assert [_plain(t["Arn"]) for t in rule["Properties"]["Targets"]] == [
             {"Fn::GetAtt": ["FindingsQueue", "Arn"]}]
