@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.findings import drill_marks
 from core.findings.normalize import Rejection, normalize, normalize_text
 from core.findings.pipeline import IngestSummary, ingest
 from core.services import Services
@@ -58,6 +59,7 @@ def receive(services: Services, documents: list[Document], *, origin: str,
                                          at=services.clock.now())
         findings.extend(result.findings)
         received.append(Received(len(result.findings), bad, len(result.rejected) - len(bad)))
+    drill_marks.mark(findings, origin)
     ingest(services, findings, summary)  # committed before any source acknowledges
     return summary, received
 

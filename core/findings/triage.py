@@ -16,6 +16,7 @@ from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
 from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, UsageError
 from core.events import FindingLinked, FindingsStored, publish
+from core.findings import drill_marks
 from core.findings.ports import Digest, Notifier, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
@@ -80,6 +81,12 @@ def _on_timeline(services: Services, finding: StoredFinding, user: str | None, k
 
 
 def _link(services: Services, finding: StoredFinding, incident: Incident, user: str | None, how: str) -> StoredFinding:
+    if drill_marks.is_drill(finding) != incident.is_drill:
+        raise InvalidTransition(
+            f"This finding came from a drill; incident #{incident.id} is real: a drill's findings stay in their drill."
+            if incident.is_drill is False else
+            f"Incident #{incident.id} is a drill; a real finding is not added to a drill.")
+
     def unlinked(current: StoredFinding) -> None:
         if current.incident_id not in (None, incident.id):
             raise InvalidTransition(f"This finding is already part of incident #{current.incident_id}.")
@@ -108,6 +115,8 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
     finding = get(services, pk)
     if finding.incident_id is not None:
         raise InvalidTransition(f"This finding is already part of incident #{finding.incident_id}.")
+    if drill_marks.is_drill(finding):
+        raise InvalidTransition("This finding came from a drill: it declares no real incident.")
     router = Router.from_config(services.config)
     declared = incidents.declare(
         services, title=_title(services, finding), declared_by=user,
@@ -118,7 +127,10 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
 
 
 def auto_declare(services: Services, finding: StoredFinding, decision: Decision) -> None:
-    """A `declare` route: the finding is still posted if the declaration is refused."""
+    """A `declare` route: the finding is still posted if the declaration is refused. A drill's
+    finding declares nothing: its drill incident exists already and takes it."""
+    if drill_marks.is_drill(finding):
+        return
     try:
         declared = incidents.declare(
             services, title=_title(services, finding), declared_by=SYSTEM_ACTOR,

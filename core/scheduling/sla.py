@@ -73,7 +73,7 @@ class SlaEscalations:
             data={"sla": sla, "limit_minutes": int(limit.total_seconds() // 60)}, dedup_key=key)}
         if incident.channel_id:
             effects["chat"] = lambda: self.notices.escalate(escalation)
-        if services.config.scheduling.escalation.sns_topic_arn:
+        if services.config.scheduling.escalation.sns_topic_arn and not incident.is_drill:  # a drill pages nobody
             effects["sns"] = lambda: self.pager.page(escalation)
         if services.config.scheduling.escalation.page:  # PagerDuty / webhook pagers of audiences
             effects["page"] = lambda: paging.escalate(services, escalation)

@@ -176,7 +176,12 @@ def start_drill(services: Services, command: StartDrill, reply: Reply) -> None:
 
 
 def end_drill(services: Services, command: EndDrill, reply: Reply) -> None:
-    incident, lines = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
+    ended = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
+    incident, lines = ended.incident, ended.lines
+    if ended.already:  # answered wherever it was typed: nothing new shows up in the channel
+        text = f"Drill {incident.label} has already ended ({incident.phase}); its scorecard:\n" + "\n".join(lines)
+        reply.respond(text=text, blocks=[blocks.section(blocks.escape(text))], response_type="ephemeral")
+        return
     confirm_elsewhere(reply, Target(channel=command.channel), incident,
                       f"Drill {incident.label} ended: " + "; ".join(lines[1:4]))
 
