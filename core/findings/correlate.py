@@ -34,7 +34,6 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
         for match in _matches(finding, known):
             if is_drill(match.incident_id):
                 continue  # nor does a real finding turn up in a drill
-
             entry = services.incidents.add_timeline(
                 match.incident_id, kind="indicator", at=services.clock.now(), actor=None,
                 text=f"Also seen in finding {finding.finding_id} ({finding.severity}, {finding.type}): "

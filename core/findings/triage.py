@@ -84,7 +84,7 @@ def _link(services: Services, finding: StoredFinding, incident: Incident, user: 
     if drill_marks.is_drill(finding) != incident.is_drill:
         raise InvalidTransition(
             f"This finding came from a drill; incident #{incident.id} is real: a drill's findings stay in their drill."
-            if incident.is_drill is False else
+            if not incident.is_drill else
             f"Incident #{incident.id} is a drill; a real finding is not added to a drill.")
 
     def unlinked(current: StoredFinding) -> None:

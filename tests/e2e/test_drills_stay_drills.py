@@ -8,6 +8,7 @@ answers."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -53,8 +54,9 @@ def plan(ws, events_url: str) -> dict:
 
 
 def workspace(settings, stand_in, clock):
+    """SLA breaches page security-leads and mention carol (scheduling.escalation)."""
     return local_workspace(settings, threads=2, clock=clock, with_clock=True, adjust=lambda s, w: with_communications(
-        s, plan(w, stand_in.url), page=["security-leads"]))
+        s, plan(w, stand_in.url), page=["security-leads"], mention=[w.user("carol")]))
 
 
 def command(ws, text, channel, user="alice") -> str:
@@ -141,6 +143,9 @@ def test_item2_a_drill_pages_tells_and_opens_nothing_and_never_meets_a_real_inci
         ws.advance_clock(timedelta(hours=9))  # past the sev2 acknowledge and contain SLAs
         breaches = [e for e in ws.services.incidents.timeline(drill.id, limit=None) if e.kind == "sla_breach"]
         assert breaches, "the SLA is still scored in the drill's own channel"
+        assert any("SLA breached" in all_text(m) for m in ws.fake.messages(drill.channel_id))
+        assert f"<@{ws.user('carol')}>" not in json.dumps(ws.fake.messages(drill.channel_id)), \
+            "the escalation contact is a real person: a drill does not mention her"
         assert [e for e in stand_in.events() if "[DRILL]" in e["payload"]["summary"]] == []
         assert texts(ws, "security-leads").count("Drill") == 0
     finally:
