@@ -190,7 +190,7 @@ def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
     return inv
 
 
-ID_SEED = 23  # any fixed number; changing it changes every id in samples/ (tests/local/test_samples.py)
+ID_SEED = 23  # any fixed number; changing it changes every id in samples/ (tests/local/test_readme_tour.py)
 
 
 def _seed_ids(endpoint: str) -> None:
