@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,10 @@ def load_estate(path: Path) -> dict[str, Any]:
 
 
 def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
-    """Create the estate in the sandbox at `endpoint`; returns its inventory."""
+    """Create the estate in the sandbox at `endpoint`; returns its inventory. moto's id
+    generator is seeded first, so every start gives the same ids (i-…, AKIA…, sg-…): the
+    shipped samples/ and notes from an earlier session name the same resources."""
+    _seed_ids(endpoint)
     region = estate.get("region", "us-east-1")
     inv = Inventory(endpoint, region)
     session = boto3.session.Session()  # one session: each service model is loaded once
@@ -189,6 +193,15 @@ def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
         name = estate["sns"]["escalation_topic"]
         inv.add("sns_topic", name, client("sns").create_topic(Name=name)["TopicArn"])
     return inv
+
+
+ID_SEED = 23  # any fixed number; changing it changes every id in samples/ (tests/local/test_readme_tour.py)
+
+
+def _seed_ids(endpoint: str) -> None:
+    """moto's `/moto-api/seed`: its random ids follow from the seed and the order of calls."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
+    opener.open(urllib.request.Request(f"{endpoint}/moto-api/seed?a={ID_SEED}", method="POST"), timeout=10).read()
 
 
 def _tags(name: str, kind: str) -> list[dict]:

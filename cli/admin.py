@@ -46,6 +46,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         problems += exc.problems
 
+    audiences = settings.config.communications.audiences
+    problems += [f"drill scenario {name} ({DRILLS}): test_audience: {s.test_audience!r} is not one of "
+                 f"communications.audiences ({', '.join(sorted(audiences)) or 'none configured'})"
+                 for name, s in sorted(drills.items()) if s.test_audience and s.test_audience not in audiences]
     problems += scheduling_problems(settings.config)
     if problems:
         raise ConfigError(problems)
@@ -58,6 +62,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
     warnings = risky_settings(settings.config) + audit_warnings(settings.secrets.audit_key)
     print("".join(f"warning: {w}\n" for w in warnings), end="")
+    from core.secrets_needed import report
+
+    print("\n".join(report(settings.config, os.environ)))
     return 0
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.access import Directory
+from core.communications import rehearsal
 from core.communications.ports import CaseMessage, CaseRecord
 from core.errors import FirebreakError, InvalidTransition, UsageError
 from core.mentions import as_text, person
@@ -156,7 +157,9 @@ class Opened:
     created: bool  # False: the incident had this case already (record says which)
 
 
-def _port(services: Services, kind: str):
+def _port(services: Services, kind: str, incident: Incident | None = None):
+    if incident is not None:
+        rehearsal.refuse_aws_case(incident, NAMES[kind])
     section = "aws_support" if kind == SUPPORT else "aws_ir"
     if not getattr(services.config.communications, section).enabled:
         raise UsageError(f"{NAMES[kind]}s are off here (communications.{section}.enabled).")
@@ -194,7 +197,7 @@ def _failed(services: Services, incident: Incident, kind: str, record: CaseRecor
 def open_support(services: Services, incident: Incident, *, actor: str, severity: str | None = None,
                  text: str = "") -> Opened:
     """`/incident aws-support`: CreateCase with this incident's summary and timeline excerpt."""
-    desk = _port(services, SUPPORT)
+    desk = _port(services, SUPPORT, incident)
     require_role(services.config.incidents, incident, COMMANDS[SUPPORT], actor)
     cfg = services.config.communications.aws_support
     severity = severity or cfg.default_severity
@@ -217,7 +220,7 @@ def open_support(services: Services, incident: Incident, *, actor: str, severity
 
 def reply_support(services: Services, incident: Incident, *, actor: str, text: str, key: str) -> CaseRecord:
     """`/incident aws-support reply <text>`: AddCommunicationToCase, once per Slack act."""
-    desk = _port(services, SUPPORT)
+    desk = _port(services, SUPPORT, incident)
     require_role(services.config.incidents, incident, COMMANDS[SUPPORT], actor)
     record = next((c for c in services.repos.communications.cases(incident.id) if c.kind == SUPPORT), None)
     if record is None or record.state not in ("open", "resolved") or not record.case_id:
@@ -241,7 +244,7 @@ def reply_support(services: Services, incident: Incident, *, actor: str, text: s
 
 def open_ir(services: Services, incident: Incident, *, actor: str, text: str = "", key: str) -> Opened:
     """`/incident aws-ir`: CreateCase with AWS Security Incident Response."""
-    port = _port(services, SECURITY_IR)
+    port = _port(services, SECURITY_IR, incident)
     require_role(services.config.incidents, incident, COMMANDS[SECURITY_IR], actor)
     cfg = services.config.communications.aws_ir
     linked = services.repos.findings.linked(incident.id) if services.repos.findings is not None else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from core.communications import rehearsal
 from core.communications.config import PagerConfig
 from core.communications.ports import PageEvent, PageFailed, PageRecord
 from core.errors import UsageError
@@ -56,13 +57,15 @@ def summary(services: Services, incident: Incident, target: str, message: str) -
     audience = comms.audiences.get(target)
     shown = not incident.private or (audience is not None and audience.may_see_private)
     head = f"Incident {incident.label} ({incident.severity})" + (f": {incident.title}" if shown else " (private)")
-    return (head + (f" — {message}" if message else ""))[:1024]
+    return rehearsal.tagged(incident, head + (f" — {message}" if message else ""))[:1024]
 
 
 def _event(services: Services, incident: Incident, target: str, action: str, message: str,
            actor: str | None) -> PageEvent:
     details = {"incident": incident.id, "severity": incident.severity, "phase": incident.phase,
                "paged_by": actor or "Firebreak"}
+    if incident.is_drill:  # so a receiving rule can tell (the summary starts with [DRILL] too)
+        details["drill"] = True
     if target.startswith(("U", "W")) and target not in services.config.communications.audiences:
         details["user"] = target
     return PageEvent(action, dedup_key(incident, target), summary(services, incident, target, message),
@@ -99,6 +102,7 @@ def page(services: Services, incident: Incident, target: str, *, message: str = 
         raise UsageError(f"The message is {len(message)} characters; the limit is {MESSAGE_LIMIT}.", PAGE_USAGE)
     if incident.cancelled or incident.phase in ENDED:
         raise UsageError(f"Incident {incident.label} has ended ({incident.phase}); there is nobody to page for it.")
+    rehearsal.require_reachable(incident, target, "page")
     pager = _pager_for(services, target)
     repo, now = services.repos.communications, services.clock.now()
     user = target if target.startswith(("U", "W")) and target not in services.config.communications.audiences else None
@@ -112,9 +116,9 @@ def page(services: Services, incident: Incident, target: str, *, message: str = 
             error = str(exc)
     if user:
         try:
-            services.chat.notify(user, f"{by} is paging you for incident {incident.label}"
+            services.chat.notify(user, rehearsal.tagged(incident, f"{by} is paging you for incident {incident.label}"
                                  + (f": {message}" if message else "") + ". "
-                                 + _where_to_join(incident),
+                                 + _where_to_join(incident)),
                                  mentions=tuple(x for x in (actor,) if x))
         except ChatError as exc:
             error = error or exc.message
@@ -172,6 +176,7 @@ def by_plan(services: Services, incident: Incident, trigger: str) -> int:
     """The plan's `page:` audiences for a declaration or severity change; failures are logged
     (and on the timeline), never raised into the change that caused them."""
     _, names = services.config.communications.due(trigger, incident.severity, incident.category)
+    names = rehearsal.reachable(incident, names)
     paged = 0
     for name in names:
         try:
@@ -187,7 +192,7 @@ def escalate(services: Services, escalation) -> None:
     delivery ledger retries it next sweep; re-triggering the others is deduplicated)."""
     incident = services.incidents.get(escalation.incident.id) or escalation.incident
     failed = []
-    for name in services.config.scheduling.escalation.page:
+    for name in rehearsal.reachable(incident, services.config.scheduling.escalation.page):
         try:
             page(services, incident, name, actor=None, message=f"{escalation.sla} SLA breached",
                  why="SLA escalation")

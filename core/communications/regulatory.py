@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from core.communications import service
+from core.communications import rehearsal, service
 from core.communications.config import CommunicationsConfig, RegulatoryClock
 from core.communications.ports import ClockRecord
 from core.errors import InvalidTransition, UsageError
@@ -236,7 +236,7 @@ class RegulatoryReminders:
             text = f"{person(lead)} " + text
         if incident.channel_id:
             services.chat.notify(incident.channel_id, text, mentions=(lead,) if lead else ())
-        for name in clock.notify:
+        for name in rehearsal.reachable(incident, clock.notify):
             message = service.compose(services, incident, name, "regulatory",
                                       text=f"{clock.name} ({clock.regime}) notification {when}. ({DISCLAIMER})")
             service.send(services, incident, message,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.access import require_responder
+from core.communications import rehearsal
 from core.communications.config import Audience, CommunicationsConfig
 from core.communications.ports import NoticeRecord, StakeholderMessage
 from core.errors import UsageError
@@ -73,6 +74,7 @@ def compose(services: Services, incident: Incident, name: str, trigger: str, *, 
         headline = f"Private incident {incident.label}"
         what = "Details are shared with the incident's responders only."
     due = next_update(services, incident)
+    headline = rehearsal.tagged(incident, headline)
     return StakeholderMessage(incident.id, incident.label, name, trigger, headline, what, impact,
                               phase_word(incident), f"by {fmt(due)}" if due else "", text.strip(), sender,
                               incident.channel_id if shown else None)
@@ -88,7 +90,9 @@ class Sent:
 
 
 def send(services: Services, incident: Incident, message: StakeholderMessage, *, key: str) -> Sent:
-    """Deliver one message to its audience once per `key`, and record it (ledger and timeline)."""
+    """Deliver one message to its audience once per `key`, and record it (ledger and timeline).
+    A drill reaches its scenario's test audience only (core/communications/rehearsal.py)."""
+    rehearsal.require_reachable(incident, message.audience, "notify")
     repo = services.repos.communications
     cfg = audience(services, message.audience)
     if len(message.text) > TEXT_LIMIT:
@@ -166,20 +170,25 @@ TRIGGER_WORDS = {"declared": "declaration", "severity": "severity change", "stat
 
 def subject(message: StakeholderMessage) -> str:
     """An SNS subject: ASCII, one line, at most 100 characters."""
-    text = f"[{TRIGGER_WORDS.get(message.trigger, message.trigger)}] {message.headline}"
+    headline = message.headline
+    drill = rehearsal.TAG + " " if headline.startswith(rehearsal.TAG) else ""
+    text = f"{drill}[{TRIGGER_WORDS.get(message.trigger, message.trigger)}] {headline.removeprefix(drill)}"
     return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)[:100]
 
 
-def may_notify(services: Services, incident: Incident, actor: str) -> None:
-    """Responders may send stakeholder updates; incidents.permissions.notify may narrow it to roles."""
+def may_notify(services: Services, incident: Incident, actor: str, name: str | None = None) -> None:
+    """Responders may send stakeholder updates; incidents.permissions.notify may narrow it to
+    roles; a drill tells its test audience only."""
     require_responder(actor, services.config.access.responders, services.directory)
     require_role(services.config.incidents, incident, "notify", actor)
+    if name is not None:
+        rehearsal.require_reachable(incident, name.lower(), "notify")
 
 
 def notify(services: Services, incident: Incident, name: str, *, actor: str, key: str, text: str = "",
            fields: dict | None = None) -> Sent:
     """`/incident notify`: the form's answers (or the template) sent to one audience."""
-    may_notify(services, incident, actor)
+    may_notify(services, incident, actor, name)
     message = compose(services, incident, name.lower(), "manual", text=text, sender=actor)
     if fields:
         message = replace(message, **{k: v.strip() for k, v in fields.items()
@@ -192,6 +201,7 @@ def notify(services: Services, incident: Incident, name: str, *, actor: str, key
 
 def _auto(services: Services, incident: Incident, trigger: str, key_part: str, text: str = "") -> list[Sent]:
     notify_names, _ = plan(services).due(trigger, incident.severity, incident.category)
+    notify_names = rehearsal.reachable(incident, notify_names)
     results = []
     for name in notify_names:
         try:
@@ -297,14 +307,14 @@ def stakeholders(services: Services, incident: Incident) -> Stakeholders:
             continue
         severity = entry.data.get("severity", incident.severity) if trigger in ("severity", "declared") else incident.severity
         part = "declared" if trigger == "declared" else f"e{entry.id}"
-        for name in cfg.due(trigger, severity, incident.category)[0]:
+        for name in rehearsal.reachable(incident, cfg.due(trigger, severity, incident.category)[0]):
             record = by_key.get(f"auto:{incident.id}:{part}:{name}")
             state = record.state if record is not None and record.state != "sending" else "due"
             owed.append(Owed(name, trigger, entry.at, state, record))
     upcoming = []
     if incident.phase in ACTIVE_PHASES:
         for trigger in ("status_update", "resolved"):
-            names, _ = cfg.due(trigger, incident.severity, incident.category)
+            names = rehearsal.reachable(incident, cfg.due(trigger, incident.severity, incident.category)[0])
             if names:
                 upcoming.append(f"{TRIGGER_WORDS[trigger]}: {', '.join(names)}")
     return Stakeholders(records, owed, next_update(services, incident), upcoming)

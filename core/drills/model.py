@@ -86,6 +86,9 @@ class Scenario(Strict):
     findings: list[DrillFinding] = Field(min_length=1)
     expected: Expected = Field(default_factory=Expected)
     sla: Sla = Field(default_factory=Sla)
+    # A drill pages nobody and tells no audience; naming one of communications.audiences here
+    # sends it, and only it, what the plan, a page or an SLA escalation would send (with [DRILL]).
+    test_audience: str | None = None
 
     @property
     def duration(self) -> timedelta:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -25,7 +26,8 @@ from core.events import IncidentChanged
 from core.findings import triage
 from core.findings.intake import Document, receive
 from core.findings.normalize import normalize
-from core.incidents.model import Incident, Mutation
+from core.incidents import lifecycle
+from core.incidents.model import ACTIVE_PHASES, Incident, Mutation
 from core.playbooks import runtime as playbooks
 from core.incidents.ports import ChatError
 from core.services import Services
@@ -62,13 +64,18 @@ def start(services: Services, name: str, *, actor: str, origin_channel: str | No
     values.setdefault("region", services.config.aws.default_region)
     values["run"] = run
     problem = sandbox_problem(services.sandbox)
+    audiences = services.config.communications.audiences
+    if scenario.test_audience and scenario.test_audience not in audiences:
+        raise ConfigError([f"drill {scenario.name}: test_audience {scenario.test_audience} is not one of "
+                           f"communications.audiences ({', '.join(sorted(audiences)) or 'none configured'})"])
     schedule = [{"index": i, "due": (now + f.offset).isoformat(), "document": json.dumps(f.document)}
                 for i, f in enumerate(scenario.findings)]
     expected = [{"action": a.action, "target": fill(a.target, values)} for a in scenario.expected.containment]
     drill = {"scenario": scenario.name, "run": run, "started_by": actor, "started_at": now.isoformat(),
              "values": values, "pending": schedule, "delivered": [], "expected": expected,
              "expected_playbook": scenario.expected.playbook, "expected_steps": scenario.expected.playbook_steps,
-             "sla": scenario.sla.model_dump(), "sandbox": problem is None, "dry_run_reason": problem}
+             "sla": scenario.sla.model_dump(), "sandbox": problem is None, "dry_run_reason": problem,
+             "test_audience": scenario.test_audience}
     types = [normalize(json.loads(fill(json.dumps(f.document), values)),
                        services.detection_rules).findings for f in scenario.findings[:1]]
     declared = incidents.declare(
@@ -154,12 +161,28 @@ def _tagged(document: dict) -> dict:
     return document
 
 
-def end(services: Services, *, actor: str, channel: str | None, ref: str | None = None) -> tuple[Incident, list[str]]:
-    """`/incident drill end`: score the drill now (the incident stays where it is)."""
+def end(services: Services, *, actor: str, channel: str | None, ref: str | None = None) -> Ended:
+    """`/incident drill end`: resolve the drill incident (which resolves the pages it opened and
+    ends its reminders and SLA escalations, as for any resolved incident) and score it. Ending
+    it again answers with the scorecard it has."""
     incident = incidents.find(services, actor=actor, channel=channel, ref=ref, how_to_name="`/incident drill end 42`")
     if not incident.is_drill:
         raise UsageError(f"Incident {incident.label} is not a drill.", USAGE)
-    return finish(services, incident, actor=actor)
+    already = bool(incident.drill.get("scorecard")) and incident.phase not in ACTIVE_PHASES
+    if incident.phase in ACTIVE_PHASES:
+        cfg = services.config.incidents
+        incident, _ = incidents.apply(services, incident.id, lambda current, at: (
+            lifecycle.resolve(cfg, current, actor, at, reason="drill ended") if current.phase in ACTIVE_PHASES
+            else Mutation()), actor=actor)
+    incident, lines = finish(services, services.incidents.get(incident.id) or incident, actor=actor)
+    return Ended(incident, lines, already)
+
+
+@dataclass(frozen=True)
+class Ended:
+    incident: Incident
+    lines: list[str]
+    already: bool  # it had ended before this command
 
 
 def finish(services: Services, incident: Incident, *, actor: str | None) -> tuple[Incident, list[str]]:

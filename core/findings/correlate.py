@@ -1,10 +1,13 @@
 """Indicators shared with open incidents: when a finding carries an IP, domain, access key,
 principal or instance id that a finding linked to an open incident also carries, the
-incident hears about it ("also seen in finding ...") once, on its timeline and in its channel."""
+incident hears about it ("also seen in finding ...") once, on its timeline and in its channel.
+Drills and real incidents never meet here: a drill's findings (the sandbox's ids, which the
+shipped samples share) are not compared, and a drill incident is not told of real ones."""
 
 from __future__ import annotations
 
 from core.events import FindingsStored
+from core.findings import drill_marks
 from core.findings.ports import IndicatorMatch, StoredFinding
 from core.services import Services
 
@@ -17,10 +20,22 @@ def announce(services: Services, findings: list[StoredFinding]) -> int:
     if not known:
         return 0
     told = 0
+    drills: dict[int, bool] = {}
+
+    def is_drill(incident_id: int) -> bool:
+        if incident_id not in drills:
+            incident = services.incidents.get(incident_id)
+            drills[incident_id] = incident is not None and incident.is_drill
+        return drills[incident_id]
+
     for finding in findings:
         if finding.indicators.get("cve"):  # a vulnerability: core/findings/vulnerabilities.py says when it matters
             continue
+        if drill_marks.is_drill(finding):
+            continue  # a drill's findings are announced in its own channel, never in another incident
         for match in _matches(finding, known):
+            if is_drill(match.incident_id):
+                continue  # nor does a real finding turn up in a drill
             entry = services.incidents.add_timeline(
                 match.incident_id, kind="indicator", at=services.clock.now(), actor=None,
                 text=f"Also seen in finding {finding.finding_id} ({finding.severity}, {finding.type}): "

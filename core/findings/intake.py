@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import SecurityIrCaseChanged, publish
+from core.findings import drill_marks
 from core.findings.normalize import Rejection, normalize, normalize_text
 from core.findings.pipeline import IngestSummary, ingest
 from core.services import Services
@@ -60,6 +61,7 @@ def receive(services: Services, documents: list[Document], *, origin: str,
         findings.extend(result.findings)
         case_events.extend(result.case_events)
         received.append(Received(len(result.findings), bad, len(result.rejected) - len(bad)))
+    drill_marks.mark(findings, origin)
     # committed before any source acknowledges; a drill declares its own incident, never a route
     ingest(services, findings, summary, declare=origin != "drill")
     for case_event in case_events:  # a linked incident follows its Security IR case at once

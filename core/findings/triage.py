@@ -17,6 +17,7 @@ from core.audit import service as audit
 from core.errors import FirebreakError, InvalidTransition, NotConnected, NotFound, NotInSandbox, UsageError
 from core.events import FindingLinked, FindingsStored, publish
 from core.findings import sequences
+from core.findings import drill_marks
 from core.findings.ports import Digest, Notifier, StoredFinding
 from core.findings.routing import Decision, Router
 from core.findings.timeutil import format_timestamp
@@ -81,6 +82,12 @@ def _on_timeline(services: Services, finding: StoredFinding, user: str | None, k
 
 
 def _link(services: Services, finding: StoredFinding, incident: Incident, user: str | None, how: str) -> StoredFinding:
+    if drill_marks.is_drill(finding) != incident.is_drill:
+        raise InvalidTransition(
+            f"This finding came from a drill; incident #{incident.id} is real: a drill's findings stay in their drill."
+            if not incident.is_drill else
+            f"Incident #{incident.id} is a drill; a real finding is not added to a drill.")
+
     def unlinked(current: StoredFinding) -> None:
         if current.incident_id not in (None, incident.id):
             raise InvalidTransition(f"This finding is already part of incident #{current.incident_id}.")
@@ -110,9 +117,12 @@ def declare_incident(services: Services, pk: int, user: str, origin_channel: str
     if finding.incident_id is not None:
         raise InvalidTransition(f"This finding is already part of incident #{finding.incident_id}.")
     joined = _sequence_incident(services, finding)
-    if joined is not None:  # one attack sequence, one incident: its parts join the one it has
+    if joined is not None and joined.is_drill == drill_marks.is_drill(finding):
+        # one attack sequence, one incident: its parts join the one it has (a drill's only a drill's)
         _link(services, finding, joined, user, "Part of an attack sequence: added to")
         return joined
+    if drill_marks.is_drill(finding):
+        raise InvalidTransition("This finding came from a drill: it declares no real incident.")
     router = Router.from_config(services.config)
     declared = incidents.declare(
         services, title=_title(services, finding), declared_by=user,
@@ -140,7 +150,10 @@ def _sequence_incident(services: Services, finding: StoredFinding) -> Incident |
 
 def auto_declare(services: Services, finding: StoredFinding, decision: Decision) -> None:
     """A `declare` route: the finding is still posted if the declaration is refused. An attack
-    sequence whose member is already part of an incident joins that incident instead."""
+    sequence whose member is already part of an incident joins that incident instead. A drill's
+    finding declares nothing: its drill incident exists already and takes it."""
+    if drill_marks.is_drill(finding):
+        return
     joined = _sequence_incident(services, finding)
     if joined is not None:
         _link(services, finding, joined, None, f"Route {decision.route}: part of an attack sequence, added to")

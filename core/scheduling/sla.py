@@ -66,14 +66,16 @@ class SlaEscalations:
     def _escalate(self, services: Services, incident: Incident, sla: str, limit: timedelta, key: str,
                   states: dict) -> int:
         deadline: datetime = incident.declared_at + limit
+        # A drill's breach is told in its channel to its commander only: the escalation
+        # contacts (scheduling.escalation.mention) are real people a drill leaves alone.
         escalation = Escalation(incident, sla, limit, deadline, commander(incident),
-                                tuple(services.config.scheduling.escalation.mention))
+                                () if incident.is_drill else tuple(services.config.scheduling.escalation.mention))
         effects = {"timeline": lambda: services.incidents.add_timeline(
             incident.id, kind="sla_breach", text=breach_text(sla, limit, incident.severity), at=deadline,
             data={"sla": sla, "limit_minutes": int(limit.total_seconds() // 60)}, dedup_key=key)}
         if incident.channel_id:
             effects["chat"] = lambda: self.notices.escalate(escalation)
-        if services.config.scheduling.escalation.sns_topic_arn:
+        if services.config.scheduling.escalation.sns_topic_arn and not incident.is_drill:  # a drill pages nobody
             effects["sns"] = lambda: self.pager.page(escalation)
         if services.config.scheduling.escalation.page:  # PagerDuty / webhook pagers of audiences
             effects["page"] = lambda: paging.escalate(services, escalation)

@@ -21,7 +21,7 @@ from handlers.jobs.routes import Routes
 def open_notify_form(services: Services, command: OpenNotifyForm, reply: Reply) -> None:
     incident, _ = locate(services, command.user, command.target)
     service.audience(services, command.audience)
-    service.may_notify(services, incident, command.user)
+    service.may_notify(services, incident, command.user, command.audience)
     message = service.compose(services, incident, command.audience, "manual", text=command.text,
                               sender=command.user)
     reply.open_form(notify_modal(message))

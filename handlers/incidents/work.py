@@ -192,13 +192,12 @@ def start_drill(services: Services, command: StartDrill, reply: Reply) -> None:
 
 
 def end_drill(services: Services, command: EndDrill, reply: Reply) -> None:
-    before = incidents.find(services, actor=command.user, channel=command.channel, ref=command.ref,
-                            how_to_name="`/incident drill end 42`")
-    incident, lines = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
-    ended = before.drill.get("scorecard") if before.is_drill else None
-    if ended:  # said again, in the drill channel too: answer rather than stay silent
-        said = (f"Drill {incident.label} already ended ({ended.get('ended_at', '')[:16].replace('T', ' ')} UTC); "
-                "its scorecard:\n" + "\n".join(lines))
+    ended = drills.end(services, actor=command.user, channel=command.channel, ref=command.ref)
+    incident, lines = ended.incident, ended.lines
+    if ended.already:  # said again, in the drill channel too: answer rather than stay silent
+        when = str(incident.drill.get("scorecard", {}).get("ended_at", ""))[:16].replace("T", " ")
+        said = (f"Drill {incident.label} already ended ({when} UTC; now {incident.phase}); its scorecard:\n"
+                + "\n".join(lines))
         reply.respond(text=blocks.escape(as_text(said, services.directory.name)), response_type="ephemeral")
         return
     confirm_elsewhere(reply, Target(channel=command.channel), incident,
