@@ -34,6 +34,7 @@ from aws.sessions import AwsSessions
 from aws.support_cases import AwsSecurityIr, AwsSupportDesk
 from aws.writeback import AwsWriteBack
 from core.audit.chain import AuditKey, audit_key
+from core.integrity import JOBS, Seal
 from core.communications import aws_cases, regulatory
 from core.communications.ports import Outreach
 from core.clock import SystemClock
@@ -128,7 +129,7 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
-        jobs=SqlJobRepository(db),
+        jobs=SqlJobRepository(db, Seal(key, JOBS)),  # each job sealed with a key derived from the audit key
         communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
 
 
@@ -270,7 +271,7 @@ def _process(services: Services, sessions: AwsSessions, client, outbox: Outbox |
             start()
     waiting = tuple(on_slack) if confirms else ()
     client = client or build_client("", secrets.slack_api_url)
-    dispatcher = Dispatcher(services, client, job_routes()) if runs_jobs else None
+    dispatcher = Dispatcher(services, client, job_routes(), Seal(audit_key(secrets.audit_key), JOBS)) if runs_jobs else None
     if not slack_app:  # a worker: the jobs' typed commands and the Web API client, no Bolt app
         return Process(services, sessions, dispatcher=dispatcher, slack_check=check, on_slack=waiting)
     identity = BotIdentity(secrets.slack_bot_token or "")

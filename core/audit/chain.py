@@ -41,6 +41,11 @@ class AuditKey:
     def mac(self, message: bytes) -> str:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def derive(self, purpose: str) -> "AuditKey":
+        """A key of the same family for another use (jobs, plans, the head file): a MAC made
+        for one purpose never verifies for another, and the chain keeps the key itself."""
+        return AuditKey(hmac.new(self._key, f"firebreak:{purpose}".encode(), hashlib.sha256).digest())
+
     def __repr__(self) -> str:
         return "AuditKey(***)"
 

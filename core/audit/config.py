@@ -26,11 +26,14 @@ class AuditConfig(Strict):
 
 
 def audit_warnings(audit_key: str | None) -> list[str]:
-    """What `check-config` says about the audit chain."""
+    """What `check-config` says about the key that binds the database to Firebreak: the audit
+    chain, its head file, and the seals on jobs and response requests (core/integrity.py)."""
     if not audit_key:
-        return ["no audit key: a database writer can rewrite the audit chain undetected. Set "
-                "FIREBREAK_AUDIT_KEY (a long random string, e.g. `openssl rand -hex 32`) in the environment "
-                "of every process, and anchor the head with audit.anchor.s3_bucket."]
+        return ["NO AUDIT KEY (FIREBREAK_AUDIT_KEY is not set): a database writer can act as any responder "
+                "(a job or a response request written straight into the database runs as whoever it names), "
+                "and can rewrite, truncate or delete the audit chain undetected. Set FIREBREAK_AUDIT_KEY "
+                "(a long random string, e.g. `openssl rand -hex 32`) in the environment of every process, "
+                "and anchor the head with audit.anchor.s3_bucket."]
     if len(audit_key) < 32:
         return ["FIREBREAK_AUDIT_KEY is shorter than 32 characters: use a long random key "
                 "(e.g. `openssl rand -hex 32`)."]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.incidents import service as incidents
-from core.containment import preconditions, rules, state
+from core.containment import preconditions, rules, seals, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
@@ -114,10 +114,15 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
                                                action=req.action, severity=severity,
                                                directory=services.directory) for severity in severities]
 
+    def decided(req: ContainRequest) -> state.Decision:
+        decision = state.decide(req, approve=approve, actor=actor, now=now, check_approver=check_approver(req),
+                                note=note)
+        if decision.changes.get("state") == APPROVED:
+            decision.changes["approval_seal"] = seals.sign_approval(services, req.seal, actor)
+        return decision
+
     now = services.clock.now()
-    result = store(services).transition(
-        request_id, lambda req: state.decide(req, approve=approve, actor=actor, now=now,
-                                             check_approver=check_approver(req), note=note), now)
+    result = store(services).transition(request_id, decided, now)
     verb = "approved" if approve else "denied"
     why = f" — {result.decision_note}" if result.decision_note else ""
     timeline(services, result, f"{result.family.label} {verb}: {result.title} ({result.label}){why}", actor, verb)
@@ -212,6 +217,9 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                         **({"preconditions": preconditions} if preconditions else {}),
                         **({"forced_dry_run": forced} if forced else {})},
                   decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
+    fields["seal"] = seals.sign_plan(services, fields)
+    if auto:
+        fields["approval_seal"] = seals.sign_approval(services, fields["seal"], AUTO_APPROVER)
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
              "dry_run": dry, "auto_approved": auto, "changes": plan.changes, "calls": calls}
