@@ -12,7 +12,7 @@ import secrets
 
 from core.containment import seals
 from core.containment.catalog import Catalog, Job
-from core.containment.flow import store, timeline
+from core.containment.flow import not_now, store, timeline
 from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
 from core.errors import FirebreakError
 from core.events import ContainmentFinished, publish
@@ -32,6 +32,9 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
         request = requests.get(request_id)
         if (why := seals.forged(services, request, requests.get(request.undo_of) if request.is_undo else None)):
             return _refuse_forged(services, request, why)
+        if (why := not_now(services, request, services.incidents.get(request.incident_id))):
+            requests.record(request.id, {"event": "refused", "reason": why}, services.clock.now())
+            return _finish(services, request, FAILED, error=f"Not run: {why}")
         ended = _ends(request)
         if ended is not None and not requests.move(ended, SUCCEEDED, {"state": UNDONE},
                                                    {"event": "undoing", "by": request.id}, services.clock.now()):

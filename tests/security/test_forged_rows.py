@@ -149,6 +149,8 @@ def test_an_undo_whose_remembered_groups_were_changed_is_refused(keyed):
     isolated = list(eni_groups(instance_id).values())
     memory = dict(done.memory, enis={eni: ["sg-attacker"] for eni in done.memory["enis"]})
     _tamper(ws, request.id, memory=memory)
+    ws.sender.command("/incident", "phase eradication", user=ws.user("alice"), channel=incident.channel_id)
+    settled(ws, lambda: ws.services.incidents.get(incident.id).phase == "eradication")
 
     undo = _requested(ws, incident, f"undo {request.id}")
     click(ws, incident, undo.id, user="bob")
