@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from aws.actions.registry import READ_THREADS, AwsCatalog
@@ -73,6 +74,7 @@ from store import migrate
 from store.incidents.action_items import SqlActionItemRepository
 from store.communications.repository import SqlCommunicationsRepository
 from store.containment.repository import SqlContainmentRepository
+from store.audit.head_file import HeadFile, default_path as default_head_file
 from store.audit.repository import SqlAuditRepository
 from store.containment.lease import SqlExecutionLeaseRepository
 from store.db import Database
@@ -120,8 +122,10 @@ def job_worker(process: Process, *, threads: int, policy: Policy | None = None) 
                   policy=policy or Policy())
 
 
-def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
-    audit = SqlAuditRepository(db, key)  # one chain, keyed when FIREBREAK_AUDIT_KEY is set
+def repositories(db: Database, key: AuditKey | None = None, head_file: Path | None = None) -> Repositories:
+    # One chain, keyed when FIREBREAK_AUDIT_KEY is set; then its head is also kept (MAC'd) in a
+    # file outside the database, so deleting or cutting the chain is caught with the key alone.
+    audit = SqlAuditRepository(db, key, HeadFile(head_file or default_head_file(db.url), key) if key else None)
     return Repositories(
         incidents=SqlIncidentRepository(db),
         findings=SqlFindingRepository(db), finding_state=SqlFindingStateRepository(db),
@@ -225,7 +229,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)
-    repos = repositories(db, audit_key(secrets.audit_key))
+    repos = repositories(db, audit_key(secrets.audit_key),
+                         Path(cfg.audit.head_file) if cfg.audit.head_file else None)
     clock = clock or SystemClock()
 
     endpoint = local_sandbox.aws_endpoint() if local_sandbox is not None else None

@@ -23,6 +23,10 @@ class AnchorConfig(Strict):
 
 class AuditConfig(Strict):
     anchor: AnchorConfig = Field(default_factory=AnchorConfig)
+    # With FIREBREAK_AUDIT_KEY set, the chain's head (MAC'd) is also kept in this file, outside
+    # the database: null puts it next to a SQLite database, else under var/. Keep it on storage
+    # the database's writers cannot reach.
+    head_file: str | None = Field(default=None, max_length=500)
 
 
 def audit_warnings(audit_key: str | None) -> list[str]:
