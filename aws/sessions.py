@@ -23,6 +23,7 @@ import boto3
 from botocore.config import Config
 
 from aws.errors import aws_errors
+from core.errors import UsageError
 
 ROLE_SESSION_NAME = "firebreak"
 ROLE_DURATION_SECONDS = 3600
@@ -67,6 +68,12 @@ class AwsEndpoint:
 
     def __repr__(self) -> str:  # never log a secret by accident
         return f"AwsEndpoint(url={self.url!r}, access_key={self.access_key!r})"
+
+
+class UnknownAccount(UsageError):
+    """An account that is neither configured (a role to assume) nor Firebreak's own. Refused
+    here, where every client is made, so no caller can quietly ask its own account instead
+    and label the answer with the account that was named."""
 
 
 def _role(value: Any) -> AccountRole:
@@ -121,14 +128,31 @@ class AwsSessions:
         self._cache: dict[str, _Credentials] = {}
         self._account_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self._own: str | None = None
+        self._own_lock = threading.Lock()
+
+    def own_account(self) -> str:
+        """The account of Firebreak's own credentials (STS GetCallerIdentity, asked once)."""
+        with self._own_lock:
+            if self._own is None:
+                with aws_errors("sts"):
+                    self._own = str(self.client("sts").get_caller_identity()["Account"])
+            return self._own
 
     def client(self, service: str, *, account: str | None = None, region: str | None = None,
                session_name: str | None = None) -> Any:
-        """A client for `service`; assumes the mapped role when `account` is configured.
+        """A client for `service`; assumes the mapped role when `account` is configured, uses
+        Firebreak's own credentials when it is Firebreak's own account (or None), and refuses
+        any other account (UnknownAccount).
         `session_name` names the assumed-role session (e.g. the containment request), so
         CloudTrail in the target account attributes each call to it."""
         kwargs: dict[str, Any] = {}
-        if account is not None and str(account) in self.accounts:
+        account = str(account) if account else None  # no account named: Firebreak's own
+        if account is not None and account not in self.accounts and account != self.own_account():
+            raise UnknownAccount(f"Account {account} is not configured (containment.accounts has "
+                                 f"{', '.join(sorted(self.accounts)) or 'none'}) and is not Firebreak's own "
+                                 f"({self.own_account()}): nothing was asked of AWS.")
+        if account is not None and account in self.accounts:
             with aws_errors("sts"):  # an AssumeRole refusal reads as such in Slack
                 creds = self._credentials(str(account), session_name or ROLE_SESSION_NAME)
             kwargs = {

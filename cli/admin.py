@@ -102,8 +102,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return fail(f"audit chain broken at entry {verdict.broken_at}: {verdict.reason} "
                      f"({verdict.count} entries before it are intact).")
     print(f"Audit chain intact: {verdict.count} entries.")
-    print("  keyed: " + ("yes (FIREBREAK_AUDIT_KEY)" if keyed else
+    print("  keyed: " + ("yes (FIREBREAK_AUDIT_KEY; the head is also checked against the head file)" if keyed else
                          "no (FIREBREAK_AUDIT_KEY is not set: a database writer could rewrite the chain)"))
+    if not keyed:
+        print("WARNING: without FIREBREAK_AUDIT_KEY, 'intact' only means self-consistent: a database writer "
+              "could have rewritten or deleted the whole chain and re-hashed it.")
     anchored = verdict.anchored
     print("  anchor: " + (f"entry {anchored.seq} of {anchored.at.isoformat()} matches" if anchored else
                           "none (audit.anchor.s3_bucket is not set, or nothing anchored yet)"))

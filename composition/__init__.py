@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from aws.actions.registry import READ_THREADS, AwsCatalog
@@ -34,6 +35,7 @@ from aws.sessions import AwsSessions
 from aws.support_cases import AwsSecurityIr, AwsSupportDesk
 from aws.writeback import AwsWriteBack
 from core.audit.chain import AuditKey, audit_key
+from core.integrity import JOBS, Seal
 from core.communications import aws_cases, regulatory
 from core.communications.ports import Outreach
 from core.clock import SystemClock
@@ -72,6 +74,7 @@ from store import migrate
 from store.incidents.action_items import SqlActionItemRepository
 from store.communications.repository import SqlCommunicationsRepository
 from store.containment.repository import SqlContainmentRepository
+from store.audit.head_file import HeadFile, default_path as default_head_file
 from store.audit.repository import SqlAuditRepository
 from store.containment.lease import SqlExecutionLeaseRepository
 from store.db import Database
@@ -119,8 +122,10 @@ def job_worker(process: Process, *, threads: int, policy: Policy | None = None) 
                   policy=policy or Policy())
 
 
-def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
-    audit = SqlAuditRepository(db, key)  # one chain, keyed when FIREBREAK_AUDIT_KEY is set
+def repositories(db: Database, key: AuditKey | None = None, head_file: Path | None = None) -> Repositories:
+    # One chain, keyed when FIREBREAK_AUDIT_KEY is set; then its head is also kept (MAC'd) in a
+    # file outside the database, so deleting or cutting the chain is caught with the key alone.
+    audit = SqlAuditRepository(db, key, HeadFile(head_file or default_head_file(db.url), key) if key else None)
     return Repositories(
         incidents=SqlIncidentRepository(db),
         findings=SqlFindingRepository(db), finding_state=SqlFindingStateRepository(db),
@@ -128,7 +133,7 @@ def repositories(db: Database, key: AuditKey | None = None) -> Repositories:
         leases=SqlExecutionLeaseRepository(db), audit=audit,
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
-        jobs=SqlJobRepository(db),
+        jobs=SqlJobRepository(db, Seal(key, JOBS)),  # each job sealed with a key derived from the audit key
         communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
 
 
@@ -224,7 +229,8 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     db = Database(secrets.database_url)
     if auto_migrate if auto_migrate is not None else db.is_sqlite:
         migrate.upgrade(db)
-    repos = repositories(db, audit_key(secrets.audit_key))
+    repos = repositories(db, audit_key(secrets.audit_key),
+                         Path(cfg.audit.head_file) if cfg.audit.head_file else None)
     clock = clock or SystemClock()
 
     endpoint = local_sandbox.aws_endpoint() if local_sandbox is not None else None
@@ -270,7 +276,7 @@ def _process(services: Services, sessions: AwsSessions, client, outbox: Outbox |
             start()
     waiting = tuple(on_slack) if confirms else ()
     client = client or build_client("", secrets.slack_api_url)
-    dispatcher = Dispatcher(services, client, job_routes()) if runs_jobs else None
+    dispatcher = Dispatcher(services, client, job_routes(), Seal(audit_key(secrets.audit_key), JOBS)) if runs_jobs else None
     if not slack_app:  # a worker: the jobs' typed commands and the Web API client, no Bolt app
         return Process(services, sessions, dispatcher=dispatcher, slack_check=check, on_slack=waiting)
     identity = BotIdentity(secrets.slack_bot_token or "")

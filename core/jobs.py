@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
+from core.integrity import Seal
+
 log = logging.getLogger("firebreak.jobs")
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
@@ -48,6 +50,12 @@ class Job:
     last_error: str | None = None
     created_at: datetime | None = None
     finished_at: datetime | None = None
+    mac: str | None = None  # the seal made at enqueue (core/integrity.py); None without a key
+
+
+def sealed_body(key: str, route: str, payload: dict) -> dict:
+    """What a job's MAC covers: its natural key (what its work is keyed by), route and payload."""
+    return {"key": key[:200], "route": route[:200], "payload": payload}
 
 
 class RetryLater(Exception):
@@ -94,6 +102,20 @@ class JobQueue(Protocol):
         """Wake the workers waiting in this process (a job was queued, or they must stop)."""
 
     def forget_before(self, cutoff: datetime) -> int: ...
+
+
+def refuse_forged(job: Job, seal: Seal, audit: Callable[[dict], object]) -> None:
+    """A job whose MAC does not verify (a row a database writer inserted or edited, or one
+    queued without the key) is refused before anything reads its command: the refusal goes
+    on the audit chain and the job becomes a dead letter; nobody is answered, since the
+    row's reply address is as untrusted as the rest of it."""
+    if seal.holds(sealed_body(job.key, job.route, job.payload), job.mac):
+        return
+    why = "it has no MAC" if not job.mac else "its MAC does not verify"
+    audit({"event": "job-refused", "job": job.id, "route": job.route[:200], "key": job.key[:200],
+           "reason": f"{why}: not written by Firebreak with FIREBREAK_AUDIT_KEY"})
+    raise JobFailed(f"job {job.id} refused: {why} (a row not written by Firebreak with its key); "
+                    "the refusal is on the audit chain")
 
 
 Execute = Callable[[Job, bool], Any]  # (job, final attempt?) -> anything; raises to fail

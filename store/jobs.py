@@ -21,7 +21,8 @@ from sqlalchemy import (JSON, DateTime, Integer, String, Text, and_, delete, fun
                         update)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.jobs import DEAD, DONE, QUEUED, RUNNING, Job
+from core.integrity import JOBS, Seal
+from core.jobs import DEAD, DONE, QUEUED, RUNNING, Job, sealed_body
 from store.db import Database, utc
 from store.models import Base
 
@@ -44,18 +45,22 @@ class JobRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # HMAC of key, route and payload made at enqueue with a key derived from FIREBREAK_AUDIT_KEY
+    # (core/integrity.py): a row inserted or edited by anyone else does not verify.
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 def _job(row: JobRow) -> Job:
     return Job(id=row.id, key=row.key, route=row.route, payload=row.payload, state=row.state,
                attempts=row.attempts, run_after=utc(row.run_after), locked_by=row.locked_by,
                locked_until=utc(row.locked_until), last_error=row.last_error, created_at=utc(row.created_at),
-               finished_at=utc(row.finished_at))
+               finished_at=utc(row.finished_at), mac=row.mac)
 
 
 class SqlJobRepository:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, seal: Seal | None = None):
         self.db = db
+        self.seal = seal or Seal(None, JOBS)  # signs each job as it is enqueued (keyed or not)
         self._wake = threading.Condition()
         self._generation = 0
         self._listener: threading.Thread | None = None
@@ -67,7 +72,7 @@ class SqlJobRepository:
         # The enqueue runs before every ack, in the driver's own SQL (Database.urgent_insert);
         # values go through the columns' own SQLAlchemy conversions, so rows read back as any other.
         table, dialect = JobRow.__table__, db.engine.dialect
-        self._enqueue_columns = ("key", "route", "payload", "state", "attempts", "run_after", "created_at")
+        self._enqueue_columns = ("key", "route", "payload", "state", "attempts", "run_after", "created_at", "mac")
         self._enqueue_convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
                                  for c in self._enqueue_columns]
         marks = ", ".join("?" if db.is_sqlite else "%s" for _ in self._enqueue_columns)
@@ -81,7 +86,7 @@ class SqlJobRepository:
     def enqueue(self, *, key: str, route: str, payload: dict, at: datetime) -> bool:
         """Commit a job; False (and nothing new) when a job with this key exists already."""
         values = dict(key=key[:200], route=route[:200], payload=payload, state=QUEUED, attempts=0,
-                      run_after=at, created_at=at)
+                      run_after=at, created_at=at, mac=self.seal.sign(sealed_body(key, route, payload)))
         params = tuple(convert(values[c]) if convert else values[c]
                        for c, convert in zip(self._enqueue_columns, self._enqueue_convert))
         added = self.db.urgent_insert(self._enqueue_sql, params) is not None

@@ -21,6 +21,7 @@ from core.clock import ManualClock
 from core.settings import load_settings
 from composition import local_workspace
 from store import migrate
+from store.audit.head_file import default_path as default_head_file
 from store.db import Database, normalize_url
 from tests.support.findings import unpaced
 
@@ -125,6 +126,7 @@ def clean_db(database_url, _emptying):
         else:
             conn.exec_driver_sql(";\n".join(_emptying))  # one round trip
     db.dispose()
+    default_head_file(database_url).unlink(missing_ok=True)  # the keyed chain's head, kept outside it
     return database_url
 
 

@@ -41,6 +41,11 @@ class AuditKey:
     def mac(self, message: bytes) -> str:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def derive(self, purpose: str) -> "AuditKey":
+        """A key of the same family for another use (jobs, plans, the head file): a MAC made
+        for one purpose never verifies for another, and the chain keeps the key itself."""
+        return AuditKey(hmac.new(self._key, f"firebreak:{purpose}".encode(), hashlib.sha256).digest())
+
     def __repr__(self) -> str:
         return "AuditKey(***)"
 
@@ -96,17 +101,26 @@ def scheme_of(key: AuditKey | None) -> str:
     return KEYED if key is not None else PLAIN
 
 
+def head_mac(key: AuditKey, seq: int, hash_: str) -> str:
+    """The MAC of the chain's head as the head file keeps it outside the database (a key of
+    its own, derived from the audit key)."""
+    return key.derive("audit-head").mac(f"{seq}\n{hash_}".encode())
+
+
 def verify(records: Iterable[AuditRecord], head: tuple[int, str] | None = None, *, key: AuditKey | None = None,
-           anchor: Anchored | None = None, require_head: bool = False) -> Verdict:
+           anchor: Anchored | None = None, require_head: bool = False, sealed_head: Anchored | None = None) -> Verdict:
     """Walk the chain in order; name the first entry whose link or content does not hold.
 
     `head` (last seq and hash, kept apart from the entries) catches a cut-off tail; with
     `require_head` a missing head is itself broken once any entry exists. `key` checks keyed
     entries and refuses unkeyed ones that no keyed entry seals. `anchor` (the head copied
-    outside the database) catches a tail cut off together with the head moved back."""
+    outside the database) catches a tail cut off together with the head moved back, and so does
+    `sealed_head` (the head as the head file kept it, its MAC already checked): the whole chain
+    deleted, or cut, is caught with the key alone."""
     previous, count = GENESIS, 0
     first_unsealed: int | None = None  # first unkeyed entry not yet followed by a keyed one
     keyed_seen = False
+    rewritten: int | None = None  # the entry the head file recorded, with another hash now
 
     def broken(seq: int, reason: str) -> Verdict:
         return Verdict(count, seq, reason, anchor)
@@ -141,6 +155,8 @@ def verify(records: Iterable[AuditRecord], head: tuple[int, str] | None = None, 
         if anchor is not None and record.seq == anchor.seq and record.hash != anchor.hash:
             return broken(record.seq, f"entry {record.seq} is not the entry anchored at {anchor.at.isoformat()} "
                                       "(the chain was rewritten from here or before)")
+        if sealed_head is not None and record.seq == sealed_head.seq and record.hash != sealed_head.hash:
+            rewritten = record.seq  # reported after the checks that can name an earlier entry
         previous, count = record.hash, expected_seq
     if key is not None and first_unsealed is not None:
         return broken(first_unsealed, f"entry {first_unsealed} and the {count - first_unsealed} after it are "
@@ -149,6 +165,13 @@ def verify(records: Iterable[AuditRecord], head: tuple[int, str] | None = None, 
     if anchor is not None and count < anchor.seq:
         return broken(count + 1, f"entries after {count} were removed (the anchor of {anchor.at.isoformat()} "
                                  f"records entry {anchor.seq})")
+    if rewritten is not None:
+        return broken(rewritten, f"entry {rewritten} is not the entry the head file recorded at "
+                                 f"{sealed_head.at.isoformat()} (the chain was rewritten from here or before)")
+    if sealed_head is not None and count < sealed_head.seq:
+        what = "the whole chain was deleted" if count == 0 else f"entries after {count} were removed"
+        return broken(count + 1, f"{what}: the head file (outside the database, keyed) recorded entry "
+                                 f"{sealed_head.seq} at {sealed_head.at.isoformat()}")
     if head is None:
         if require_head and count:
             return broken(count + 1, f"the chain's head row is missing although {count} entries exist "

@@ -23,14 +23,21 @@ class AnchorConfig(Strict):
 
 class AuditConfig(Strict):
     anchor: AnchorConfig = Field(default_factory=AnchorConfig)
+    # With FIREBREAK_AUDIT_KEY set, the chain's head (MAC'd) is also kept in this file, outside
+    # the database: null puts it next to a SQLite database, else under var/. Keep it on storage
+    # the database's writers cannot reach.
+    head_file: str | None = Field(default=None, max_length=500)
 
 
 def audit_warnings(audit_key: str | None) -> list[str]:
-    """What `check-config` says about the audit chain."""
+    """What `check-config` says about the key that binds the database to Firebreak: the audit
+    chain, its head file, and the seals on jobs and response requests (core/integrity.py)."""
     if not audit_key:
-        return ["no audit key: a database writer can rewrite the audit chain undetected. Set "
-                "FIREBREAK_AUDIT_KEY (a long random string, e.g. `openssl rand -hex 32`) in the environment "
-                "of every process, and anchor the head with audit.anchor.s3_bucket."]
+        return ["NO AUDIT KEY (FIREBREAK_AUDIT_KEY is not set): a database writer can act as any responder "
+                "(a job or a response request written straight into the database runs as whoever it names), "
+                "and can rewrite, truncate or delete the audit chain undetected. Set FIREBREAK_AUDIT_KEY "
+                "(a long random string, e.g. `openssl rand -hex 32`) in the environment of every process, "
+                "and anchor the head with audit.anchor.s3_bucket."]
     if len(audit_key) < 32:
         return ["FIREBREAK_AUDIT_KEY is shorter than 32 characters: use a long random key "
                 "(e.g. `openssl rand -hex 32`)."]

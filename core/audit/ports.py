@@ -28,3 +28,7 @@ class AuditRepository(Protocol):
     def head(self) -> tuple[int, str] | None: ...
 
     def for_request(self, request_id: int) -> list[dict]: ...
+
+    def sealed_head(self) -> tuple[Anchored | None, str | None]:
+        """The head as kept outside the database with the key (the head file), or why that copy
+        cannot be trusted; (None, None) without a key or before the first keyed entry."""

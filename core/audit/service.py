@@ -68,7 +68,11 @@ def check(services: Services) -> Verdict:
     """The whole chain against its head row, the key (if configured) and the latest anchor."""
     audit = services.repos.audit
     anchored = services.anchor.latest()
-    return verify(audit.records(), audit.head(), key=key_of(services), anchor=anchored, require_head=True)
+    sealed, problem = audit.sealed_head()
+    if problem:
+        return Verdict(0, 1, problem, anchored)
+    return verify(audit.records(), audit.head(), key=key_of(services), anchor=anchored, require_head=True,
+                  sealed_head=sealed)
 
 
 def seal(services: Services) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import secrets
 
+from core.containment import seals
 from core.containment.catalog import Catalog, Job
-from core.containment.flow import store, timeline
+from core.containment.flow import not_now, store, timeline
 from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
 from core.errors import FirebreakError
 from core.events import ContainmentFinished, publish
@@ -29,6 +30,11 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
         if not requests.claim(request_id, services.clock.now()):
             return None
         request = requests.get(request_id)
+        if (why := seals.forged(services, request, requests.get(request.undo_of) if request.is_undo else None)):
+            return _refuse_forged(services, request, why)
+        if (why := not_now(services, request, services.incidents.get(request.incident_id))):
+            requests.record(request.id, {"event": "refused", "reason": why}, services.clock.now())
+            return _finish(services, request, FAILED, error=f"Not run: {why}")
         ended = _ends(request)
         if ended is not None and not requests.move(ended, SUCCEEDED, {"state": UNDONE},
                                                    {"event": "undoing", "by": request.id}, services.clock.now()):
@@ -44,6 +50,7 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
             return _failed(services, request, UNKNOWN, f"Unexpected error (id {error_id}) during the action; "
                                                        "check the resource before trying again.", None)
         done = _finish(services, request, SUCCEEDED, memory=outcome.memory,
+                       memory_seal=seals.sign_memory(services, request.id, outcome.memory),
                        outcome={"summary": outcome.summary, "checks": [list(c) for c in outcome.checks],
                                 "verified": outcome.verified})
         return done
@@ -84,6 +91,16 @@ def _recorder(services: Services, request_id: int):
     """Each AWS call goes to the audit chain as it happens, so a crash loses none of them."""
     requests = store(services)
     return lambda call: requests.record(request_id, {"event": "aws-call", **call}, services.clock.now())
+
+
+def _refuse_forged(services: Services, request: ContainRequest, why: str) -> ContainRequest:
+    """Nothing runs: the refusal goes on the audit chain, and the request fails saying why."""
+    log.error("containment %s refused: %s", request.label, why)
+    store(services).record(request.id, {"event": "refused-forged", "action": request.action,
+                                        "target": request.target, "reason": why}, services.clock.now())
+    return _finish(services, request, FAILED, error=f"Refused: {why} (FIREBREAK_AUDIT_KEY's MAC does not "
+                                                    "verify; the row was written or changed outside Firebreak). "
+                                                    "Nothing was run; request the action again.")
 
 
 def _failed(services: Services, request: ContainRequest, verdict: str, message: str,

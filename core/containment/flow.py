@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.incidents import service as incidents
-from core.containment import preconditions, rules, state
+from core.containment import preconditions, rules, seals, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
@@ -48,13 +48,13 @@ def request(services: Services, catalog: Catalog, *, actor: str, channel: str | 
                    "earlier action.")
         _refused(services, actor, command, incident, message)
         raise InvalidTransition(message)
-    checks = preconditions.check(SPECS[command.action].requires, store(services).for_incident(incident.id),
-                                 command.action, command.target, incident)
-    unmet = [c for c in checks if not c.met]
+    earlier = store(services).for_incident(incident.id)
+    unmet = preconditions.unmet(earlier, command.action, command.target, incident)
     if unmet:
-        message = " ".join(c.text for c in unmet)
+        message = preconditions.refusal(unmet)
         _refused(services, actor, command, incident, message)
         raise InvalidTransition(message)
+    checks = preconditions.check(SPECS[command.action].requires, earlier, command.action, command.target, incident)
     account, region, where = _where(services, incident, command)
     met = {k: v for c in checks for k, v in c.facts.items()}
     job = Job(command.action, command.target, dict(command.options), account, region, incident.id,
@@ -90,6 +90,14 @@ def undo(services: Services, catalog: Catalog, *, actor: str, command: ContainCo
     pending = [u for u in store(services).undos_of(original.id) if u.state in OPEN_STATES]
     if pending:
         raise InvalidTransition(f"Undo of {original.label} is already requested as {pending[0].label}.")
+    unmet = preconditions.unmet(store(services).for_incident(incident.id), original.action, original.target,
+                                incident, undo=True)
+    if unmet:
+        message = preconditions.refusal(unmet, undo_of=original.label)
+        store(services).record(None, {"event": "refused", "actor": actor, "action": original.action,
+                                      "target": original.target, "incident": incident.id, "undo_of": original.id,
+                                      "error": message, "code": None, "calls": []}, services.clock.now())
+        raise InvalidTransition(message)
     job = Job(original.action, original.target, original.options, original.account, original.region,
               incident.id, undo=True, memory=original.memory)
     return _store_plan(services, catalog, job, actor=actor, incident=incident, dry_run=command.dry_run,
@@ -114,14 +122,35 @@ def decide(services: Services, request_id: int, *, actor: str, approve: bool,
                                                action=req.action, severity=severity,
                                                directory=services.directory) for severity in severities]
 
+    def decided(req: ContainRequest) -> state.Decision:
+        decision = state.decide(req, approve=approve, actor=actor, now=now, check_approver=check_approver(req),
+                                note=note)
+        if decision.changes.get("state") == APPROVED:
+            decision.changes["approval_seal"] = seals.sign_approval(services, req.seal, actor)
+        return decision
+
+    if approve and current.state == REQUESTED and (why := not_now(services, current, incident)):
+        store(services).record(current.id, {"event": "approval-refused", "actor": actor, "error": why},
+                               services.clock.now())
+        raise InvalidTransition(f"{current.label} cannot be approved now: {why}")
     now = services.clock.now()
-    result = store(services).transition(
-        request_id, lambda req: state.decide(req, approve=approve, actor=actor, now=now,
-                                             check_approver=check_approver(req), note=note), now)
+    result = store(services).transition(request_id, decided, now)
     verb = "approved" if approve else "denied"
     why = f" — {result.decision_note}" if result.decision_note else ""
     timeline(services, result, f"{result.family.label} {verb}: {result.title} ({result.label}){why}", actor, verb)
     return result
+
+
+def not_now(services: Services, request: ContainRequest, incident: Incident | None) -> str | None:
+    """Why `request` may not go ahead now (None: its preconditions still hold). The same check
+    as at request time, run again at approval and at execution: the incident's phase, its
+    isolations and its evidence may have changed since."""
+    unmet = preconditions.unmet(store(services).for_incident(request.incident_id), request.action, request.target,
+                                incident, undo=request.is_undo)
+    if not unmet:
+        return None
+    original = store(services).get(request.undo_of) if request.is_undo else None
+    return preconditions.refusal(unmet, undo_of=original.label if original else None)
 
 
 def expire_due(services: Services, requests: list[ContainRequest]) -> list[ContainRequest]:
@@ -223,6 +252,9 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
                         **({"preconditions": preconditions} if preconditions else {}),
                         **({"forced_dry_run": forced} if forced else {})},
                   decided_by=AUTO_APPROVER if auto else None, decided_at=now if auto else None)
+    fields["seal"] = seals.sign_plan(services, fields)
+    if auto:
+        fields["approval_seal"] = seals.sign_approval(services, fields["seal"], AUTO_APPROVER)
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
              "dry_run": dry, "auto_approved": auto, "changes": plan.changes, "calls": calls}

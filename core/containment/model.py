@@ -50,6 +50,9 @@ class ContainRequest:
     message_channel: str | None = None
     message_ts: str | None = None
     finished_at: datetime | None = None
+    seal: str | None = None  # MACs made when Firebreak wrote them (core/containment/seals.py)
+    approval_seal: str | None = None
+    memory_seal: str | None = None
 
     @property
     def family(self) -> Family:

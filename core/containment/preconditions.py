@@ -4,6 +4,11 @@ effect and only once the incident reached eradication. Each check reads this inc
 requests (and its phase), so the answer is the same in chat, playbooks and drills, and an
 unmet one is refused with what to do first.
 
+`unmet` is the one check, run when a request is made, when it is approved and when it is
+executed (the phase or the evidence may have changed in between). Undoing an isolation gives
+the instance its groups back, exactly what lift-isolation does, so it needs lift-isolation's
+preconditions (UNDONE_AS).
+
 Some actions also need facts only core has, whatever they are: replace-instance the groups
 an instance had before this incident isolated it, restore-bucket-policy the incident's
 declaration time and a policy an earlier request remembered. Those are GATHERED for the
@@ -14,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from core.containment.catalog import SPECS
 from core.containment.model import SUCCEEDED, UNDONE, ContainRequest
 from core.incidents.model import Incident
 
@@ -26,19 +32,46 @@ class Check:
     facts: dict = field(default_factory=dict)  # what the action needs from it at run time
 
 
+def _names(principal: str) -> set[str]:
+    """A principal as evidence may name it: as given, and an IAM ARN's last path part."""
+    names = {principal}
+    if principal.startswith("arn:") and "/" in principal:
+        names.add(principal.rsplit("/", 1)[1])
+    return names
+
+
+def _principals_of_key(requests: list[ContainRequest], key: str) -> set[str]:
+    """The IAM users this incident's requests found owning `key` (disable-access-key remembers
+    it, delete-access-key's plan names it)."""
+    found = set()
+    for r in requests:
+        if r.target == key:
+            for user in ((r.memory or {}).get("user"), (r.plan.get("facts") or {}).get("user")):
+                if isinstance(user, str) and user:
+                    found |= _names(user)
+    return found
+
+
 def _evidence_recorded(requests: list[ContainRequest], action: str, target: str,
                        incident: Incident | None = None) -> Check:
-    """Evidence of this incident was collected; for an instance, evidence of that instance."""
+    """Evidence of this incident was collected about the same target: that instance, that
+    key or the IAM user owning it, that user or role. Evidence of something else of the
+    incident does not count."""
     done = [r for r in requests if r.family.command == "evidence" and r.state == SUCCEEDED]
-    if target.startswith("i-"):
-        done = [r for r in done if r.target == target]
+    about = _names(target)
+    if target.startswith(("AKIA", "ASIA")):
+        about |= _principals_of_key(requests, target)
+    done = [r for r in done if _names(r.target) & about]
     if done:
         return Check("evidence-recorded", True,
                      "evidence recorded first: " + ", ".join(f"{r.label} {r.action} {r.target}" for r in done[:3]))
-    what = f"`/evidence collect-disk {target}` or `/evidence collect-instance-data {target}`" \
-        if target.startswith("i-") else "`/evidence collect-logs <principal>` (or another `/evidence` action)"
-    return Check("evidence-recorded", False, f"{action} needs evidence recorded first: run {what}, "
-                                             "then ask again.")
+    if target.startswith("i-"):
+        what = f"`/evidence collect-disk {target}` or `/evidence collect-instance-data {target}`"
+    else:
+        owners = sorted(about - {target})
+        what = f"`/evidence collect-logs {owners[0] if owners else target}` (or another `/evidence` action on it)"
+    return Check("evidence-recorded", False, f"{action} needs evidence recorded first, about {target} itself or "
+                                             f"its principal: run {what}, then ask again.")
 
 
 def _live_isolations(requests: list[ContainRequest], target: str) -> list[ContainRequest]:
@@ -119,3 +152,24 @@ def check(names: tuple[str, ...], requests: list[ContainRequest], action: str, t
           incident: Incident | None = None) -> list[Check]:
     return [CHECKS[name](requests, action, target, incident) for name in names] + [
         gather(requests, action, target, incident) for gather in GATHERED.get(action, ())]
+
+
+# An undo that does what another action does needs that action's preconditions.
+UNDONE_AS = {"isolate-instance": "lift-isolation"}
+
+
+def unmet(requests: list[ContainRequest], action: str, target: str, incident: Incident | None, *,
+          undo: bool = False) -> list[Check]:
+    """The one precondition check of a request (at request, approval and execution): the
+    checks its action requires that do not hold now."""
+    if undo and action not in UNDONE_AS:
+        return []
+    acting_as = UNDONE_AS[action] if undo else action
+    checks = [CHECKS[name](requests, acting_as, target, incident) for name in SPECS[acting_as].requires]
+    return [c for c in checks if not c.met]
+
+
+def refusal(unmet_checks: list[Check], *, undo_of: str | None = None) -> str:
+    """What the person is told when `unmet` found something."""
+    lead = f"Undoing {undo_of} lifts an isolation, so it needs what lift-isolation needs: " if undo_of else ""
+    return lead + " ".join(c.text for c in unmet_checks)

@@ -5,12 +5,18 @@ Actions report what they collected in their outcome's memory under "evidence" (a
 plain dicts: kind, location, account, region, sha256, size, source, note, detail); the
 manifest follows every finished run (the ContainmentFinished event), so it is written the
 same way for a click, a playbook step, an auto-approval or a run resumed after a crash.
-Recording is keyed by (request, location): a second call records nothing twice."""
+Recording is keyed by (request, location): a second call records nothing twice.
+
+The audit entry written with each row holds what identifies the item (location, bucket, key,
+version id, SHA-256, size, snapshot id and tags): `verify` checks every row against its
+chained entry first, and refuses a row that has none, or whose entry the chain no longer
+vouches for, so a forged or edited manifest row cannot pass by pointing at other bytes."""
 
 from __future__ import annotations
 
 import logging
 
+from core.audit import service as audit
 from core.containment.model import SUCCEEDED, ContainRequest
 from core.errors import UsageError
 from core.events import ContainmentFinished
@@ -66,11 +72,53 @@ def manifest(services: Services, incident_id: int) -> list[EvidenceItem]:
     return services.repos.evidence.for_incident(incident_id)
 
 
+IDENTITY = ("kind", "location", "account", "region", "sha256", "size")  # the row's own columns
+DETAIL_IDENTITY = ("bucket", "key", "version_id", "snapshot_id", "tags")  # from the row's detail
+
+
+def custody_entry(row: dict) -> dict:
+    """What the audit entry written with a manifest row holds of it: every field verify reads."""
+    detail = row.get("detail") or {}
+    return {**{name: row.get(name) for name in IDENTITY},
+            **{name: detail[name] for name in DETAIL_IDENTITY if name in detail}}
+
+
 def verify(services: Services, incident_id: int) -> list[Verdict]:
-    """Re-hash every object (that exact version), re-read every snapshot's tags; each item's verdict."""
+    """Check every row against its audit-chain entry, then re-hash every object (that exact
+    version) and re-read every snapshot's tags; each item's verdict."""
     if services.incidents.get(incident_id) is None:
         raise UsageError(f"There is no incident {incident_id}.")
-    return [_verdict(services.evidence_reader, item) for item in manifest(services, incident_id)]
+    items = manifest(services, incident_id)
+    chain = audit.check(services) if items else None
+    entries = {}
+    for request_id in dict.fromkeys(item.request_id for item in items):
+        entries.update({e.get("item"): e for e in services.repos.audit.for_request(request_id)
+                        if e.get("event") == "evidence-recorded"})
+    return [_unchained(item, entries.get(item.id), chain) or _verdict(services.evidence_reader, item)
+            for item in items]
+
+
+def _unchained(item: EvidenceItem, entry: dict | None, chain) -> Verdict | None:
+    """A MISMATCH when the row is not what its chained audit entry recorded (None: it is)."""
+    if entry is None:
+        return Verdict(item, MISMATCH, "no audit-chain entry records this manifest row: it was not written by "
+                                       "Firebreak (refused, nothing re-hashed)")
+    if chain is not None and chain.broken_at is not None and entry.get("seq", 0) >= chain.broken_at:
+        return Verdict(item, MISMATCH, f"its audit entry {entry.get('seq')} is at or after where the audit chain "
+                                       f"is broken (entry {chain.broken_at}): `bot.py audit verify`")
+    row = {**{name: getattr(item, name) for name in IDENTITY}, **item.detail}
+    changed = [name for name in (*IDENTITY, *DETAIL_IDENTITY) if name in entry and entry[name] != row.get(name)]
+    if item.kind == OBJECT and "bucket" not in entry:  # entries from before they held the detail
+        changed += [] if _location(item.detail) == entry.get("location") else ["bucket/key/version_id"]
+    if changed:
+        return Verdict(item, MISMATCH, f"the manifest row differs from its audit entry {entry.get('seq')} in "
+                                       f"{', '.join(changed)}: it was changed after it was recorded")
+    return None
+
+
+def _location(detail: dict) -> str:
+    version = detail.get("version_id")
+    return f"s3://{detail.get('bucket')}/{detail.get('key')}" + (f"?versionId={version}" if version else "")
 
 
 def _verdict(reader, item: EvidenceItem) -> Verdict:

@@ -15,7 +15,9 @@ from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core import acts
+from core import acts, jobs
+from core.audit import service as audit
+from core.integrity import JOBS, Seal
 from core.errors import FirebreakError
 from core.jobs import Job, JobFailed, RetryLater
 from core.services import Services
@@ -27,8 +29,9 @@ from handlers.jobs.routes import Route, Routes
 
 
 class Dispatcher:
-    def __init__(self, services: Services, client: WebClient, routes: Routes):
+    def __init__(self, services: Services, client: WebClient, routes: Routes, seal: Seal | None = None):
         self.services, self.client, self.routes = services, client, routes
+        self.seal = seal or Seal(None, JOBS)  # the root's, keyed when FIREBREAK_AUDIT_KEY is set
 
     def read(self, job: Job) -> tuple[Route, Command, JobDocument]:
         """The job's route, its typed command and its document; JobFailed when the row holds
@@ -46,6 +49,7 @@ class Dispatcher:
             raise JobFailed(f"job {job.id} holds no valid {document.route} command: {_first(exc)}") from None
 
     def execute(self, job: Job, final: bool = True) -> None:
+        jobs.refuse_forged(job, self.seal, lambda event: audit.record(self.services, event))
         route, command, document = self.read(job)
         reply = Reply(self.client, document.reply_to)
         with acts.acting(job.key):

@@ -8,15 +8,16 @@ new entry is an HMAC; without one, a plain hash. Each entry records which (`sche
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.audit.chain import GENESIS, AuditKey, AuditRecord, canonical, link, scheme_of
+from core.audit.chain import GENESIS, Anchored, AuditKey, AuditRecord, canonical, link, scheme_of
 from core.errors import FirebreakError
+from store.audit.head_file import HeadFile
 from store.containment.models import AuditEntryRow, AuditHeadRow
 from store.db import Database
 
@@ -93,9 +94,23 @@ def _append_core(conn: Connection, at: datetime, event: dict, request_id: int | 
 
 
 class SqlAuditRepository:
-    def __init__(self, db: Database, key: AuditKey | None = None):
+    def __init__(self, db: Database, key: AuditKey | None = None, head_file: HeadFile | None = None):
         self.db = db
         self._key = key
+        # With a key: the head, MAC'd, outside the database after every committed append.
+        self._head_file = head_file if key is not None else None
+
+    def _advance_head_file(self) -> None:
+        if self._head_file is None:
+            return
+        head = self.head()
+        if head is not None and head[0]:
+            self._head_file.advance(head[0], head[1], datetime.now(timezone.utc))
+
+    def sealed_head(self) -> tuple[Anchored | None, str | None]:
+        """The head as the head file recorded it (MAC checked), or why the file cannot be
+        trusted; (None, None) without a key or before the first keyed append."""
+        return self._head_file.read() if self._head_file is not None else (None, None)
 
     # ----------------------------------------------------------------- writes
     def append_in(self, session: Session, at: datetime, event: dict, request_id: int | None = None) -> int:
@@ -103,7 +118,9 @@ class SqlAuditRepository:
         return append(session, at, event, request_id, self._key)
 
     def write(self, work: Callable[[Session], T]) -> T:
-        return write(self.db, work)
+        result = write(self.db, work)
+        self._advance_head_file()
+        return result
 
     def append(self, event: dict, at: datetime, request_id: int | None = None) -> int:
         """An entry in a transaction of its own (every AWS call of a containment run: the same
@@ -111,11 +128,13 @@ class SqlAuditRepository:
         per entry was most of an entry's cost)."""
         try:
             with self.db.engine.begin() as conn:
-                return _append_core(conn, at, event, request_id, self._key)
+                seq = _append_core(conn, at, event, request_id, self._key)
         except NoHead:
             ensure_head(self.db)
-        with self.db.engine.begin() as conn:
-            return _append_core(conn, at, event, request_id, self._key)
+            with self.db.engine.begin() as conn:
+                seq = _append_core(conn, at, event, request_id, self._key)
+        self._advance_head_file()
+        return seq
 
     # ------------------------------------------------------------------ reads
     def records(self) -> Iterator[AuditRecord]:

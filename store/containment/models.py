@@ -41,6 +41,11 @@ class ContainRequestRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(40))
     # The Slack act that asked for it: a retry on any replica finds this row.
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # MACs with keys derived from FIREBREAK_AUDIT_KEY (core/containment/seals.py): the plan as
+    # requested, the approval as decided, the memory as apply left it. NULL without a key.
+    seal: Mapped[str | None] = mapped_column(String(64))
+    approval_seal: Mapped[str | None] = mapped_column(String(64))
+    memory_seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEntryRow(Base):

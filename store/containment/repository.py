@@ -18,7 +18,8 @@ from store.containment.models import ContainRequestRow
 from store.db import Database
 
 FIELDS = ("id", "incident_id", "action", "target", "account", "region", "state", "requested_by", "undo_of",
-          "decided_by", "error_code", "error", "decision_note", "message_channel", "message_ts")
+          "decided_by", "error_code", "error", "decision_note", "message_channel", "message_ts", "seal",
+          "approval_seal", "memory_seal")
 
 
 def _aware(value: datetime | None) -> datetime | None:

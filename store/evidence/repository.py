@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Integer, String,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.evidence.custody import custody_entry
 from core.evidence.model import EvidenceItem
 from store.audit.repository import SqlAuditRepository
 from store.db import Database, utc
@@ -62,9 +63,7 @@ class SqlEvidenceRepository:
                     session.flush()
                     self.audit.append_in(session, at, {
                         "event": "evidence-recorded", "request": fields["request_id"], "item": found.id,
-                        "kind": fields["kind"], "location": fields["location"], "sha256": fields["sha256"],
-                        "size": fields["size"], "account": fields["account"], "region": fields["region"]},
-                        fields["request_id"])
+                        **custody_entry(fields)}, fields["request_id"])
                 stored.append(_item(found))
             return stored
 

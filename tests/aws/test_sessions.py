@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from aws.errors import AwsActionError, aws_errors
-from aws.sessions import AwsSessions
+from aws.sessions import AwsSessions, UnknownAccount
 from core.clock import ManualClock
 
 OTHER_ACCOUNT = "111111111111"
@@ -132,8 +132,10 @@ def test_mapped_account_acts_as_assumed_role_in_that_account(moto_inprocess):
     assert identity["Account"] == OTHER_ACCOUNT
     assert identity["Arn"] == f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/FirebreakResponder/firebreak"
 
-    for unmapped in (None, "222222222222"):  # default credential chain
-        assert sessions.client("sts", account=unmapped).get_caller_identity()["Account"] == MOTO_DEFAULT_ACCOUNT
+    for own in (None, MOTO_DEFAULT_ACCOUNT):  # default credential chain
+        assert sessions.client("sts", account=own).get_caller_identity()["Account"] == MOTO_DEFAULT_ACCOUNT
+    with pytest.raises(UnknownAccount):  # never the default chain standing in for an unmapped account
+        sessions.client("sts", account="222222222222")
 
     # Resources made through the role live in the other account only.
     vpc_id = sessions.client("ec2", account=OTHER_ACCOUNT).create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]

@@ -155,9 +155,11 @@ def test_walking_a_phase_back_removes_the_milestone_it_no_longer_holds(services,
 def test_an_undo_before_eradication_withdraws_the_containment_and_one_after_does_not(services, clock):
     incident = declare(services)
     clock.advance(minutes=5)
-    wrong = contain(services, incident, "isolate-instance i-0bad0001")
+    wrong = contain(services, incident, "disable-access-key AKIAWRONGKEY00000001")
     clock.advance(minutes=5)
-    undo(services, incident, wrong.id, "u1")  # the wrong instance: nothing is contained any more
+    # The wrong key: nothing is contained any more. (An isolation cannot be undone before
+    # eradication: its undo needs lift-isolation's preconditions.)
+    undo(services, incident, wrong.id, "u1")
     assert spans(services, incident)["contain"] is None
     clock.advance(minutes=10)
     right = contain(services, incident, "isolate-instance i-0600d001", key="k2")

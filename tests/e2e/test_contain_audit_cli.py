@@ -125,10 +125,12 @@ def test_seal_covers_entries_from_before_the_key(clean_db):
     assert result.returncode == 0 and "Audit chain intact: 3 entries." in result.stdout, result.stderr
 
 
-def test_check_config_warns_without_an_audit_key(clean_db):
+def test_check_config_says_without_an_audit_key_a_database_writer_acts_as_any_responder(clean_db):
     without = bot("check-config", database_url=clean_db)
     assert without.returncode == 0
-    assert "warning: no audit key: a database writer can rewrite the audit chain undetected" in without.stdout
+    assert "warning: NO AUDIT KEY (FIREBREAK_AUDIT_KEY is not set): a database writer can act as any " \
+           "responder" in without.stdout
+    assert "can rewrite, truncate or delete the audit chain undetected" in without.stdout
     with_key = bot("check-config", database_url=clean_db, key=KEY)
-    assert with_key.returncode == 0 and "no audit key" not in with_key.stdout
+    assert with_key.returncode == 0 and "NO AUDIT KEY" not in with_key.stdout
     assert KEY not in with_key.stdout + with_key.stderr

@@ -67,6 +67,8 @@ def test_isolate_approve_run_verify_and_undo(ws):
     timeline = [e.text for e in ws.services.incidents.timeline(incident.id) if e.kind == "containment"]
     assert [t.split(":")[0] for t in timeline] == ["Containment requested", "Containment approved", "Containment done"]
 
+    ws.sender.command("/incident", "phase eradication", user=ws.user("alice"), channel=incident.channel_id)
+    settled(ws, lambda: ws.services.incidents.get(incident.id).phase == "eradication")  # undo = lift-isolation
     undo = requested(ws, incident, f"undo {request.id}", user="carol")
     assert undo.undo_of == request.id and undo.state == "requested"
     click(ws, incident, undo.id, user="bob")
