@@ -41,6 +41,9 @@ class ContainRequestRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(40))
     # The Slack act that asked for it: a retry on any replica finds this row.
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # What it covers while open or in effect (core.containment.duplicates.cover_key), else
+    # NULL: unique, so two requests for the same action and target cannot both be filed.
+    covers: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class AuditEntryRow(Base):
