@@ -80,11 +80,22 @@ def create(services: Services, fields: dict, event: dict, at: datetime, *, actor
                         fields.get("options") or {})
         holder = repo.holder(key)
         if holder is not None:
-            raise refusal(services, holder, actor)
+            raise _refused(services, fields, holder, actor, at)
     try:
         return repo.create({**fields, "covers": new_cover(fields)}, event, at)
     except CoverTaken as taken:  # filed at the same moment elsewhere: the database let one through
-        raise refusal(services, taken.holder, actor) from None
+        raise _refused(services, fields, taken.holder, actor, at) from None
+
+
+def _refused(services: Services, fields: dict, holder: ContainRequest, actor: str, at: datetime
+             ) -> InvalidTransition:
+    """The refusal, recorded on the audit chain like every other refused request."""
+    error = refusal(services, holder, actor)
+    services.repos.containment.record(None, {"event": "refused", "actor": actor, "action": fields["action"],
+                                             "target": fields["target"], "incident": fields["incident_id"],
+                                             "undo_of": None, "error": error.message, "covered_by": holder.id,
+                                             "code": None, "calls": []}, at)
+    return error
 
 
 def refusal(services: Services, holder: ContainRequest, actor: str) -> InvalidTransition:

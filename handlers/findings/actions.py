@@ -48,7 +48,8 @@ def private_link_submitted(ack, body, view, intake: Intake) -> None:
     value = (chosen.get("selected_option") or {}).get("value", "")
     if not value:
         return form_errors(ack, {"incident": "Choose the incident."})
-    intake.press(ack, body, lambda: LinkFinding(**acting(body), finding=_numbers(view.get("private_metadata", ""), 1)[0],
+    finding = view.get("private_metadata", "")
+    intake.press(ack, body, lambda: LinkFinding(**acting(body), finding=_numbers(finding, 1)[0],
                                                 incident=_numbers(value, 1)[0]))
 
 

@@ -67,6 +67,9 @@ def test_the_same_contain_typed_twice_is_refused_pointing_at_the_pending_request
     assert refused.startswith(f"C{first.id} in incident {incident.label} already covers block-public-s3 exposed; "
                               "approve it there")
     assert [r.id for r in requests(ws)] == [first.id], "nothing new is filed"
+    events = [json.loads(r.body) for r in SqlAuditRepository(ws.services.db).records()]
+    [audited] = [e for e in events if e.get("covered_by")]
+    assert (audited["event"], audited["actor"], audited["covered_by"]) == ("refused", ws.user("carol"), first.id)
 
 
 def test_a_request_in_another_incident_is_refused_naming_that_incident(ws, bucket):

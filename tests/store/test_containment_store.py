@@ -76,8 +76,8 @@ def test_the_cover_column_matches_its_migration_and_covers_what_was_open_before_
                 conn.execute(text(
                     "INSERT INTO containment_requests (incident_id, action, target, options, account, region, state,"
                     " dry_run, requested_by, requested_at, expires_at) VALUES (:i, :a, :t, '{}', '123456789012',"
-                    " 'us-east-1', :s, false, 'U1', :at, :at)"), {"i": incident.id, "a": action, "t": target, "s": state,
-                                                                  "at": AT})
+                    " 'us-east-1', :s, false, 'U1', :at, :at)"),
+                    {"i": incident.id, "a": action, "t": target, "s": state, "at": AT})
         migrate.upgrade(db)
         with db.engine.connect() as conn:
             covers = [r[0] for r in conn.execute(text("SELECT covers FROM containment_requests ORDER BY id"))]
