@@ -14,11 +14,13 @@ class IsolateInstance:
     spec = SPECS["isolate-instance"]
 
     def plan(self, ctx: ActionContext) -> Plan:
-        facts = ec2_lookup.instance(ctx, ctx.job.target)
-        protected = ec2_lookup.termination_protected(ctx, facts.id)
-        asg = ec2_lookup.auto_scaling_group(ctx, facts.id)
-        tgs = ec2_lookup.target_groups(ctx, facts.id)
-        groups = {vpc: isolation_groups.find(ctx, ctx.config.isolation_group, vpc) for vpc in set(facts.eni_vpcs.values())}
+        target = ctx.job.target  # independent reads at once: the plan is read again right before a run
+        facts, protected, asg, tgs = ctx.concurrently(
+            lambda: ec2_lookup.instance(ctx, target), lambda: ec2_lookup.termination_protected(ctx, target),
+            lambda: ec2_lookup.auto_scaling_group(ctx, target), lambda: ec2_lookup.target_groups(ctx, target))
+        vpcs = sorted(set(facts.eni_vpcs.values()))
+        groups = dict(zip(vpcs, ctx.concurrently(
+            *(lambda vpc=vpc: isolation_groups.find(ctx, ctx.config.isolation_group, vpc) for vpc in vpcs))))
         current = [f"Instance {facts.id} {facts.name!r} ({facts.state}) in {facts.vpc}"]
         current += [f"{eni}: security groups {', '.join(g) or 'none'}" for eni, g in facts.enis.items()]
         current += [f"Termination protection {'on' if protected else 'off'}",
