@@ -264,17 +264,26 @@ class Console:
             else:
                 self.user = args[0]
                 self.say(f"You are now {self.user}.")
+                here = self.fake.channel_id(self.channel)
+                if here is not None and not self._may_enter(self.fake.channels[here]):
+                    self.channel = self.ws.settings.config.local.channels[0]
+                    self.say(f"{self.user} is not a member of that private channel: you are now in #{self.channel}.")
         elif name == "in" and args:
             target = args[0].lstrip("#")
-            if self.fake.channel_id(target) is None:
+            found = self.fake.channel_id(target)
+            if found is None:
                 self.say(f"! no channel #{target}; :channels lists them")
+            elif not self._may_enter(self.fake.channels[found]):
+                self.say(f"! #{self.fake.channels[found].name} is a private channel and {self.user} is not a member: "
+                         "as in Slack, you cannot go in. Ask a member to invite you, or `:as` a member.")
             else:
                 self.channel = self.fake.channels[self.fake.channel_id(target)].name
                 self.say(f"You are now in #{self.channel}.")
         elif name == "users":
             self.say("Users: " + ", ".join(self.ws.users))
         elif name == "channels":
-            self.say("Channels: " + ", ".join("#" + c.name for c in self.fake.channels.values() if not c.archived))
+            self.say("Channels: " + ", ".join("#" + c.name for c in self.fake.channels.values()
+                                              if not c.archived and self._may_enter(c)))
         elif name == "submit":
             self._submit()
         elif name == "cancel":
@@ -378,6 +387,10 @@ class Console:
         else:
             self.form = None
             self.say("Submitted.")
+
+    def _may_enter(self, channel) -> bool:
+        """As in Slack: a private channel (a private incident's, a DM) only for its members."""
+        return not channel.is_private or self.ws.user(self.user) in channel.members
 
     def _ingest(self, path: str) -> None:
         """Findings arrive as they would from SQS or `bot.py ingest`; triage messages follow.

@@ -14,11 +14,13 @@ class IsolateInstance:
     spec = SPECS["isolate-instance"]
 
     def plan(self, ctx: ActionContext) -> Plan:
-        facts = ec2_lookup.instance(ctx, ctx.job.target)
-        protected = ec2_lookup.termination_protected(ctx, facts.id)
-        asg = ec2_lookup.auto_scaling_group(ctx, facts.id)
-        tgs = ec2_lookup.target_groups(ctx, facts.id)
-        groups = {vpc: isolation_groups.find(ctx, ctx.config.isolation_group, vpc) for vpc in set(facts.eni_vpcs.values())}
+        target = ctx.job.target  # independent reads at once: the plan is read again right before a run
+        facts, protected, asg, tgs = ctx.concurrently(
+            lambda: ec2_lookup.instance(ctx, target), lambda: ec2_lookup.termination_protected(ctx, target),
+            lambda: ec2_lookup.auto_scaling_group(ctx, target), lambda: ec2_lookup.target_groups(ctx, target))
+        vpcs = sorted(set(facts.eni_vpcs.values()))
+        groups = dict(zip(vpcs, ctx.concurrently(
+            *(lambda vpc=vpc: isolation_groups.find(ctx, ctx.config.isolation_group, vpc) for vpc in vpcs))))
         current = [f"Instance {facts.id} {facts.name!r} ({facts.state}) in {facts.vpc}"]
         current += [f"{eni}: security groups {', '.join(g) or 'none'}" for eni, g in facts.enis.items()]
         current += [f"Termination protection {'on' if protected else 'off'}",
@@ -68,7 +70,7 @@ class IsolateInstance:
                                  *(lambda vpc=vpc: isolation_groups.pass_through(ctx, vpc) for vpc in vpcs))
         groups = found[len(found) - 2 * len(vpcs):]
         memory["isolation"] = dict(zip(vpcs, groups[:len(vpcs)]))
-        passing = dict(zip(vpcs, groups[len(vpcs):]))
+        passing = memory["pass_through"] = dict(zip(vpcs, groups[len(vpcs):]))
         for vpc in vpcs:  # the pass-through allows traffic only while this VPC's interfaces move through it
             isolation_groups.opened(ctx, passing[vpc])
             try:
@@ -111,7 +113,10 @@ class IsolateInstance:
         memory = ctx.job.memory
         now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
         current = [f"{eni}: security groups {', '.join(g) or 'none'}" for eni, g in now.items()]
-        changes = [f"{eni}: back to {', '.join(g)}" for eni, g in memory["enis"].items()]
+        changes = [f"{eni}: back to {', '.join(g)}" if eni in _restorable(memory) else
+                   f"{eni}: left as it is — the groups it had when this request ran ({', '.join(g)}) are "
+                   "Firebreak's own isolation, so the request that isolated it first is the one to undo"
+                   for eni, g in memory["enis"].items()]
         changes += [] if memory["protected"] else ["Turn termination protection off again"]
         changes += [f"Re-attach to Auto Scaling group {memory['asg']}"] if memory["asg"] else []
         changes += [f"Register again in {t['arn'].split('/')[-2]}" for t in memory["target_groups"]]
@@ -120,7 +125,8 @@ class IsolateInstance:
     def undo(self, ctx: ActionContext, steps: Steps) -> tuple[str, dict]:
         memory, instance = ctx.job.memory, ctx.job.target
         now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
-        for eni, groups in memory["enis"].items():
+        restorable = _restorable(memory)
+        for eni, groups in restorable.items():
             _set_groups(ctx, eni, groups)
             steps.did(f"groups of {eni}", lambda eni=eni, back=now[eni]: _set_groups(ctx, eni, back))
         if not memory["protected"]:
@@ -131,18 +137,29 @@ class IsolateInstance:
         for tg in memory["target_groups"]:
             ctx.call("elbv2", "register_targets", TargetGroupArn=tg["arn"], Targets=[_target(instance, tg)])
         ctx.call("ec2", "delete_tags", Resources=[instance], Tags=[{"Key": t["Key"]} for t in tags(ctx)])
-        return f"{instance} restored to its original security groups", memory
+        kept = sorted(set(memory["enis"]) - set(restorable))
+        if not kept:
+            return f"{instance} restored to its original security groups", memory
+        return (f"{instance}: {', '.join(kept)} left in isolation (the groups recorded when this request ran were "
+                f"Firebreak's own isolation)" + (f"; {', '.join(restorable)} restored" if restorable else ""), memory)
 
     def verify_undo(self, ctx: ActionContext, memory: dict) -> Checks:
         instance = ctx.job.target
         now = ec2_lookup.eni_groups(ctx, list(memory["enis"]))
         checks = [(f"{eni} is back in {', '.join(g)}", sorted(now.get(eni, [])) == sorted(g))
-                  for eni, g in memory["enis"].items()]
+                  for eni, g in _restorable(memory).items()]
         checks.append(("termination protection as before",
                        ec2_lookup.termination_protected(ctx, instance) == memory["protected"]))
         if memory["asg"]:
             checks.append((f"back in {memory['asg']}", ec2_lookup.auto_scaling_group(ctx, instance) == memory["asg"]))
         return checks
+
+
+def _restorable(memory: dict) -> dict[str, list[str]]:
+    """The ENIs whose recorded groups an undo may put back: never a state Firebreak made itself
+    (its isolation or pass-through group, recorded when an isolation ran on an isolated ENI)."""
+    made = set((memory.get("isolation") or {}).values()) | set((memory.get("pass_through") or {}).values())
+    return {eni: groups for eni, groups in memory["enis"].items() if not made & set(groups)}
 
 
 def _target(instance: str, tg: dict) -> dict:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import secrets
 
-from core.containment import seals
+from core.containment import recheck, seals
 from core.containment.catalog import Catalog, Job
 from core.containment.flow import not_now, store, timeline
-from core.containment.model import (APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN, ContainRequest)
+from core.containment.model import (ALREADY, APPROVED, EXECUTING, FAILED, SUCCEEDED, UNDONE, UNKNOWN,
+                                    ContainRequest)
 from core.errors import FirebreakError
 from core.events import ContainmentFinished, publish
 from core.services import Services
@@ -35,6 +36,13 @@ def execute(services: Services, catalog: Catalog, request_id: int) -> ContainReq
         if (why := not_now(services, request, services.incidents.get(request.incident_id))):
             requests.record(request.id, {"event": "refused", "reason": why}, services.clock.now())
             return _finish(services, request, FAILED, error=f"Not run: {why}")
+        try:  # the plan read again: a target already in place is not changed, and leaves no undo
+            fresh = recheck.already_in_place(catalog, _job(services, request), _recorder(services, request_id))
+        except FirebreakError as exc:
+            return _finish(services, request, FAILED, error=exc.message, error_code=getattr(exc, "code", None))
+        if fresh is not None:
+            return _finish(services, request, ALREADY, outcome={"summary": recheck.summary(fresh), "checks": [],
+                                                                "verified": True})
         ended = _ends(request)
         if ended is not None and not requests.move(ended, SUCCEEDED, {"state": UNDONE},
                                                    {"event": "undoing", "by": request.id}, services.clock.now()):
@@ -117,8 +125,8 @@ def _finish(services: Services, request: ContainRequest, verdict: str, **changes
                            {"event": verdict, "code": changes.get("error_code"), "error": changes.get("error"),
                             "verified": (changes.get("outcome") or {}).get("verified")}, services.clock.now())
     done = store(services).get(request.id)
-    word = {SUCCEEDED: "done", FAILED: "failed", UNKNOWN: "result unknown"}[verdict]
-    detail = f" — {done.error_code or done.error}" if verdict != SUCCEEDED else ""
+    word = {SUCCEEDED: "done", FAILED: "failed", UNKNOWN: "result unknown", ALREADY: "already done"}[verdict]
+    detail = f" — {done.error_code or done.error}" if verdict not in (SUCCEEDED, ALREADY) else ""
     # `verified` and `undo_of` let response metrics decide "contained" from the timeline alone.
     services.incidents.add_timeline(
         done.incident_id, kind=done.family.timeline,

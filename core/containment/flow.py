@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.incidents import service as incidents
-from core.containment import preconditions, rules, seals, state
+from core.containment import duplicates, preconditions, rules, seals, state
 from core.containment.catalog import SPECS, Catalog, Job, Plan
 from core.containment.model import (ALREADY, APPROVED, OPEN_STATES, PLANNED, REQUESTED, SUCCEEDED,
                                     ContainRequest)
@@ -258,7 +258,7 @@ def _store_plan(services: Services, catalog: Catalog, job: Job, *, actor: str, i
     event = {"event": "requested", "actor": actor, "action": job.action, "target": job.target,
              "account": plan.account, "region": job.region, "incident": incident.id, "undo_of": undo_of,
              "dry_run": dry, "auto_approved": auto, "changes": plan.changes, "calls": calls}
-    created, new = store(services).create(fields, event, now)
+    created, new = duplicates.create(services, fields, event, now, actor=actor)
     if new:
         kind = ("Already in place, nothing to run" if already else "Dry run" if dry
                 else "Undo requested" if undo_of else f"{created.family.label} requested")

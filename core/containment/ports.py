@@ -79,6 +79,9 @@ class ContainmentRepository(Protocol):
 
     def by_key(self, key: str) -> ContainRequest | None: ...
 
+    def holder(self, cover: str) -> ContainRequest | None:
+        """The request covering this key now (core/containment/duplicates.py)."""
+
     def for_incident(self, incident_id: int) -> list[ContainRequest]: ...
 
     def in_states(self, *states: str) -> list[ContainRequest]: ...

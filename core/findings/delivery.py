@@ -85,14 +85,15 @@ class FindingDelivery:
             return None
         linked, dismissed = finding.incident_id is not None, finding.status == "dismissed"
         offers = not dismissed
+        # The message is the same for everyone in the channel: it names public incidents only.
+        open_now = self.incidents.recent(OPEN_INCIDENT_CHOICES, open_only=True) if offers and not linked else []
         return FindingView(
             finding=finding, channel=finding.channel, thread_ts=finding.thread_ts,
             message=self._shown_at(finding.slack_channel or finding.channel, finding.slack_ts),
             declare=offers and not linked,
-            link_to=tuple(self.incidents.recent(OPEN_INCIDENT_CHOICES, open_only=True))
-            if offers and not linked else (),
+            link_to=tuple(i for i in open_now if not i.private),
             contain=tuple(suggestions(finding.indicators, finding.resources)) if offers and linked else (),
-            triage=offers)
+            triage=offers, link_private=any(i.private for i in open_now))
 
     def digest_view(self, digest_id: int) -> DigestView | None:
         """The digest's message now; None when chat shows it already or it holds nothing."""

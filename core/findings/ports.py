@@ -121,9 +121,12 @@ class FindingView:
     thread_ts: str | None  # the digest's thread, for a finding opened from its digest
     message: PostedMessage | None  # the message chat shows already: edited in place
     declare: bool  # "Declare incident" is offered (not linked, not dismissed)
-    link_to: tuple[Incident, ...]  # open incidents "Add to incident" offers
+    link_to: tuple[Incident, ...]  # open public incidents "Add to incident" offers to everyone in the channel
     contain: tuple[tuple[str, str], ...]  # the Contain… menu of a linked finding: (action, target), in order
     triage: bool  # Snooze and Dismiss are offered (not dismissed)
+    # "Private incident…" is offered: an open private incident exists. Which ones is decided
+    # for the person who chooses it (core.findings.triage.private_choices), never in the message.
+    link_private: bool = False
 
     @property
     def key(self) -> tuple[str, int]:

@@ -187,16 +187,24 @@ def on_findings_stored(services: Services, event: FindingsStored) -> None:
 
 
 def link_to_incident(services: Services, pk: int, incident_id: int, user: str) -> Incident:
-    """Add to incident: only an open one."""
+    """Add to incident: only an open one, and only one the person may see (checked here, when
+    the choice arrives, whatever the menu offered: a private incident is not even confirmed)."""
     require_triager(services, user)
     finding = get(services, pk)
     incident = services.incidents.get(incident_id)
-    if incident is None:
+    if incident is None or not incidents.visible_to(services, incident, user):
         raise NotFound(f"There is no incident #{incident_id}.")
     if incident.phase == "closed":
         raise InvalidTransition(f"Incident #{incident_id} is closed; findings are added to open incidents only.")
     _link(services, finding, incident, user, "Added to")
     return incident
+
+
+def private_choices(services: Services, pk: int, user: str) -> list[Incident]:
+    """The open private incidents `user` may add finding `pk` to (the "Private incident…" form)."""
+    require_triager(services, user)
+    get(services, pk)
+    return [i for i in incidents.listed(services, user, open_only=True) if i.private]
 
 
 def snooze(services: Services, pk: int, user: str, choice: str) -> StoredFinding:

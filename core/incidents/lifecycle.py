@@ -105,6 +105,9 @@ def cancel(cfg, incident: Incident, reason: str, actor: str, at: datetime) -> Mu
 
 def close(cfg, incident: Incident, actor: str, at: datetime) -> Mutation:
     require_role(cfg, incident, "close", actor)
+    if incident.phase == "closed":
+        raise InvalidTransition(f"Incident {incident.label} is already {_state(incident)}; nothing to do. "
+                                "`/incident reopen` it if there is more to do.")
     if incident.phase != "post-incident":
         raise InvalidTransition(f"Incident {incident.label} is {_state(incident)}; resolve it first "
                                 "(`/incident resolve`), then close it after the post-incident review.")

@@ -39,7 +39,7 @@ def save_answers(services: Services, incident: Incident, answers: dict, actor: s
         return Mutation(changes={"postmortem": record}).note(
             "postmortem", actor, "Postmortem written" if first else "Postmortem revised")
 
-    incident, _ = apply(services, incident.id, decide, actor=actor)
+    incident, _ = apply(services, incident.id, decide, actor=actor, after_close=True)  # a review of a closed one
     return incident
 
 

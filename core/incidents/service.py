@@ -137,11 +137,11 @@ def listed(services: Services, actor: str, **filters) -> list[Incident]:
 
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
-          automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
+          automated: bool = False, after_close: bool = False) -> tuple[Incident, list[TimelineEntry]]:
     """A change under the row lock, shown in the channel; after a phase change (whose
     subscribers score a drill and post the phase's playbook checklist) the incident as stored now."""
     incident, entries = incident_updates.change(services, incident_id, decide, actor=actor, echo=echo,
-                                                automated=automated)
+                                                automated=automated, after_close=after_close)
     if any(e.kind == "phase" for e in entries):
         incident = services.incidents.get(incident.id) or incident
     return incident, entries

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core import acts
 from core.access import require_responder
+from core.incidents import closed
 from core.events import IncidentChanged, publish
 from core.incidents.model import Incident, TimelineEntry
 from core.incidents.ports import ChatError
@@ -15,15 +16,17 @@ from core.services import Services
 
 
 def change(services: Services, incident_id: int, decide, *, actor: str | None, echo: bool = True,
-           automated: bool = False) -> tuple[Incident, list[TimelineEntry]]:
+           automated: bool = False, after_close: bool = False) -> tuple[Incident, list[TimelineEntry]]:
     """Run `decide(incident, now) -> Mutation` under the row lock, then publish the change;
     its subscribers (composition/events.py) audit it, tell stakeholders, show it in the
     channel (`show`; unless echo is off, a notice of each new timeline entry too), score a
-    drill and post a new phase's checklist, in that order."""
+    drill and post a new phase's checklist, in that order. A closed incident takes only
+    its reopening (core/incidents/closed.py), or with `after_close` its postmortem."""
     if not automated:
         require_responder(actor, services.config.access.responders, services.directory)
     # Keyed by the act (a job's Slack request) so a job that runs again changes nothing twice.
-    incident, entries = services.incidents.mutate(incident_id, decide, services.clock.now,
+    incident, entries = services.incidents.mutate(incident_id, closed.guard(decide, after_close=after_close),
+                                                  services.clock.now,
                                                   key=acts.next_change_key())
     publish(services, IncidentChanged(incident, tuple(entries), actor, automated, echo))
     return incident, entries

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from core.incidents import updates as incident_updates
+from core.incidents import closed, updates as incident_updates
 from core.access import require_responder
 from core.errors import InvalidTransition, NotFound, UsageError
 from core.events import ContainmentFinished, FindingLinked, IncidentChanged, IncidentDeclared
@@ -183,7 +183,7 @@ def _mark(services: Services, incident: Incident, key: str, actor: str | None, t
         return Mutation(changes={"playbook_state": {**current.playbook_state, "done": done}}).note(
             "playbook_step", actor, text, step=key, playbook=current.playbook)
 
-    incident, _ = services.incidents.mutate(incident.id, decide, services.clock.now)
+    incident, _ = services.incidents.mutate(incident.id, closed.guard(decide), services.clock.now)
     return incident
 
 
@@ -228,7 +228,7 @@ def reopen(services: Services, incident: Incident, key: str, actor: str) -> Inci
             "playbook_step", actor, f"Reopened: {_step_text(step, {})[0]}", step=key, playbook=current.playbook)
 
     require_responder(actor, services.config.access.responders, services.directory)
-    incident, _ = services.incidents.mutate(incident.id, decide, services.clock.now)
+    incident, _ = services.incidents.mutate(incident.id, closed.guard(decide), services.clock.now)
     _show_progress(services, incident, phase)
     return incident
 

@@ -93,8 +93,11 @@ def _status(view: CardView) -> list[dict]:
         forced = request.plan.get("forced_dry_run")  # a drill outside the AWS sandbox
         return [context("Dry run: the plan only; nothing was changed and nothing will be."
                         + (f" {escape(forced[:1].upper() + forced[1:])}." if forced else ""))]
-    if request.state == ALREADY:
+    if request.state == ALREADY and not request.decided_by:
         return [context("Already in place: nothing to approve and nothing was run.")]
+    if request.state == ALREADY:  # approved, then found in place when it was to run
+        return [context(f"Approved by {_who(request.decided_by)} {when(request.decided_at)}. Already in place "
+                        "when it was to run: nothing was changed, so there is nothing to undo.")]
     if request.state == REQUESTED:
         return [context(f"Needs approval by someone other than {_who(request.requested_by)} before "
                         f"{when(request.expires_at)}. `/{request.family.command} status` lists this incident's "

@@ -17,6 +17,7 @@ def register(app, services, intake) -> None:
                                 (ids.ACTION_FINDING_OPEN, actions.open_chosen)):
         app.action(action_id)(partial(listener, intake=intake))
     app.view(ids.VIEW_FINDING_DISMISS)(partial(actions.dismiss_submitted, intake=intake))
+    app.view(ids.VIEW_FINDING_LINK_PRIVATE)(partial(actions.private_link_submitted, intake=intake))
 
 
 def register_work(routes) -> None:

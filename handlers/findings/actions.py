@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from core.errors import UsageError
 from handlers.acks import form_errors
-from handlers.findings.commands import (AskDismissReason, DeclareFromFinding, DismissFinding, LinkFinding,
-                                        OpenFinding, ShowDigestPage, SnoozeFinding)
+from handlers.findings.blocks import PRIVATE_CHOICE
+from handlers.findings.commands import (AskDismissReason, AskPrivateLink, DeclareFromFinding, DismissFinding,
+                                        LinkFinding, OpenFinding, ShowDigestPage, SnoozeFinding)
 from handlers.jobs.intake import Intake
 from handlers.jobs.origin import acting, channel_of
 
@@ -32,11 +33,24 @@ def declare_pressed(ack, body, action, intake: Intake) -> None:
 
 
 def link_chosen(ack, body, action, intake: Intake) -> None:
-    def parse() -> LinkFinding:
+    def parse() -> LinkFinding | AskPrivateLink:
+        pk, _, choice = _selected(action).partition(":")
+        if choice == PRIVATE_CHOICE:  # the private incidents are listed to this person only, in a form
+            return AskPrivateLink(**acting(body), finding=_numbers(pk, 1)[0])
         finding, incident = _numbers(_selected(action), 2)
         return LinkFinding(**acting(body), finding=finding, incident=incident)
 
     intake.press(ack, body, parse)
+
+
+def private_link_submitted(ack, body, view, intake: Intake) -> None:
+    chosen = ((((view.get("state") or {}).get("values") or {}).get("incident") or {}).get("incident") or {})
+    value = (chosen.get("selected_option") or {}).get("value", "")
+    if not value:
+        return form_errors(ack, {"incident": "Choose the incident."})
+    finding = view.get("private_metadata", "")
+    intake.press(ack, body, lambda: LinkFinding(**acting(body), finding=_numbers(finding, 1)[0],
+                                                incident=_numbers(value, 1)[0]))
 
 
 def snooze_chosen(ack, body, action, intake: Intake) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from core.findings.ports import Digest, DigestView, FindingView, IndicatorMatch, StoredFinding
 from core.findings.triage import SNOOZE_CHOICES, SNOOZE_SCOPES, SYSTEM_ACTOR
+from core.incidents.model import Incident
 from handlers import ids
 from handlers.blocks import context, escape, section, truncate
 from handlers.findings.sequence_blocks import sequence_blocks
@@ -18,6 +19,7 @@ ICONS = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": 
 PAGE_SIZE = 20
 SHOWN_ACTIVITY = 5
 OPTION_TEXT = 75
+PRIVATE_CHOICE = "private"  # the Add to incident entry that opens the private-incident form
 
 
 def _who(user: str) -> str:
@@ -72,11 +74,14 @@ def _controls(view: FindingView) -> dict | None:
     if view.declare:
         elements.append({"type": "button", "action_id": ids.ACTION_FINDING_DECLARE, "style": "primary",
                          "text": _plain("Declare incident"), "value": str(f.pk)})
-    if view.link_to:
+    if view.link_to or view.link_private:
+        # Everyone in the channel sees the same menu: public incidents by title, and one entry
+        # that lists the private ones to the person who chooses it (and only those they may see).
         elements.append({"type": "static_select", "action_id": ids.ACTION_FINDING_LINK,
                          "placeholder": _plain("Add to incident"),
-                         "options": [_option(f"#{i.id} " + ("(private incident)" if i.private else i.title), f"{f.pk}:{i.id}")
-                                     for i in view.link_to[:100]]})
+                         "options": [_option(f"#{i.id} {i.title}", f"{f.pk}:{i.id}")
+                                     for i in view.link_to[:99 if view.link_private else 100]]
+                         + ([_option("Private incident…", f"{f.pk}:{PRIVATE_CHOICE}")] if view.link_private else [])})
     if view.contain:  # requests go to the finding's incident and still need a second approver
         elements.append({"type": "static_select", "action_id": ids.ACTION_CONTAIN_FROM_FINDING,
                          "placeholder": _plain("Contain…"), "options": [
@@ -198,6 +203,16 @@ def _write_back_note(f: StoredFinding) -> str:
     if f.raw_format.startswith("guardduty"):
         return "The reason is written back to GuardDuty (feedback NOT_USEFUL, then archived)."
     return "Recorded in Firebreak only: this source has no finding in AWS to update."
+
+
+def private_link_modal(f: StoredFinding, incidents: list[Incident]) -> dict:
+    """Add to incident → Private incident…: only the private incidents this person may see."""
+    return {"type": "modal", "callback_id": ids.VIEW_FINDING_LINK_PRIVATE, "private_metadata": str(f.pk),
+            "title": _plain("Add to incident", 24), "submit": _plain("Add", 24), "close": _plain("Cancel", 24),
+            "blocks": [section(f"*{escape(f.title)}*\n`{escape(truncate(f.finding_id, 300))}`"),
+                       {"type": "input", "block_id": "incident", "label": _plain("Private incident"),
+                        "element": {"type": "static_select", "action_id": "incident",
+                                    "options": [_option(f"#{i.id} {i.title}", str(i.id)) for i in incidents[:100]]}}]}
 
 
 def dismiss_modal(f: StoredFinding) -> dict:

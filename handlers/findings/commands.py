@@ -17,6 +17,14 @@ class LinkFinding(Command):
     incident: int
 
 
+class AskPrivateLink(Command):
+    """Add to incident → Private incident…: the form listing the private incidents this person may see."""
+
+    route = "finding.link_private_form"
+    opens_form = True
+    finding: int
+
+
 class SnoozeFinding(Command):
     route = "finding.snooze"
     finding: int

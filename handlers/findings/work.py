@@ -7,8 +7,9 @@ from __future__ import annotations
 from core.findings import triage
 from core.services import Services
 from handlers.findings import blocks as triage_blocks
-from handlers.findings.commands import (AskDismissReason, DeclareFromFinding, DismissFinding, LinkFinding,
-                                        OpenFinding, ShowDigestPage, SnoozeFinding)
+from handlers import blocks
+from handlers.findings.commands import (AskDismissReason, AskPrivateLink, DeclareFromFinding, DismissFinding,
+                                        LinkFinding, OpenFinding, ShowDigestPage, SnoozeFinding)
 from handlers.jobs.reply import Reply
 from handlers.jobs.routes import Routes
 
@@ -19,6 +20,17 @@ def declare(services: Services, command: DeclareFromFinding, reply: Reply) -> No
 
 def link(services: Services, command: LinkFinding, reply: Reply) -> None:
     triage.link_to_incident(services, command.finding, command.incident, command.user)
+
+
+def ask_private_link(services: Services, command: AskPrivateLink, reply: Reply) -> None:
+    """The form listing the open private incidents this person may see (none: said privately)."""
+    choices = triage.private_choices(services, command.finding, command.user)
+    if not choices:
+        text = ("No open private incident is shared with you. Private incidents are listed only to their "
+                "role holders, channel members and incidents.private_viewers.")
+        return reply.respond(text=text, blocks=[blocks.section(blocks.escape(text))], response_type="ephemeral",
+                             replace_original=False)
+    reply.open_form(triage_blocks.private_link_modal(triage.get(services, command.finding), choices))
 
 
 def snooze(services: Services, command: SnoozeFinding, reply: Reply) -> None:
@@ -49,7 +61,8 @@ def open_finding(services: Services, command: OpenFinding, reply: Reply) -> None
 
 
 def register(routes: Routes) -> None:
-    for command, run in ((DeclareFromFinding, declare), (LinkFinding, link), (SnoozeFinding, snooze),
+    for command, run in ((DeclareFromFinding, declare), (LinkFinding, link), (AskPrivateLink, ask_private_link),
+                         (SnoozeFinding, snooze),
                          (AskDismissReason, ask_reason), (DismissFinding, dismiss), (ShowDigestPage, digest_page),
                          (OpenFinding, open_finding)):
         routes.add(command, run)

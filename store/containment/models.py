@@ -46,6 +46,9 @@ class ContainRequestRow(Base):
     seal: Mapped[str | None] = mapped_column(String(64))
     approval_seal: Mapped[str | None] = mapped_column(String(64))
     memory_seal: Mapped[str | None] = mapped_column(String(64))
+    # What it covers while open or in effect (core.containment.duplicates.cover_key), else
+    # NULL: unique, so two requests for the same action and target cannot both be filed.
+    covers: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class AuditEntryRow(Base):

@@ -10,6 +10,7 @@ from typing import Callable
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.containment import duplicates
 from core.containment.model import APPROVED, EXECUTING, ContainRequest
 from core.containment.state import Decision
 from core.errors import NotFound
@@ -34,14 +35,28 @@ def _request(row: ContainRequestRow) -> ContainRequest:
         outcome=dict(row.outcome or {}), finished_at=_aware(row.finished_at))
 
 
+def _settle_cover(session, row: ContainRequestRow) -> None:
+    """After a state change: a request that no longer covers its target frees the key (denied,
+    expired, failed, undone); one back in effect (its undo failed) takes it again if free."""
+    request = _request(row)
+    if not duplicates.covers(request):
+        row.covers = None
+    elif row.covers is None:
+        key = duplicates.key_of(request)
+        if session.scalar(select(ContainRequestRow.id).where(ContainRequestRow.covers == key)) is None:
+            row.covers = key
+    session.flush()
+
+
 class SqlContainmentRepository:
     def __init__(self, db: Database, audit: SqlAuditRepository):
         self.db = db
         self.audit = audit  # the chain (with its key, if any) every change appends to
 
     def create(self, fields: dict, event: dict, at: datetime) -> tuple[ContainRequest, bool]:
-        """Insert a request with its audit entry; (existing, False) when its dedup_key was seen."""
-        key = fields.get("dedup_key")
+        """Insert a request with its audit entry; (existing, False) when its dedup_key was seen;
+        CoverTaken when another request already covers the same action and target."""
+        key, cover = fields.get("dedup_key"), fields.get("covers")
 
         def insert(session):
             row = ContainRequestRow(**fields)
@@ -54,9 +69,12 @@ class SqlContainmentRepository:
             return self.audit.write(insert), True
         except IntegrityError:
             existing = self.by_key(key) if key else None
-            if existing is None:
+            if existing is not None:
+                return existing, False
+            holder = self.holder(cover) if cover else None
+            if holder is None:
                 raise
-            return existing, False
+            raise duplicates.CoverTaken(holder) from None
 
     def transition(self, request_id: int, decide: Callable[[ContainRequest], Decision], at: datetime
                    ) -> ContainRequest:
@@ -69,6 +87,7 @@ class SqlContainmentRepository:
             decision = decide(_request(row))
             for column, value in decision.changes.items():
                 setattr(row, column, value)
+            _settle_cover(session, row)
             if decision.event:
                 self.audit.append_in(session, at, {**decision.event, "request": request_id}, request_id)
             session.flush()
@@ -88,6 +107,7 @@ class SqlContainmentRepository:
                                                 ContainRequestRow.state == from_state)
                 .values(**changes)).rowcount == 1
             if moved:
+                _settle_cover(session, session.get(ContainRequestRow, request_id, populate_existing=True))
                 self.audit.append_in(session, at, {**event, "request": request_id}, request_id)
             return moved
 
@@ -114,6 +134,12 @@ class SqlContainmentRepository:
     def get(self, request_id: int) -> ContainRequest | None:
         with self.db.read() as session:
             row = session.get(ContainRequestRow, request_id)
+            return _request(row) if row else None
+
+    def holder(self, cover: str) -> ContainRequest | None:
+        """The request that covers this action and target now (core.containment.duplicates)."""
+        with self.db.read() as session:
+            row = session.scalar(select(ContainRequestRow).where(ContainRequestRow.covers == cover))
             return _request(row) if row else None
 
     def by_key(self, key: str) -> ContainRequest | None:

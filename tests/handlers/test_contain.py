@@ -337,14 +337,17 @@ def test_deny_asks_why_and_the_reason_is_on_the_card_and_the_timeline(ws):
     assert wait_state(ws, other.id, "denied").decision_note is None
 
 
-def test_a_second_identical_request_is_already_in_place(ws):
-    """Issue 11 item 4 through Slack: no Approve button, nothing run, the card says why."""
+def test_a_second_identical_request_is_refused_with_a_pointer_to_the_one_in_effect(ws):
+    """Issue 11 item 4, as issue 23 item 1 changed it: while the first request is in effect a
+    second one is refused, pointing at the request to undo (nothing is filed, nothing runs)."""
     incident = declare(ws)
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="exposed")
     first = requested(ws, incident, "block-public-s3 exposed")
     click(ws, incident, first.id)
     wait_state(ws, first.id, "succeeded")
-    second = requested(ws, incident, "block-public-s3 exposed")
-    assert second.state == "already-done"
-    shown = card(ws, second)
-    assert "Already in place" in all_text(shown) and not [b for b in shown["blocks"] if b["type"] == "actions"]
+    seen = len(ws.fake.calls_to("response_url"))
+    contain(ws, incident, "block-public-s3 exposed")
+    answer = last_answer(ws, seen)
+    assert f"C{first.id} in incident {incident.label} already covers block-public-s3 exposed" in answer
+    assert f"/contain undo {first.id}" in answer
+    assert [r.id for r in requests(ws)] == [first.id]

@@ -147,3 +147,20 @@ def test_findings_can_be_ingested_from_the_console(console, workspace):
     assert "Declare" in out.getvalue()  # the triage message's buttons are numbered and pressable
     con.handle(":ingest /nonexistent.json")
     assert "cannot read" in out.getvalue()
+
+
+def test_in_a_private_channel_you_are_not_a_member_of_is_refused(console, workspace):
+    """Issue 23 item 3: as in Slack, a private incident's channel is only for its members."""
+    con, out = console
+    con.handle("/incident declare private sev2 Payroll export leaked")
+    incident = eventually(lambda: next((i for i in workspace.services.incidents.recent() if i.announce_ts), None))
+    eventually(lambda: workspace.user("alice") in workspace.fake.channels[incident.channel_id].members)
+    con.handle(":as bob")
+    con.handle(f":in #{incident.channel_name}")
+    assert f"#{incident.channel_name} is a private channel and bob is not a member" in out.getvalue()
+    assert con.prompt() != f"bob@#{incident.channel_name}> "
+    con.handle(":channels")
+    assert f"#{incident.channel_name}" not in out.getvalue().splitlines()[-1]
+    con.handle(":as alice")
+    con.handle(f":in #{incident.channel_name}")
+    assert con.prompt() == f"alice@#{incident.channel_name}> ", "its declarer is a member"

@@ -45,3 +45,47 @@ def test_a_lease_is_seen_while_held_and_gone_after(clean_db):
         assert leases.held(7) and not leases.held(8)
     assert not leases.held(7)
     db.dispose()
+
+
+def test_the_cover_column_matches_its_migration_and_covers_what_was_open_before_it(clean_db):
+    """Issue 23 item 1: migration 0026_covers gives requests open or in effect their cover key
+    (the oldest of duplicates filed before the rule existed holds it); the model matches it."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
+
+    from core.containment.duplicates import cover_key
+    from store import migrate
+    from store.models import Base
+
+    db = Database(clean_db)
+    try:
+        with db.engine.begin() as conn:
+            cfg = migrate._alembic_config(db)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0026_covers-1")
+        incident, _ = SqlIncidentRepository(db).create(title="t", severity="sev2", category="other",
+                                                       declared_by="U1", at=AT, origin_channel=None,
+                                                       dedup_key=None, timeline_text="t")
+        rows = [("isolate-instance", "i-0abc", "succeeded"), ("isolate-instance", "i-0abc", "succeeded"),
+                ("block-public-s3", "b", "denied"), ("collect-memory", "i-0abc", "succeeded"),
+                ("block-public-s3", "b", "requested")]
+        with db.engine.begin() as conn:
+            for action, target, state in rows:
+                conn.execute(text(
+                    "INSERT INTO containment_requests (incident_id, action, target, options, account, region, state,"
+                    " dry_run, requested_by, requested_at, expires_at) VALUES (:i, :a, :t, '{}', '123456789012',"
+                    " 'us-east-1', :s, false, 'U1', :at, :at)"),
+                    {"i": incident.id, "a": action, "t": target, "s": state, "at": AT})
+        migrate.upgrade(db)
+        with db.engine.connect() as conn:
+            covers = [r[0] for r in conn.execute(text("SELECT covers FROM containment_requests ORDER BY id"))]
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        isolate = cover_key("isolate-instance", "i-0abc", "123456789012", "us-east-1", {})
+        block = cover_key("block-public-s3", "b", "123456789012", "us-east-1", {})
+        assert covers == [isolate, None, None, None, block]
+        assert [d for d in diff if "containment_requests" in repr(d)] == []
+    finally:
+        migrate.upgrade(db)
+        db.dispose()

@@ -196,3 +196,23 @@ def test_an_isolated_instance_is_already_done(runner):
     again = runner.plan(job)
     assert again.already_done and again.changes == ["Nothing: every network interface is already in the "
                                                     "isolation group"]
+
+
+def test_an_undo_never_puts_an_instance_back_into_firebreaks_isolation(runner):
+    """Issue 23 item 1: an isolation that ran on an already isolated instance (C11 after C10,
+    before the duplicate refusal existed) recorded the isolation group as the "original"; its
+    undo leaves that interface alone and says so, instead of "restored to its original groups"."""
+    instance_id, _, _, groups = instance()
+    first = runner.job("isolate-instance", instance_id)
+    done = runner.apply(first)
+    [isolation] = done.memory["isolation"].values()
+    second = runner.job("isolate-instance", instance_id, snapshot=True)  # --snapshot: planned as not done
+    again = runner.apply(second)
+    assert list(again.memory["enis"].values()) == [[isolation]], "the state it found was Firebreak's own"
+
+    plan, undone = runner.undo(second, again)
+    assert any("left as it is" in c and "Firebreak's own isolation" in c for c in plan.changes)
+    assert "left in isolation" in undone.summary and "restored to its original" not in undone.summary
+    assert list(eni_groups(instance_id).values()) == [[isolation]], "still isolated: nothing put back"
+    runner.undo(first, done)
+    assert list(eni_groups(instance_id).values()) == [sorted(groups)], "the first undo restores the real original"
