@@ -57,7 +57,7 @@ def test_a_failing_enqueue_fails_alone_while_the_rest_of_its_batch_commits(sqlit
     good = repo._enqueue_sql
     bad = good.replace("INSERT INTO jobs", "INSERT INTO no_such_table")
     params = lambda key: (key, "r", '{"k": 1}', "queued", 0, "2026-01-01 00:00:00.000000",  # noqa: E731
-                          "2026-01-01 00:00:00.000000")
+                          "2026-01-01 00:00:00.000000", None)  # no MAC: no key
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         first = pool.submit(group.submit, good, params("test:first"))
