@@ -97,3 +97,22 @@ def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
         assert entries and entries[-1].actor == ws.user("carol")
     finally:
         ws.stop()
+
+
+def test_an_ipv6_scope_id_is_refused_with_a_usage_message_and_nothing_is_asked(settings):
+    """Issue 22 item 16: Python's ipaddress takes a scope id of any characters after `%`."""
+    history = Recording()
+    ws = local_workspace(settings, threads=2, overrides={"event_history": history})
+    try:
+        for value in ("fe80::1%eth0'||'x", "fe80::1%<!channel>", "fe80::1%0"):
+            reply = ack_body(ws.sender.command("/investigate", f"ip {value}", user=ws.user("alice"),
+                                               channel=ws.channel("general")))
+            text = all_text(reply)
+            assert "IPv6 scope id" in text and "<!channel>" not in text, text
+        ws.settle()
+        assert history.asked == [] and not ws.fake.calls_to("response_url")
+        ws.sender.command("/investigate", "ip fe80::1", user=ws.user("alice"), channel=ws.channel("general"))
+        ws.settle()
+        assert [q.value for q, _, _ in history.asked] == ["fe80::1"]
+    finally:
+        ws.stop()
