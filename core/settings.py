@@ -11,7 +11,7 @@ import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -42,6 +42,9 @@ class SlackConfig(Strict):
     triage_channel: str = Field(min_length=1)
     # The one workspace (T…) or Enterprise Grid org (E…) allowed to use the bot; None: any.
     team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
+    # Other workspaces (T…) or orgs (E…) whose people may use the bot, e.g. a partner's over
+    # Slack Connect. Anyone else's users are refused even inside team_id's shared channels.
+    allowed_teams: list[Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,20}$")]] = Field(default_factory=list)
     # How long a user group's members are remembered for permission checks.
     group_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # Longest wait between two tries of the start-up check while Slack fails (1, 2, 4, … s).
