@@ -39,6 +39,14 @@ class EvidenceConfig(Strict):
     share_accounts: list[str] = Field(default_factory=list)
     # collect-logs copies at most this many objects per request (narrow --hours beyond that).
     max_log_objects: int = Field(default=500, ge=1, le=10000)
+    # ... and no object larger than this (bytes): it is streamed, never held whole in memory,
+    # and one beyond the cap is recorded as skipped, not copied.
+    max_log_object_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, le=5 * 1024 ** 3)
+    # Your log archive: the buckets (e.g. the Log Archive account's) where trails, flow logs
+    # and access logs should deliver. Where logs go is chosen inside the target account, which
+    # an intruder there can change; a location outside this list is flagged in the plan and
+    # in the manifest. Empty: every location is flagged as unverified.
+    log_archive_buckets: list[str] = Field(default_factory=list)
 
     @field_validator("buckets")
     @classmethod
@@ -50,6 +58,14 @@ class EvidenceConfig(Strict):
         if names:
             raise ValueError(f"not S3 bucket names: {names}")
         return buckets
+
+    @field_validator("log_archive_buckets")
+    @classmethod
+    def _archive(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not re.fullmatch(BUCKET, str(n))]
+        if bad:
+            raise ValueError(f"not S3 bucket names: {bad}")
+        return names
 
     @field_validator("share_accounts")
     @classmethod
