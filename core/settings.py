@@ -94,6 +94,8 @@ class ServerConfig(Strict):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     connection_limit: int = Field(default=500, ge=10, le=10000)
     channel_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    # The whole request (headers and body) must arrive within this, however it trickles.
+    request_timeout_seconds: int = Field(default=10, ge=1, le=600)
     # /metrics (and a second /healthz) on their own listener; metrics_port null: /metrics on the main port.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
