@@ -1,7 +1,9 @@
-"""Logging set-up with secret redaction, and plain explanations of start-up failures.
+"""Logging set-up with secret redaction, control-character escaping, and plain explanations
+of start-up failures.
 
-Tokens must never reach a log line, even through a library's debug output, so the
-redaction is a filter on the handler rather than a rule callers must remember."""
+Tokens must never reach a log line, even through a library's debug output, and a value from
+outside (a TopicArn, a channel name, an exception's text) must never forge a log line of its
+own, so both are done by the formatter rather than by rules callers must remember."""
 
 from __future__ import annotations
 
@@ -28,14 +30,59 @@ def redact(text: str) -> str:
     return text
 
 
+# C0 and C1 controls, DEL, Unicode line/paragraph separators and the bidirectional overrides
+# that reorder what a reader sees ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_one(match: re.Match) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def escape_controls(text: str) -> str:
+    """One log record is one line: every control character in a message is written as an escape."""
+    return _CONTROL.sub(_escape_one, text)
+
+
+def _continuation(text: str) -> str:
+    """A traceback keeps its lines, each indented so none can pass for a record of its own."""
+    return "\n".join("  " + line for line in _CONTROL_BUT_NEWLINE.sub(_escape_one, text).split("\n"))
+
+
 class RedactingFormatter(logging.Formatter):
+    """Redacts secrets and escapes control characters in every record, whoever logged it."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return _continuation(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return _continuation(super().formatStack(stack_info))
+
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
 
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def stream_handler(stream=None) -> logging.Handler:
+    """The handler every process logs through (stderr unless a stream is given)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter(LINE_FORMAT))
+    return handler
+
+
 def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = stream_handler()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))

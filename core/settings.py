@@ -11,7 +11,7 @@ import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -43,6 +43,9 @@ class SlackConfig(Strict):
     triage_channel: str = Field(min_length=1)
     # The one workspace (T…) or Enterprise Grid org (E…) allowed to use the bot; None: any.
     team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,20}$")
+    # Other workspaces (T…) or orgs (E…) whose people may use the bot, e.g. a partner's over
+    # Slack Connect. Anyone else's users are refused even inside team_id's shared channels.
+    allowed_teams: list[Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,20}$")]] = Field(default_factory=list)
     # How long a user group's members are remembered for permission checks.
     group_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # Longest wait between two tries of the start-up check while Slack fails (1, 2, 4, … s).
@@ -94,6 +97,8 @@ class ServerConfig(Strict):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     connection_limit: int = Field(default=500, ge=10, le=10000)
     channel_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    # The whole request (headers and body) must arrive within this, however it trickles.
+    request_timeout_seconds: int = Field(default=10, ge=1, le=600)
     # /metrics (and a second /healthz) on their own listener; metrics_port null: /metrics on the main port.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)

@@ -84,7 +84,7 @@ class SlackChat:
 
     def announce(self, incident: Incident) -> tuple[str, str] | None:
         target = self.config.slack.announce_channel
-        if incident.private and self.config.incidents.private_announcement == "none":
+        if not self.config.incidents.announced(incident.private):
             return None
         text, blocks = incident_blocks.announcement(incident)
         try:

@@ -7,7 +7,12 @@ read from the environment variables the config names, at send time.
 
 Each event is tried `pager.attempts` times: connection errors, timeouts, 429 and 5xx are
 retried after an exponential backoff (Retry-After is honoured, up to a cap); any other 4xx
-is final (retrying a refused event cannot help)."""
+is final (retrying a refused event cannot help).
+
+Redirects are never followed: urllib would re-send the Authorization header (and for a 302
+the event, as a GET) to wherever the answer points, so a 3xx is a final failure naming the
+status. Logs and failures name the URL as `scheme://host/…` only: a webhook's query string,
+path and user info often hold its token."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import logging
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Callable, Mapping
 
@@ -37,6 +43,31 @@ def pagerduty_body(routing_key: str, event: PageEvent) -> dict:
 def webhook_body(event: PageEvent) -> dict:
     return {"type": "firebreak.page", "action": event.action, "dedup_key": event.dedup_key,
             "summary": event.summary, "severity": event.severity, "source": event.source, "details": event.details}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer a 3xx as the HTTPError it is, so nothing (the Authorization header least of all)
+    goes to the host it names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def shown_url(url: str) -> str:
+    """The URL as logs may show it: scheme and host (port kept), no user info, path or query."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or "?"
+        if ":" in host:
+            host = f"[{host}]"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an unreadable URL)"
+    more = "/…" if parts.path not in ("", "/") or parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{port}{more}"
 
 
 class HttpPaging:
@@ -77,9 +108,12 @@ class HttpPaging:
             wait = self.backoff * (2 ** (attempt - 1))
             request = urllib.request.Request(url, data=data, headers=headers, method="POST")
             try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured URL
+                with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 - configured URL
                     return response.read()
             except urllib.error.HTTPError as exc:
+                if 300 <= exc.code < 400:
+                    raise PageFailed(f"HTTP {exc.code} from {shown_url(url)}: a redirect, not followed "
+                                     "(configure the final URL)") from None
                 problem = f"HTTP {exc.code}"
                 detail = exc.read()[:200].decode("utf-8", "replace").strip()
                 if detail:
@@ -90,9 +124,9 @@ class HttpPaging:
                 if retry_after and retry_after.isdigit():
                     wait = max(wait, float(retry_after))
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                problem = str(getattr(exc, "reason", None) or exc)
+                problem = str(getattr(exc, "reason", None) or exc).replace(url, shown_url(url))
             if attempt < attempts:
-                log.warning("paging %s failed (%s); attempt %d of %d in %.2fs", url, problem, attempt + 1,
-                            attempts, min(wait, MAX_WAIT))
+                log.warning("paging %s failed (%s); attempt %d of %d in %.2fs", shown_url(url), problem,
+                            attempt + 1, attempts, min(wait, MAX_WAIT))
                 self.sleep(min(wait, MAX_WAIT))
         raise PageFailed(f"{problem} after {attempts} attempt(s)")

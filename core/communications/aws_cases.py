@@ -157,6 +157,26 @@ class Opened:
     created: bool  # False: the incident had this case already (record says which)
 
 
+def support_cc(services: Services, incident: Incident) -> list[str]:
+    """Who is copied on the Support case: nobody for a private incident, unless configured
+    (the private-incident rule audiences follow: `cc_may_see_private`)."""
+    cfg = services.config.communications.aws_support
+    return list(cfg.cc_emails) if not incident.private or cfg.cc_may_see_private else []
+
+
+def ir_watchers(services: Services, incident: Incident) -> list[dict]:
+    """Whom AWS tells of the Security IR case: nobody for a private incident, unless configured."""
+    cfg = services.config.communications.aws_ir
+    if incident.private and not cfg.watchers_may_see_private:
+        return []
+    return [{k: v for k, v in (("email", w.email), ("name", w.name), ("jobTitle", w.job_title)) if v}
+            for w in cfg.watchers]
+
+
+def _withheld(count: int, whom: str) -> str:
+    return f"; {count} {whom} left out (private incident)" if count else ""
+
+
 def _port(services: Services, kind: str, incident: Incident | None = None):
     if incident is not None:
         rehearsal.refuse_aws_case(incident, NAMES[kind])
@@ -209,13 +229,14 @@ def open_support(services: Services, incident: Incident, *, actor: str, severity
     try:
         case_id = desk.open_case(subject=subject, body=body, severity=severity, service_code=cfg.service_code,
                                  category_code=cfg.category_code, language=cfg.language, issue_type=cfg.issue_type,
-                                 cc_emails=list(cfg.cc_emails))
+                                 cc_emails=(cc := support_cc(services, incident)))
     except Exception as exc:
         _failed(services, incident, SUPPORT, record, exc, actor)
         raise
     services.repos.communications.record_message(record.id, "create", direction="out", body=_same(body),
                                                  at=services.clock.now())
-    return _opened(services, incident, SUPPORT, record, case_id, "opened", actor, f" (severity {severity})")
+    return _opened(services, incident, SUPPORT, record, case_id, "opened", actor,
+                   f" (severity {severity}{_withheld(len(cfg.cc_emails) - len(cc), 'CC address(es)')})")
 
 
 def reply_support(services: Services, incident: Incident, *, actor: str, text: str, key: str) -> CaseRecord:
@@ -233,7 +254,7 @@ def reply_support(services: Services, incident: Incident, *, actor: str, text: s
                                at=services.clock.now()):
         return record  # this act was sent before (a retried job)
     try:
-        desk.reply(record.case_id, body, list(services.config.communications.aws_support.cc_emails))
+        desk.reply(record.case_id, body, support_cc(services, incident))
     except Exception:
         repo.forget_message(record.id, f"reply:{key}")
         raise
@@ -257,8 +278,7 @@ def open_ir(services: Services, incident: Incident, *, actor: str, text: str = "
         return Opened(record, False)
     seen = sorted(f.first_seen for f in linked if f.first_seen)
     started = _parse_time(seen[0]) if seen else None
-    watchers = [{k: v for k, v in (("email", w.email), ("name", w.name), ("jobTitle", w.job_title)) if v}
-                for w in cfg.watchers]
+    watchers = ir_watchers(services, incident)
     try:
         case_id = port.open_case(
             title=f"Security incident {incident.label}: {incident.title}"[:300],
@@ -270,7 +290,8 @@ def open_ir(services: Services, incident: Incident, *, actor: str, text: str = "
         _failed(services, incident, SECURITY_IR, record, exc, actor)
         raise
     return _opened(services, incident, SECURITY_IR, record, case_id, "Submitted", actor,
-                   f" ({cfg.resolver_type} resolver, accounts {', '.join(accounts)})")
+                   f" ({cfg.resolver_type} resolver, accounts {', '.join(accounts)}"
+                   f"{_withheld(len(cfg.watchers) - len(watchers), 'watcher(s)')})")
 
 
 def _parse_time(value: str) -> datetime | None:

@@ -162,6 +162,8 @@ class AwsSupportConfig(Strict):
     issue_type: Literal["technical", "customer-service"] = "technical"
     default_severity: Literal["low", "normal", "high", "urgent", "critical"] = "normal"
     cc_emails: Emails = Field(default_factory=list, max_length=10)  # copied on the case's correspondence
+    # A private incident's case copies nobody unless true (as an audience's may_see_private).
+    cc_may_see_private: bool = False
     timeline_entries: int = Field(default=15, ge=0, le=100)  # the latest entries sent with the case
     resolve_on_resolution: bool = False  # ResolveCase when the incident is resolved, cancelled or closed
     poll_seconds: int = Field(default=300, ge=30, le=86400)  # DescribeCommunications of each open case
@@ -196,6 +198,8 @@ class AwsIrConfig(Strict):
     resolver_type: Literal["Self", "AWS"] = "Self"
     engagement_type: Literal["Security Incident", "Investigation"] = "Security Incident"
     watchers: list[Watcher] = Field(default_factory=list, max_length=30)  # told of the case by AWS
+    # A private incident's case names no watcher unless true (as an audience's may_see_private).
+    watchers_may_see_private: bool = False
     # Empty: the accounts of the incident's findings.
     impacted_accounts: list[str] = Field(default_factory=list, max_length=200)
     poll_seconds: int = Field(default=300, ge=30, le=86400)  # comments both ways, and the case status

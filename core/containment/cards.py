@@ -16,13 +16,15 @@ from core.messages import PostedMessage
 def card(request: ContainRequest, incident: Incident, fallback_channel: str | None = None) -> CardView:
     """The card of `request` as it is: everything the board needs to render it."""
     spec = SPECS.get(request.action)
+    review = (request.plan.get("facts") or {}).get("review") or {}
     shown_at = request.message_channel or incident.channel_id or fallback_channel
     return CardView(
         request=request, incident_label=incident.label, channel=incident.channel_id or fallback_channel,
         message=PostedMessage(shown_at, request.message_ts) if request.message_ts and shown_at else None,
         current=tuple(request.plan.get("current", [])), changes=tuple(request.plan.get("changes", [])),
         hypothetical=request.state == PLANNED, decidable=request.state == REQUESTED,
-        undoable=request.state == SUCCEEDED and not request.is_undo and spec is not None and spec.undoable)
+        undoable=request.state == SUCCEEDED and not request.is_undo and spec is not None and spec.undoable,
+        attachment=(str(review["name"]), str(review["text"])) if review.get("name") and "text" in review else None)
 
 
 def publish(board: Board, requests: ContainmentRepository, incidents: IncidentRepository, request: ContainRequest,

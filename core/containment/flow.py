@@ -212,7 +212,13 @@ def _elsewhere(services: Services, job: Job, where: dict) -> str:
 
 
 def _context(services: Services, incident: Incident, command: ContainCommand) -> dict:
-    """For block-ip: the subnets of instances this incident's requests have touched."""
+    """For block-ip: the subnets of instances this incident's requests have touched. For
+    restore-bucket-policy: when the compromise began (the earliest first-seen time of the
+    incident's linked findings), the policy to put back must be older than that."""
+    if command.action == "restore-bucket-policy":
+        linked = services.repos.findings.linked(incident.id) if services.repos.findings is not None else []
+        seen = sorted(f.first_seen for f in linked if f.first_seen)
+        return {"compromised_at": seen[0]} if seen else {}
     if command.action != "block-ip" or command.options.get("subnets") or command.options.get("vpc"):
         return {}
     region = _where(services, incident, command)[1]

@@ -18,6 +18,7 @@ REQUEST = re.compile(r"^[CcEeRr#]?(\d{1,9})$")
 SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 HOURS = re.compile(r"^\d{1,3}$")
+CONFIG_ITEM = re.compile(r"^(remembered|[A-Za-z0-9._:-]{1,128})$")  # a configurationStateId
 SOURCE_IMAGE = re.compile(r"^(?:ami|snap)-[0-9a-f]{8,17}$")
 
 
@@ -192,6 +193,9 @@ def _check_specific(spec: ActionSpec, options: dict) -> None:
         raise UsageError(f"“{options['vpc'][:40]}” is not a VPC id (vpc-…).", spec.usage)
     if "subnets" in options and "vpc" in options:
         raise UsageError("Give --subnets or --vpc, not both.", spec.usage)
+    if "config-item" in options and not CONFIG_ITEM.match(str(options["config-item"])):
+        raise UsageError(f"--config-item takes an AWS Config item's configurationStateId (as the plan lists them) "
+                         f"or `remembered` (got “{str(options['config-item'])[:40]}”).", spec.usage)
     if "hours" in options:
         if not HOURS.match(str(options["hours"])) or not 1 <= int(options["hours"]) <= 720:
             raise UsageError(f"--hours takes a whole number of hours from 1 to 720 (got “{str(options['hours'])[:20]}”).",

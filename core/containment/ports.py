@@ -31,6 +31,9 @@ class CardView:
     hypothetical: bool  # a dry run: the plan only, nothing changes ("Would change")
     decidable: bool  # Approve and Deny are offered: the request waits for a second person
     undoable: bool  # it succeeded and can be reversed (`undo`, approved like any request)
+    # (file name, text) attached to a new card: what the plan shows in full that lines cannot
+    # hold (restore-bucket-policy's whole policy and its statement-by-statement diff).
+    attachment: tuple[str, str] | None = None
 
 
 class Board(Protocol):

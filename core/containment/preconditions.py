@@ -130,9 +130,10 @@ def _earlier_policy(requests: list[ContainRequest], action: str, target: str,
     if seen:
         facts["remembered"] = {"policy": seen[0].memory["policy"], "by": seen[0].label,
                                "at": seen[0].finished_at.isoformat() if seen[0].finished_at else None}
-    when = f"before {incident.declared_at:%Y-%m-%d %H:%M} UTC (declared)" if incident is not None else "before the incident"
-    text = f"the policy to restore: AWS Config's history {when}" + (
-        f", else as {seen[0].label} block-public-s3 found it" if seen else "")
+    when = f"the declaration at {incident.declared_at:%Y-%m-%d %H:%M} UTC" if incident is not None else "the declaration"
+    text = (f"the policy to restore: AWS Config's history before the compromise (the earliest linked finding's "
+            f"first-seen, else {when})") + (
+        f"; as {seen[0].label} block-public-s3 found it only with --config-item remembered" if seen else "")
     return Check("earlier-policy", True, text, facts)
 
 

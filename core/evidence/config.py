@@ -46,6 +46,14 @@ class EvidenceConfig(Strict):
     # The shortest Object Lock COMPLIANCE default retention an evidence bucket may have; each
     # plan refuses a bucket that keeps evidence for less.
     min_retention_days: int = Field(default=365, ge=1, le=36500)
+    # ... and no object larger than this (bytes): it is streamed, never held whole in memory,
+    # and one beyond the cap is recorded as skipped, not copied.
+    max_log_object_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, le=5 * 1024 ** 3)
+    # Your log archive: the buckets (e.g. the Log Archive account's) where trails, flow logs
+    # and access logs should deliver. Where logs go is chosen inside the target account, which
+    # an intruder there can change; a location outside this list is flagged in the plan and
+    # in the manifest. Empty: every location is flagged as unverified.
+    log_archive_buckets: list[str] = Field(default_factory=list)
 
     @field_validator("buckets")
     @classmethod
@@ -57,6 +65,14 @@ class EvidenceConfig(Strict):
         if names:
             raise ValueError(f"not S3 bucket names: {names}")
         return buckets
+
+    @field_validator("log_archive_buckets")
+    @classmethod
+    def _archive(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not re.fullmatch(BUCKET, str(n))]
+        if bad:
+            raise ValueError(f"not S3 bucket names: {bad}")
+        return names
 
     @field_validator("share_accounts")
     @classmethod

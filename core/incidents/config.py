@@ -80,3 +80,8 @@ class IncidentsConfig(Strict):
     @property
     def severity_names(self) -> list[str]:
         return [s.name for s in self.severities]
+
+    def announced(self, private: bool) -> bool:
+        """Is a declaration told outside the incident's channel (the announcement channel, the
+        channel it was declared in)? Not for a private incident under `private_announcement: none`."""
+        return not private or self.private_announcement != "none"

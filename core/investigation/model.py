@@ -88,6 +88,19 @@ class Answer:
         return rows
 
 
+def _ip(value: str) -> str:
+    """An address as AWS logs write it. Python accepts an IPv6 scope id of any characters
+    (`fe80::1%'x`), which would reach queries and messages; AWS never logs one, so a scope id
+    is refused with a usage error whatever it holds."""
+    if "%" in value:
+        raise UsageError(f"“{value[:60]}” has an IPv6 scope id (the part after %): AWS logs never record one; "
+                         "ask about the address without it.", USAGE)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UsageError(f"“{value[:60]}” is not an IP address.", USAGE) from None
+
+
 def parse(text: str) -> Question:
     """`/investigate` text → a Question, or a UsageError saying what is wrong (the ack runs this)."""
     words = (text or "").split()
@@ -111,10 +124,7 @@ def parse(text: str) -> Question:
         raise UsageError(f"`/investigate {subject}` takes exactly one value.", USAGE)
     value = positional[0]
     if subject == "ip":
-        try:
-            value = str(ipaddress.ip_address(value))
-        except ValueError:
-            raise UsageError(f"“{value[:60]}” is not an IP address.", USAGE) from None
+        value = _ip(value)
     elif not PATTERNS[subject].match(value):
         raise UsageError(f"“{value[:60]}” does not look like a {subject}.", USAGE)
     hours = options.get("hours", "24")

@@ -62,6 +62,28 @@ def check(services: Services, question: Question) -> None:
                          "(ask Athena or CloudTrail Lake with --source for more).", USAGE)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an answer may be seen. Only the incident's own channel sees it; asked anywhere
+    else (a public channel, for a private incident) the asker alone sees the summary, and
+    the events (the CSV, a query's progress) go to the incident's channel, or nowhere."""
+
+    in_channel: bool  # the summary is shown to the channel it was asked in
+    channel: str | None  # where the CSV and a running query's progress are posted
+
+
+def place(incident: Incident | None, asked_in: str | None) -> Place:
+    if incident is None or not incident.channel_id:
+        return Place(False, None)
+    return Place(asked_in == incident.channel_id, incident.channel_id)
+
+
+def incident_for(services: Services, *, actor: str, channel: str | None, question: Question) -> Incident | None:
+    """The incident a question is asked in or for (--incident), checked as any command is."""
+    require_responder(actor, services.config.access.responders, services.directory)
+    return _incident(services, actor, channel, question)
+
+
 def investigate(services: Services, *, actor: str, channel: str | None, question: Question,
                 progress: Callable[[Progress], None] | None = None,
                 sleep: Callable[[float], None] = time.sleep,

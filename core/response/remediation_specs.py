@@ -19,7 +19,8 @@ REMEDIATION_SPECS = (
                "and tags, registered where the original was", values=("from",), family="remediate",
                requires=("evidence-recorded",)),
     ActionSpec("restore-bucket-policy", "<bucket>", r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-               "put back the bucket policy from before the incident", family="remediate"),
+               "put back the bucket policy AWS Config recorded last before the compromise (--config-item <id> "
+               "names another, after it, once you have checked it)", values=("config-item",), family="remediate"),
     ActionSpec("lift-isolation", "i-…", INSTANCE,
                "recovery after eradication: give the instance back the groups it had before isolation "
                "(to isolate again, `/contain isolate-instance`)", undoable=False, family="remediate",

@@ -30,6 +30,21 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"• {escape(item)}" for item in items) or "• _nothing_"
 
 
+def _sections(title: str, items: list[str], limit: int = 2900) -> list[dict]:
+    """The plan's lines in as many sections as they need: a long plan is split, never cut."""
+    if not items:
+        return [section(f"{title}\n• _nothing_")]
+    packed, current = [], title
+    for item in items:
+        line = f"• {escape(item)}"
+        if len(current) + 1 + len(line) > limit and current != title:
+            packed.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    packed.append(current)
+    return [section(text) for text in packed]
+
+
 def deny_modal(request: ContainRequest) -> dict:
     """Deny asks why (optional): the reason goes on the card and the timeline."""
     return {"type": "modal", "callback_id": ids.VIEW_CONTAIN_DENY, "private_metadata": str(request.id),
@@ -69,8 +84,8 @@ def card(view: CardView) -> tuple[str, list[dict]]:
             {"type": "mrkdwn", "text": f"*Target*\n`{escape(request.target)}`"},
             {"type": "mrkdwn", "text": f"*Requested by*\n{_who(request.requested_by)}"},
         ]},
-        section(f"*Current state*\n{_lines(list(view.current))}"),
-        section(f"*{'Would change' if view.hypothetical else 'Change'}*\n{_lines(list(view.changes))}"),
+        *_sections("*Current state*", list(view.current)),
+        *_sections(f"*{'Would change' if view.hypothetical else 'Change'}*", list(view.changes)),
     ]
     shown += _status(view)
     if view.decidable:

@@ -36,9 +36,17 @@ def confirm_elsewhere(reply: Reply, target: Target, incident: Incident, text: st
 def declare(services: Services, command: Declare, reply: Reply) -> None:
     result = incidents.declare(services, title=command.title, severity=command.severity, private=command.private,
                                declared_by=command.user, origin_channel=command.channel, dedup_key=command.key)
-    if result.created and command.channel != result.incident.channel_id:
-        text, shown = incident_blocks.announcement(result.incident)
+    incident = result.incident
+    if not result.created or command.channel == incident.channel_id:
+        return
+    if services.config.incidents.announced(incident.private):
+        text, shown = incident_blocks.announcement(incident)
         reply.respond(text=text, blocks=shown[:2], response_type="in_channel")
+    else:  # private_announcement: none - the declaring channel sees nothing, the declarer where it went
+        reply.respond(text=f"Incident {incident.label} declared", response_type="ephemeral",
+                      blocks=[blocks.section(f":lock: Private incident {blocks.escape(incident.label)} declared: "
+                                             + (f"<#{incident.channel_id}>" if incident.channel_id else
+                                                "no channel yet"))])
 
 
 def status(services: Services, command: ShowStatus, reply: Reply) -> None:

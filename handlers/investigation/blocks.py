@@ -14,7 +14,7 @@ def _counted(pairs: list[tuple[str, int]]) -> str:
     return ", ".join(f"`{escape(truncate(value, 80))}` ×{count}" for value, count in pairs) or "none"
 
 
-def answer(result: Answer) -> tuple[str, list[dict]]:
+def answer(result: Answer, attached_in: str | None = None) -> tuple[str, list[dict]]:
     q = result.question
     if result.engine == "cloudtrail":
         where = f"{escape(result.account or 'Firebreak’s own account')}/{escape(result.region)}"
@@ -37,7 +37,9 @@ def answer(result: Answer) -> tuple[str, list[dict]]:
     shown = [section(head), section("\n".join(lines))]
     if result.truncated:
         shown.append(context("More events than one answer reads: narrow `--hours` to see them all."))
-    shown.append(context("The full list is attached as a CSV file."
+    where = (f"The full list is attached as a CSV file in <#{attached_in}>." if attached_in else
+             "Ask in an incident's channel (or with `--incident N`) to get the full list as a CSV file there.")
+    shown.append(context(where
                          + (f" {ENGINE_NAMES[result.engine]} query `{escape(result.query_id or '')}`."
                             if result.query_id else "")))
     return f"Investigation of {q.subject} {q.value}: {len(result.events)} event(s)", shown

@@ -1,5 +1,6 @@
-"""The investigation's work after the ack: ask core, post the summary in the channel and
-attach the events as CSV; a running pack query keeps one progress message up to date."""
+"""The investigation's work after the ack: ask core, show the summary (in the incident's
+channel, else to the asker alone) and attach the events as CSV in the incident's channel;
+a running pack query keeps one progress message there up to date."""
 
 from __future__ import annotations
 
@@ -29,20 +30,23 @@ def from_playbook(services: Services, command: InvestigateFromPlaybook, reply: R
 
 
 def answer(services: Services, reply: Reply, *, actor: str, channel: str | None, question: Question) -> None:
-    progress = ProgressMessage(reply, channel, question)
+    """Shown in the channel only in the incident's own channel; elsewhere to the asker alone,
+    with the events attached in the incident's channel (private incidents included)."""
+    where = service.place(service.incident_for(services, actor=actor, channel=channel, question=question), channel)
+    progress = ProgressMessage(reply, where.channel, question)
     try:
-        result, incident = service.investigate(services, actor=actor, channel=channel, question=question,
-                                               progress=progress)
+        result, _ = service.investigate(services, actor=actor, channel=channel, question=question,
+                                        progress=progress)
     except FirebreakError as exc:
         progress.finish(failed=exc.message)
         raise
     progress.finish(events=len(result.events))
-    text, shown = investigation_blocks.answer(result)
-    reply.respond(text=text, blocks=shown, response_type="in_channel", replace_original=False)
-    channel = channel or (incident.channel_id if incident else None)
-    if result.events and channel:
+    text, shown = investigation_blocks.answer(result, attached_in=where.channel)
+    reply.respond(text=text, blocks=shown, response_type="in_channel" if where.in_channel else "ephemeral",
+                  replace_original=False)
+    if result.events and where.channel:
         source = "" if result.engine == "cloudtrail" else f" ({service.ENGINE_NAMES[result.engine]})"
-        services.chat.upload(channel, f"investigation-{question.subject}-{result.end:%Y%m%dT%H%M}.csv",
+        services.chat.upload(where.channel, f"investigation-{question.subject}-{result.end:%Y%m%dT%H%M}.csv",
                              investigation_blocks.csv_text(result), f"CloudTrail events{source}: "
                              f"{question.subject} {question.value}, last {question.hours} h")
 

@@ -288,3 +288,49 @@ def test_resolving_the_incident_resolves_its_support_case_when_configured(settin
         assert f"AWS Support `{record.case_id}` — resolved" in summary  # on the summary too
     finally:
         ws.stop()
+
+
+# ------------------------------------------------------------------ private incidents (issue 22 item 17)
+
+
+def test_a_private_incidents_support_case_copies_no_cc_address(settings, moto_inprocess, support_api):
+    ws = workspace(settings, {"aws_support": {"enabled": True, "cc_emails": ["secops@example.com"]}})
+    try:
+        incident = declare(ws, "private sev2 Payroll export mailed to the wrong address")
+        command(ws, "aws-support Please help", channel=incident.channel_id)
+        [case] = support_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].cases.values()
+        assert case.cc_email_addresses in ([], None)
+        assert posted(ws, incident, "1 CC address(es) left out (private incident)")
+        command(ws, "aws-support reply More detail", channel=incident.channel_id)
+        assert case.cc_email_addresses in ([], None)
+    finally:
+        ws.stop()
+
+
+def test_a_private_incidents_support_case_copies_cc_addresses_allowed_to_see_it(settings, moto_inprocess,
+                                                                                 support_api):
+    ws = workspace(settings, {"aws_support": {"enabled": True, "cc_emails": ["secops@example.com"],
+                                              "cc_may_see_private": True}})
+    try:
+        incident = declare(ws, "private sev2 Payroll export mailed to the wrong address")
+        command(ws, "aws-support Please help", channel=incident.channel_id)
+        [case] = support_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].cases.values()
+        assert case.cc_email_addresses == ["secops@example.com"]
+        assert not posted(ws, incident, "left out")
+    finally:
+        ws.stop()
+
+
+def test_a_private_incidents_security_ir_case_names_no_watcher_unless_allowed(settings, security_ir):
+    ws = workspace(settings, IR_SECTION)
+    try:
+        incident = declare(ws, "private sev1 Executive mailbox read by an outsider")
+        security_ir.add_response("create_case", {"caseId": "1234567891"}, expected_params={
+            "clientToken": ANY, "resolverType": "Self", "engagementType": "Security Incident",
+            "title": ANY, "description": ANY, "reportedIncidentStartDate": ANY,
+            "impactedAccounts": ["111122223333"], "watchers": []})
+        command(ws, "aws-ir", channel=incident.channel_id)
+        security_ir.assert_no_pending_responses()
+        assert posted(ws, incident, "1 watcher(s) left out (private incident)")
+    finally:
+        ws.stop()

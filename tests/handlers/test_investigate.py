@@ -97,3 +97,59 @@ def test_a_playbook_investigate_step_runs_its_question_with_a_button(settings):
         assert entries and entries[-1].actor == ws.user("carol")
     finally:
         ws.stop()
+
+
+def test_an_ipv6_scope_id_is_refused_with_a_usage_message_and_nothing_is_asked(settings):
+    """Issue 22 item 16: Python's ipaddress takes a scope id of any characters after `%`."""
+    history = Recording()
+    ws = local_workspace(settings, threads=2, overrides={"event_history": history})
+    try:
+        for value in ("fe80::1%eth0'||'x", "fe80::1%<!channel>", "fe80::1%0"):
+            reply = ack_body(ws.sender.command("/investigate", f"ip {value}", user=ws.user("alice"),
+                                               channel=ws.channel("general")))
+            text = all_text(reply)
+            assert "IPv6 scope id" in text and "<!channel>" not in text, text
+        ws.settle()
+        assert history.asked == [] and not ws.fake.calls_to("response_url")
+        ws.sender.command("/investigate", "ip fe80::1", user=ws.user("alice"), channel=ws.channel("general"))
+        ws.settle()
+        assert [q.value for q, _, _ in history.asked] == ["fe80::1"]
+    finally:
+        ws.stop()
+
+
+def test_asked_outside_a_private_incidents_channel_the_answer_is_private_and_the_csv_goes_to_the_incident(
+        settings):
+    """Issue 22 item 9: /investigate answered in whatever channel it was typed in, CSV included."""
+    ws = local_workspace(settings, threads=2, overrides={"event_history": History()})
+    try:
+        ws.sender.command("/incident", "declare private sev2 Payroll key leak", user=ws.user("alice"),
+                          channel=ws.channel("general"))
+        ws.settle()
+        incident = ws.services.incidents.recent()[0]
+        general_before = len(ws.fake.messages(ws.channel("general")))
+        seen = len(ws.fake.calls_to("response_url"))
+        ws.sender.command("/investigate", f"principal mallory --incident {incident.id}", user=ws.user("alice"),
+                          channel=ws.channel("general"))
+        ws.settle()
+        [answer] = [c.body for c in ws.fake.calls_to("response_url")[seen:]]
+        assert answer["response_type"] == "ephemeral" and "2 CloudTrail event(s)" in all_text(answer)
+        assert f"<#{incident.channel_id}>" in all_text(answer)
+        [upload] = [f for f in ws.fake.files.values() if f["name"].startswith("investigation-principal")]
+        assert upload["channel"] == incident.channel_id
+        assert len(ws.fake.messages(ws.channel("general"))) == general_before
+    finally:
+        ws.stop()
+
+
+def test_asked_outside_any_incident_the_answer_is_private_and_nothing_is_uploaded(settings):
+    ws = local_workspace(settings, threads=2, overrides={"event_history": History()})
+    try:
+        seen = len(ws.fake.calls_to("response_url"))
+        ws.sender.command("/investigate", "principal mallory", user=ws.user("alice"), channel=ws.channel("general"))
+        ws.settle()
+        [answer] = [c.body for c in ws.fake.calls_to("response_url")[seen:]]
+        assert answer["response_type"] == "ephemeral" and "--incident N" in all_text(answer)
+        assert not ws.fake.files and not ws.fake.messages(ws.channel("general"))
+    finally:
+        ws.stop()

@@ -108,6 +108,23 @@ def test_no_announcement_at_all_when_configured(settings):
         ws.stop()
 
 
+def test_private_announcement_none_posts_nothing_in_the_declaring_channel(settings):
+    """Issue 22 item 14: the declaring channel got a notice despite `private_announcement: none`;
+    now only the declarer is told, privately, where the incident went."""
+    ws = local_workspace(with_incidents(settings, private_announcement="none"), threads=2)
+    try:
+        seen = len(ws.fake.calls_to("response_url"))
+        incident = declare_private(ws)
+        ws.settle()
+        assert ws.fake.messages(ws.channel("general")) == []
+        answers = [c.body for c in ws.fake.calls_to("response_url")[seen:]]
+        assert answers and all(a.get("response_type") == "ephemeral" for a in answers)
+        assert any(f"<#{incident.channel_id}>" in all_text(a) for a in answers)
+        assert "HR data" not in json.dumps(answers)
+    finally:
+        ws.stop()
+
+
 def test_the_timeline_of_any_incident_is_only_for_you_outside_its_channel(workspace):
     workspace.sender.command("/incident", "declare sev3 Public thing", user=workspace.user("alice"),
                              channel=workspace.channel("general"))

@@ -75,3 +75,34 @@ def test_webhook_gets_firebreak_json_with_its_authorization(stand_in):
     assert request["body"] == {"type": "firebreak.page", "action": "trigger", "dedup_key": "firebreak-7-leads",
                                "summary": "Incident #7 (sev1): keys leaked", "severity": "critical",
                                "source": "firebreak", "details": {"incident": 7}}
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_the_authorization_goes_nowhere_else(stand_in, status):
+    """Issue 22 item 11: urllib followed a 302 and re-sent the Authorization header to its Location."""
+    elsewhere = StandIn()
+    try:
+        stand_in.location = elsewhere.url
+        stand_in.fail(1, status)
+        pager = PagerConfig(type="webhook", url=stand_in.url, auth_header_env="HOOK_AUTH")
+        with pytest.raises(PageFailed, match=f"HTTP {status}.*redirect, not followed"):
+            paging([]).send(pager, EVENT)
+        assert elsewhere.requests == [] and len(stand_in.requests) == 1
+    finally:
+        elsewhere.stop()
+
+
+def test_failures_are_logged_without_the_urls_token_or_credentials(stand_in, caplog):
+    token_url = stand_in.url + "?token=T0KEN-SECRET&x=1"
+    stand_in.fail(1, 503)
+    stand_in.fail(1, 502)
+    with caplog.at_level("WARNING", logger="firebreak.paging"):
+        paging([]).send(PagerConfig(type="webhook", url=token_url, attempts=3), EVENT)
+        assert len(stand_in.requests) == 3 and stand_in.requests[-1]["path"].endswith("?token=T0KEN-SECRET&x=1")
+        with_credentials = "http://hookuser:hookpass@127.0.0.1:9/hook/SECRETPATH?token=T0KEN-SECRET"
+        with pytest.raises(PageFailed) as failed:
+            paging([]).send(PagerConfig(type="webhook", url=with_credentials, attempts=2), EVENT)
+    logged = caplog.text
+    assert "paging http://127.0.0.1:" in logged and "HTTP 503" in logged and "paging http://127.0.0.1:9/…" in logged
+    for secret in ("T0KEN-SECRET", "hookpass", "hookuser", "SECRETPATH", "/v2/enqueue"):
+        assert secret not in logged and secret not in str(failed.value)

@@ -29,6 +29,7 @@ class StandIn:
     def __init__(self):
         self.requests: list[dict] = []
         self._failures: list[int] = []
+        self.location: str | None = None  # where a 3xx from fail() points
         self._lock = threading.Lock()
         stand_in = self
 
@@ -39,6 +40,12 @@ class StandIn:
                     stand_in.requests.append({"path": self.path, "headers": dict(self.headers),
                                               "body": json.loads(raw or b"{}")})
                     status = stand_in._failures.pop(0) if stand_in._failures else 202
+                if stand_in.location and status in (301, 302, 303, 307, 308):
+                    self.send_response(status)
+                    self.send_header("Location", stand_in.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps({"status": "success" if status == 202 else "error", "message": "stand-in",
                                    "dedup_key": json.loads(raw or b"{}").get("dedup_key")}).encode()
                 self.send_response(status)

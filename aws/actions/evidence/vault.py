@@ -85,13 +85,19 @@ def prefix(ctx: ActionContext) -> str:
 def put(ctx: ActionContext, name: str, key: str, body: bytes, *, source: str, content_type: str,
         note: str = HASH_NOTE, **detail) -> dict:
     """Write one object with its SHA-256; the manifest entry of exactly that version."""
-    digest = hashlib.sha256(body).digest()
+    return put_hashed(ctx, name, key, body, hashlib.sha256(body).digest(), len(body), source=source,
+                      content_type=content_type, note=note, **detail)
+
+
+def put_hashed(ctx: ActionContext, name: str, key: str, body, digest: bytes, size: int, *, source: str,
+               content_type: str, note: str = HASH_NOTE, **detail) -> dict:
+    """As put(), for a body already hashed while it was read (bytes or a file positioned at 0)."""
     written = ctx.call("s3", "put_object", Bucket=name, Key=key, Body=body, ContentType=content_type, **owner(ctx),
                        ChecksumAlgorithm="SHA256",
                        ChecksumSHA256=base64.b64encode(digest).decode(),
                        Metadata={"firebreak-incident": str(ctx.job.incident_id),
                                  "firebreak-request": ctx.job.label or "", "firebreak-sha256": digest.hex()})
-    return object_item(ctx, name, key, written.get("VersionId"), digest.hex(), len(body), source, note, **detail)
+    return object_item(ctx, name, key, written.get("VersionId"), digest.hex(), size, source, note, **detail)
 
 
 def object_item(ctx: ActionContext, name: str, key: str, version: str | None, sha256: str | None, size: int | None,

@@ -358,3 +358,58 @@ def test_every_call_on_the_evidence_bucket_names_the_expected_owner(moto_inproce
             shape = model.operation_model("".join(w.title() for w in op.split("_"))).input_shape
             assert "ExpectedBucketOwner" in shape.members, op
             assert params.get("ExpectedBucketOwner") == owner, (op, params)
+
+
+def _trail_with_logs(bucket, sizes):
+    """A trail delivering to `bucket`, with one log file of each size in the last hour."""
+    now = datetime.now(timezone.utc)
+    s3().create_bucket(Bucket=bucket)
+    boto3.client("cloudtrail", region_name="us-east-1").create_trail(Name="main", S3BucketName=bucket)
+    day = f"AWSLogs/123456789012/CloudTrail/us-east-1/{now:%Y/%m/%d}/"
+    keys = []
+    for n, size in enumerate(sizes):
+        key = f"{day}123456789012_CloudTrail_us-east-1_{now:%Y%m%dT%H%M}Z_{n}.json.gz"
+        s3().put_object(Bucket=bucket, Key=key, Body=b"x" * size)
+        keys.append(key)
+    return keys
+
+
+def test_collect_logs_says_where_each_location_was_learnt_and_flags_one_outside_the_log_archive(moto_inprocess):
+    """Issue 22 item 12: the target account chooses where its logs go; an intruder there can
+    point a trail at a bucket of their own. The plan and each manifest entry say where the
+    location came from, and a bucket outside evidence.log_archive_buckets is flagged."""
+    evidence_bucket()
+    [key] = _trail_with_logs("attacker-chosen-logs", [100])
+    runner = Runner(log_archive_buckets=["org-log-archive"])
+    job = runner.job("collect-logs", "arn:aws:iam::123456789012:user/intern", hours="1")
+    plan = runner.plan(job)
+    trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/main"
+    assert any(line.startswith("CloudTrail (main): 1 object(s) in s3://attacker-chosen-logs/, learnt from trail "
+                               + trail_arn) for line in plan.current), plan.current
+    assert any(":warning: s3://attacker-chosen-logs/ is outside evidence.log_archive_buckets" in line
+               for line in plan.current), plan.current
+    assert plan.facts["locations"][0]["in_log_archive"] is False
+    [item] = runner.apply(job).memory["evidence"]
+    assert item["source"] == f"s3://attacker-chosen-logs/{key}"
+    assert item["detail"]["in_log_archive"] is False and trail_arn in item["detail"]["origin"]
+    assert "outside evidence.log_archive_buckets" in item["note"]
+
+    trusted = Runner(log_archive_buckets=["attacker-chosen-logs"]).plan(job)
+    assert not any(":warning:" in line for line in trusted.current)
+
+
+def test_collect_logs_streams_and_skips_an_object_over_the_size_cap(moto_inprocess):
+    evidence_bucket()
+    small, large = _trail_with_logs("org-log-archive", [2000, 9000])
+    runner = Runner(log_archive_buckets=["org-log-archive"], max_log_object_bytes=4096)
+    job = runner.job("collect-logs", "arn:aws:iam::123456789012:user/intern", hours="1")
+    assert any("1 object(s) larger than evidence.max_log_object_bytes (4096 bytes)" in line
+               for line in runner.plan(job).current)
+    outcome = runner.apply(job)
+    [item] = outcome.memory["evidence"]
+    assert item["source"].endswith(small) and read(item) == b"x" * 2000
+    assert item["sha256"] == hashlib.sha256(b"x" * 2000).hexdigest()
+    [skipped] = outcome.memory["skipped"]
+    assert skipped["source"].endswith(large) and skipped["size"] == 9000 and "larger than 4096" in skipped["reason"]
+    assert "1 skipped" in outcome.summary
+    assert not [k for k in s3().list_objects_v2(Bucket=BUCKET).get("Contents", []) if k["Key"].endswith(large)]

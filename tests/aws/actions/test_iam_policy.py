@@ -251,8 +251,8 @@ def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monke
     from botocore.stub import Stubber
 
     from aws.actions.remediation import replace_instance
-    from tests.aws.actions.test_remediation_actions import (BEFORE, CONTEXT, Partly, Remediation, bucket, history,
-                                                            ssm_info)
+    from tests.aws.actions.test_remediation_actions import (BEFORE, BEFORE_ITEM, CONTEXT, Partly, Remediation, bucket,
+                                                            history, ssm_info)
 
     monkeypatch.setattr(replace_instance, "_sleep", lambda s: None)
     with disable_iam_authentication():
@@ -271,7 +271,7 @@ def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monke
                                  lambda **_: (AWSResponse(None, 200, {}, None), ssm_info(instance_id)))
         config = boto3.Session().client("config", region_name="us-east-1")
         with Stubber(config) as stub:
-            stub.add_response("get_resource_config_history", history(BEFORE))
+            stub.add_response("get_resource_config_history", history(BEFORE_ITEM))
             runner = Remediation(sessions=Partly(ssm=ssm, config=config))
             runner.run("delete-login-profile", "intern")
             runner.run("delete-access-key", key)

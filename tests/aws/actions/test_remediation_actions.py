@@ -163,12 +163,22 @@ def config_client():
     return boto3.client("config", region_name="us-east-1")
 
 
-def history(policy: dict | None, captured=datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc)):
+COMPROMISED = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)  # the earliest linked finding's first-seen
+
+
+def item(policy: dict | None, captured: datetime, state_id: str) -> dict:
     """A configuration item as AWS Config returns it (supplementary values are JSON strings)."""
-    return {"configurationItems": [{
-        "configurationItemCaptureTime": captured, "configurationItemStatus": "OK", "resourceType": "AWS::S3::Bucket",
-        "resourceId": "reports", "supplementaryConfiguration": {
-            "BucketPolicy": json.dumps({"policyText": json.dumps(policy) if policy else None})}}]}
+    return {"configurationItemCaptureTime": captured, "configurationItemStatus": "OK", "resourceType": "AWS::S3::Bucket",
+            "resourceId": "reports", "configurationStateId": state_id, "supplementaryConfiguration": {
+                "BucketPolicy": json.dumps({"policyText": json.dumps(policy) if policy else None})}}
+
+
+def history(*items) -> dict:
+    return {"configurationItems": list(items)}
+
+
+BEFORE_ITEM = item(BEFORE, datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc), "1001")
+AFTER_ITEM = item(ATTACKER, datetime(2026, 11, 29, 9, 30, tzinfo=timezone.utc), "1002")
 
 
 def bucket(policy: dict | None):
@@ -186,40 +196,105 @@ def policy_now():
         return None
 
 
-CONTEXT = {"declared_at": DECLARED.isoformat()}
-ASKED = {"resourceType": "AWS::S3::Bucket", "resourceId": "reports", "laterTime": DECLARED,
-         "chronologicalOrder": "Reverse", "limit": 1}
+CONTEXT = {"declared_at": DECLARED.isoformat(), "compromised_at": "2026-11-29T09:00:00.000Z"}
+ASKED = {"resourceType": "AWS::S3::Bucket", "resourceId": "reports", "chronologicalOrder": "Reverse", "limit": 100}
 
 
-def test_restore_bucket_policy_from_aws_config_and_undo(moto_inprocess):
+def test_restore_bucket_policy_writes_the_last_config_item_before_the_compromise_and_undo(moto_inprocess):
+    """AWS Config's GetResourceConfigHistory through botocore's Stubber (moto returns no history)."""
     bucket(ATTACKER)
     client = config_client()
     with Stubber(client) as stub:
-        stub.add_response("get_resource_config_history", history(BEFORE), ASKED)
+        stub.add_response("get_resource_config_history", history(AFTER_ITEM, BEFORE_ITEM), ASKED)
         runner = Remediation(sessions=Partly(config=client))
         job, plan, outcome = runner.run("restore-bucket-policy", "reports", CONTEXT)
         stub.assert_no_pending_responses()
-    assert plan.current[0].startswith("Bucket reports policy now: ") and '"Sid":"Leak"' in plan.current[0]
-    assert plan.current[1].startswith("Before the incident (AWS Config, recorded 2026-11-29 08:00 UTC): ")
-    assert '"Sid":"Ops"' in plan.current[1]
-    assert plan.changes == ["Put back the policy from before the incident (undo puts today's policy back)"]
-    assert policy_now() == BEFORE and outcome.checks == [("the bucket policy is the one from before the incident",
-                                                          True)]
-    assert json.loads(outcome.memory["replaced"]) == ATTACKER
+    assert plan.current[0] == "Bucket reports policy now: 1 statement(s), " + \
+        f"{len(json.dumps(ATTACKER))} characters"
+    assert "first-seen time of the incident's earliest linked finding (2026-11-29 09:00:00 UTC)" in plan.current[1]
+    assert plan.current[2] == ("AWS Config items (newest first): 1002 captured 2026-11-29 09:30:00 UTC after the "
+                               "compromise; 1001 captured 2026-11-29 08:00:00 UTC before the compromise ← written")
+    assert plan.facts["config_item"] == "1001" and plan.facts["restore_policy"] == json.dumps(BEFORE)
+    assert plan.changes == ["Write the policy of AWS Config item 1001, captured 2026-11-29 08:00:00 UTC, the last "
+                            "before the compromise, exactly as in restore-bucket-policy-reports.txt (undo puts "
+                            "today's policy back)"]
+    assert policy_now() == BEFORE and outcome.verified and json.loads(outcome.memory["replaced"]) == ATTACKER
 
     undo_plan, _ = runner.undo(job, outcome)
     assert "Back to the policy it replaced" in undo_plan.changes[0]
+    assert json.dumps(ATTACKER, indent=2, sort_keys=True) in undo_plan.facts["review"]["text"]
     assert policy_now() == ATTACKER
+
+
+def test_restore_shows_the_whole_policy_and_each_statement_never_cut(moto_inprocess):
+    """Issue 22 item 3: plan lines cut a policy at 600 characters, so the approver could not
+    see what would be written. Now every character is in the attached review file, and the
+    card's lines show the statement-by-statement diff without cutting any statement."""
+    long_statements = [{"Sid": f"Team{n}", "Effect": "Allow",
+                        "Principal": {"AWS": [f"arn:aws:iam::1234567890{n:02d}:role/reader-{k}" for k in range(8)]},
+                        "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]} for n in range(6)]
+    big = {"Version": "2012-10-17", "Statement": [*long_statements, BEFORE["Statement"][0]]}
+    assert len(json.dumps(big)) > 3000
+    bucket(ATTACKER)
+    client = config_client()
+    with Stubber(client) as stub:
+        stub.add_response("get_resource_config_history",
+                          history(AFTER_ITEM, item(big, datetime(2026, 11, 28, tzinfo=timezone.utc), "0999")), ASKED)
+        runner = Remediation(sessions=Partly(config=client))
+        plan = runner.plan(runner.job("restore-bucket-policy", "reports", CONTEXT))
+    review = plan.facts["review"]
+    assert review["name"] == "restore-bucket-policy-reports.txt"
+    assert json.dumps(big, indent=2, sort_keys=True) in review["text"]  # every character of what is written
+    assert json.dumps(ATTACKER, indent=2, sort_keys=True) in review["text"]
+    assert review["text"].count("+ added back:") == 7 and review["text"].count("- removed:") == 1
+    lines = "\n".join(plan.current)
+    assert "Statement by statement: 7 added back, 1 removed, 0 kept" in lines
+    assert '− statement Leak removed: {"Action":"s3:GetObject"' in lines
+    assert "+ statement Ops added back: " in lines
+    assert all("…" not in line for line in plan.current + plan.changes)
+    assert plan.facts["restore_policy"] == json.dumps(big)
+
+
+def test_an_item_captured_after_the_compromise_is_refused_unless_named(moto_inprocess):
+    bucket(ATTACKER)
+    client = config_client()
+    with Stubber(client) as stub:
+        stub.add_response("get_resource_config_history", history(AFTER_ITEM), ASKED)
+        runner = Remediation(sessions=Partly(config=client))
+        with pytest.raises(ActionFailed) as refused:
+            runner.plan(runner.job("restore-bucket-policy", "reports", CONTEXT))
+        assert refused.value.code == "NoEarlierPolicy"
+        assert "AWS Config has no item captured before 2026-11-29 09:00:00 UTC" in refused.value.message
+        assert "name it with --config-item <id>: 1002 (2026-11-29 09:30:00 UTC)" in refused.value.message
+        stub.add_response("get_resource_config_history", history(AFTER_ITEM), ASKED)
+        named = runner.plan(runner.job("restore-bucket-policy", "reports", CONTEXT, **{"config-item": "1002"}))
+        stub.assert_no_pending_responses()
+    assert named.facts["config_item"] == "1002" and named.already_done  # the attacker's policy is what is there
+    assert any(line.startswith(":warning: captured after the compromise began") for line in named.current)
+    assert policy_now() == ATTACKER
+
+
+def test_without_a_linked_finding_the_declaration_is_the_reference_and_the_plan_says_so(moto_inprocess):
+    bucket(ATTACKER)
+    client = config_client()
+    with Stubber(client) as stub:
+        stub.add_response("get_resource_config_history", history(AFTER_ITEM, BEFORE_ITEM), ASKED)
+        runner = Remediation(sessions=Partly(config=client))
+        plan = runner.plan(runner.job("restore-bucket-policy", "reports", {"declared_at": DECLARED.isoformat()}))
+    assert "the incident's declaration (2026-11-30 09:00:00 UTC): no linked finding" in plan.current[1]
+    assert plan.facts["config_item"] == "1002"  # before the declaration: the plan shows the compromise may be earlier
 
 
 def test_restore_deletes_a_policy_the_bucket_did_not_have_before(moto_inprocess):
     bucket(ATTACKER)
     client = config_client()
     with Stubber(client) as stub:
-        stub.add_response("get_resource_config_history", history(None))
+        stub.add_response("get_resource_config_history",
+                          history(item(None, datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc), "1001")))
         runner = Remediation(sessions=Partly(config=client))
         _, plan, outcome = runner.run("restore-bucket-policy", "reports", CONTEXT)
-    assert plan.changes[0].startswith("Delete the bucket policy (it had none: AWS Config, recorded 2026-11-29")
+    assert plan.changes[0].startswith("Delete the bucket policy (AWS Config item 1001, captured 2026-11-29")
     assert policy_now() is None and outcome.verified
 
 
@@ -232,26 +307,30 @@ def test_restore_is_refused_when_no_earlier_policy_is_known(moto_inprocess):
         with pytest.raises(ActionFailed) as refused:
             runner.plan(runner.job("restore-bucket-policy", "reports", CONTEXT))
     assert refused.value.code == "NoEarlierPolicy"
-    assert refused.value.message == ("No bucket policy from before the incident is known for reports: AWS Config never "
-                                     "recorded the bucket, and no earlier block-public-s3 of it in this incident "
-                                     "remembered one. Restore it by hand from your infrastructure code.")
+    assert refused.value.message.startswith("No bucket policy from before the compromise is known for reports: AWS "
+                                            "Config never recorded the bucket")
+    assert refused.value.message.endswith("Else restore it by hand from your infrastructure code.")
     assert policy_now() == ATTACKER
 
 
-def test_restore_falls_back_to_what_block_public_s3_remembered(moto_inprocess):
+def test_what_block_public_s3_remembered_is_used_only_when_named(moto_inprocess):
     bucket(BEFORE)
     runner = Remediation()
     blocked = runner.apply(runner.job("block-public-s3", "reports"))
     assert json.loads(blocked.memory["policy"]) == BEFORE
     boto3.client("s3", region_name="us-east-1").put_bucket_policy(Bucket="reports", Policy=json.dumps(ATTACKER))
     client = config_client()
+    context = {**CONTEXT, "remembered": {"policy": blocked.memory["policy"], "by": "C2", "at": None}}
     with Stubber(client) as stub:
         stub.add_client_error("get_resource_config_history", "NoAvailableConfigurationRecorderException", "off")
         runner = Remediation(sessions=Partly(config=client))
-        context = {**CONTEXT, "remembered": {"policy": blocked.memory["policy"], "by": "C2", "at": None}}
-        _, plan, _ = runner.run("restore-bucket-policy", "reports", context)
-    assert "as C2 block-public-s3 found it, during the incident (AWS Config is not recording in this region): " \
-           "check it is not the attacker's" in plan.current[1]
+        with pytest.raises(ActionFailed) as refused:
+            runner.plan(runner.job("restore-bucket-policy", "reports", context))
+        assert "block-public-s3 found (during the incident) is --config-item remembered" in refused.value.message
+        stub.add_client_error("get_resource_config_history", "NoAvailableConfigurationRecorderException", "off")
+        _, plan, _ = runner.run("restore-bucket-policy", "reports", context, **{"config-item": "remembered"})
+    assert "as C2 block-public-s3 found it, during the incident" in plan.changes[0]
+    assert any(line.startswith(":warning:") for line in plan.current)
     assert policy_now() == BEFORE
 
 

@@ -119,7 +119,7 @@ def test_replace_and_restore_get_the_facts_only_core_has(services):
     context = services.catalog.planned[-1].context
     assert context["isolation"] == isolation.memory and "ends_request" not in context
     restore = submit(services, incident, "restore-bucket-policy reports", "remediate", "r2")
-    assert restore.plan["current"][0].startswith("the policy to restore: AWS Config's history before ")
+    assert restore.plan["current"][0].startswith("the policy to restore: AWS Config's history before the compromise")
     assert services.catalog.planned[-1].context["declared_at"] == incident.declared_at.isoformat()
 
 
