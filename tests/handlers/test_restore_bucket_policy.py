@@ -58,9 +58,10 @@ def test_the_card_restores_the_last_item_before_the_first_finding_and_attaches_t
     # reference point (the declaration) would have put the attacker's policy back.
     history = {"configurationItems": [item(ATTACKER, datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc), "2002"),
                                       item(BEFORE, datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc), "2001")]}
-    config_history.add_response("get_resource_config_history", history,
-                                {"resourceType": "AWS::S3::Bucket", "resourceId": "reports",
-                                 "chronologicalOrder": "Reverse", "limit": 100})
+    for _ in ("the plan", "the plan read again just before it runs (issue 23: already done?)"):
+        config_history.add_response("get_resource_config_history", history,
+                                    {"resourceType": "AWS::S3::Bucket", "resourceId": "reports",
+                                     "chronologicalOrder": "Reverse", "limit": 100})
     ws = workspace(settings)
     try:
         incident = declare(ws, title="Bucket policy opened to everyone")
