@@ -34,15 +34,29 @@ pytest_plugins = ["tests.support.aws"]
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False,
                      help="also run tests marked slow (CI does; locally they are skipped)")
+    parser.addoption("--every-test", action="store_true", default=False,
+                     help="on PostgreSQL, also run the tests that use no database")
 
 
 def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DATABASE_URL") and not config.getoption("--every-test"):
+        _only_tests_that_use_the_database(config, items)
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow (CI does)")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def _only_tests_that_use_the_database(config, items) -> None:
+    """On PostgreSQL, a test that never asks for the database (every database fixture goes
+    through `database_url`) would run exactly as it did on SQLite: CI's SQLite pass has run
+    it, so the PostgreSQL pass runs only the tests where the database can make a difference."""
+    uses = {id(item): "database_url" in getattr(item, "fixturenames", ()) for item in items}
+    if not all(uses.values()):
+        config.hook.pytest_deselected(items=[item for item in items if not uses[id(item)]])
+        items[:] = [item for item in items if uses[id(item)]]
 
 
 def pytest_report_header(config):

@@ -20,11 +20,13 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from core.audit.chain import Anchored, AuditKey, head_mac
+from store.db import normalize_url
 
 
 def default_path(database_url: str) -> Path:
-    """Next to a SQLite database file; else under var/, named after the database (no password)."""
-    url = make_url(database_url)
+    """Next to a SQLite database file; else under var/, named after the database (no password).
+    `postgres://`, `postgresql://` and `postgresql+psycopg://` name one database, so one file."""
+    url = make_url(normalize_url(database_url))
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).with_name(Path(url.database).name + ".audit-head")
     name = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
