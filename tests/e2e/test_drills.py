@@ -4,12 +4,10 @@ the expected containment is requested, approved by a second user and verified in
 the drill ends and the scorecard has the right times. And a drill never touches an account
 that is not the sandbox's: its containment becomes a dry run with the reason shown."""
 
-import os
 from datetime import timedelta
 
 import pytest
 
-from aws import sandbox as aws_sandbox
 from composition import local_workspace
 from composition.sandbox import ESTATE
 from core.clock import ManualClock
@@ -17,30 +15,12 @@ from core.containment.flow import store
 from core.drills import runner
 from core.drills.loader import fill
 from core.nulls import NoSandbox
+from tests.support.sandbox import running_sandbox, sandboxed  # noqa: F401 - fixtures
 from tests.support.slack import all_text, settled
 
 SCENARIOS = sorted(p.stem for p in (ESTATE.parents[1] / "drills").glob("*.yaml"))
 
 
-@pytest.fixture(scope="module")
-def running_sandbox():
-    server = aws_sandbox.SandboxServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sandboxed(running_sandbox, aws_env, monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_DEFAULT_REGION", "NO_PROXY"):
-        monkeypatch.setenv(name, os.environ.get(name, "x"))
-    import urllib.request
-
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-        urllib.request.Request(f"{running_sandbox.endpoint}/moto-api/reset", method="POST"), timeout=10)
-    inventory = aws_sandbox.seed(running_sandbox.endpoint, aws_sandbox.load_estate(ESTATE))
-    return aws_sandbox.Sandbox(running_sandbox, inventory)  # the root sends every AWS call there
 
 
 def _drill(ws, name, user="alice"):

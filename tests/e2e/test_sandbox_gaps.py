@@ -7,41 +7,21 @@ sandbox, except the dismissal, which calls core's triage (the Slack form is test
 tests/handlers/test_triage.py)."""
 
 import json
-import os
 from datetime import timedelta
 
 import pytest
 
-from aws import sandbox as aws_sandbox
 from composition import local_workspace
-from composition.sandbox import ESTATE, _collect_into
+from composition.sandbox import _collect_into
 from core.clock import ManualClock
 from tests.conftest import REPO
 from tests.support.communications import with_communications
+from tests.support.sandbox import running_sandbox, sandboxed  # noqa: F401 - fixtures
 from tests.support.slack import all_text, settled
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def running_sandbox():
-    server = aws_sandbox.SandboxServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sandboxed(running_sandbox, aws_env, monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_DEFAULT_REGION", "NO_PROXY"):
-        monkeypatch.setenv(name, os.environ.get(name, "x"))
-    import urllib.request
-
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-        urllib.request.Request(f"{running_sandbox.endpoint}/moto-api/reset", method="POST"), timeout=10)
-    inventory = aws_sandbox.seed(running_sandbox.endpoint, aws_sandbox.load_estate(ESTATE))
-    return aws_sandbox.Sandbox(running_sandbox, inventory)
 
 
 @pytest.fixture
