@@ -70,8 +70,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from core.scheduling import stats
 
+    from core.scheduling.period import parse_period
+
+    period = parse_period(args.period, first=args.first, last=args.last) if (
+        args.period or args.first or args.last) else None
     with offline_services(args) as services:
-        sys.stdout.write(stats.render(stats.build(services, stats.parse_days(str(args.days)))))
+        report = (stats.build_for(services, period) if period else
+                  stats.build(services, stats.parse_days(str(args.days))))
+        sys.stdout.write(stats.render(report))
     return 0
 
 def cmd_export(args: argparse.Namespace) -> int:

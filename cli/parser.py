@@ -6,10 +6,17 @@ import argparse
 
 from cli.admin import (cmd_audit_seal, cmd_audit_verify, cmd_check_config, cmd_evidence_verify, cmd_export,
                        cmd_migrate, cmd_stats)
+from cli.reports import cmd_report
 from cli.drills import cmd_drill_list, cmd_drill_run
 from cli.findings import cmd_findings_normalize, cmd_ingest
 from cli.serving import cmd_default, cmd_local, cmd_sandbox, cmd_serve, cmd_socket
 from cli.work import cmd_clock, cmd_jobs_list, cmd_jobs_retry, cmd_worker
+
+
+def _period_arguments(p: argparse.ArgumentParser, lead: str) -> None:
+    p.add_argument("--period", help=lead + "a quarter (2026-Q4) or a month (2026-11)")
+    p.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help=lead + "first day (with --to)")
+    p.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day, included (with --from)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("clock", help="run the scheduler (one active across replicas)").set_defaults(func=cmd_clock)
     p = sub.add_parser("stats", help="response metrics (detect, acknowledge, evidence, contain, recover) and SLA breaches")
     p.add_argument("--days", type=int, default=30, help="incidents declared in the last N days (default 30)")
+    _period_arguments(p, "instead of --days: ")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("report", help="the IR program report for a period, with charts (html, pdf or md)")
+    _period_arguments(p, "")
+    p.add_argument("--format", choices=["html", "pdf", "md"], default="html", help="default html")
+    p.add_argument("--out", metavar="FILE", help="where to write it (default: report-<period>.<format>); "
+                   "the chart images (PNG) are written next to it")
+    p.set_defaults(func=cmd_report)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("check-config", help="validate config (and playbooks); non-zero exit on problems")

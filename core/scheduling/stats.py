@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.errors import UsageError
-from core.incidents.metrics import METRICS, SLAS, Summary, group, human, measure, summarize, with_verification
+from core.incidents.metrics import METRICS, SLAS, Measured, Summary, group, human, measure, summarize, with_verification
 from core.incidents.model import CANCELLED, FALSE_POSITIVE, UNMEASURED, Incident
+from core.scheduling.period import Period
 from core.services import Services
 
 DEFAULT_DAYS = 30
@@ -30,6 +31,9 @@ class Report:
     by_category: list[Summary]
     # Declared in the window but not measured: resolution (cancelled, false-positive) -> incidents
     excluded: dict[str, list[Incident]] = field(default_factory=dict)
+    until: datetime | None = None  # end of the window (exclusive); None: up to now
+    label: str | None = None  # the period asked for (2026-Q4), when one was
+    measured: tuple[Measured, ...] = ()  # each measured incident, for reports that draw them
 
 
 class DrillDays(int):
@@ -52,11 +56,24 @@ def parse_days(word: str | None) -> int:
 
 def build(services: Services, days: int, *, drills: bool | None = None) -> Report:
     """Drills are left out unless asked for (then only drills are measured)."""
-    now = services.clock.now()
-    since = now - timedelta(days=days)
-    queries, cfg = services.repos.clock_queries, services.config
+    since = services.clock.now() - timedelta(days=days)
     drills = getattr(days, "drills", False) if drills is None else drills
-    declared = [i for i in queries.declared_since(since) if bool(getattr(i, "drill", None)) == drills]
+    return build_between(services, since, None, drills=drills, days=days)
+
+
+def build_for(services: Services, period: Period, *, drills: bool = False) -> Report:
+    """The incidents declared in a period (a quarter, a month, from/to dates)."""
+    return build_between(services, period.start, period.end, drills=drills, days=period.days, label=period.label)
+
+
+def build_between(services: Services, since: datetime, until: datetime | None, *, drills: bool, days: int,
+                  label: str | None = None) -> Report:
+    """The one implementation behind `stats`, `stats --period` and the program report:
+    incidents declared in [since, until), measured with SLAs judged at the clock's now."""
+    now = services.clock.now()
+    queries, cfg = services.repos.clock_queries, services.config
+    declared = [i for i in queries.declared_since(since) if bool(getattr(i, "drill", None)) == drills
+                and (until is None or i.declared_at < until)]
     incidents = [i for i in declared if i.measured]
     excluded: dict[str, list[Incident]] = {}
     for incident in declared:
@@ -69,7 +86,7 @@ def build(services: Services, days: int, *, drills: bool | None = None) -> Repor
     return Report(days, since, summarize(measured, "all"),
                   group(measured, lambda i: i.severity, cfg.incidents.severity_names),
                   group(measured, lambda i: i.category, cfg.incidents.categories),
-                  {kind: excluded[kind] for kind in UNMEASURED if kind in excluded})
+                  {kind: excluded[kind] for kind in UNMEASURED if kind in excluded}, until, label, tuple(measured))
 
 
 def _cell(stats: tuple[int, timedelta, timedelta] | None) -> str:
@@ -91,10 +108,17 @@ def _table(rows: list[list[str]]) -> list[str]:
             .rstrip() for row in rows]
 
 
+def window(report: Report) -> str:
+    """The days a report covers, in words."""
+    if report.until is None:
+        return f"in the last {report.days} days (since {report.since:%Y-%m-%d %H:%M} UTC)"
+    last = report.until - timedelta(seconds=1)
+    return f"in {report.label or 'the period'} ({report.since:%Y-%m-%d} to {last:%Y-%m-%d} UTC)"
+
+
 def render(report: Report) -> str:
     declared = report.total.count + sum(len(found) for found in report.excluded.values())
-    lines = [f"Incidents declared in the last {report.days} days (since {report.since:%Y-%m-%d %H:%M} UTC): "
-             f"{declared}",
+    lines = [f"Incidents declared {window(report)}: {declared}",
              "Each metric: mean / median (incidents measured); SLA breaches: acknowledge / contain.", ""]
     if report.excluded:
         lines.insert(1, "Not counted in the metrics: " + "; ".join(
