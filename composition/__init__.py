@@ -84,6 +84,7 @@ from store.findings.state import SqlFindingStateRepository
 from store.findings.repository import SqlFindingRepository
 from store.incidents.repository import SqlIncidentRepository
 from store.jobs import SqlJobRepository
+from store.reports.repository import SqlReportQueryRepository
 from store.scheduling.repository import SqlClockLeaseRepository, SqlClockQueryRepository, SqlNoticeRepository
 
 log = logging.getLogger("firebreak")
@@ -134,7 +135,8 @@ def repositories(db: Database, key: AuditKey | None = None, head_file: Path | No
         action_items=SqlActionItemRepository(db), clock_leases=SqlClockLeaseRepository(db),
         notices=SqlNoticeRepository(db), clock_queries=SqlClockQueryRepository(db),
         jobs=SqlJobRepository(db, Seal(key, JOBS)),  # each job sealed with a key derived from the audit key
-        communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit))
+        communications=SqlCommunicationsRepository(db), evidence=SqlEvidenceRepository(db, audit),
+        reports=SqlReportQueryRepository(db))
 
 
 def null_ports() -> dict[str, Any]:

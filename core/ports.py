@@ -25,6 +25,7 @@ from core.findings.sns import Fetch
 from core.incidents.ports import ActionItemRepository, Archive, Chat, Database, IncidentRepository
 from core.investigation.ports import EventHistory, LogQueries
 from core.jobs import JobRepository
+from core.reports.ports import ReportQueryRepository
 from core.scheduling.ports import ClockLeaseRepository, ClockQueryRepository, NoticeRepository, Notices, Pager
 from core.telemetry import Telemetry
 from core.work_pool import WorkPool
@@ -34,7 +35,7 @@ __all__ = ["Anchor", "ActionItemRepository", "Archive", "AuditRepository", "Boar
            "Database", "Directory", "Email", "EventHistory", "EvidenceReader", "EvidenceRepository",
            "ExecutionLeaseRepository", "Fetch", "FindingRepository", "FindingStateRepository", "IncidentRepository",
            "IntakeRepository", "JobRepository", "LogQueries", "NoticeRepository", "Notices", "Notifier", "Outreach",
-           "PageTransport", "Pager", "Repositories", "Sandbox", "SecurityIncidentResponse", "StakeholderChat",
+           "PageTransport", "Pager", "ReportQueryRepository", "Repositories", "Sandbox", "SecurityIncidentResponse", "StakeholderChat",
            "SupportDesk", "Telemetry", "WorkPool", "WriteBack"]
 
 
@@ -56,3 +57,4 @@ class Repositories:
     jobs: JobRepository  # durable work after Slack's ack
     communications: CommunicationsRepository  # notices, pages, regulatory clocks, AWS cases
     evidence: EvidenceRepository  # the chain-of-custody manifest
+    reports: ReportQueryRepository  # the program report's reads (findings, containment, action items)

@@ -30,6 +30,7 @@ from core.incidents.config import IncidentsConfig
 from core.investigation.config import InvestigationConfig
 from core.investigation.config import problems as investigation_problems
 from core.validators import SlackIds, Strict
+from core.reports.config import ReportsConfig
 from core.scheduling.config import SchedulingConfig
 from core.yaml_lines import dotted, line_index, locate, syntax_problem
 
@@ -140,6 +141,7 @@ class Config(Strict):
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
