@@ -28,6 +28,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.errors import ConfigError
 from core.scheduling import config as scheduling_config
+from core.reports.digest import ReportDigest
+from core.scheduling.delivery import Deliverer
 from core.scheduling.leader import Leader
 from core.scheduling.registry import SweepRegistry, default_registry
 from core.services import Services
@@ -194,6 +196,9 @@ def clock_runner(services: Services) -> ClockRunner:
         raise ConfigError(problems)
     cfg, holder = services.config.scheduling, holder_id()
     registry = default_registry(services, services.notices, services.pager, holder)
+    if services.config.reports.schedule:  # the program report's digest (core/reports/digest.py)
+        registry.register(ReportDigest.name, ReportDigest(services.notices, Deliverer(
+            services.repos.notices, holder, services.clock)), cfg.sweep_seconds)
     for name, run, seconds in services.finding_polls:
         registry.register(name, run, seconds)
     leader = Leader(services.repos.clock_leases, holder, timedelta(seconds=cfg.lease_seconds))

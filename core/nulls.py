@@ -120,6 +120,9 @@ class NoNotices:
     def follow_up(self, follow_up) -> None:
         raise NotConnected("no chat connected for follow-ups")
 
+    def program_report(self, channel: str, report) -> None:
+        raise NotConnected("no chat connected for the program report")
+
 
 class NoBoard:
     """Containment request cards are not shown (the requests themselves are stored as ever)."""

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: never a display
 from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from core.incidents.metrics import METRICS  # noqa: E402
 from core.reports.program import ProgramReport  # noqa: E402
@@ -57,7 +58,13 @@ def _empty(axes, what: str) -> None:
 def times_chart(report: ProgramReport) -> Chart:
     """Mean and p90 of each metric per severity, with each SLA target drawn as a line."""
     severities = [s for s in report.timings if s != "all"]
+    title = f"Response times by severity, {report.period.label} (mean and p90; dashed: SLA target)"
     figure = new_figure(10, 5.5)
+    if not severities:
+        axes = figure.subplots()
+        _empty(axes, "measured incidents")
+        axes.set_title(title)
+        return Chart("times", title, f"No incidents were measured in {report.period.label}.", _png(figure))
     grid = figure.subplots(1, len(METRICS), sharey=False, squeeze=False)[0]
     words = []
     for axes, metric in zip(grid, METRICS):
@@ -80,15 +87,12 @@ def times_chart(report: ProgramReport) -> Chart:
         axes.set_title(f"Time to {metric}")
         axes.set_xlabel("severity")
         axes.set_ylabel(f"time ({unit})")
-        if not severities:
-            _empty(axes, "measured incidents")
     legend = {}
     for axes in grid:
         for handle, label in zip(*axes.get_legend_handles_labels()):
             legend.setdefault(label, handle)
     if legend:
         figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=len(legend))
-    title = f"Response times by severity, {report.period.label} (mean and p90; dashed: SLA target)"
     figure.suptitle(title)
     alt = (f"Bar charts of the mean and 90th percentile time to {', '.join(METRICS)} for each severity in "
            f"{report.period.label}. " + ("; ".join(words) + "." if words else "No SLA targets apply."))
@@ -135,7 +139,7 @@ def volume_chart(report: ProgramReport, dimension: str) -> Chart:
         axes.legend(title=dimension, fontsize="small")
     axes.set_xlabel("month")
     axes.set_ylabel("incidents declared (count)")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     title = f"Incidents by {dimension} per month, {report.period.label}"
     axes.set_title(title)
     alt = f"Stacked bars of incidents declared per month by {dimension}. " + ("; ".join(

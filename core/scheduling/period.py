@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from core.errors import UsageError
 
 USAGE = "a quarter (2026-Q4), a month (2026-11), or --from YYYY-MM-DD --to YYYY-MM-DD"
+FORMS = "a quarter like 2026-Q4 or a month like 2026-11"
 QUARTER = re.compile(r"(\d{4})-?q([1-4])")
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -88,8 +89,10 @@ def _date(word: str, flag: str) -> date:
         raise UsageError(f"{flag} “{word[:20]}” is not a date (YYYY-MM-DD).", USAGE) from None
 
 
-def parse_period(text: str | None = None, *, first: str | None = None, last: str | None = None) -> Period:
-    """One of: `2026-Q4` (also `2026Q4`, `2026-q4`), `2026-11`, or first/last dates."""
+def parse_period(text: str | None = None, *, first: str | None = None, last: str | None = None,
+                 usage: str = USAGE) -> Period:
+    """One of: `2026-Q4` (also `2026Q4`, `2026-q4`), `2026-11`, or first/last dates; `usage`
+    goes with a UsageError (the slash command's own)."""
     if first or last:
         if text:
             raise UsageError("Give a period or --from/--to dates, not both.", USAGE)
@@ -103,8 +106,8 @@ def parse_period(text: str | None = None, *, first: str | None = None, last: str
     if month and 1970 <= int(month.group(1)) <= 9999 and 1 <= int(month.group(2)) <= 12:
         return month_period(int(month.group(1)), int(month.group(2)))
     if not word:
-        raise UsageError("Which period? Give one.", USAGE)
-    raise UsageError(f"“{word[:20]}” is not a period.", USAGE)
+        raise UsageError(f"Which period? Give {FORMS}, or --from and --to dates.", usage)
+    raise UsageError(f"“{word[:20]}” is not a period: give {FORMS}.", usage)
 
 
 def last_complete_month(now: datetime) -> Period:

@@ -56,6 +56,10 @@ class Notices(Protocol):
     def follow_up(self, follow_up: FollowUp) -> None:
         """Remind the owner of a postmortem or action item in the incident channel."""
 
+    def program_report(self, channel: str, report: Any) -> None:
+        """Post a core.reports.program.ProgramReport (summary and charts) in `channel`; raise on
+        failure. (Typed Any: core.reports reads core.scheduling, not the other way round.)"""
+
 
 class Pager(Protocol):
     def page(self, escalation: Escalation) -> None:

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from core.metrics import human
 from core.scheduling.ports import Escalation, FollowUp, Reminder
 from handlers.blocks import context, escape, section, user
+from handlers.reports.post import post_report
 
 SLA_WORDS = {"acknowledge": "acknowledged by its commander", "contain": "contained"}
 
@@ -76,4 +77,7 @@ class SlackNotices:
     def follow_up(self, follow_up: FollowUp) -> None:
         text, shown = follow_up_message(follow_up)
         self.client.chat_postMessage(channel=follow_up.incident.channel_id, text=text, blocks=shown)
+
+    def program_report(self, channel: str, report) -> None:
+        post_report(self.client, channel, report)
 
