@@ -72,8 +72,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     from core.scheduling.period import parse_period
 
-    period = parse_period(args.period, first=args.first, last=args.last) if (
-        args.period or args.first or args.last) else None
+    asked = args.period or args.first or args.last
+    period = parse_period(args.period, first=args.first, last=args.last) if asked else None
     with offline_services(args) as services:
         report = (stats.build_for(services, period) if period else
                   stats.build(services, stats.parse_days(str(args.days))))

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _period_arguments(p, "instead of --days: ")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("report", help="the IR program report for a period, with charts (html, pdf or md)")
+    p = sub.add_parser("report", help="the IR program report of a period, with charts (html, pdf or md)")
     _period_arguments(p, "")
     p.add_argument("--format", choices=["html", "pdf", "md"], default="html", help="default html")
     p.add_argument("--out", metavar="FILE", help="where to write it (default: report-<period>.<format>); "

@@ -27,7 +27,8 @@ def trend(now: timedelta | None, before: timedelta | None) -> str:
     if before.total_seconds() == 0:
         return "same" if now == before else "slower"
     change = (now - before) / before
-    return f"{'+' if change >= 0 else '−'}{abs(round(100 * change))}% ({'slower' if change > 0 else 'faster' if change < 0 else 'same'})"
+    word = "slower" if change > 0 else "faster" if change < 0 else "same"
+    return f"{'+' if change >= 0 else '−'}{abs(round(100 * change))}% ({word})"
 
 
 def headline(report: ProgramReport) -> list[str]:

@@ -128,6 +128,15 @@ class ShowStats(Command):
     drills: bool = False
 
 
+class ShowReport(Command):
+    """`/incident report [2026-Q4|2026-11]`: the period as parsed in the ack (its label; "":
+    the month just ended by the worker's clock)."""
+
+    route = "incident.report"
+    period: str = ""
+    channel: str
+
+
 class ListDrills(Command):
     route = "drill.list"
 

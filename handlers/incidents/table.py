@@ -11,11 +11,12 @@ import re
 
 from core.errors import UsageError
 from core.scheduling import stats
+from core.scheduling.period import parse_period
 from handlers.communications import subcommands as comms
 from handlers.communications.commands import ShowStakeholders
 from handlers.incidents.commands import (AddNote, AssignRole, Cancel, ChangePhase, Close, Declare, DeclareForm,
                                          EndDrill, ListDrills, ListIncidents, PostUpdate, Reopen, Resolve,
-                                         SetCategory, SetSeverity, ShowFindings, ShowRoles, ShowStats,
+                                         SetCategory, SetSeverity, ShowFindings, ShowRoles, ShowReport, ShowStats,
                                          ShowStatus, ShowTimeline, StartDrill)
 from handlers.incidents.target import about, aim
 from handlers.jobs.command import Command
@@ -159,6 +160,16 @@ def stats_window(sub: Sub, words: Words) -> ShowStats:
     return ShowStats(**words.asked.acting, days=int(days), drills=bool(getattr(days, "drills", False)))
 
 
+def report_period(sub: Sub, words: Words) -> ShowReport:
+    """No period: the month just ended (what the monthly digest posts), decided by the worker's clock."""
+    if len(words.args) > 1:
+        raise UsageError("Give one period: a quarter like 2026-Q4 or a month like 2026-11.", sub.usage)
+    if not words.asked.channel:
+        raise UsageError("Run this in a channel: the report is posted there.", sub.usage)
+    label = parse_period(words.args[0], usage=sub.usage).label if words.args else ""
+    return ShowReport(**words.asked.acting, period=label, channel=words.asked.channel)
+
+
 def drill(sub: Sub, words: Words) -> Command:
     args, asked = words.args, words.asked
     if not args or args[0] == "list":
@@ -201,6 +212,9 @@ INCIDENT = SlashTable("Incident commands", (
     Sub("findings", "/incident findings [id]", "the findings linked to the incident", about(ShowFindings)),
     Sub("stats", "/incident stats [30d]",
         "response times (detect, acknowledge, evidence, contain, recover) and SLA breaches", stats_window),
+    Sub("report", "/incident report [2026-Q4|2026-11]",
+        "the IR program report for a quarter or month (default: last month), posted here with charts",
+        report_period),
     Sub("drill", "/incident drill <scenario> | list | end", "run a response drill (game day); end it for the scorecard",
         drill),
     Sub("notify", "/incident notify [id] <audience> [text]",

@@ -10,17 +10,20 @@ from core.incidents import lifecycle, roles, service as incidents, timeline
 from core.errors import UsageError
 from core.incidents.model import Incident
 from core.mentions import as_text
+from core.reports import program
 from core.scheduling import stats
+from core.scheduling.period import last_complete_month, parse_period
 from core.services import Services
 from handlers import blocks
 from handlers.incidents import blocks as incident_blocks
 from handlers.incidents.commands import (AddNote, AnswerMention, AssignRole, Cancel, ChangePhase, Close, Declare,
                                          DeclareFromForm, EndDrill, JoinIncident, ListDrills, ListIncidents,
                                          PinMessage, PostUpdate, Reopen, Resolve, SetCategory, SetSeverity,
-                                         ShowFindings, ShowRoles, ShowStats, ShowStatus, ShowTimeline,
+                                         ShowFindings, ShowReport, ShowRoles, ShowStats, ShowStatus, ShowTimeline,
                                          ShowTimelinePage, StartDrill, UnpinMessage)
 from handlers.incidents.target import Target, locate
 from handlers.jobs.reply import Reply
+from handlers.reports.post import post_report
 from handlers.jobs.routes import Routes
 
 
@@ -185,6 +188,15 @@ def show_stats(services: Services, command: ShowStats, reply: Reply) -> None:
                   blocks=[blocks.section(f"```\n{blocks.escape(part)}\n```") for part in text.split("\n\n")])
 
 
+def show_report(services: Services, command: ShowReport, reply: Reply) -> None:
+    """The summary and the charts, in the channel it was asked in (responders only: it names
+    incidents and owners)."""
+    require_responder(command.user, services.config.access.responders, services.directory)
+    period = (parse_period(command.period) if command.period
+              else last_complete_month(services.clock.now()))
+    post_report(reply.client, command.channel, program.build(services, period))
+
+
 def list_drills(services: Services, command: ListDrills, reply: Reply) -> None:
     require_responder(command.user, services.config.access.responders, services.directory)
     shown = drills.listing(services) or ["No drill scenarios (drills/*.yaml)."]
@@ -260,6 +272,7 @@ def register(routes: Routes) -> None:
                          (Resolve, resolve), (Cancel, cancel), (Close, close), (Reopen, reopen),
                          (AssignRole, assign_role), (ShowRoles, show_roles), (AddNote, note), (PostUpdate, update),
                          (ShowTimeline, show_timeline), (ShowFindings, show_findings), (ShowStats, show_stats),
+                         (ShowReport, show_report),
                          (ListDrills, list_drills), (StartDrill, start_drill), (EndDrill, end_drill),
                          (JoinIncident, join), (ShowTimelinePage, timeline_page),
                          (DeclareFromForm, declare_from_form), (AnswerMention, answer_mention),
