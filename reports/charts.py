@@ -83,7 +83,12 @@ def times_chart(report: ProgramReport) -> Chart:
                 labelled = True
                 words.append(f"{severities[i]} {metric}: mean {span(cell.mean)}, p90 {span(cell.p90)}, "
                              f"target {span(cell.target)}, met {cell.met} of {cell.judged}")
-        axes.set_xticks(list(x), severities)
+        for i, cell in enumerate(cells):
+            if cell.mean is None:  # not reached, or unknown: say so rather than draw a zero
+                axes.text(i, 0, "n/a", ha="center", va="bottom", fontsize="small")
+        axes.set_ylim(bottom=0)
+        axes.set_xticks(list(x), [f"{s}\nmet {c.met}/{c.judged}" if c.judged else s
+                                  for s, c in zip(severities, cells)])
         axes.set_title(f"Time to {metric}")
         axes.set_xlabel("severity")
         axes.set_ylabel(f"time ({unit})")

@@ -106,7 +106,6 @@ class _Images(HTMLParser):
             self.found.append(dict(attrs))
 
 
-@pytest.mark.slow
 def test_html_shows_every_chart_as_a_png_file_with_alt_text(seeded, tmp_path):
     from reports import documents
 
