@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "store", "aws", "handlers", "local", "outbound")
+PACKAGES = ("core", "store", "aws", "handlers", "local", "outbound", "reports")
 # Calls that build an adapter; their definitions (def build_client, class SqlX...) do not count.
 CONSTRUCTIONS = re.compile(r"(?<!def )(?<!class )\b(AwsSessions|WebClient|build_client|outbox_client|Database|"
                            r"Sql\w+Repository|SlackChat|SlackTriageSender|SlackBoard|AwsCatalog|AwsWriteBack)\(")

@@ -188,6 +188,9 @@ class RecordingNotices:
     def follow_up(self, follow_up) -> None:
         self.sent.append(("follow_up", follow_up))
 
+    def program_report(self, channel: str, report) -> None:
+        self.sent.append(("program_report", (channel, report)))
+
 
 class FakeDirectory:
     """core.access.Directory: user-group membership from a dict."""
