@@ -133,11 +133,12 @@ def volume_chart(report: ProgramReport, dimension: str) -> Chart:
     values = sorted({v for counts in months.values() for v in counts})
     figure = new_figure()
     axes = figure.subplots()
-    bottom = [0] * len(months)
+    bottom, x = [0] * len(months), list(range(len(months)))  # positions: "2026-10" is a label, not a date
     for i, value in enumerate(values):
         heights = [months[m][value] for m in months]
-        axes.bar(list(months), heights, bottom=bottom, label=value, color=OKABE_ITO[i % len(OKABE_ITO)])
+        axes.bar(x, heights, bottom=bottom, label=value, color=OKABE_ITO[i % len(OKABE_ITO)])
         bottom = [b + h for b, h in zip(bottom, heights)]
+    axes.set_xticks(x, list(months))
     if not values:
         _empty(axes, "incidents")
     else:
@@ -188,11 +189,16 @@ def findings_chart(report: ProgramReport, top: int = 12) -> Chart:
 
 
 def drills_chart(report: ProgramReport) -> Chart:
-    runs = report.drill_runs
-    return _bars("drills", f"Drills in {report.period.label}: expected containment done",
-                 [f"{d.label} {d.scenario}" for d in runs],
-                 [("score", [100 * (d.score or 0.0) for d in runs])], "expected containment done (%)", "drill",
-                 "drills")
+    """Scored drills only: one still running (or with nothing expected) has no score, not a zero."""
+    runs = [d for d in report.drill_runs if d.score is not None]
+    unscored = len(report.drill_runs) - len(runs)
+    chart = _bars("drills", f"Drills in {report.period.label}: expected containment done",
+                  [f"{d.label} {d.scenario}" for d in runs],
+                  [("done %", [100 * d.score for d in runs])], "expected containment done (%)", "drill",
+                  "scored drills")
+    if not unscored:
+        return chart
+    return Chart(chart.name, chart.title, f"{chart.alt} {unscored} drill(s) not scored yet.", chart.png)
 
 
 def actions_chart(report: ProgramReport) -> Chart:

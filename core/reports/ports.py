@@ -17,6 +17,7 @@ class FindingFact:
     account: str | None
     status: str  # open | suppressed | snoozed | dismissed
     incident_id: int | None
+    drill: bool = False  # delivered by a drill (tagged so): never counted with real findings
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def build(services: Services, period: Period) -> ProgramReport:
     now = services.clock.now()
     real_ids = set(ids)
     findings = [f for f in queries.findings_received(period.start, period.end)
-                if f.incident_id is None or f.incident_id in real_ids]
+                if not f.drill and (f.incident_id is None or f.incident_id in real_ids)]
     return ProgramReport(
         period, now, real, previous, drills,
         _timings(services, [real.total, *real.by_severity], real.measured),

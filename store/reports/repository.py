@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from core.findings.drill_marks import MARK
 from core.incidents.model import ActionItem
 from core.reports.ports import ContainmentFact, FindingFact
 from store.containment.models import ContainRequestRow
@@ -24,9 +25,9 @@ class SqlReportQueryRepository:
     def findings_received(self, since: datetime, until: datetime) -> list[FindingFact]:
         with self.db.read() as session:
             rows = session.execute(select(FindingRow.type, FindingRow.source, FindingRow.account, FindingRow.status,
-                                          FindingRow.incident_id).where(FindingRow.received_at >= since,
-                                                                        FindingRow.received_at < until))
-            return [FindingFact(*row) for row in rows]
+                                          FindingRow.incident_id, FindingRow.tags).where(
+                FindingRow.received_at >= since, FindingRow.received_at < until))
+            return [FindingFact(*row[:5], drill=MARK in (row[5] or {})) for row in rows]
 
     def snoozes_set(self, since: datetime, until: datetime) -> int:
         with self.db.read() as session:

@@ -70,6 +70,7 @@ def seed(services) -> dict:
     _change(services, old, lambda cur, at: lifecycle.resolve(cfg, cur, "UALICE", at), old_at + timedelta(hours=3))
     _link(services, None, "f-loose", datetime(2026, 12, 1, tzinfo=timezone.utc),
           datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc))
+    _link(services, None, "f-drill", drill_at, drill_at, tags={"firebreak:drill": "true"})  # not counted as real
     items = services.repos.action_items
     items.add(miner.id, text="Rotate keys", owner="UCAROL", due=date(2026, 11, 1), created_by="UALICE",
               at=Q4 + timedelta(hours=6))
