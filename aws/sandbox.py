@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 from botocore.config import Config
 
 from aws.sessions import AwsEndpoint
 from core.errors import FirebreakError
+from core.yaml_lines import safe_load
 
 SANDBOX_ACCOUNT = "123456789012"  # moto's account
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
@@ -144,7 +144,7 @@ def _first_line(process: subprocess.Popen, timeout: float) -> str:
 
 # ---------------------------------------------------------------------- seeding
 def load_estate(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping (see config/sandbox-estate.yaml)")
     return data

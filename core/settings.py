@@ -32,7 +32,7 @@ from core.investigation.config import problems as investigation_problems
 from core.validators import SlackIds, Strict
 from core.reports.config import ReportsConfig
 from core.scheduling.config import SchedulingConfig
-from core.yaml_lines import dotted, line_index, locate, syntax_problem
+from core.yaml_lines import dotted, load_with_lines, locate, syntax_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
@@ -202,8 +202,7 @@ def _read_yaml(path: Path) -> _Source:
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     try:
-        data = yaml.safe_load(text)
-        lines = line_index(text)
+        data, lines = load_with_lines(text)
     except yaml.YAMLError as exc:
         raise ConfigError([syntax_problem(path, exc)]) from None
     if data is None:

@@ -5,9 +5,33 @@ from __future__ import annotations
 
 import yaml
 
+# libyaml's parser (bundled in PyYAML's wheels) reads the shipped playbooks and drills about
+# ten times faster than the pure-Python one; both build the same nodes, marks and data.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str):
+    """yaml.safe_load, on libyaml where the installation has it."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
+def load_with_lines(text: str) -> tuple[object, dict[tuple, int]]:
+    """The document's data and its line index (see `line_index`) from one parse."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, (_index(root) if root is not None else {})
+
 
 def line_index(text: str) -> dict[tuple, int]:
     """Map each key path of a YAML document (keys and list indexes) to its 1-based line."""
+    return load_with_lines(text)[1]
+
+
+def _index(root: yaml.Node) -> dict[tuple, int]:
     index: dict[tuple, int] = {}
 
     def walk(node: yaml.Node, path: tuple) -> None:
@@ -22,9 +46,7 @@ def line_index(text: str) -> dict[tuple, int]:
                 index[path + (i,)] = item.start_mark.line + 1
                 walk(item, path + (i,))
 
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
+    walk(root, ())
     return index
 
 
@@ -58,7 +80,7 @@ def load_model(path, model, expected: str):
 
     try:
         text = path.read_text(encoding="utf-8")
-        data, lines = yaml.safe_load(text), line_index(text)
+        data, lines = load_with_lines(text)
     except OSError as exc:
         return None, None, {}, [f"{path}: cannot read: {exc.strerror or exc}"]
     except yaml.YAMLError as exc:

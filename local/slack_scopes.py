@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
-import yaml
+from core.yaml_lines import safe_load
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 
@@ -151,7 +151,7 @@ class Refusal:
 
 def manifest_scopes(path: Path = MANIFEST) -> tuple[str, ...]:
     """The bot scopes manifest.yml grants (oauth_config.scopes.bot), in its order."""
-    manifest = yaml.safe_load(Path(path).read_text())
+    manifest = safe_load(Path(path).read_text())
     return tuple(manifest["oauth_config"]["scopes"]["bot"])
 
 

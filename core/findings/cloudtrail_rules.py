@@ -13,6 +13,7 @@ import yaml
 
 from core.errors import ConfigError
 from core.findings.model import SEVERITIES
+from core.yaml_lines import safe_load
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "config" / "cloudtrail-rules.yaml"
 RULE_KEYS = {"name", "title", "severity", "description", "event_source", "event_name", "conditions", "enabled"}
@@ -221,7 +222,7 @@ def load_rules(data: Any, source_name: str = "rules") -> tuple[Rule, ...]:
 def load_rules_file(path: Path | str) -> tuple[Rule, ...]:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rules: {exc}") from exc
     return load_rules(data, str(path))
