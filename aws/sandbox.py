@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
-from aws.sessions import AwsEndpoint
+from aws.sessions import AwsEndpoint, new_session
 from core.errors import FirebreakError
 from core.yaml_lines import safe_load
 
@@ -38,7 +37,7 @@ DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "s
 def has_credentials() -> bool:
     """Whether boto3's own chain finds credentials (env, profile, SSO, instance role, ...)."""
     try:
-        return boto3.session.Session().get_credentials() is not None
+        return new_session().get_credentials() is not None
     except Exception:  # noqa: BLE001 - a broken profile counts as "none found"
         return False
 
@@ -157,7 +156,7 @@ def seed(endpoint: str, estate: dict[str, Any]) -> Inventory:
     _seed_ids(endpoint)
     region = estate.get("region", "us-east-1")
     inv = Inventory(endpoint, region)
-    session = boto3.session.Session()  # one session: each service model is loaded once
+    session = new_session()  # one session: each service model is loaded once
 
     def client(service: str):
         return session.client(
@@ -372,7 +371,7 @@ class SandboxGuard:
         if others:
             return f"{', '.join(others)} send some AWS calls elsewhere than the sandbox"
         try:
-            creds = boto3.session.Session().get_credentials()
+            creds = new_session().get_credentials()
             key = creds.get_frozen_credentials().access_key if creds is not None else None
         except Exception:  # noqa: BLE001
             key = None

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from aws.errors import aws_errors
@@ -87,6 +89,21 @@ def _role(value: Any) -> AccountRole:
     return AccountRole(value.role_arn, getattr(value, "external_id", None))
 
 
+# One reader of botocore's service models for the whole process. Each new boto3 Session
+# otherwise reads and parses every model it uses again (EC2's alone is several MB of JSON,
+# about 30 ms), so every assumed-role account, every bot built in one process (the local
+# workspace's restarts, the tests) and the sandbox's seeding paid for it again. botocore
+# treats loaded models as read-only, and its loader caches by file, so sharing it is safe.
+_SERVICE_MODELS = botocore.loaders.create_loader()
+
+
+def new_session(**kwargs: Any) -> boto3.session.Session:
+    """A boto3 Session of its own (credentials, region), reading models through the shared loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _SERVICE_MODELS)
+    return boto3.session.Session(botocore_session=core, **kwargs)
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -120,7 +137,7 @@ class AwsSessions:
         # are kept (per service, region and credentials) and shared: building one costs 6-25 ms
         # of CPU (EC2's ~20), several per containment run. Nothing may hook a shared client's
         # events for one job of its own (actions report their calls in ActionContext.call).
-        self._session = boto3.session.Session(
+        self._session = new_session(
             **({"aws_access_key_id": endpoint.access_key, "aws_secret_access_key": endpoint.secret_key}
                if endpoint is not None else {}))
         self._clients: OrderedDict[tuple, Any] = OrderedDict()

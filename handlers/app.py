@@ -41,6 +41,7 @@ def build_app(services: Services, client: WebClient, identity: BotIdentity) -> A
     the jobs without it (handlers/jobs/dispatch.py). Bolt learns the bot's identity from
     `identity`, not from its own auth.test when it is built (handlers.identity)."""
     app = App(
+        name="firebreak",  # unnamed, Bolt walks the whole call stack's source files for one (60 ms)
         # The ack runs to completion, including the commit of the job it enqueues, before
         # the HTTP response is sent; the work runs in job workers.
         process_before_response=True,

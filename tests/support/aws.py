@@ -24,6 +24,9 @@ moto_double.route_athena_rest_json()
 from moto import mock_aws  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
+import boto3  # noqa: E402
+from aws.sessions import new_session  # noqa: E402
+
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -60,6 +63,9 @@ def aws_env(monkeypatch, tmp_path) -> dict[str, str]:
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    # boto3.client(...) in a test: a fresh default session (these credentials), reading service
+    # models through the process's shared loader instead of parsing them again for each test.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", new_session())
     return env
 
 
@@ -67,6 +73,7 @@ def aws_env(monkeypatch, tmp_path) -> dict[str, str]:
 def moto_inprocess(aws_env) -> Iterator[None]:
     """moto patched into botocore in this process; state is fresh per test."""
     with mock_aws():
+        boto3.DEFAULT_SESSION = new_session()  # moto set it to None; it restores it when it stops
         yield
 
 
