@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import yaml
 
 # libyaml's parser (bundled in PyYAML's wheels) reads the shipped playbooks and drills about
@@ -16,7 +19,15 @@ def safe_load(text: str):
 
 
 def load_with_lines(text: str) -> tuple[object, dict[tuple, int]]:
-    """The document's data and its line index (see `line_index`) from one parse."""
+    """The document's data and its line index (see `line_index`) from one parse. The same
+    shipped files are read by every bot built in a process (the tests build hundreds): a
+    text read before is not parsed again, and each caller gets its own copy to change."""
+    data, lines = _parsed(text)
+    return copy.deepcopy(data), dict(lines)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(text: str) -> tuple[object, dict[tuple, int]]:
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
