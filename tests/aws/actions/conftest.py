@@ -3,13 +3,14 @@
 import json
 from types import SimpleNamespace
 
+import boto3
 import moto.iam.models
 import pytest
 from moto import mock_aws
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from aws.actions.registry import AwsCatalog
-from aws.sessions import AwsSessions
+from aws.sessions import AwsSessions, new_session
 from core.containment.catalog import Job
 from core.containment.config import ContainmentConfig
 
@@ -50,6 +51,7 @@ def moto_inprocess(aws_env, monkeypatch):
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     monkeypatch.setattr(moto.iam.models, "aws_managed_policies_data", json.dumps({n: _SHIPPED[n] for n in MANAGED}))
     with mock_aws():
+        boto3.DEFAULT_SESSION = new_session()  # the shared model reader (tests/support/aws.py)
         yield
 
 
