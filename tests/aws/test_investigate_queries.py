@@ -18,6 +18,7 @@ from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 
 from aws.investigate_queries import AthenaQueries, LakeQueries
+from aws.sessions import new_session
 from core.incidents import service as incidents
 from core.errors import FirebreakError
 from core.investigation import service
@@ -47,7 +48,7 @@ class Sessions:
 
     def client(self, service_name, **kwargs):
         self.asked.append((service_name, kwargs))
-        return self.client_ or boto3.Session().client(service_name, region_name=REGION)
+        return self.client_ or new_session().client(service_name, region_name=REGION)
 
 
 class Ticks:

@@ -26,6 +26,7 @@ from moto.core import enable_iam_authentication
 from moto.core.authorization import disable_iam_authentication
 
 from aws.errors import AwsActionError
+from aws.sessions import new_session
 from core.containment.model import ActionFailed
 from tests.aws.actions.conftest import Runner
 from tests.aws.actions.test_account_actions import lambda_function
@@ -213,7 +214,7 @@ def test_the_bot_cannot_grant_itself_admin(moto_inprocess, monkeypatch):
     as_role = boto3.client("iam", aws_access_key_id=session["AccessKeyId"],
                            aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
     with enable_iam_authentication():
-        as_user = boto3.Session().client("iam")  # a new session reads the bot's key from the environment
+        as_user = new_session().client("iam")  # a new session reads the bot's key from the environment
         refused(as_user.put_user_policy, UserName="firebreak", PolicyName="pwn", PolicyDocument=json.dumps(ALLOW_ALL))
         refused(as_user.put_role_policy, RoleName="firebreak-bot", PolicyName="pwn",
                 PolicyDocument=json.dumps(ALLOW_ALL))
@@ -239,7 +240,7 @@ def test_moto_cannot_see_the_policy_arn_condition(moto_inprocess, monkeypatch):
         boto3.client("iam").create_user(UserName="intern")
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
-        boto3.Session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)
+        new_session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)
 
 
 @pytest.mark.slow
@@ -266,10 +267,10 @@ def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monke
         bucket({**BEFORE, "Statement": [{**BEFORE["Statement"][0], "Principal": "*"}]})
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
-        ssm = boto3.Session().client("ssm", region_name="us-east-1")  # a new session: the bot's key
+        ssm = new_session().client("ssm", region_name="us-east-1")  # a new session: the bot's key
         ssm.meta.events.register("before-call.ssm.DescribeInstanceInformation",
                                  lambda **_: (AWSResponse(None, 200, {}, None), ssm_info(instance_id)))
-        config = boto3.Session().client("config", region_name="us-east-1")
+        config = new_session().client("config", region_name="us-east-1")
         with Stubber(config) as stub:
             stub.add_response("get_resource_config_history", history(BEFORE_ITEM))
             runner = Remediation(sessions=Partly(ssm=ssm, config=config))
@@ -383,7 +384,7 @@ def test_a_firebreak_document_shared_from_another_account_is_refused(moto_inproc
         instance_id, *_ = instance()
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
-        ssm = boto3.Session().client("ssm", region_name="us-east-1")
+        ssm = new_session().client("ssm", region_name="us-east-1")
         for document in ("arn:aws:ssm:us-east-1:999999999999:document/firebreak-CollectMemory", "AWS-RunShellScript"):
             with pytest.raises(ClientError) as caught:
                 ssm.send_command(InstanceIds=[instance_id], DocumentName=document)
@@ -406,7 +407,7 @@ def test_a_bucket_whose_name_contains_logs_is_not_readable(moto_inprocess, monke
             s3.put_object(Bucket=name, Key="2026/salaries.csv", Body=b"alice,100000")
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
-        as_bot = boto3.Session().client("s3", region_name="us-east-1")
+        as_bot = new_session().client("s3", region_name="us-east-1")
         refused(as_bot.get_object, Bucket="payroll-export-logs", Key="2026/salaries.csv")
         assert as_bot.get_object(Bucket=LOG_ARCHIVE, Key="2026/salaries.csv")["Body"].read() == b"alice,100000"
 
