@@ -69,7 +69,10 @@ class ChatBudget(Protocol):
 # ----------------------------------------------------------------------- the rules
 def wait_for(lane: Lane, state: LaneState, now: float, *, urgent: bool) -> float:
     """Seconds before a send may start on `lane` (0: now)."""
-    waits = [state.next_at - now, state.paused_until - now]
+    # A send in flight ends with the spacing from its end: no sooner than `spacing` from now
+    # (its lease is only for a holder that died, not how long to wait).
+    until_free = min(state.next_at - now, lane.spacing) if state.holder is not None else state.next_at - now
+    waits = [until_free, state.paused_until - now]
     if not urgent:
         waits.append(state.urgent_until - now)
     if lane.per_minute is not None:
