@@ -37,6 +37,9 @@ __all__ = ["Deferred", "Outbox", "outbox_client"]
 
 log = logging.getLogger("firebreak.outbox")
 MAX_ATTEMPTS = 5  # per job, for failures other than 429 and deferrals
+# A stopping process sends what is queued for this long: with the jobs' grace (core.jobs)
+# a worker exits within 10 s of SIGTERM; what is left is sent after the next start.
+CLOSE_SECONDS = 2.0
 
 
 def outbox_client(token: str, api_url: str | None) -> WebClient:
@@ -96,7 +99,7 @@ class Outbox:
                 self._cond.wait(left if left is None else min(left, 0.5))
             return True
 
-    def close(self, timeout: float = 10.0) -> bool:
+    def close(self, timeout: float = CLOSE_SECONDS) -> bool:
         """Send what is queued (up to `timeout`), then stop; unsent work stays pending in
         the database and is found again on the next start."""
         drained = self.drain(timeout)
@@ -104,7 +107,7 @@ class Outbox:
             self._closed = True
             self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=2)
         return drained
 
     # ------------------------------------------------------------------ the sender
