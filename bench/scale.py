@@ -229,6 +229,27 @@ def serve(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"bench: serve did not start (see {log})")
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far (Linux /proc); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL server process on this machine (0 if not visible)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if "(postgres)" in stat.read_text().split(" ", 2)[1]:
+                total += cpu_seconds(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue
+    return total
+
+
 def stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         proc.terminate()
@@ -275,12 +296,15 @@ def run(kind: str, workers: int, webs: int, n: int, ctx: dict) -> dict:
         fill(sqs, env["FINDINGS_QUEUE_URL"], bodies)
     log = logs / f"{kind}-{workers}w-{webs}web.log"
     procs += [bot(["worker"], env, log) for _ in range(workers)]
+    webs_procs: list[subprocess.Popen] = []
+    cpu_before = (sum(os.times()[:2]), postgres_cpu(), cpu_seconds(moto.proc.pid))
     try:
         if kind == "http":
             urls = []
             for _ in range(webs):
                 proc, url = serve(env, log)
                 procs.append(proc)
+                webs_procs.append(proc)
                 urls.append(url)
             watcher = ThreadPoolExecutor(1).submit(watch, db, n, ctx["timeout"])
             with ThreadPoolExecutor(8) as pool:
@@ -290,12 +314,17 @@ def run(kind: str, workers: int, webs: int, n: int, ctx: dict) -> dict:
             first, all_stored, all_shown = watcher.result()
         else:
             first, all_stored, all_shown = watch(db, n, ctx["timeout"])
+        cpu = {"web": sum(cpu_seconds(p.pid) for p in webs_procs),
+               "workers": sum(cpu_seconds(p.pid) for p in procs if p not in webs_procs),
+               "bench": sum(os.times()[:2]) - cpu_before[0], "postgres": postgres_cpu() - cpu_before[1],
+               "moto": cpu_seconds(moto.proc.pid) - cpu_before[2]}
     finally:
         stop(procs)
     per_second, per_minute = slack_figures(slack.fake)
     rate = (n - 1) / (all_stored - first) if all_stored > first else float("nan")
     return {"kind": kind, "workers": workers, "webs": webs, "rate": rate, "shown": all_shown - first,
-            "per_second": per_second, "per_minute": per_minute, "refused": slack.refused}
+            "per_second": per_second, "per_minute": per_minute, "refused": slack.refused,
+            "cpu": cpu, "wall": all_shown - first}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,6 +374,14 @@ def print_table(args, queue_floor: float, rows: list[dict]) -> None:
             f"{row['rate'] / base['http']:.2f}x 1+1"
         print(f"| {row['kind']} | {row['webs'] or '-'} | {row['workers']} | {row['rate']:.0f} | {versus} "
               f"| {row['shown']:.1f} | {row['per_second']} | {row['per_minute']} | {row['refused']} |")
+    print("\nCPU seconds per run (web replicas, workers incl. start-up, this process = client + fake Slack, "
+          "PostgreSQL, moto):")
+    for row in rows:
+        cpu = row["cpu"]
+        print(f"  {row['kind']} {row['webs'] or '-'} web / {row['workers']} workers: web {cpu['web']:.1f}, "
+              f"workers {cpu['workers']:.1f}, bench {cpu['bench']:.1f}, postgres {cpu['postgres']:.1f}, "
+              f"moto {cpu['moto']:.1f} "
+              f"(in {row['wall']:.1f} s of wall time on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
