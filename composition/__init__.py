@@ -198,9 +198,11 @@ def slack_clients(settings: Settings, budget: ChatBudget | None) -> tuple[Any, A
     token, url = settings.secrets.slack_bot_token, settings.secrets.slack_api_url
     if budget is None:
         return build_client(token, url), outbox_client(token, url)
-    base, pace = (url or "https://slack.com/api/").rstrip("/") + "/", settings.config.findings.digest.pace_seconds
-    return (BudgetedClient(token, base, budget, pace=pace, urgent=True, channels=True),
-            BudgetedClient(token, base, budget, pace=pace, urgent=False, channels=False))
+    cfg = settings.config
+    base, pace, tiers = (url or "https://slack.com/api/").rstrip("/") + "/", cfg.findings.digest.pace_seconds, \
+        cfg.slack.method_tiers
+    return (BudgetedClient(token, base, budget, pace=pace, urgent=True, channels=True, tiers=tiers),
+            BudgetedClient(token, base, budget, pace=pace, urgent=False, channels=False, tiers=tiers))
 
 
 def chat_budget(db: Database) -> ChatBudget | None:

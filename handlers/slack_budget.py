@@ -61,14 +61,15 @@ def channel_lane(channel: str, pace: float) -> Lane:
     return Lane(f"channel:{channel.lstrip('#')}", spacing=pace)
 
 
-def method_lane(method: str) -> Lane:
-    return Lane(f"method:{method}", per_minute=TIERS.get(method))
+def method_lane(method: str, *, tiers: bool = True) -> Lane:
+    """`tiers`: kept to Slack's tier per minute; else paused by 429s only."""
+    return Lane(f"method:{method}", per_minute=TIERS.get(method) if tiers else None)
 
 
-def lanes_for(method: str, args: dict, pace: float, *, channels: bool) -> list[Lane]:
+def lanes_for(method: str, args: dict, pace: float, *, channels: bool, tiers: bool = True) -> list[Lane]:
     """The lanes a call claims: its method's (every call: a 429 pauses it), and with
     `channels` the channel's for a message a channel shows."""
-    lanes = [method_lane(method)]
+    lanes = [method_lane(method, tiers=tiers)]
     channel = args.get("channel")
     if channels and method in CHANNEL_METHODS and isinstance(channel, str) and channel:
         lanes.append(channel_lane(channel, pace))
@@ -94,14 +95,15 @@ class BudgetedClient(WebClient):
     `channels`: also claim the channel's lane (the outbox claims channels itself: False)."""
 
     def __init__(self, token: str, base_url: str, budget: ChatBudget, *, pace: float, urgent: bool,
-                 channels: bool, sleep: Callable[[float], None] = time.sleep):
+                 channels: bool, tiers: bool = True, sleep: Callable[[float], None] = time.sleep):
         super().__init__(token=token, base_url=base_url, timeout=10)
         self.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
         self.budget, self.pace, self.urgent, self.channels, self._sleep = budget, pace, urgent, channels, sleep
+        self.tiers = tiers
 
     def api_call(self, api_method: str, **kwargs: Any):  # noqa: D102 - WebClient's
         args = {**(kwargs.get("params") or {}), **(kwargs.get("data") or {}), **(kwargs.get("json") or {})}
-        lanes = lanes_for(api_method, args, self.pace, channels=self.channels)
+        lanes = lanes_for(api_method, args, self.pace, channels=self.channels, tiers=self.tiers)
         for attempt in range(URGENT_429_RETRIES + 1):
             claim = self._turn(lanes)
             try:

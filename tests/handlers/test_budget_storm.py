@@ -34,7 +34,9 @@ def _workers(settings, fake, count: int, pace: float) -> list:
     routed = tuned(settings, pace=pace, after=5, routes=[
         {"name": "ops", "match": {"account": [OTHER_ACCOUNT]}, "action": "post", "channel": "ops-findings"}])
     secrets = dataclasses.replace(routed.secrets, slack_bot_token=fake.token, slack_api_url=fake.api_url)
-    return [composition.build_services(dataclasses.replace(routed, secrets=secrets)) for _ in range(count)]
+    slack = routed.config.slack.model_copy(update={"method_tiers": True})  # as shipped
+    shipped = dataclasses.replace(routed, secrets=secrets, config=routed.config.model_copy(update={"slack": slack}))
+    return [composition.build_services(shipped) for _ in range(count)]
 
 
 def _storm(workers: list, total: int) -> None:
