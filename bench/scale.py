@@ -20,7 +20,9 @@ a channel that got one less than a second before, as Slack may.
     .venv/bin/python bench/scale.py --findings 200 --workers 1 2     # a short run
 
 The database is migrated and emptied before each run: give the bench its own.
-Not measured here yet: the declare storm (declares acknowledged and pinned, p50 and p99).
+3. Declare storm: D `/incident declare` signed like Slack's, 8 in flight, over 1 web + 1
+   worker, then 2 web replicas with 2 and 4 workers: ack time, and time until the summary is
+   pinned in the new channel, p50 and p99.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class SlackLimits:
 
     def __init__(self) -> None:
         self.fake = FakeSlack(token="xoxb-scale-" + secrets.token_hex(6)).serve("127.0.0.1")
-        for name in CHANNELS:
+        for name in (*CHANNELS, "incidents"):  # incidents: slack.announce_channel
             self.fake.add_channel(name)
         self.refused = 0
         self._last: dict[str, float] = {}
@@ -327,12 +329,67 @@ def run(kind: str, workers: int, webs: int, n: int, ctx: dict) -> dict:
             "cpu": cpu, "wall": all_shown - first}
 
 
+def declares(workers: int, webs: int, n: int, ctx: dict) -> dict:
+    """n `/incident declare` at once over the web replicas: ack time, and time until the
+    incident's summary is pinned in its new channel; p50 and p99 of each, in seconds."""
+    from local.slack_sender import SlackSender
+
+    db, slack, env = ctx["db"], ctx["slack"], dict(ctx["env"])
+    empty(db)
+    slack.reset()
+    log = ctx["logs"] / f"declare-{workers}w-{webs}web.log"
+    procs = [bot(["worker"], env, log) for _ in range(workers)]
+    senders = []
+    for _ in range(webs):
+        proc, url = serve(env, log)
+        procs.append(proc)
+        senders.append(SlackSender(url, env["SLACK_SIGNING_SECRET"], response_url=slack.fake.response_url))
+    sent: dict[str, float] = {}
+    acks: list[float] = []
+
+    def declare(k: int) -> None:
+        title = f"scale declare {k:04d}"
+        sent[f"{k:04d}"] = time.time()
+        reply = senders[k % webs].command("/incident", f"declare sev3 {title}", user=ctx["user"],
+                                          channel=ctx["general"])
+        acks.append(time.time() - sent[f"{k:04d}"])
+        assert reply.status == 200, reply.status
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(declare, range(n)))
+        pinned: dict[str, float] = {}
+        deadline = time.time() + ctx["timeout"]
+        while len(pinned) < n and time.time() < deadline:
+            names = {c.body.get("channel"): c.body.get("name", "") for c in slack.fake.calls_to("conversations.create")}
+            ids = {cid: ch.name for cid, ch in list(slack.fake.channels.items())}
+            for call in slack.fake.calls_to("pins.add"):
+                name = ids.get(call.body.get("channel"), names.get(call.body.get("channel"), ""))
+                found = re.search(r"scale-declare-(\d{4})", name)
+                if found and found.group(1) not in pinned:
+                    pinned[found.group(1)] = call.at - sent[found.group(1)]
+            time.sleep(0.2)
+    finally:
+        stop(procs)
+    waits = sorted(pinned.values())
+    return {"workers": workers, "webs": webs, "n": n, "pinned": len(waits),
+            "ack50": pct(sorted(acks), 50), "ack99": pct(sorted(acks), 99),
+            "pin50": pct(waits, 50), "pin99": pct(waits, 99), "refused": slack.refused}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/firebreak_scale")
     parser.add_argument("--findings", type=int, default=500)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--declares", type=int, default=20, help="declares per run (0: none)")
     args = parser.parse_args(argv)
     if args.database_url.startswith("sqlite"):
         raise SystemExit("bench: scale-out needs PostgreSQL (--database-url postgresql://...)")
@@ -346,17 +403,21 @@ def main(argv: list[str] | None = None) -> int:
                 "FIREBREAK_CONFIG": str(config_file(tmp)), "FIREBREAK_INTAKE_SECRET": SECRET,
                 "AWS_ENDPOINT_URL": moto.url, "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    ctx = dict(db=db, slack=slack, moto=moto, env=env, logs=tmp, timeout=args.timeout)
+    user = slack.fake.add_user("alice")
+    ctx = dict(db=db, slack=slack, moto=moto, env=env, logs=tmp, timeout=args.timeout, user=user,
+               general=slack.fake.add_channel("general", members=(user,)))
     print(f"uptime: {os.popen('uptime').read().strip()}   logs: {tmp}")
     try:
         queue_floor = floor(moto, args.findings)
         rows = [run("sqs", n, 0, args.findings, ctx) for n in args.workers]
         rows += [run("http", n, n, args.findings, ctx) for n in (1, 2)]
+        declared = [declares(n, 1 if n == 1 else 2, args.declares, ctx) for n in args.workers] if args.declares else []
     finally:
         moto.stop()
         slack.fake.stop()
         db.dispose()
     print_table(args, queue_floor, rows)
+    print_declares(declared)
     print(f"uptime: {os.popen('uptime').read().strip()}")
     return 0
 
@@ -382,6 +443,17 @@ def print_table(args, queue_floor: float, rows: list[dict]) -> None:
               f"workers {cpu['workers']:.1f}, bench {cpu['bench']:.1f}, postgres {cpu['postgres']:.1f}, "
               f"moto {cpu['moto']:.1f} "
               f"(in {row['wall']:.1f} s of wall time on {os.cpu_count()} CPUs)")
+
+
+def print_declares(rows: list[dict]) -> None:
+    if not rows:
+        return
+    print(f"\n{rows[0]['n']} declares at once (8 in flight): ack and pinned summary, seconds")
+    print("| web | workers | ack p50 | ack p99 | pinned p50 | pinned p99 | pinned | 429s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['webs']} | {row['workers']} | {row['ack50']:.3f} | {row['ack99']:.3f} | {row['pin50']:.1f} "
+              f"| {row['pin99']:.1f} | {row['pinned']}/{row['n']} | {row['refused']} |")
 
 
 if __name__ == "__main__":
