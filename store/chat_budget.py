@@ -61,7 +61,8 @@ class SqlChatBudget:
             rows = {row.lane: row for row in session.scalars(
                 select(ChatBudgetRow).where(ChatBudgetRow.lane.in_(sorted(by_name)))
                 .order_by(ChatBudgetRow.lane).with_for_update(skip_locked=True))}
-            if len(rows) < len(by_name):
+            if len(rows) < len(by_name):  # locked by another claim (or, if deleted, made again next time)
+                self._known.difference_update(set(by_name) - set(rows))
                 return BUSY_RETRY
             wait, changed = decide(by_name.values(), {name: _state(row) for name, row in rows.items()},
                                    self._now(), holder, urgent=urgent)
