@@ -47,21 +47,55 @@ def cmd_worker(args: argparse.Namespace) -> int:
         startup = SlackStartup(process, then=[run_jobs], on_refused=stop.set,
                                waiting="queued jobs wait" + ("; findings from SQS are stored" if queue_url else ""))
         startup.start()
+    consumer = _Consumer(process, queue_url, stop) if queue_url else None
     try:
-        if queue_url:
-            composition.sqs_worker(process, queue_url).run(stop)
-        else:
-            while not stop.wait(1.0):
-                pass
+        while not stop.wait(1.0):
+            pass
     finally:
         if startup is not None:
             startup.stop()
         if workers is not None:
-            workers.stop()
+            workers.stop()  # jobs in hand finish for up to 6 s, the rest go back to the queue at once
+        if consumer is not None:
+            consumer.join(1.0)  # the batch in hand; a long poll still waiting is left behind
         process.drain()
+    if consumer is not None:
+        consumer.raise_if_failed()
     if startup is not None:
         startup.raise_if_refused()
     return 0
+
+
+class _Consumer:
+    """The SQS consumer in a thread of its own, so that SIGTERM does not wait for a long poll
+    (up to 20 s) before the jobs are stopped: it stops the worker if it fails (a refused
+    queue), and its failure is raised where the main thread ends."""
+
+    def __init__(self, process, queue_url: str, stop) -> None:
+        import threading
+
+        import composition
+
+        self._failure: BaseException | None = None
+        self._stop = stop
+        self._thread = threading.Thread(target=self._run, args=(composition.sqs_worker(process, queue_url),),
+                                        name="firebreak-sqs", daemon=True)
+        self._thread.start()
+
+    def _run(self, consumer) -> None:
+        try:
+            consumer.run(self._stop)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the main thread
+            self._failure = exc
+        finally:
+            self._stop.set()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def raise_if_failed(self) -> None:
+        if self._failure is not None:
+            raise self._failure
 
 def _job_line(job) -> str:
     when = job.created_at.strftime("%Y-%m-%d %H:%M:%S") if job.created_at else "?"

@@ -38,6 +38,7 @@ from core.audit.chain import AuditKey, audit_key
 from core.integrity import JOBS, Seal
 from core.communications import aws_cases, regulatory
 from core.communications.ports import Outreach
+from core.chat_budget import ChatBudget, MemoryBudget
 from core.clock import SystemClock
 from core.containment import service as containment
 from core.findings.cloudtrail_rules import configured_rules
@@ -62,6 +63,7 @@ from handlers.slack_endpoint import SlackEndpoint
 from handlers.identity import BotIdentity
 from handlers.jobs.dispatch import Dispatcher
 from handlers.outbox import Outbox, outbox_client
+from handlers.slack_budget import BudgetedClient
 from handlers.scheduling.notices import SlackNotices
 from handlers.startup import ask_identity
 from web.app import WebApp
@@ -76,6 +78,7 @@ from store.communications.repository import SqlCommunicationsRepository
 from store.containment.repository import SqlContainmentRepository
 from store.audit.head_file import HeadFile, default_path as default_head_file
 from store.audit.repository import SqlAuditRepository
+from store.chat_budget import SqlChatBudget
 from store.containment.lease import SqlExecutionLeaseRepository
 from store.db import Database
 from store.evidence.repository import SqlEvidenceRepository
@@ -190,13 +193,33 @@ def aws_ports(cfg, sessions: AwsSessions, ports: dict[str, Any], key: AuditKey |
     return catalog
 
 
+def slack_clients(settings: Settings, budget: ChatBudget | None) -> tuple[Any, Any]:
+    """(the Web API client of urgent sends, the findings outbox's client). With a shared
+    budget (PostgreSQL: several processes) both claim their turns in it, the first waiting
+    for them; without one (SQLite: one process) the outbox alone paces, as before."""
+    token, url = settings.secrets.slack_bot_token, settings.secrets.slack_api_url
+    if budget is None:
+        return build_client(token, url), outbox_client(token, url)
+    cfg = settings.config
+    base, pace, tiers = (url or "https://slack.com/api/").rstrip("/") + "/", cfg.findings.digest.pace_seconds, \
+        cfg.slack.method_tiers
+    return (BudgetedClient(token, base, budget, pace=pace, urgent=True, channels=True, tiers=tiers),
+            BudgetedClient(token, base, budget, pace=pace, urgent=False, channels=False, tiers=tiers))
+
+
+def chat_budget(db: Database) -> ChatBudget | None:
+    """The deployment's one Slack budget: in the database where processes share one (PostgreSQL);
+    None for SQLite, one process, whose outbox keeps its budget in memory."""
+    return None if db.is_sqlite else SqlChatBudget(db)
+
+
 def slack_ports(settings: Settings, repos: Repositories, clock: Clock, ports: dict[str, Any], *,
-                paused: bool) -> tuple[Any, Outbox]:
+                paused: bool, budget: ChatBudget | None = None) -> tuple[Any, Outbox]:
     """Every Slack adapter over one Web API client; returns (client, the findings outbox),
     the outbox paused until Slack has confirmed the token when `paused`."""
-    cfg, secrets = settings.config, settings.secrets
-    outbox = Outbox(cfg.findings.digest.pace_seconds, paused=paused)
-    client = build_client(secrets.slack_bot_token, secrets.slack_api_url)
+    cfg = settings.config
+    outbox = Outbox(cfg.findings.digest.pace_seconds, paused=paused, budget=budget or MemoryBudget())
+    client, paced_client = slack_clients(settings, budget)
     directory = SlackDirectory(client, ttl_seconds=cfg.slack.group_cache_seconds)
     ports.update(
         directory=directory, notices=SlackNotices(client),
@@ -205,7 +228,7 @@ def slack_ports(settings: Settings, repos: Repositories, clock: Clock, ports: di
             cases=lambda incident: aws_cases.summary_items(repos.communications, incident)),
         board=SlackBoard(client),
         notifier=FindingDelivery(repos.findings, repos.finding_state, repos.incidents, clock, SlackTriageSender(
-            outbox_client(secrets.slack_bot_token, secrets.slack_api_url), outbox),
+            paced_client, outbox),
             digest_top=cfg.findings.digest.top),
         outreach=dataclasses.replace(ports["outreach"], chat=SlackStakeholders(client, directory)))
     return client, outbox
@@ -243,7 +266,7 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
         ports["sandbox"] = sandbox
     runs_jobs = runs_jobs or slack_app  # a Slack app's process may run its jobs too (serve --with-worker, local)
     confirms = bool(secrets.slack_bot_token) and (runs_jobs or confirm_slack)
-    client, outbox = slack_ports(settings, repos, clock, ports, paused=confirms) \
+    client, outbox = slack_ports(settings, repos, clock, ports, paused=confirms, budget=chat_budget(db)) \
         if secrets.slack_bot_token else (None, None)
     if runs_jobs:
         # Our own pool for work after the ack, so shutdown can drain it (see Services.drain).

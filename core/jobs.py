@@ -103,6 +103,11 @@ class JobQueue(Protocol):
 
     def forget_before(self, cutoff: datetime) -> int: ...
 
+    def release(self, job_id: int, holder: str, *, at: datetime) -> bool:
+        """Hand a running job back (its worker is stopping): queued again for `at`, for any
+        worker at once, not after its lease, the interrupted attempt not counted; False when
+        `holder` no longer holds it."""
+
 
 def refuse_forged(job: Job, seal: Seal, audit: Callable[[dict], object]) -> None:
     """A job whose MAC does not verify (a row a database writer inserted or edited, or one
@@ -122,13 +127,28 @@ Execute = Callable[[Job, bool], Any]  # (job, final attempt?) -> anything; raise
 
 
 def run_one(queue: JobQueue, execute: Execute, holder: str, policy: Policy = Policy(),
-            now: Callable[[], datetime] = utcnow) -> Job | None:
-    """Claim one job and run it to its end state; the job, or None when none was ready."""
+            now: Callable[[], datetime] = utcnow, in_hand: Callable[[Job | None, str], None] | None = None
+            ) -> Job | None:
+    """Claim one job and run it to its end state; the job, or None when none was ready.
+    `in_hand` hears (job, token) when the job is claimed and (None, token) when it ended, so
+    a stopping worker knows what to hand back (Worker.stop)."""
     lease = timedelta(seconds=policy.lease_seconds)
     job = queue.claim(holder, now=now(), lease=lease)
     if job is None:
         return None
     token = job.locked_by or holder  # this claim's token: later writes about the job need it
+    if in_hand is None:
+        return _run_claimed(queue, execute, job, token, policy, now)
+    in_hand(job, token)
+    try:
+        return _run_claimed(queue, execute, job, token, policy, now)
+    finally:
+        in_hand(None, token)
+
+
+def _run_claimed(queue: JobQueue, execute: Execute, job: Job, token: str, policy: Policy,
+                 now: Callable[[], datetime]) -> Job:
+    lease = timedelta(seconds=policy.lease_seconds)
     if job.attempts > policy.max_attempts:  # its worker died on the last attempt
         queue.fail(job.id, token, error="its worker stopped during the last attempt", at=now(), retry_at=None)
         log.error("job %s (%s) is dead: its worker stopped during the last attempt", job.id, job.route)
@@ -181,8 +201,12 @@ class _Renewer:
         self._stop.set()
 
 
+STOP_GRACE_SECONDS = 6.0  # a stopping worker's jobs may finish this long; the rest are handed back
+
+
 class Worker:
-    """Runs jobs in `threads` threads until `stop` is set; the jobs in hand finish first."""
+    """Runs jobs in `threads` threads until `stop` is set; the jobs in hand finish first, for
+    up to a grace period, and those still running then are handed back to the queue."""
 
     def __init__(self, queue: JobQueue, execute: Execute, holder: str, *, threads: int = 2,
                  policy: Policy = Policy(), now: Callable[[], datetime] = utcnow):
@@ -191,6 +215,8 @@ class Worker:
         self._stop = threading.Event()
         self._running: list[threading.Thread] = []
         self._last_prune = 0.0
+        self._in_hand: dict[str, int] = {}  # claim token -> job id, while the job runs
+        self._hand_lock = threading.Lock()
 
     def start(self) -> "Worker":
         for n in range(self.threads):
@@ -204,7 +230,7 @@ class Worker:
         stop = stop or self._stop
         while not stop.is_set():
             try:
-                job = run_one(self.queue, self.execute, holder, self.policy, self.now)
+                job = run_one(self.queue, self.execute, holder, self.policy, self.now, self._holding)
                 self._prune()
             except Exception:  # noqa: BLE001 - the database went away: wait, then try again
                 log.exception("job worker %s: could not reach the queue", holder)
@@ -219,11 +245,36 @@ class Worker:
         self._last_prune = time.monotonic()
         self.queue.forget_before(self.now() - self.policy.retention)
 
-    def stop(self, timeout: float | None = 30) -> None:
+    def _holding(self, job: Job | None, token: str) -> None:
+        with self._hand_lock:
+            if job is None:
+                self._in_hand.pop(token, None)
+            else:
+                self._in_hand[token] = job.id
+
+    def stop(self, timeout: float = STOP_GRACE_SECONDS) -> list[int]:
+        """Stop taking jobs; let those in hand finish for up to `timeout` seconds, then hand
+        the rest back to the queue at once (another worker runs them now, not after their
+        lease). The ids handed back. A handed-back job's thread may still be running: the
+        process exits next, as if it had died, and the job's work is idempotent."""
         self._stop.set()
         self.queue.wake()  # idle threads stop now, not at the end of their poll interval
+        deadline = time.monotonic() + timeout
         for thread in self._running:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._hand_lock:
+            unfinished = dict(self._in_hand)
+        handed = [job_id for token, job_id in unfinished.items() if self._hand_back(job_id, token)]
+        if handed:
+            log.warning("stopping: handed %d unfinished job(s) back to the queue: %s", len(handed), handed)
+        return handed
+
+    def _hand_back(self, job_id: int, token: str) -> bool:
+        try:
+            return self.queue.release(job_id, token, at=self.now())
+        except Exception:  # noqa: BLE001 - its lease runs out instead
+            log.warning("could not hand job %s back; it runs again when its lease ends", job_id, exc_info=True)
+            return False
 
 
 class JobRepository(JobQueue, Protocol):

@@ -51,6 +51,8 @@ class SlackConfig(Strict):
     group_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # Longest wait between two tries of the start-up check while Slack fails (1, 2, 4, … s).
     startup_retry_max_seconds: float = Field(default=30.0, ge=1.0, le=300.0)
+    # Each Web API method within its Slack tier per minute across the deployment (PostgreSQL).
+    method_tiers: bool = True
 
 
 class FindingsConfig(Strict):

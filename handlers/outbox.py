@@ -8,6 +8,11 @@ others back. HTTP 429 is handled here, not inside the Web API client: the client
 jobs must not retry 429 itself (see `outbox_client`), otherwise its sleep and our pacing
 would add up and one channel's Retry-After would stall every channel.
 
+Each channel's turn is claimed in the deployment's chat budget (core/chat_budget.py): in
+this process alone on SQLite (MemoryBudget), in the database on PostgreSQL, so N workers
+together send a channel at most one message per interval. A channel another process holds
+is not waited for: its local turn moves on, and other channels are sent meanwhile.
+
 A process that starts before Slack has confirmed the bot token builds its outbox `paused`:
 jobs queue up (coalesced by key) instead of spending their attempts on a Slack that is
 down, and `resume()` sends them once Slack answers."""
@@ -24,13 +29,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from core.chat_budget import ChatBudget, Claim, MemoryBudget
 from core.findings.ports import Deferred  # a job that cannot run yet (another worker is posting that message)
+from handlers.slack_budget import NotYet, channel_lane, retry_after
 
 __all__ = ["Deferred", "Outbox", "outbox_client"]
 
 log = logging.getLogger("firebreak.outbox")
 MAX_ATTEMPTS = 5  # per job, for failures other than 429 and deferrals
-DEFAULT_RETRY_AFTER = 1.0
+# A stopping process sends what is queued for this long: with the jobs' grace (core.jobs)
+# a worker exits within 10 s of SIGTERM; what is left is sent after the next start.
+CLOSE_SECONDS = 2.0
 
 
 def outbox_client(token: str, api_url: str | None) -> WebClient:
@@ -41,8 +50,10 @@ def outbox_client(token: str, api_url: str | None) -> WebClient:
 
 
 class Outbox:
-    def __init__(self, interval: float, *, now: Callable[[], float] = time.monotonic, paused: bool = False):
+    def __init__(self, interval: float, *, now: Callable[[], float] = time.monotonic, paused: bool = False,
+                 budget: ChatBudget | None = None):
         self.interval = interval
+        self.budget = budget or MemoryBudget()
         self._now = now
         self._paused = paused
         self._cond = threading.Condition()
@@ -51,7 +62,7 @@ class Outbox:
         self._busy = 0
         self._thread: threading.Thread | None = None
         self._closed = False
-        self.stats: Counter = Counter()  # sent, ratelimited, deferred, failed, dropped
+        self.stats: Counter = Counter()  # sent, ratelimited, deferred, failed, dropped, waited (budget turns)
 
     def submit(self, channel: str, key: Hashable, job: Callable[[], None]) -> None:
         with self._cond:
@@ -88,7 +99,7 @@ class Outbox:
                 self._cond.wait(left if left is None else min(left, 0.5))
             return True
 
-    def close(self, timeout: float = 10.0) -> bool:
+    def close(self, timeout: float = CLOSE_SECONDS) -> bool:
         """Send what is queued (up to `timeout`), then stop; unsent work stays pending in
         the database and is found again on the next start."""
         drained = self.drain(timeout)
@@ -96,7 +107,7 @@ class Outbox:
             self._closed = True
             self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=2)
         return drained
 
     # ------------------------------------------------------------------ the sender
@@ -121,22 +132,49 @@ class Outbox:
     def _run(self) -> None:
         while (item := self._next()) is not None:
             channel, key, job, attempts = item
-            delay, retry = self.interval, False
+            claim = self._claim(channel)
+            if not isinstance(claim, Claim):  # another process's turn in this channel: others first
+                self.stats["waited"] += 1
+                self._finish(channel, key, job, attempts, claim, True)
+                continue
+            attempts, delay, retry, sent = self._attempt(channel, key, job, attempts)
             try:
-                job()
-                self.stats["sent"] += 1
-            except SlackApiError as exc:
-                if exc.response.status_code == 429:  # not a failure: wait as told, then again
-                    self.stats["ratelimited"] += 1
-                    delay, retry = _retry_after(exc), True
-                else:
-                    attempts, retry = self._failed(channel, key, attempts, exc)
-            except Deferred as exc:
-                self.stats["deferred"] += 1
-                attempts, delay, retry = attempts + 1, max(exc.after, self.interval), attempts < 20
-            except Exception as exc:  # noqa: BLE001 - one bad job must not stop the sender
-                attempts, retry = self._failed(channel, key, attempts, exc)
+                self.budget.release(claim, sent=sent)
+            except Exception:  # noqa: BLE001 - the channel's hold runs out by itself (core.chat_budget)
+                log.warning("could not release the turn in %s", channel, exc_info=True)
             self._finish(channel, key, job, attempts, delay, retry)
+
+    def _claim(self, channel: str) -> Claim | float:
+        """The channel's turn in the budget, or the seconds until it may be asked again."""
+        try:
+            return self.budget.claim([channel_lane(channel, self.interval)])
+        except Exception:  # noqa: BLE001 - the database is away: the sender must not die
+            log.warning("could not claim a turn in %s; trying again in a second", channel, exc_info=True)
+            return 1.0
+
+    def _attempt(self, channel: str, key: Hashable, job: Callable[[], None],
+                 attempts: int) -> tuple[int, float, bool, bool]:
+        """Run the job once: (attempts, delay before the channel's next turn, run it again?,
+        did anything reach Slack?)."""
+        try:
+            job()
+            self.stats["sent"] += 1
+        except NotYet as exc:  # the method's budget (its tier, or a 429 another process saw)
+            self.stats["waited"] += 1
+            return attempts, exc.after, True, False
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:  # not a failure: wait as told, then again
+                self.stats["ratelimited"] += 1
+                return attempts, retry_after(exc), True, True
+            attempts, retry = self._failed(channel, key, attempts, exc)
+            return attempts, self.interval, retry, True
+        except Deferred as exc:
+            self.stats["deferred"] += 1
+            return attempts + 1, max(exc.after, self.interval), attempts < 20, False
+        except Exception as exc:  # noqa: BLE001 - one bad job must not stop the sender
+            attempts, retry = self._failed(channel, key, attempts, exc)
+            return attempts, self.interval, retry, True
+        return attempts, self.interval, False, True
 
     def _failed(self, channel: str, key: Hashable, attempts: int, exc: Exception) -> tuple[int, bool]:
         self.stats["failed"] += 1
@@ -160,14 +198,3 @@ class Outbox:
                     queue[key] = (job, attempts)
                     queue.move_to_end(key, last=False)
             self._cond.notify_all()
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    headers = exc.response.headers or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return max(float(value), 0.0)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER

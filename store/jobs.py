@@ -138,6 +138,20 @@ class SqlJobRepository:
             self.wake()
         return state if done else None
 
+    def release(self, job_id: int, holder: str, *, at: datetime) -> bool:
+        """Hand a running job back (its worker is stopping): queued for `at`, the interrupted
+        attempt not counted, and workers everywhere woken (NOTIFY) to take it at once."""
+        with self.db.session() as session:
+            done = session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.locked_by == holder,
+                                                        JobRow.state == RUNNING)
+                                   .values(state=QUEUED, run_after=at, locked_by=None, locked_until=None,
+                                           attempts=JobRow.attempts - 1)).rowcount
+            if done and not self.db.is_sqlite:
+                session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        if done:
+            self.wake()
+        return bool(done)
+
     def active(self) -> int:
         """Jobs queued or running (a retry waiting for its time included)."""
         with self.db.read() as session:

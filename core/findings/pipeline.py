@@ -125,13 +125,16 @@ def _store_once(services: Services, router: Router, valid: list[Finding], summar
     effects = _Effects()
     with services.repos.findings.ingest(services.clock.now()) as tx:
         # New findings in bulk; known ids and repeats within the chunk one by one, in order
-        for finding, change in zip(valid, tx.upsert_many(valid)):
+        changes = list(zip(valid, tx.upsert_many(valid)))
+        decisions = [router.route(finding) for finding, _ in changes]
+        tx.lock_windows(_windows_wanted(changes, decisions, services, tx.now))
+        for (finding, change), decision in zip(changes, decisions):
             change = change or tx.upsert(finding)
             if change.outcome == "unchanged":
                 summary.unchanged += 1
                 continue
             setattr(summary, change.outcome, getattr(summary, change.outcome) + 1)
-            stored, decision = change.finding, router.route(finding)
+            stored = change.finding
             if finding.state and _placeable(stored):  # the producer had closed it: kept, not shown
                 stored = tx.place(stored, status="suppressed", route=decision.route)
             elif _placeable(stored):
@@ -144,6 +147,18 @@ def _store_once(services: Services, router: Router, valid: list[Finding], summar
             summary.snoozed += stored.status == "snoozed"
             effects.stored.append(stored)
     return effects
+
+
+def _windows_wanted(changes: list, decisions: list[Decision], services: Services,
+                    now: datetime) -> list[tuple[str, str, datetime]]:
+    """The digest windows the new findings of a batch may join (a few more do no harm),
+    so the transaction locks them in one order before it places any finding."""
+    digest_cfg = services.config.findings.digest
+    window = _window(now, digest_cfg.window_seconds)
+    return [(decision.route, decision.channel, window) for (finding, change), decision in zip(changes, decisions)
+            if change is not None and change.outcome != "unchanged" and decision.action != "suppress"
+            and decision.channel and not finding.state and _placeable(change.finding)
+            and (decision.digest or not _always_alone(change.finding.severity, digest_cfg.always_alone_from))]
 
 
 def _placeable(finding: StoredFinding) -> bool:

@@ -256,6 +256,9 @@ class IngestTransaction(Protocol):
 
     def claim_window(self, route: str, channel: str, window_start: datetime, after: int) -> Digest | None: ...
 
+    def lock_windows(self, keys: list[tuple[str, str, datetime]]) -> None:
+        """Lock these digest windows now, in one order for every writer (no deadlock)."""
+
 
 class FindingRepository(Protocol):
     def ingest(self, now: datetime) -> AbstractContextManager[IngestTransaction]: ...

@@ -268,6 +268,23 @@ class IngestTx:
     def claim_window(self, route: str, channel: str, window_start: datetime, after: int) -> Digest | None:
         """None: post this finding on its own (one of the window's first `after`);
         else the window's digest, grown by one."""
+        window = self._window(route, channel, window_start)
+        if window["individual"] < after:
+            window["individual"] += 1
+            return None
+        window["size"] += 1
+        window["revision"] += 1
+        return _digest(window)
+
+    def lock_windows(self, keys: list[tuple[str, str, datetime]]) -> None:
+        """Take the windows' row locks up front in one order (sorted): two writers whose
+        batches reach the same windows in different orders then wait for each other
+        instead of deadlocking (PostgreSQL broke the tie after a second, failing a batch)."""
+        for route, channel, window_start in sorted(set(keys)):
+            self._window(route, channel, window_start)
+
+    def _window(self, route: str, channel: str, window_start: datetime) -> dict:
+        """The digest window, made if new and locked for this transaction (once)."""
         key = (route, channel, window_start)
         window = self._windows.get(key)
         if window is None:
@@ -276,12 +293,7 @@ class IngestTx:
                 slack_revision=0).on_conflict_do_nothing())
             window = self._windows[key] = dict(self._lock(
                 DIGESTS.c.route == route, DIGESTS.c.channel == channel, DIGESTS.c.window_start == window_start)._mapping)
-        if window["individual"] < after:
-            window["individual"] += 1
-            return None
-        window["size"] += 1
-        window["revision"] += 1
-        return _digest(window)
+        return window
 
     def _lock(self, *where: Any):
         query = select(DIGESTS).where(*where)

@@ -8,6 +8,7 @@ from store.containment import models as containment_models  # noqa: F401 - regis
 from store.scheduling import models as scheduling_models  # noqa: F401 - the clock's lease and notice ledger
 from store.communications import repository as communications  # noqa: F401 - notifications, pages, regulatory clocks
 from store.evidence import repository as evidence  # noqa: F401 - the chain-of-custody manifest
+from store import chat_budget  # noqa: F401 - the deployment's Slack budget
 from store.models import Base
 
 config = context.config

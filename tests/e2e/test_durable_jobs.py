@@ -217,6 +217,55 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_once_its_lease_ends(quiet
     assert sum("declared" in e.text.lower() for e in entries) == 1
 
 
+def test_sigterm_to_a_busy_worker_exits_within_10s_and_its_job_runs_at_once_on_another(quiet_workspace,
+                                                                                        monkeypatch):
+    """Heroku and Kubernetes give 30 s between SIGTERM and SIGKILL: the worker uses 10 at
+    most, and the job it could not finish is queued again at once, not after its 60 s lease."""
+    ws = quiet_workspace
+    entered, released = threading.Event(), threading.Event()
+    original = ws.fake.api_conversations_create
+    calls = []
+
+    def slow_create(body):  # the first channel creation hangs (the fake Slack with it) until its worker is gone
+        calls.append(body.get("name"))
+        if len(calls) == 1:
+            entered.set()
+            released.wait(60)
+            raise RuntimeError("the worker that asked is gone")
+        return original(body)
+
+    monkeypatch.setattr(ws.fake, "api_conversations_create", slow_create)
+    alice, general = ws.user("alice"), ws.channel("general")
+    assert ws.sender.command("/incident", "declare sev2 Graceful stop", user=alice, channel=general).status == 200
+    busy = _worker(ws)  # the default lease: 60 s
+    try:
+        assert entered.wait(60), "the worker never started the job"
+        started = time.monotonic()
+        busy.send_signal(signal.SIGTERM)
+        busy.wait(timeout=15)
+        stopped_in = time.monotonic() - started
+        released.set()
+        [job] = ws.services.repos.jobs.listed()
+        assert job.state == "queued" and job.locked_by is None and job.attempts == 0  # handed back, not failed
+        other = _worker(ws)
+        try:
+            eventually(lambda: ws.services.repos.jobs.active() == 0, timeout=20, interval=0.1)
+            taken_over_in = time.monotonic() - started
+        finally:
+            _stop(other)
+    finally:
+        if busy.poll() is None:
+            busy.kill()
+        released.set()
+    assert busy.returncode == 0 and stopped_in < 10, (busy.returncode, stopped_in)
+    assert "handed 1 unfinished job(s) back" in busy.stderr.read()
+    assert taken_over_in < 30  # well inside the 60 s lease the old worker held
+    [incident] = _incidents_titled(ws, "Graceful stop")
+    assert incident.channel_id
+    [job] = ws.services.repos.jobs.listed()
+    assert job.state == DONE and job.attempts == 1
+
+
 def test_a_job_failing_five_times_is_dead_and_jobs_retry_runs_it_again(clean_db):
     repo = SqlJobRepository(Database(clean_db))
     failing = {"left": 99}

@@ -54,12 +54,15 @@ def tuned(settings: Settings, *, routes: list[dict] | None = None, after: int = 
 
 
 def unpaced(settings: Settings) -> Settings:
-    """The settings as they are, but finding messages not paced: for tests where pacing is
-    not the subject (tests/handlers/test_triage_storm.py tests it), so they do not wait a
-    second per message of a channel."""
+    """The settings as they are, but finding messages not paced and Slack's method tiers not
+    kept (on PostgreSQL): for tests where pacing is not the subject (test_triage_storm.py,
+    test_budget_storm.py and test_slack_budget.py test it), so they do not wait a second per
+    message of a channel, nor a minute after their 50th chat.update."""
     findings = settings.config.findings
     digest = findings.digest.model_copy(update={"pace_seconds": 0.0})
-    config = settings.config.model_copy(update={"findings": findings.model_copy(update={"digest": digest})})
+    slack = settings.config.slack.model_copy(update={"method_tiers": False})
+    config = settings.config.model_copy(update={"findings": findings.model_copy(update={"digest": digest}),
+                                                "slack": slack})
     return dataclasses.replace(settings, config=config)
 
 
