@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from core.audit.config import AuditConfig
+from core.browser.config import UiConfig
 from core.communications.config import CommunicationsConfig
 from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
@@ -142,6 +143,7 @@ class Config(Strict):
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    ui: UiConfig = Field(default_factory=UiConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
@@ -158,6 +160,8 @@ class Secrets:
     slack_api_url: str | None = None
     database_url: str | None = None
     audit_key: str | None = None  # FIREBREAK_AUDIT_KEY: the audit chain's HMAC key
+    ui_secret_key: str | None = None  # FIREBREAK_UI_SECRET_KEY: signs the browser view's session cookies
+    oidc_client_secret: str | None = None  # FIREBREAK_OIDC_CLIENT_SECRET: the browser view's OIDC client
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Secrets":
@@ -169,6 +173,8 @@ class Secrets:
             slack_api_url=env.get("SLACK_API_URL") or None,
             database_url=env.get("DATABASE_URL") or None,
             audit_key=env.get("FIREBREAK_AUDIT_KEY") or None,
+            ui_secret_key=env.get("FIREBREAK_UI_SECRET_KEY") or None,
+            oidc_client_secret=env.get("FIREBREAK_OIDC_CLIENT_SECRET") or None,
         )
 
     def __repr__(self) -> str:  # never print a token by accident
