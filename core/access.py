@@ -16,6 +16,9 @@ class Directory(Protocol):
     def name(self, user_id: str) -> str | None:
         """A person's display name, for documents people read (None: unknown)."""
 
+    def user_by_email(self, email: str) -> str | None:
+        """The chat user with this email address (None: nobody), linking a browser sign-in."""
+
 
 def is_responder(user_id: str, allowed: list[str], directory: Directory) -> bool:
     if not allowed:
