@@ -116,6 +116,7 @@ def cmd_local(args: argparse.Namespace) -> int:
         return fail(f"the local workspace cannot listen: {exc.strerror or exc}. Choose other ports with --port, "
                     "--slack-port and --sandbox-port (or leave them out for any free port).")
     try:
+        print(f"Browser view: {workspace.ui_url} (sign in as any of {', '.join(workspace.users)}).", flush=True)
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)

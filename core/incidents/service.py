@@ -130,10 +130,10 @@ def visible_to(services: Services, incident: Incident, actor: str) -> bool:
                    channel_members=services.chat.members)
 
 
-def listed(services: Services, actor: str, **filters) -> list[Incident]:
+def listed(services: Services, actor: str, *, limit: int = 50, **filters) -> list[Incident]:
     """The incidents `actor` may see, newest first (private ones only where shared with them)."""
     require_responder(actor, services.config.access.responders, services.directory)
-    return [i for i in services.incidents.recent(50, **filters) if visible_to(services, i, actor)]
+    return [i for i in services.incidents.recent(limit, **filters) if visible_to(services, i, actor)]
 
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,
