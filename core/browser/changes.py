@@ -82,16 +82,26 @@ def _recorded(services: Services, incident: Incident, actor: str, act: Callable[
 def deliver(services: Services, due: list[tuple[int, int | None]], holder: str = "browser") -> int:
     """Post each due entry in its incident's channel, once (the ledger's claim)."""
     send = Deliverer(services.repos.notices, holder, services.clock)
-    posted = 0
+    posted, caught_up = 0, set()
     for entry_id, incident_id in due:
         incident = services.incidents.get(incident_id) if incident_id else None
         entry = next((e for e in services.incidents.timeline(incident_id, after_id=entry_id - 1, limit=1)
                       if e.id == entry_id), None) if incident else None
         if incident is None or entry is None or not incident.channel_id:
             continue
-        posted += send(f"{POSTED}{entry_id}", incident_id,
-                       lambda i=incident, e=entry: services.chat.post_entries(i, [e]))
+        if send(f"{POSTED}{entry_id}", incident_id, lambda i=incident, e=entry: services.chat.post_entries(i, [e])):
+            posted += 1
+            caught_up.add(incident_id)
+    for incident_id in caught_up:  # the channel's summary may have missed the change too
+        _refresh(services, incident_id)
     return posted
+
+
+def _refresh(services: Services, incident_id: int) -> None:
+    try:
+        services.chat.refresh(services.incidents.get(incident_id))
+    except (ChatError, OSError) as exc:
+        log.warning("summary of incident #%s not refreshed: %s", incident_id, getattr(exc, "message", exc))
 
 
 def deliver_pending(services: Services) -> int:
