@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from core.browser import changes, views
 from core.browser.health import read as read_health
-from core.errors import FirebreakError, NotFound, PermissionDenied
+from core.errors import FirebreakError, NotFound
 from core.incidents.model import PHASES
 from core.services import Services
 from web.ui.auth import login_required
@@ -103,9 +103,9 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
     def _change(incident_id: int, done: str, act):
         try:
             act()
-        except (NotFound, PermissionDenied):
-            raise
-        except FirebreakError as exc:
+        except NotFound:
+            raise  # an incident this person may not see: as if it did not exist
+        except FirebreakError as exc:  # refused (two-person rule, approver lists, phase order): say why
             flash(exc.message, "error")
         else:
             flash(done, "ok")

@@ -1,0 +1,75 @@
+"""Approving and denying a containment request from the browser: the same two-person rule,
+approver lists and audit as the Slack buttons, and an approved request runs in moto."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.clock import ManualClock
+from core.containment.config import Approvers
+from store.audit.repository import SqlAuditRepository
+from tests.support.browser_view import UiClient
+from tests.support.containment import contain, declare, eni_groups, instance, requests, wait_state, workspace
+from tests.support.slack import ack_body, all_text, settled
+
+
+@pytest.fixture
+def ws(settings, moto_inprocess):
+    ws = workspace(settings, ManualClock())
+    yield ws
+    ws.stop()
+
+
+def requested(ws, incident, text, user="alice"):
+    before = len(requests(ws))
+    assert ack_body(contain(ws, incident, text, user=user)) == {}
+    return settled(ws, lambda: len(found := sorted(requests(ws), key=lambda r: r.id)) > before
+                   and found[-1].message_ts and found[-1])
+
+
+def test_a_second_person_approves_in_the_browser_and_it_runs_in_moto(ws):
+    instance_id, _, _, groups = instance()
+    incident = declare(ws)
+    request = requested(ws, incident, f"isolate-instance {instance_id}")
+    page_path = f"/ui/incidents/{incident.id}"
+
+    alice = UiClient(ws).sign_in("alice")
+    own = alice.submit(page_path, f"/ui/requests/{request.id}/approve", {})
+    refusal = alice.get(own.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash error"' in refusal and "two-person rule" in refusal and ws.services.repos.containment.get(request.id).state == "requested"
+    assert list(eni_groups(instance_id).values()) == [sorted(groups)], "the requester cannot approve alone"
+
+    bob = UiClient(ws).sign_in("bob")
+    assert f'id="approve-{request.id}"' in bob.get(page_path).get_data(as_text=True)
+    answer = bob.submit(page_path, f"/ui/requests/{request.id}/approve", {})
+    assert answer.status_code == 302
+    done = wait_state(ws, request.id, "succeeded")
+    assert done.decided_by == ws.user("bob") and done.outcome["verified"]
+    assert list(eni_groups(instance_id).values()) == [list(done.memory["isolation"].values())]
+    page = bob.get(page_path).get_data(as_text=True)
+    assert "succeeded" in page and f'id="approve-{request.id}"' not in page
+    approved = [all_text(m) for m in ws.fake.messages(incident.channel_id) if "Containment approved" in all_text(m)]
+    assert len(approved) == 1, "the browser's decision is posted in the channel once"
+    events = [e["event"] for e in SqlAuditRepository(ws.services.db).for_request(request.id)]
+    assert events[:3] == ["requested", "approved", "executing"] and "succeeded" in events
+    refused = [e for e in SqlAuditRepository(ws.services.db).for_request(request.id) if e["event"] != "requested"
+               and e.get("actor") == ws.user("alice")]
+    assert not [e for e in refused if e["event"] == "approved"], "alice's own approval was never recorded as one"
+
+
+def test_only_a_named_approver_may_approve_in_the_browser(settings, moto_inprocess):
+    ws = workspace(settings, ManualClock(), approvers=lambda w: Approvers(default=[w.user("carol")]))
+    try:
+        instance_id, _, _, _ = instance()
+        incident = declare(ws)
+        request = requested(ws, incident, f"isolate-instance {instance_id}")
+        bob = UiClient(ws).sign_in("bob")
+        refused = bob.submit(f"/ui/incidents/{incident.id}", f"/ui/requests/{request.id}/approve", {})
+        assert "You may not approve" in bob.get(refused.headers["Location"]).get_data(as_text=True)
+        assert ws.services.repos.containment.get(request.id).state == "requested"
+        carol = UiClient(ws).sign_in("carol")
+        carol.submit(f"/ui/incidents/{incident.id}", f"/ui/requests/{request.id}/deny", {"reason": "wrong host"})
+        denied = ws.services.repos.containment.get(request.id)
+        assert denied.state == "denied" and denied.decision_note == "wrong host"
+    finally:
+        ws.stop()
