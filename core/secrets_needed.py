@@ -36,7 +36,8 @@ UI_SECRETS = ("FIREBREAK_UI_SECRET_KEY", "FIREBREAK_OIDC_CLIENT_SECRET")
 
 def named(config) -> list[Secret]:
     """The fixed secrets, then each one the configuration names by variable."""
-    found = [Secret(s.name, s.what, True) if s.name in UI_SECRETS and config.ui.enabled else s for s in FIXED]
+    found = [Secret(s.name, s.what, True) if s.name in UI_SECRETS else s for s in FIXED
+             if s.name not in UI_SECRETS or config.ui.enabled]  # the browser view's: needed once it is on
     for name, audience in sorted(config.communications.audiences.items()):
         pager = audience.pager
         if pager is None:

@@ -15,7 +15,6 @@ DEAD_SHOWN = 100  # dead letters listed (and counted up to)
 
 @dataclass(frozen=True)
 class Health:
-    database: bool
     queued_jobs: int  # queued or running (`bot.py jobs list`)
     dead_jobs: list  # dead letters, newest first (`bot.py jobs list --failed`)
     clock_leader: str | None  # the clock holding the lease; None: no clock is running
@@ -39,7 +38,7 @@ def read(services: Services) -> Health:
     if newest is not None and (seen := parse_timestamp(newest[0])) is not None:
         received = newest[1] if newest[1].tzinfo else newest[1].replace(tzinfo=seen.tzinfo)
         lag = max(timedelta(0), received - seen)
-    return Health(database=services.db.ping(), queued_jobs=jobs.active(),
+    return Health(queued_jobs=jobs.active(),
                   dead_jobs=jobs.listed(failed=True, limit=DEAD_SHOWN),
                   clock_leader=services.repos.clock_leases.holder(LEASE_NAME),
                   last_finding_at=newest[1] if newest else None, intake_lag=lag,

@@ -98,7 +98,7 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
     @login_required
     def health():
         views.require_responder(services, g.person.user_id)
-        return render_template("health.html", health=read_health(services))
+        return render_template("health.html", health=read_health(services), database=services.db.ping())
 
     def _change(incident_id: int, done: str, act):
         try:
