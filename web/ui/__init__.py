@@ -46,7 +46,7 @@ def build(services: Services, login: Login, *, draw_charts: Callable | None = No
     CSRFProtect(app)
     oauth_client = None
     if login.local_people is None:
-        oauth_client = auth.oidc_client(app, cfg, login.client_secret or "")
+        oauth_client = app.extensions["firebreak_oidc"] = auth.oidc_client(app, cfg, login.client_secret or "")
     limiter = limiter or LoginLimiter(cfg.login_attempts_per_minute)
     app.register_blueprint(auth.blueprint(limiter, local_people=login.local_people, oauth_client=oauth_client,
                                           redirect_uri=cfg.redirect_uri, user_by_email=services.directory.user_by_email))
