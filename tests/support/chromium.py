@@ -43,8 +43,9 @@ class Browser:
 
     def full_page_shot(self, path: Path) -> Path:
         """The whole page, however long (for the README's pictures)."""
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, min(max(900, height), 6000))
+        for _ in range(2):  # the window's chrome takes a little: measure again once resized
+            height = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(1280, min(max(900, height + 140), 6000))
         self.driver.save_screenshot(str(path))
         self.driver.set_window_size(1280, 1000)
         return path

@@ -58,6 +58,11 @@ def test_sign_in_open_an_incident_and_approve_as_a_second_person(ws, chromium):
     assert list(eni_groups(instance_id).values()) == [list(done.memory["isolation"].values())]
     browser.open(f"{ws.url}/ui/incidents/{incident.id}", "incident-after")
     assert "succeeded" in browser.text() and f"approve-{request.id}" not in browser.driver.page_source
+    from selenium.webdriver.common.by import By
+
+    browser.driver.find_element(By.ID, "note-text").send_keys("Host isolated; snapshot next")
+    browser.click("#note-form button", "note-added")
+    assert "Note added." in browser.text() and "Host isolated; snapshot next" in browser.text()
 
     browser.open(f"{ws.url}/ui/report", "report")
     assert "program report" in browser.text()
