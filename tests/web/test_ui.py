@@ -136,3 +136,33 @@ def test_a_phase_not_allowed_next_is_refused_with_the_reason(alice, workspace):
 def test_health_page_shows_queue_dead_letters_and_clock(alice, workspace):
     page = alice.get("/ui/health").get_data(as_text=True)
     assert 'id="queued">0<' in page and 'id="dead">0' in page and "no clock is running" in page
+
+
+def test_filters_narrow_the_list(alice, workspace):
+    declare(workspace, title="Real one")
+    drill = declare(workspace, title="Practice run", drill={"scenario": "demo"})
+    moved = declare(workspace, title="Being analysed")
+    changes.change_phase(workspace.services, moved.id, actor=workspace.user("alice"), phase="analysis")
+
+    def titles(query):
+        page = alice.get(f"/ui/incidents?{query}").get_data(as_text=True)
+        return {t for t in ("Real one", "Practice run", "Being analysed") if t in page}
+
+    assert titles("") == {"Real one", "Practice run", "Being analysed"}
+    assert titles("kind=drill") == {"Practice run"} and drill.is_drill
+    assert titles("kind=real") == {"Real one", "Being analysed"}
+    assert titles("phase=analysis") == {"Being analysed"}
+    assert titles("severity=sev1") == set()
+    assert titles("account=999999999999") == set()
+
+
+def test_the_timeline_is_paged(workspace):
+    incident = declare(workspace)
+    for n in range(1, 61):
+        changes.add_note(workspace.services, incident.id, actor=workspace.user("alice"), text=f"step {n:02d}")
+    alice = UiClient(workspace).sign_in("alice")
+    first = alice.get(f"/ui/incidents/{incident.id}").get_data(as_text=True)
+    assert "page 1 of 2" in first and "step 01" in first and "step 60" not in first
+    second = alice.get(f"/ui/incidents/{incident.id}?page=2").get_data(as_text=True)
+    assert "page 2 of 2" in second and "step 60" in second and "step 01" not in second
+    assert "page 2 of 2" in alice.get(f"/ui/incidents/{incident.id}?page=99").get_data(as_text=True)
