@@ -49,7 +49,8 @@ def build(services: Services, login: Login, *, draw_charts: Callable | None = No
         oauth_client = app.extensions["firebreak_oidc"] = auth.oidc_client(app, cfg, login.client_secret or "")
     limiter = limiter or LoginLimiter(cfg.login_attempts_per_minute)
     app.register_blueprint(auth.blueprint(limiter, local_people=login.local_people, oauth_client=oauth_client,
-                                          redirect_uri=cfg.redirect_uri, user_by_email=services.directory.user_by_email))
+                                          redirect_uri=cfg.redirect_uri,
+                                          user_by_email=services.directory.user_by_email))
     app.register_blueprint(pages.blueprint(services, ReportCharts(draw_charts)))
     app.after_request(add_headers)
     _errors(app)

@@ -46,16 +46,17 @@ def _safe_next(target: str | None) -> str:
 
 
 def blueprint(limiter: LoginLimiter, *, local_people: Mapping[str, str] | None, oauth_client=None,
-              redirect_uri: str | None = None, user_by_email: Callable[[str], str | None] = lambda e: None) -> Blueprint:
+              redirect_uri: str | None = None,
+              user_by_email: Callable[[str], str | None] = lambda email: None) -> Blueprint:
     auth = Blueprint("auth", __name__)
 
     def limited():
         client = request.remote_addr or "unknown"
         if not limiter.allow(client):
             log.warning("sign-in attempts from %s over the limit", client)
-            body = render_template("error.html", title="Too many sign-in attempts",
-                                   message="Too many sign-in attempts from your address; wait a minute."), 429
-            return body[0], 429, {"Retry-After": str(limiter.retry_after(client))}
+            page = render_template("error.html", title="Too many sign-in attempts",
+                                   message="Too many sign-in attempts from your address; wait a minute.")
+            return page, 429, {"Retry-After": str(limiter.retry_after(client))}
         return None
 
     @auth.get("/login")

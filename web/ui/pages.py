@@ -18,6 +18,14 @@ NOTE_LIMIT = 4000
 
 def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
     pages = Blueprint("pages", __name__)
+    _reading(pages, services)
+    _forms(pages, services)
+    _program(pages, services, charts)
+    return pages
+
+
+def _reading(pages: Blueprint, services: Services) -> None:
+    """The incident list and an incident's page."""
     cfg = services.config
 
     @pages.get("/")
@@ -30,7 +38,8 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
         filters = views.Filters.of(request.args)
         found = views.incident_list(services, g.person.user_id, filters)
         return render_template("incidents.html", incidents=found, filters=filters, phases=PHASES,
-                               severities=[s.name for s in cfg.incidents.severities], categories=list(cfg.incidents.categories))
+                               severities=[s.name for s in cfg.incidents.severities],
+                               categories=list(cfg.incidents.categories))
 
     @pages.get("/incidents/<int:incident_id>")
     @login_required
@@ -39,6 +48,13 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
         shown = views.incident_page(services, g.person.user_id, incident_id, page=int(page) if page.isdigit() else 1,
                                     per_page=cfg.ui.timeline_page_size)
         return render_template("incident.html", view=shown, i=shown.incident, verdicts=None)
+
+
+
+def _forms(pages: Blueprint, services: Services) -> None:
+    """What a responder changes: each form posts, core decides, the incident's page shows
+    the outcome (or why not)."""
+    cfg = services.config
 
     @pages.post("/incidents/<int:incident_id>/note")
     @login_required
@@ -79,6 +95,11 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
             verdicts = None
         return render_template("incident.html", view=shown, i=shown.incident, verdicts=verdicts)
 
+
+
+def _program(pages: Blueprint, services: Services, charts: ReportCharts) -> None:
+    """The program report and the bot's health."""
+
     @pages.get("/report")
     @login_required
     def report():
@@ -100,15 +121,15 @@ def blueprint(services: Services, charts: ReportCharts) -> Blueprint:
         views.require_responder(services, g.person.user_id)
         return render_template("health.html", health=read_health(services), database=services.db.ping())
 
-    def _change(incident_id: int, done: str, act):
-        try:
-            act()
-        except NotFound:
-            raise  # an incident this person may not see: as if it did not exist
-        except FirebreakError as exc:  # refused (two-person rule, approver lists, phase order): say why
-            flash(exc.message, "error")
-        else:
-            flash(done, "ok")
-        return redirect(url_for("pages.incident", incident_id=incident_id))
 
-    return pages
+
+def _change(incident_id: int, done: str, act):
+    try:
+        act()
+    except NotFound:
+        raise  # an incident this person may not see: as if it did not exist
+    except FirebreakError as exc:  # refused (two-person rule, approver lists, phase order): say why
+        flash(exc.message, "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("pages.incident", incident_id=incident_id))
