@@ -64,7 +64,7 @@ def _visible(services: Services, incident_id: int, actor: str) -> Incident:
 def _recorded(services: Services, incident: Incident, actor: str, act: Callable[[], T]) -> tuple[T | None, list]:
     """Run `act`; whatever timeline entries it made as `actor` are due in the channel. A
     chat failure after the change was saved is not the browser user's failure."""
-    before = max((e.id for e in services.incidents.timeline(incident.id, limit=None)), default=0)
+    before = services.incidents.last_entry_id(incident.id)
     try:
         result = act()
     except (ChatError, OSError) as exc:  # saved; Slack did not take the refreshed summary or card
