@@ -166,3 +166,15 @@ def test_the_timeline_is_paged(workspace):
     second = alice.get(f"/ui/incidents/{incident.id}?page=2").get_data(as_text=True)
     assert "page 2 of 2" in second and "step 60" in second and "step 01" not in second
     assert "page 2 of 2" in alice.get(f"/ui/incidents/{incident.id}?page=99").get_data(as_text=True)
+
+
+def test_while_slack_is_down_a_private_incident_stays_hidden_and_the_list_still_opens(workspace):
+    secret = declare(workspace, user="alice", title="Insider exfiltration", private=True)
+    declare(workspace, user="alice", title="Phishing wave")
+    carol, alice = UiClient(workspace).sign_in("carol"), UiClient(workspace).sign_in("alice")
+    workspace.fake.outage(500)
+    listing = carol.get("/ui/incidents")
+    assert listing.status_code == 200 and "Phishing wave" in listing.get_data(as_text=True)
+    assert "Insider exfiltration" not in listing.get_data(as_text=True)
+    assert carol.get(f"/ui/incidents/{secret.id}").status_code == 404
+    assert alice.get(f"/ui/incidents/{secret.id}").status_code == 200, "its declarer still sees it"
