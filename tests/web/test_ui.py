@@ -4,10 +4,15 @@ rule as Slack for private incidents, and changes posted to the incident's channe
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
 from core.browser import changes
+from core.findings.pipeline import ingest
 from tests.support.browser_view import UiClient, declare
+from tests.support.findings import finding
 from tests.support.slack import all_text, eventually
 
 
@@ -133,9 +138,28 @@ def test_a_phase_not_allowed_next_is_refused_with_the_reason(alice, workspace):
     assert workspace.services.incidents.get(incident.id).phase == "detection"
 
 
-def test_health_page_shows_queue_dead_letters_and_clock(alice, workspace):
+def test_health_page_shows_queue_dead_letters_clock_and_intake_lag(alice, workspace):
     page = alice.get("/ui/health").get_data(as_text=True)
     assert 'id="queued">0<' in page and 'id="dead">0' in page and "no clock is running" in page
+    assert 'id="lag">unknown' in page
+
+    repos, now = workspace.services.repos, workspace.services.clock.now()
+    for key in ("stuck-1", "stuck-2"):
+        repos.jobs.enqueue(key=key, route="nowhere", payload={}, at=now + timedelta(hours=1))  # not due yet
+    repos.jobs.enqueue(key="doomed", route="nowhere", payload={}, at=now + timedelta(minutes=30))
+    later = now + timedelta(minutes=45)  # the workspace's own workers see nothing due before then
+    doomed = repos.jobs.claim("test", now=later, lease=timedelta(minutes=1))
+    assert doomed.key == "doomed"
+    assert repos.jobs.fail(doomed.id, doomed.locked_by, error="Slack said no", at=later, retry_at=None) == "dead"
+    repos.clock_leases.acquire("clock", "clock-host:4242", timedelta(minutes=1), now)
+    seen = (now - timedelta(seconds=90)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    ingest(workspace.services, [finding(id="f-lag", first_seen=seen, last_seen=seen, updated_at=seen)], declare=False)
+
+    page = alice.get("/ui/health").get_data(as_text=True)
+    assert 'id="queued">2<' in page and 'id="dead">1' in page and "Slack said no" in page
+    assert "clock-host:4242" in page
+    lag = re.search(r'id="lag">0:0(\d):(\d\d)', page)
+    assert lag and 85 <= int(lag.group(1)) * 60 + int(lag.group(2)) <= 120, page[page.index('id="lag"'):][:60]
 
 
 def test_filters_narrow_the_list(alice, workspace):
