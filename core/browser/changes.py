@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Callable, TypeVar
 
-from core.containment import service as containment
+from core.containment import cards, service as containment
 from core.containment.model import ContainRequest
 from core.incidents import lifecycle, service as incidents
 from core.incidents.model import Incident, TimelineEntry
@@ -51,8 +51,17 @@ def decide_request(services: Services, request_id: int, *, actor: str, approve: 
     two-person rule, expiry) and runs an approved request at once, as for a click."""
     request = services.repos.containment.get(request_id)
     incident = _visible(services, request.incident_id if request else 0, actor)
-    decided, _ = _recorded(services, incident, actor, lambda: containment.decide(
-        services, request_id, actor=actor, approve=approve, note=note))
+
+    def decide() -> ContainRequest:
+        try:
+            return containment.decide(services, request_id, actor=actor, approve=approve, note=note)
+        except (ChatError, OSError):  # decided, but its card was not updated: AWS need not wait for Slack
+            stored = services.repos.containment.get(request_id)
+            if stored is None or stored.decided_by != actor:
+                raise
+            return containment.run_if_approved(services, stored)
+
+    decided, _ = _recorded(services, incident, actor, decide)
     return decided or services.repos.containment.get(request_id)
 
 
@@ -82,7 +91,7 @@ def _recorded(services: Services, incident: Incident, actor: str, act: Callable[
 def deliver(services: Services, due: list[tuple[int, int | None]], holder: str = "browser") -> int:
     """Post each due entry in its incident's channel, once (the ledger's claim)."""
     send = Deliverer(services.repos.notices, holder, services.clock)
-    posted, caught_up = 0, set()
+    posted, caught_up, cards_due = 0, set(), set()
     for entry_id, incident_id in due:
         incident = services.incidents.get(incident_id) if incident_id else None
         entry = next((e for e in services.incidents.timeline(incident_id, after_id=entry_id - 1, limit=1)
@@ -92,16 +101,21 @@ def deliver(services: Services, due: list[tuple[int, int | None]], holder: str =
         if send(f"{POSTED}{entry_id}", incident_id, lambda i=incident, e=entry: services.chat.post_entries(i, [e])):
             posted += 1
             caught_up.add(incident_id)
-    for incident_id in caught_up:  # the channel's summary may have missed the change too
-        _refresh(services, incident_id)
+            if isinstance(entry.data.get("request"), int):
+                cards_due.add(entry.data["request"])
+    for incident_id in caught_up:  # the channel's summary and request cards may have missed it too
+        _refresh(services, lambda i=incident_id: services.chat.refresh(services.incidents.get(i)))
+    for request_id in cards_due:
+        _refresh(services, lambda r=request_id: cards.publish(services.board, services.repos.containment,
+                                                              services.incidents, services.repos.containment.get(r)))
     return posted
 
 
-def _refresh(services: Services, incident_id: int) -> None:
+def _refresh(services: Services, show: Callable[[], object]) -> None:
     try:
-        services.chat.refresh(services.incidents.get(incident_id))
+        show()
     except (ChatError, OSError) as exc:
-        log.warning("summary of incident #%s not refreshed: %s", incident_id, getattr(exc, "message", exc))
+        log.warning("the channel was not brought up to date: %s", getattr(exc, "message", exc))
 
 
 def deliver_pending(services: Services) -> int:

@@ -74,3 +74,28 @@ def test_only_a_named_approver_may_approve_in_the_browser(settings, moto_inproce
         assert denied.state == "denied" and denied.decision_note == "wrong host"
     finally:
         ws.stop()
+
+
+def test_approved_in_the_browser_while_slack_is_down_runs_and_is_posted_once_slack_is_back(ws):
+    from core.browser import changes
+
+    instance_id, _, _, _ = instance()
+    incident = declare(ws)
+    request = requested(ws, incident, f"isolate-instance {instance_id}")
+    bob = UiClient(ws).sign_in("bob")
+    form = bob.token(f"/ui/incidents/{incident.id}")
+    ws.fake.outage(500)
+    assert bob.post(f"/ui/requests/{request.id}/approve", {"csrf_token": form}).status_code == 302
+    done = wait_state(ws, request.id, "succeeded")
+    assert done.decided_by == ws.user("bob") and done.outcome["verified"], "AWS does not need Slack"
+
+    def posted():
+        return [all_text(m) for m in ws.fake.messages(incident.channel_id) if "Containment approved" in all_text(m)]
+
+    ws.fake.outage(None)
+    assert posted() == []
+    assert changes.deliver_pending(ws.services) >= 1
+    assert changes.deliver_pending(ws.services) == 0
+    assert len(posted()) == 1
+    card = next(m for m in ws.fake.messages(done.message_channel) if m["ts"] == done.message_ts)
+    assert "Verified" in all_text(card), "the request's card catches up too"
