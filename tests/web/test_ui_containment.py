@@ -99,3 +99,40 @@ def test_approved_in_the_browser_while_slack_is_down_runs_and_is_posted_once_sla
     assert len(posted()) == 1
     card = next(m for m in ws.fake.messages(done.message_channel) if m["ts"] == done.message_ts)
     assert "Verified" in all_text(card), "the request's card catches up too"
+
+
+def test_the_evidence_manifest_with_its_hashes_and_verify(ws):
+    import hashlib
+
+    import boto3
+
+    incident = declare(ws)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="firebreak-evidence-ui")
+    s3.put_bucket_versioning(Bucket="firebreak-evidence-ui", VersioningConfiguration={"Status": "Enabled"})
+    content = b"memory image of i-0123456789abcdef0"
+    version = s3.put_object(Bucket="firebreak-evidence-ui", Key="mem.lime", Body=content)["VersionId"]
+    now, repos = ws.services.clock.now(), ws.services.repos
+    request, _ = repos.containment.create(dict(
+        incident_id=incident.id, action="collect-instance-data", target="i-0123456789abcdef0", options={},
+        account="123456789012", region="us-east-1", state="succeeded", requested_by=ws.user("alice"),
+        requested_at=now, expires_at=now, plan={}), {"event": "requested"}, now)
+    digest = hashlib.sha256(content).hexdigest()
+    repos.evidence.record([dict(
+        incident_id=incident.id, request_id=request.id, request_label=request.label, action="collect-instance-data",
+        kind="object", location=f"s3://firebreak-evidence-ui/mem.lime?versionId={version}", account="123456789012",
+        region="us-east-1", sha256=digest, size=len(content), source="ec2 instance", note="hashed as written",
+        requested_by=ws.user("alice"), approved_by=ws.user("bob"), collected_at=now,
+        detail={"bucket": "firebreak-evidence-ui", "key": "mem.lime", "version_id": version})], now)
+
+    bob = UiClient(ws).sign_in("bob")
+    page = bob.get(f"/ui/incidents/{incident.id}").get_data(as_text=True)
+    assert digest in page and "Verify against the manifest" in page
+    checked = bob.submit(f"/ui/incidents/{incident.id}", f"/ui/incidents/{incident.id}/evidence/verify", {})
+    verdicts = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and 'id="verdicts"' in verdicts
+    shown = verdicts.split('id="verdicts"')[1].split("</ul>")[0]
+    assert "<strong>OK</strong>" in shown and "MISMATCH" not in shown and "mem.lime" in shown
+    s3.delete_object(Bucket="firebreak-evidence-ui", Key="mem.lime", VersionId=version)  # the evidence is gone
+    again = bob.submit(f"/ui/incidents/{incident.id}", f"/ui/incidents/{incident.id}/evidence/verify", {})
+    assert "<strong>MISSING</strong>" in again.get_data(as_text=True).split('id="verdicts"')[1]
