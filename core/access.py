@@ -36,11 +36,12 @@ def is_responder(user_id: str, allowed: list[str], directory: Directory) -> bool
 
 
 def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory,
-             channel_members=None) -> bool:
+             channel_members=None, unknown_members_hide: bool = False) -> bool:
     """A public incident: any responder. A private one: its role holders, the members of its
-    channel (`channel_members()` asks the chat), and the configured private viewers. While
-    the chat cannot say who is in the channel (Slack down: the browser view still works),
-    channel membership grants nothing: the rule fails closed."""
+    channel (`channel_members()` asks the chat), and the configured private viewers. When
+    the chat cannot say who is in the channel, Slack's commands say why (a missing scope is
+    for an admin to fix); with `unknown_members_hide` (the browser view, which must work
+    while Slack is down) channel membership grants nothing then: the rule fails closed."""
     if not incident.private:
         return True
     if user_id in incident.roles.values() or user_id == incident.declared_by:
@@ -52,6 +53,8 @@ def may_see(incident, user_id: str, *, viewers: list[str], directory: Directory,
     try:
         return user_id in channel_members(incident.channel_id)
     except (FirebreakError, OSError) as exc:
+        if not unknown_members_hide:
+            raise
         log.warning("members of %s unknown (%s): private incident %s shown only to its roles and viewers",
                     incident.channel_id, type(exc).__name__, incident.id)
         return False

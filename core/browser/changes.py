@@ -67,7 +67,7 @@ def decide_request(services: Services, request_id: int, *, actor: str, approve: 
 
 def _visible(services: Services, incident_id: int, actor: str) -> Incident:
     """The incident, if `actor` may see it (NotFound otherwise, as in Slack)."""
-    return incidents.find(services, actor=actor, channel=None, ref=str(incident_id))
+    return incidents.find(services, actor=actor, channel=None, ref=str(incident_id), unknown_members_hide=True)
 
 
 def _recorded(services: Services, incident: Incident, actor: str, act: Callable[[], T]) -> tuple[T | None, list]:

@@ -1,6 +1,7 @@
 """What the browser view's pages show, read under the same rules as Slack's commands:
 `listed` and `find` (core/incidents/service.py) decide who may see which incident, through
-the one visibility function (`visible_to` → core.access.may_see)."""
+the one visibility function (`visible_to` → core.access.may_see). The browser asks it to
+fail closed while Slack cannot list a private channel's members (it works when Slack is down)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Filters:
 
 def incident_list(services: Services, actor: str, filters: Filters) -> list[Incident]:
     """The incidents `actor` may see (newest first) that match every filter given."""
-    found = incidents.listed(services, actor, limit=SCANNED, severity=filters.severity or None)
+    found = incidents.listed(services, actor, limit=SCANNED, severity=filters.severity or None,
+                             unknown_members_hide=True)
     keep = [i for i in found if (not filters.phase or i.phase == filters.phase)
             and (not filters.category or i.category == filters.category)
             and (not filters.kind or i.is_drill == (filters.kind == "drill"))]
@@ -64,7 +66,7 @@ class IncidentPage:
 
 def incident_page(services: Services, actor: str, incident_id: int, *, page: int, per_page: int) -> IncidentPage:
     """Everything the incident's page shows; NotFound when `actor` may not see it."""
-    incident = incidents.find(services, actor=actor, channel=None, ref=str(incident_id))
+    incident = incidents.find(services, actor=actor, channel=None, ref=str(incident_id), unknown_members_hide=True)
     total = services.incidents.timeline_page(incident.id, page=1, per_page=1)[1]
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)

@@ -58,7 +58,7 @@ class ReportCharts:
         require_responder(services, actor)
         report, charts = self._built(services, period_text)
         hidden = {i.label for found in report.real.excluded.values() for i in found
-                  if not visible_to(services, i, actor)}
+                  if not visible_to(services, i, actor, unknown_members_hide=True)}
         sections = []
         for heading, chart, (header, rows) in summary.sections(report):
             if heading == EXCLUDED:
