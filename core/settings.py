@@ -104,6 +104,9 @@ class ServerConfig(Strict):
     # /metrics (and a second /healthz) on their own listener; metrics_port null: /metrics on the main port.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+    # The reverse proxy's address (TLS in front): its X-Forwarded-For/-Proto are believed,
+    # so per-address limits (the browser view's sign-in) see each client. null: nobody's.
+    trusted_proxy: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f.:]+$")
 
     def warnings(self) -> list[str]:
         """What `check-config` says about exposure (each names its setting)."""
