@@ -202,3 +202,18 @@ def test_while_slack_is_down_a_private_incident_stays_hidden_and_the_list_still_
     assert "Insider exfiltration" not in listing.get_data(as_text=True)
     assert carol.get(f"/ui/incidents/{secret.id}").status_code == 404
     assert alice.get(f"/ui/incidents/{secret.id}").status_code == 200, "its declarer still sees it"
+
+
+def test_after_sign_in_back_to_the_page_asked_for_never_to_another_site(workspace):
+    incident = declare(workspace)
+    browser = UiClient(workspace)
+    asked = browser.get(f"/ui/incidents/{incident.id}?page=1")
+    assert asked.headers["Location"].startswith("/ui/login?next=")
+    token = browser.token(asked.headers["Location"])
+    back = browser.post("/ui/login", {"person": "alice", "csrf_token": token,
+                                      "next": f"/incidents/{incident.id}?page=1"})
+    assert back.headers["Location"] == f"/ui/incidents/{incident.id}?page=1"
+    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        other = UiClient(workspace)
+        answer = other.post("/ui/login", {"person": "alice", "csrf_token": other.token(), "next": evil})
+        assert answer.headers["Location"] == "/ui/incidents", evil
