@@ -48,7 +48,7 @@ def test_a_second_person_approves_in_the_browser_and_it_runs_in_moto(ws):
     assert done.decided_by == ws.user("bob") and done.outcome["verified"]
     assert list(eni_groups(instance_id).values()) == [list(done.memory["isolation"].values())]
     page = bob.get(page_path).get_data(as_text=True)
-    assert "succeeded" in page and f'id="approve-{request.id}"' not in page
+    assert f"{request.label}: succeeded." in page and f'id="approve-{request.id}"' not in page
     approved = [all_text(m) for m in ws.fake.messages(incident.channel_id) if "Containment approved" in all_text(m)]
     assert len(approved) == 1, "the browser's decision is posted in the channel once"
     events = [e["event"] for e in SqlAuditRepository(ws.services.db).for_request(request.id)]

@@ -78,7 +78,7 @@ def _forms(pages: Blueprint, services: Services) -> None:
             abort(404)
         approve = decision == "approve"
         reason = request.form.get("reason", "").strip()[:500] or None
-        return _change(found.incident_id, f"{found.label} {'approved' if approve else 'denied'}.",
+        return _change(found.incident_id, lambda request: f"{found.label}: {request.state}.",
                        lambda: changes.decide_request(services, request_id, actor=g.person.user_id, approve=approve,
                                                       note=reason))
 
@@ -123,13 +123,14 @@ def _program(pages: Blueprint, services: Services, charts: ReportCharts) -> None
 
 
 
-def _change(incident_id: int, done: str, act):
+def _change(incident_id: int, done, act):
+    """Run `act`; flash `done` (or `done(result)`: what is stored now) or why it was refused."""
     try:
-        act()
+        result = act()
     except NotFound:
         raise  # an incident this person may not see: as if it did not exist
     except FirebreakError as exc:  # refused (two-person rule, approver lists, phase order): say why
         flash(exc.message, "error")
     else:
-        flash(done, "ok")
+        flash(done(result) if callable(done) else done, "ok")
     return redirect(url_for("pages.incident", incident_id=incident_id))
