@@ -107,3 +107,60 @@ def test_slack_finds_the_person_by_email_with_the_manifest_scope():
             scoped.stop()
     finally:
         fake.stop()
+
+
+class Directory:
+    """The one Slack account this test's provider vouches for."""
+
+    def group_members(self, group_id):
+        return set()
+
+    def name(self, user_id):
+        return {"U0ANA": "ana"}.get(user_id)
+
+    def user_by_email(self, email):
+        return {"ana@example.com": "U0ANA"}.get(email.lower())
+
+
+@pytest.fixture
+def oidc_ui(tmp_path, clean_db):
+    environ = {"DATABASE_URL": clean_db, "FIREBREAK_UI_SECRET_KEY": "k" * 40, "FIREBREAK_OIDC_CLIENT_SECRET": "s3cr3t"}
+    services = build_services(with_ui(tmp_path, environ), directory=Directory())
+    app = browser_view(services)
+    client = app.extensions["firebreak_oidc"]
+    client.server_metadata.update({"_loaded_at": 1, "issuer": IDP, "authorization_endpoint": f"{IDP}/authorize",
+                                   "token_endpoint": f"{IDP}/token", "jwks_uri": f"{IDP}/jwks"})
+    yield Client(WebApp(lambda environ: (404, {}, b""), services, ui=app)), client
+    services.drain()
+
+
+def come_back(browser, provider, claims=None, error: Exception | None = None):
+    """The provider sends the person back: Authlib's token exchange and ID token checks are
+    Authlib's (and need the provider); here it hands over the claims it validated."""
+    def exchange(**_):
+        if error is not None:
+            raise error
+        return {"access_token": "at", "userinfo": claims}
+
+    provider.authorize_access_token = exchange
+    https = {"wsgi.url_scheme": "https"}
+    browser.get("/ui/login?go=1&next=/report", environ_base=https)
+    return browser.get("/ui/auth/callback?code=c&state=s", environ_base=https)
+
+
+def test_a_verified_email_signs_in_as_its_slack_account(oidc_ui):
+    browser, provider = oidc_ui
+    answer = come_back(browser, provider, {"email": "Ana@Example.com", "email_verified": True, "name": "Ana"})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/ui/report", "back where they asked to go"
+    page = browser.get("/ui/incidents", environ_base={"wsgi.url_scheme": "https"})
+    assert page.status_code == 200 and "Ana" in page.get_data(as_text=True)
+
+
+def test_an_unverified_email_or_a_failed_exchange_signs_nobody_in(oidc_ui):
+    browser, provider = oidc_ui
+    refused = come_back(browser, provider, {"email": "ana@example.com", "email_verified": False})
+    assert refused.status_code == 403 and "has not verified" in refused.get_data(as_text=True)
+    assert browser.get("/ui/incidents", environ_base={"wsgi.url_scheme": "https"}).status_code == 302
+    failed = come_back(browser, provider, error=RuntimeError("mismatching_state"))
+    assert failed.status_code == 400 and "failed; try again" in failed.get_data(as_text=True)
+    assert browser.get("/ui/incidents", environ_base={"wsgi.url_scheme": "https"}).status_code == 302
