@@ -47,6 +47,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers = composition.job_worker(process, threads=args.worker_threads or server_cfg.threads)
     log.info("serving Slack requests on %s/slack/events (health: /healthz)%s", server.url,
              "; running jobs too once Slack answers" if workers else "; jobs are run by `bot.py worker`")
+    if process.web is not None and process.web.ui is not None:
+        log.info("serving the browser view on %s/ui/", settings.config.ui.public_url or server.url)
     metrics = start_metrics_server(MetricsApp(process.services), server_cfg)
 
     def halt(*_):
@@ -116,6 +118,7 @@ def cmd_local(args: argparse.Namespace) -> int:
         return fail(f"the local workspace cannot listen: {exc.strerror or exc}. Choose other ports with --port, "
                     "--slack-port and --sandbox-port (or leave them out for any free port).")
     try:
+        print(f"Browser view: {workspace.ui_url} (sign in as any of {', '.join(workspace.users)}).", flush=True)
         if args.no_console:
             print(f"Local workspace: bot at {workspace.url}, fake Slack API at {workspace.fake.api_url}. "
                   "Ctrl-C stops it.", flush=True)

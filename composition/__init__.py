@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from aws.actions.registry import READ_THREADS, AwsCatalog
+from composition.browser import browser_view
 from composition.clock import LocalClock, holder_id
 from composition.events import publisher
 from composition.sandbox import guard as sandbox_guard
@@ -236,7 +237,8 @@ def slack_ports(settings: Settings, repos: Repositories, clock: Clock, ports: di
 
 def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool | None = None,
           slack_app: bool = False, runs_jobs: bool = False, confirm_slack: bool = False,
-          local_sandbox: AwsSandbox | None = None, **overrides: Any) -> Process:
+          local_sandbox: AwsSandbox | None = None, local_login: Mapping[str, str] | None = None,
+          **overrides: Any) -> Process:
     """Everything a process needs. `runs_jobs` adds the job dispatcher (typed commands to
     their handlers, over the Web API client: no Bolt app); `slack_app` adds the Bolt app and
     the HTTP front door too; `overrides` replace any Services field (tests hand in fakes
@@ -248,7 +250,9 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
 
     SQLite is migrated automatically, PostgreSQL only by `bot.py migrate` (so replicas never
     race on schema changes). `local_sandbox`: the AWS sandbox this process started (the local
-    workspace without credentials); every AWS call goes there, with its credentials."""
+    workspace without credentials); every AWS call goes there, with its credentials.
+    `local_login`: the local workspace's people by name, who sign in to the browser view
+    (/ui) with its local form; otherwise /ui follows `ui.enabled` (OIDC)."""
     cfg, secrets = settings.config, settings.secrets
     loaded = load_files(cfg)
     db = Database(secrets.database_url)
@@ -280,11 +284,12 @@ def build(settings: Settings, *, clock: Clock | None = None, auto_migrate: bool 
     ports.setdefault("events", publisher())
     services = Services(settings=settings, db=db, repos=repos, clock=clock, telemetry=PrometheusTelemetry(),
                         playbooks=loaded.playbooks, detection_rules=loaded.rules, **ports)
-    return _process(services, sessions, client, outbox, slack_app=slack_app, runs_jobs=runs_jobs, confirms=confirms)
+    return _process(services, sessions, client, outbox, slack_app=slack_app, runs_jobs=runs_jobs, confirms=confirms,
+                    local_login=local_login)
 
 
 def _process(services: Services, sessions: AwsSessions, client, outbox: Outbox | None, *, slack_app: bool,
-             runs_jobs: bool, confirms: bool) -> Process:
+             runs_jobs: bool, confirms: bool, local_login: Mapping[str, str] | None = None) -> Process:
     """The process around the services: what waits for Slack's first answer, the job
     dispatcher, and for a Slack app the Bolt app and the HTTP front door."""
     secrets = services.settings.secrets
@@ -306,7 +311,8 @@ def _process(services: Services, sessions: AwsSessions, client, outbox: Outbox |
         return Process(services, sessions, dispatcher=dispatcher, slack_check=check, on_slack=waiting)
     identity = BotIdentity(secrets.slack_bot_token or "")
     bolt = build_app(services, client, identity)
-    web = WebApp(SlackEndpoint(bolt, services), services) if secrets.slack_signing_secret else None
+    web = WebApp(SlackEndpoint(bolt, services), services, ui=browser_view(services, local_login)) \
+        if secrets.slack_signing_secret else None
     return Process(services, sessions, bolt, web, dispatcher, identity, check, waiting)
 
 
@@ -381,10 +387,12 @@ class RunningBot:
 
 def start_bot(settings: Settings, *, clock: Clock | None, host: str, port: int, threads: int,
               overrides: dict | None = None, workers: int | None = None,
-              policy: Policy | None = None, local_sandbox: AwsSandbox | None = None) -> RunningBot:
+              policy: Policy | None = None, local_sandbox: AwsSandbox | None = None,
+              local_login: Mapping[str, str] | None = None) -> RunningBot:
     """The bot serving HTTP; with `workers` (default: `threads`) job workers as threads beside
     it (0: it only acks and enqueues, like `bot.py serve`)."""
-    process = build(settings, clock=clock, slack_app=True, local_sandbox=local_sandbox, **(overrides or {}))
+    process = build(settings, clock=clock, slack_app=True, local_sandbox=local_sandbox, local_login=local_login,
+                    **(overrides or {}))
     if process.slack_check is not None:  # here Slack is the local one: confirm before serving
         SlackStartup(process).run()
     count = threads if workers is None else workers

@@ -26,6 +26,7 @@ from typing import Protocol
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from core.browser import changes as browser_changes
 from core.errors import ConfigError
 from core.scheduling import config as scheduling_config
 from core.reports.digest import ReportDigest
@@ -199,6 +200,8 @@ def clock_runner(services: Services) -> ClockRunner:
     if services.config.reports.schedule:  # the program report's digest (core/reports/digest.py)
         registry.register(ReportDigest.name, ReportDigest(services.notices, Deliverer(
             services.repos.notices, holder, services.clock)), cfg.sweep_seconds)
+    # changes made in the browser view while Slack was down, posted in their channels now
+    registry.register("browser-changes", browser_changes.deliver_pending, cfg.sweep_seconds)
     for name, run, seconds in services.finding_polls:
         registry.register(name, run, seconds)
     leader = Leader(services.repos.clock_leases, holder, timedelta(seconds=cfg.lease_seconds))

@@ -33,6 +33,9 @@ class NoDirectory:
     def name(self, user_id: str) -> str | None:
         return None
 
+    def user_by_email(self, email: str) -> str | None:
+        return None
+
 
 class NoChat:
     """No chat platform: no channel is created (incidents live without one), nothing is posted."""

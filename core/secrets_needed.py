@@ -27,12 +27,17 @@ FIXED = (
                                   "every process", True),
     Secret("SLACK_APP_TOKEN", "Socket Mode only (bot.py socket)", False),
     Secret("FIREBREAK_INTAKE_SECRET", "EventBridge API destinations into web's intake only", False),
+    Secret("FIREBREAK_UI_SECRET_KEY", "signs the browser view's session cookies (32+ characters): web, with ui.enabled",
+           False),
+    Secret("FIREBREAK_OIDC_CLIENT_SECRET", "the browser view's OIDC client secret: web, with ui.enabled", False),
 )
+UI_SECRETS = ("FIREBREAK_UI_SECRET_KEY", "FIREBREAK_OIDC_CLIENT_SECRET")
 
 
 def named(config) -> list[Secret]:
     """The fixed secrets, then each one the configuration names by variable."""
-    found = list(FIXED)
+    found = [Secret(s.name, s.what, True) if s.name in UI_SECRETS else s for s in FIXED
+             if s.name not in UI_SECRETS or config.ui.enabled]  # the browser view's: needed once it is on
     for name, audience in sorted(config.communications.audiences.items()):
         pager = audience.pager
         if pager is None:

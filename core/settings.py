@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from core.audit.config import AuditConfig
+from core.browser.config import UiConfig
 from core.communications.config import CommunicationsConfig
 from core.communications.config import problems as communications_problems
 from core.errors import ConfigError
@@ -105,6 +106,9 @@ class ServerConfig(Strict):
     # /metrics (and a second /healthz) on their own listener; metrics_port null: /metrics on the main port.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+    # The reverse proxy's address (TLS in front): its X-Forwarded-For/-Proto are believed,
+    # so per-address limits (the browser view's sign-in) see each client. null: nobody's.
+    trusted_proxy: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f.:]+$")
 
     def warnings(self) -> list[str]:
         """What `check-config` says about exposure (each names its setting)."""
@@ -144,6 +148,7 @@ class Config(Strict):
     communications: CommunicationsConfig = Field(default_factory=CommunicationsConfig)
     investigation: InvestigationConfig = Field(default_factory=InvestigationConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    ui: UiConfig = Field(default_factory=UiConfig)
     access: AccessConfig
     server: ServerConfig
     aws: AwsConfig
@@ -160,6 +165,8 @@ class Secrets:
     slack_api_url: str | None = None
     database_url: str | None = None
     audit_key: str | None = None  # FIREBREAK_AUDIT_KEY: the audit chain's HMAC key
+    ui_secret_key: str | None = None  # FIREBREAK_UI_SECRET_KEY: signs the browser view's session cookies
+    oidc_client_secret: str | None = None  # FIREBREAK_OIDC_CLIENT_SECRET: the browser view's OIDC client
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Secrets":
@@ -171,6 +178,8 @@ class Secrets:
             slack_api_url=env.get("SLACK_API_URL") or None,
             database_url=env.get("DATABASE_URL") or None,
             audit_key=env.get("FIREBREAK_AUDIT_KEY") or None,
+            ui_secret_key=env.get("FIREBREAK_UI_SECRET_KEY") or None,
+            oidc_client_secret=env.get("FIREBREAK_OIDC_CLIENT_SECRET") or None,
         )
 
     def __repr__(self) -> str:  # never print a token by accident

@@ -31,6 +31,14 @@ class SlackDirectory:
             self._names[user_id] = name
         return name
 
+    def user_by_email(self, email: str) -> str | None:
+        """The Slack user whose account has this email (the browser view's sign-in link)."""
+        try:
+            user = self.client.users_lookupByEmail(email=email).get("user") or {}
+        except SlackApiError:
+            return None  # users_not_found, or the scope is missing: no link, no access
+        return None if user.get("deleted") or user.get("is_bot") else user.get("id")
+
     def group_members(self, group_id: str) -> set[str]:
         with self._lock:
             cached = self._cache.get(group_id)

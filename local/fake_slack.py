@@ -524,6 +524,14 @@ class FakeSlack:
             raise SlackError("user_not_found")
         return {"user": user}
 
+    def api_users_lookupByEmail(self, body: dict) -> dict:
+        wanted = (body.get("email") or "").lower()
+        user = next((u for u in self.users.values() if wanted and wanted == str(
+            (u.get("profile") or {}).get("email") or u.get("email") or "").lower()), None)
+        if user is None:
+            raise SlackError("users_not_found")
+        return {"user": user}
+
     def api_users_list(self, body: dict) -> dict:
         return {"members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
 

@@ -120,6 +120,8 @@ METHOD_SCOPES: dict[str, Needs] = {
     # source: docs.slack.dev/reference/methods/usergroups.users.list: bot usergroups:read.
     "users.info": Needs(scopes=("users:read",)),
     # source: docs.slack.dev/reference/methods/users.info: bot users:read.
+    "users.lookupByEmail": Needs(scopes=("users:read.email",)),
+    # source: docs.slack.dev/reference/methods/users.lookupByEmail: bot users:read.email.
     "users.list": Needs(scopes=("users:read",)),
     # source: docs.slack.dev/reference/methods/users.list: bot users:read.
     "views.open": Needs(),

@@ -29,7 +29,7 @@ class RunningBot(Protocol):
     def stop(self) -> None: ...
 
 
-StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides, workers) -> RunningBot
+StartBot = Callable[..., RunningBot]  # (settings, *, clock, host, port, threads, overrides, workers, local_login)
 
 
 class RunningClock(Protocol):
@@ -87,7 +87,7 @@ class LocalWorkspace:
         self.clock: Clock = clock or OffsetClock(self._saved_offset())
         self.bot = start_bot(self.settings, clock=self.clock, host=host, port=port,
                              threads=threads or self.settings.config.server.threads, overrides=overrides,
-                             workers=workers)
+                             workers=workers, local_login=dict(self.users))
         self.services: Services = self.bot.services
         self.bolt = self.bot.bolt
         self.sender = SlackSender(self.bot.url, signing_secret, response_url=self.fake.response_url)
@@ -145,6 +145,11 @@ class LocalWorkspace:
     @property
     def url(self) -> str:
         return self.bot.url
+
+    @property
+    def ui_url(self) -> str:
+        """The browser view, signed in with the local login (any of the workspace's people)."""
+        return f"{self.bot.url}/ui/"
 
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the bot has finished the work it acknowledged (no job queued or running,

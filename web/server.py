@@ -70,9 +70,13 @@ def _listeners(server) -> list[BaseWSGIServer]:
 
 class RunningServer:
     def __init__(self, wsgi_app, host: str, port: int, threads: int, *, max_body_bytes: int = 1024 * 1024,
-                 connection_limit: int = 500, channel_timeout: int = 30, request_timeout: int = 10):
+                 connection_limit: int = 500, channel_timeout: int = 30, request_timeout: int = 10,
+                 trusted_proxy: str | None = None):
+        proxy = dict(trusted_proxy=trusted_proxy, trusted_proxy_count=1,
+                     trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"}) if trusted_proxy else {}
         self._server = create_server(
             wsgi_app, host=host, port=port, threads=threads, ident="firebreak", clear_untrusted_proxy_headers=True,
+            **proxy,
             # waitress refuses Content-Length >= max_request_body_size: allow exactly max_body_bytes
             max_request_body_size=max_body_bytes + 1, max_request_header_size=MAX_HEADER_BYTES,
             connection_limit=connection_limit, channel_timeout=channel_timeout,
@@ -89,7 +93,8 @@ class RunningServer:
         return cls(wsgi_app, host, port, server_config.threads, max_body_bytes=server_config.max_body_bytes,
                    connection_limit=server_config.connection_limit,
                    channel_timeout=server_config.channel_timeout_seconds,
-                   request_timeout=server_config.request_timeout_seconds)
+                   request_timeout=server_config.request_timeout_seconds,
+                   trusted_proxy=server_config.trusted_proxy)
 
     @property
     def url(self) -> str:

@@ -269,6 +269,9 @@ class FindingRepository(Protocol):
 
     def count(self, **where: Any) -> int: ...
 
+    def newest_received(self) -> tuple[str | None, datetime] | None:
+        """(last_seen as the source said, received_at) of the finding received last; None: none yet."""
+
     def digest(self, digest_id: int) -> Digest | None: ...
 
     def digest_items(self, digest_id: int, *, offset: int = 0, limit: int = 10) -> list[StoredFinding]: ...

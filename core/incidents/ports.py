@@ -117,6 +117,9 @@ class IncidentRepository(Protocol):
 
     def timeline_page(self, incident_id: int, *, page: int, per_page: int) -> tuple[list[TimelineEntry], int]: ...
 
+    def last_entry_id(self, incident_id: int) -> int:
+        """The highest timeline entry id of the incident (0: none): what came after is new."""
+
 
 class ActionItemRepository(Protocol):
     def add(self, incident_id: int, *, text: str, owner: str | None, due: date | None, created_by: str,

@@ -105,7 +105,7 @@ def _create_channel(services: Services, incident: Incident) -> tuple[str, str] |
 
 
 def find(services: Services, *, actor: str, channel: str | None, ref: str | None,
-         how_to_name: str = "`/incident status 42`") -> Incident:
+         how_to_name: str = "`/incident status 42`", unknown_members_hide: bool = False) -> Incident:
     """The incident a command is about: the one named by `ref` (42 or #42), else this channel's.
     Only responders may see or touch incidents, and a private one only those it is shared with."""
     require_responder(actor, services.config.access.responders, services.directory)
@@ -114,7 +114,7 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
         if not digits.isdigit():
             raise UsageError(f"“{ref[:40]}” is not an incident number; use e.g. 42 or #42.")
         incident = services.incidents.get(int(digits))
-        if incident is None or not visible_to(services, incident, actor):
+        if incident is None or not visible_to(services, incident, actor, unknown_members_hide=unknown_members_hide):
             raise NotFound(f"There is no incident #{digits}.")  # a private one is not even confirmed
         return incident
     incident = services.incidents.by_channel(channel) if channel else None
@@ -124,16 +124,19 @@ def find(services: Services, *, actor: str, channel: str | None, ref: str | None
     return incident
 
 
-def visible_to(services: Services, incident: Incident, actor: str) -> bool:
-    """Whether `actor` may see this incident by number (list entries, status, timeline, ...)."""
+def visible_to(services: Services, incident: Incident, actor: str, *, unknown_members_hide: bool = False) -> bool:
+    """Whether `actor` may see this incident by number (list entries, status, timeline, the
+    browser view, ...); `unknown_members_hide`: see core.access.may_see."""
     return may_see(incident, actor, viewers=services.config.incidents.private_viewers, directory=services.directory,
-                   channel_members=services.chat.members)
+                   channel_members=services.chat.members, unknown_members_hide=unknown_members_hide)
 
 
-def listed(services: Services, actor: str, **filters) -> list[Incident]:
+def listed(services: Services, actor: str, *, limit: int = 50, unknown_members_hide: bool = False,
+           **filters) -> list[Incident]:
     """The incidents `actor` may see, newest first (private ones only where shared with them)."""
     require_responder(actor, services.config.access.responders, services.directory)
-    return [i for i in services.incidents.recent(50, **filters) if visible_to(services, i, actor)]
+    return [i for i in services.incidents.recent(limit, **filters)
+            if visible_to(services, i, actor, unknown_members_hide=unknown_members_hide)]
 
 
 def apply(services: Services, incident_id: int, decide, *, actor: str, echo: bool = True,

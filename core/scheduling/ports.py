@@ -89,6 +89,9 @@ class NoticeRepository(Protocol):
 
     def release(self, key: str, holder: str) -> None: ...
 
+    def decided(self, prefix: str, state: str, since: datetime) -> list[tuple[str, int | None]]:
+        """(key, incident id) of the decisions `state` under keys starting `prefix`, since `since`."""
+
 
 class ClockQueryRepository(Protocol):
     """The reads the clock's sweeps and the statistics need."""

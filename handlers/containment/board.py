@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from core.containment.ports import CardView
 from core.messages import PostedMessage
 from handlers.containment import blocks
+from handlers.errors import slack_call
 
 log = logging.getLogger("firebreak.containment")
 
@@ -25,7 +26,8 @@ class SlackBoard:
     def post(self, card: CardView) -> PostedMessage:
         """The card, and the plan's attachment (if any) as a file in the card's thread."""
         text, shown = blocks.card(card)
-        posted = self.client.chat_postMessage(channel=card.channel, text=text, blocks=shown)
+        with slack_call("chat.postMessage"):  # a refusal is core's ChatError (the browser view goes on)
+            posted = self.client.chat_postMessage(channel=card.channel, text=text, blocks=shown)
         if card.attachment is not None:
             self._attach(posted["channel"], posted["ts"], card)
         return PostedMessage(posted["channel"], posted["ts"])
@@ -46,4 +48,5 @@ class SlackBoard:
 
     def update(self, card: CardView) -> None:
         text, shown = blocks.card(card)
-        self.client.chat_update(channel=card.message.channel, ts=card.message.ts, text=text, blocks=shown)
+        with slack_call("chat.update"):
+            self.client.chat_update(channel=card.message.channel, ts=card.message.ts, text=text, blocks=shown)

@@ -50,6 +50,13 @@ class SqlFindingRepository:
                 query = query.where(getattr(FindingRow, name) == value)
             return session.scalar(query) or 0
 
+    def newest_received(self) -> tuple[str | None, datetime] | None:
+        """(last_seen as the source said, received_at) of the finding received last; None: none yet."""
+        with self.db.read() as session:
+            row = session.execute(select(FindingRow.last_seen, FindingRow.received_at)
+                                  .order_by(FindingRow.received_at.desc()).limit(1)).first()
+            return (row[0], row[1]) if row else None
+
     def digest(self, digest_id: int) -> Digest | None:
         with self.db.read() as session:
             row = session.get(FindingDigestRow, digest_id)

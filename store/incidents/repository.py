@@ -205,6 +205,11 @@ class SqlIncidentRepository:
         with self.db.read() as session:
             return [_entry(r) for r in session.scalars(query)]
 
+    def last_entry_id(self, incident_id: int) -> int:
+        with self.db.read() as session:
+            return session.scalar(select(func.max(TimelineEntryRow.id))
+                                  .where(TimelineEntryRow.incident_id == incident_id)) or 0
+
     def timeline_page(self, incident_id: int, *, page: int, per_page: int) -> tuple[list[TimelineEntry], int]:
         """One page of the timeline (1-based) and the total number of entries."""
         with self.db.read() as session:

@@ -115,6 +115,14 @@ class SqlNoticeRepository:
                             .values(state="sent", holder=holder, at=now)
                             .execution_options(synchronize_session=False))
 
+    def decided(self, prefix: str, state: str, since: datetime) -> list[tuple[str, int | None]]:
+        """(key, incident) of each decision `state` under keys starting `prefix`, made since `since`."""
+        row = ScheduledNoticeRow
+        with self.db.read() as session:
+            return [(key, incident_id) for key, incident_id in session.execute(
+                select(row.key, row.incident_id).where(row.key.startswith(prefix, autoescape=True), row.state == state,
+                                                       row.at >= since).order_by(row.at, row.key))]
+
     def release(self, key: str, holder: str) -> None:
         """Give a claim back after a failed delivery, so the next sweep tries again."""
         row = ScheduledNoticeRow

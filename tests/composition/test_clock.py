@@ -11,7 +11,7 @@ from sqlalchemy import text
 from composition import build_services
 from core.errors import ConfigError
 from core.nulls import NoNotices, NoPager
-from composition.clock import RUN, ClockRunner, ensure_jobs, make_scheduler, run_clock
+from composition.clock import RUN, ClockRunner, clock_runner, ensure_jobs, make_scheduler, run_clock
 from core.scheduling.leader import Leader
 from core.scheduling.registry import EXPIRY_HOOKS, SweepRegistry, default_registry
 from store.scheduling.repository import SqlClockLeaseRepository
@@ -203,3 +203,12 @@ def test_a_stored_job_whose_function_moved_is_replaced_not_fatal(services, monke
         assert {job.id: job.func_ref for job in clock_a.scheduler.get_jobs()} == {"count": RUN, "other": RUN}
     finally:
         clock_a.close()
+
+
+def test_the_clock_posts_what_the_browser_changed_while_slack_was_down(services):
+    from core.browser import changes
+
+    runner = clock_runner(services)
+    sweep = runner.registry.get("browser-changes")
+    assert sweep is not None and sweep.run is changes.deliver_pending
+    assert sweep.every_seconds == services.config.scheduling.sweep_seconds
