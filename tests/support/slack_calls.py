@@ -68,6 +68,13 @@ def _literal_method(call: ast.Call) -> str | None:
     return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
 
 
+def _forwarded(call: ast.Call) -> bool:
+    """`super().api_call(...)`: a client that wraps every call (the shared Slack budget's)
+    passes on the method its caller named; the caller's own call is what is counted."""
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "super"
+
+
 @lru_cache(maxsize=None)
 def bolt_helper_methods(helper: str) -> frozenset[str]:
     """The Web API methods a Bolt helper calls, read from its module in slack_bolt."""
@@ -89,7 +96,7 @@ def methods_in_source(text: str, where: str = "<source>") -> dict[str, list[str]
                 found[method].append(at)
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name == "api_call":
+            if name == "api_call" and not _forwarded(node):
                 found[_literal_method(node) or "?api_call"].append(at)
             elif name == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
                     and node.args[1].value in client:
