@@ -8,7 +8,6 @@ answer like Slack under trouble (`ok:false` errors, HTTP 429 with Retry-After).
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import logging
@@ -16,11 +15,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
+from local import fake_slack_state
 from local.slack_scopes import IM, PRIVATE, PUBLIC, UnlistedMethod, manifest_scopes, refusal
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
@@ -149,37 +148,11 @@ class FakeSlack:
     # ------------------------------------------------------------ persistence
     def save(self, path) -> None:
         """Keep the workspace between runs of the local default (its database outlives it)."""
-        with self._lock:
-            files = {fid: {**record, "content": None if record.get("content") is None
-                           else base64.b64encode(record["content"]).decode("ascii")}
-                     for fid, record in self.files.items()}
-            state = {"users": self.users, "usergroups": {k: sorted(v) for k, v in self.usergroups.items()},
-                     "files": files,
-                     "next_id": next(self._ids), "channels": [
-                         {**{k: v for k, v in c.__dict__.items() if k != "members"}, "members": sorted(c.members)}
-                         for c in self.channels.values()]}
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(path) + ".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(path)
+        fake_slack_state.save(self, path)
 
     def load(self, path) -> bool:
         """Restore a saved workspace; False (and nothing changed) if there is none or it is unreadable."""
-        try:
-            state = json.loads(Path(path).read_text())
-            channels = {c["id"]: Channel(**{**c, "members": set(c["members"])}) for c in state["channels"]}
-            users, next_id = state["users"], int(state["next_id"])
-            files = {fid: {**record, "content": None if record.get("content") is None
-                           else base64.b64decode(record["content"])}
-                     for fid, record in state.get("files", {}).items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return False
-        with self._lock:
-            self.files = files
-            self.users, self.channels = users, channels
-            self.usergroups = {k: set(v) for k, v in state.get("usergroups", {}).items()}
-            self._ids = itertools.count(next_id)
-        return True
+        return fake_slack_state.load(self, path)
 
     # ------------------------------------------------------------ trouble on demand
     def fail(self, method: str, error: str, times: int = 1) -> None:
