@@ -194,9 +194,13 @@ class TriageSender(Protocol):
 
 
 class WriteBack(Protocol):
-    """Tells the producing AWS service that a finding was dismissed; returns what it did."""
+    """Tells the producing AWS service what triage did with a finding; returns what it did."""
 
     def dismiss(self, finding: StoredFinding, reason: str, user: str) -> str: ...
+
+    def snooze(self, finding: StoredFinding, until: datetime, user: str, reason: str) -> str:
+        """A note only: a snooze ends, so the finding must stay open in AWS for everyone else.
+        Returns what it did, "" when no copy of the finding takes a note."""
 
 
 @dataclass(frozen=True)
