@@ -271,6 +271,10 @@ class FindingRepository(Protocol):
 
     def by_finding_id(self, finding_id: str) -> StoredFinding | None: ...
 
+    def by_producer_id(self, source: str, account: str | None, producer_id: str) -> StoredFinding | None:
+        """The finding the producer's own id names in `account`, whichever copy (native, ASFF,
+        OCSF) was stored first and so named it (the natural key, core/findings/identity.py)."""
+
     def count(self, **where: Any) -> int: ...
 
     def newest_received(self) -> tuple[str | None, datetime] | None:

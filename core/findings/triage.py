@@ -140,7 +140,7 @@ def _sequence_incident(services: Services, finding: StoredFinding) -> Incident |
     if sequences.is_sequence(finding.type) and (sequence := sequences.read(finding.raw)) is not None:
         related += sequence.member_ids()
     for finding_id in filter(None, related):
-        other = services.repos.findings.by_finding_id(finding_id)
+        other = sequences.stored(services.repos.findings, finding.account, finding_id)
         if other is None or other.incident_id is None or other.account != finding.account:
             continue
         incident = services.incidents.get(other.incident_id)
