@@ -8,18 +8,23 @@ the note. Security Hub (OCSF): BatchUpdateFindingsV2 by metadata.uid, StatusId 3
 (Suppressed), the reason as the comment. GuardDuty (native findings): feedback NOT_USEFUL
 with the reason, then ArchiveFindings on the detector named in the finding's ARN (or the
 region's only detector). CloudTrail events have nothing to update in AWS; Inspector and
-Macie close their own findings."""
+Macie close their own findings.
+
+A snooze is temporary, so it is only noted (`snooze`): the finding keeps its status in AWS
+and reappears for everyone else when the snooze ends."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from aws.errors import AwsActionError, AwsFailure, aws_errors
 from aws.sessions import AwsSessions
 from core.errors import FirebreakError
-from core.findings.identity import write_back_origin
+from core.findings.identity import family, write_back_origin
 from core.findings.ports import StoredFinding
+from core.findings.timeutil import format_timestamp
 
 NOTE_LIMIT = 512  # BatchUpdateFindings' Note.Text and BatchUpdateFindingsV2's Comment
 SUPPRESSED = 3  # OCSF status_id
@@ -51,6 +56,44 @@ class AwsWriteBack:
             return (f"{origin_format.capitalize()} closes its findings itself when the cause is gone; "
                     "recorded in Firebreak")
         return "CloudTrail events have no finding in AWS to update; recorded in Firebreak"
+
+    def snooze(self, finding: StoredFinding, until: datetime, user: str, reason: str) -> str:
+        """A note on every Security Hub copy the finding arrived as (each its own call), never a
+        status or workflow change. GuardDuty has no snooze and no notes: a native copy gets
+        nothing (archiving it would hide it after the snooze ends); nor do Inspector, Macie
+        or CloudTrail copies."""
+        origins = finding.origins or {}
+        if not origins:
+            origins = {family(finding.raw_format): {}}
+        note = f"Snoozed in Firebreak until {format_timestamp(until)} by {user}: {reason}"[:NOTE_LIMIT]
+        done = []
+        if isinstance(origins.get("ocsf"), dict):
+            done.append(self._note_v2(finding, origins["ocsf"], note))
+        if isinstance(origins.get("asff"), dict):
+            done.append(self._note_cspm(finding, origins["asff"], note, user))
+        if not done:
+            return ""  # only Security Hub's copies take a note
+        return "; ".join(done)
+
+    def _note_v2(self, finding: StoredFinding, origin: dict[str, Any], note: str) -> str:
+        uid = origin.get("metadata_uid")
+        if not isinstance(uid, str) or not uid:
+            raise FirebreakError("This Security Hub finding has no metadata.uid, so it cannot be updated in AWS.")
+        with aws_errors("securityhub"):
+            response = self._client("securityhub", finding).batch_update_findings_v2(MetadataUids=[uid], Comment=note)
+        _unprocessed(response, "securityhub:BatchUpdateFindingsV2")
+        return "Security Hub finding commented (status unchanged)"
+
+    def _note_cspm(self, finding: StoredFinding, origin: dict[str, Any], note: str, user: str) -> str:
+        product_arn = origin.get("product_arn") or finding.raw.get("ProductArn")
+        if not isinstance(product_arn, str) or not product_arn:
+            raise FirebreakError("This Security Hub finding has no ProductArn, so it cannot be updated in AWS.")
+        with aws_errors("securityhub"):
+            response = self._client("securityhub", finding).batch_update_findings(
+                FindingIdentifiers=[{"Id": origin.get("id") or finding.finding_id, "ProductArn": product_arn}],
+                Note={"Text": note, "UpdatedBy": f"firebreak:{user}"[:NOTE_LIMIT]})
+        _unprocessed(response, "securityhub:BatchUpdateFindings")
+        return "Security Hub CSPM note added (workflow unchanged)"
 
     def _client(self, service: str, finding: StoredFinding):
         return self.sessions.client(service, account=finding.account, region=finding.region)
@@ -103,3 +146,10 @@ class AwsWriteBack:
                                             Feedback="NOT_USEFUL", Comments=reason[:NOTE_LIMIT])
             client.archive_findings(DetectorId=detector, FindingIds=[finding_id])
         return f"GuardDuty finding archived (detector {detector}) with feedback NOT_USEFUL"
+
+
+def _unprocessed(response: dict[str, Any], operation: str) -> None:
+    for failed in response.get("UnprocessedFindings") or []:
+        code = str(failed.get("ErrorCode") or "Unprocessed")
+        raise AwsActionError(AwsFailure(code, f"Security Hub did not update the finding ({code}): "
+                                              f"{failed.get('ErrorMessage') or 'no message'}", operation=operation))

@@ -161,6 +161,9 @@ class NoWriteBack:
     def dismiss(self, finding, reason: str, user: str) -> str:
         raise NotConnected("no AWS write-back configured")
 
+    def snooze(self, finding, until, user: str, reason: str) -> str:
+        raise NotConnected("no AWS write-back configured")
+
 
 class NoArchive:
     """No document archive (postmortem.s3_bucket unset): storing a document is refused."""

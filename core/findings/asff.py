@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from core.findings.indicators import asff_indicators
+from core.findings.sequences import PREFIX as SEQUENCE_PREFIX
 from core.findings.model import LABEL_SCORES, Finding, FindingError, add_resource, severity_from_normalized
 from core.findings.timeutil import iso_utc
 
@@ -94,6 +95,19 @@ def _region(finding: dict[str, Any], envelope: dict[str, Any]) -> str | None:
     return _text(envelope.get("region"))
 
 
+def _guardduty_sequence_type(types: Any) -> str | None:
+    """GuardDuty writes its type into ASFF Types as the classifier of namespace/category/classifier,
+    its "/" turned into "-" (UnauthorizedAccess:EC2-SSHBruteForce in the published sample). An
+    attack sequence's copy gets its GuardDuty type back (AttackSequence:IAM/CompromisedCredentials),
+    so routes, the triage message and the native copy all know it as one."""
+    for entry in types if isinstance(types, list) else [types]:
+        classifier = (_text(entry) or "").rsplit("/", 1)[-1]
+        if classifier.startswith(SEQUENCE_PREFIX):
+            head, dash, rest = classifier.partition("-")
+            return f"{head}/{rest}" if dash and rest else classifier
+    return None
+
+
 def _count(finding: dict[str, Any]) -> int:
     fields = finding.get("ProductFields") if isinstance(finding.get("ProductFields"), dict) else {}
     try:
@@ -110,6 +124,8 @@ def parse_asff(finding: dict[str, Any], raw_format: str, envelope: dict[str, Any
     types = finding.get("Types")
     finding_type = (_text(types[0]) if isinstance(types, list) and types else _text(types)) or _text(
         finding.get("GeneratorId")) or "Unknown"
+    if source_of(finding) == "guardduty":
+        finding_type = _guardduty_sequence_type(types) or finding_type
     provider = finding.get("FindingProviderFields")
     severity, score = severity_of(
         finding.get("Severity"), provider.get("Severity") if isinstance(provider, dict) else None)

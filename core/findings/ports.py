@@ -194,9 +194,13 @@ class TriageSender(Protocol):
 
 
 class WriteBack(Protocol):
-    """Tells the producing AWS service that a finding was dismissed; returns what it did."""
+    """Tells the producing AWS service what triage did with a finding; returns what it did."""
 
     def dismiss(self, finding: StoredFinding, reason: str, user: str) -> str: ...
+
+    def snooze(self, finding: StoredFinding, until: datetime, user: str, reason: str) -> str:
+        """A note only: a snooze ends, so the finding must stay open in AWS for everyone else.
+        Returns what it did, "" when no copy of the finding takes a note."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,10 @@ class FindingRepository(Protocol):
     def get(self, pk: int) -> StoredFinding | None: ...
 
     def by_finding_id(self, finding_id: str) -> StoredFinding | None: ...
+
+    def by_producer_id(self, source: str, account: str | None, producer_id: str) -> StoredFinding | None:
+        """The finding the producer's own id names in `account`, whichever copy (native, ASFF,
+        OCSF) was stored first and so named it (the natural key, core/findings/identity.py)."""
 
     def count(self, **where: Any) -> int: ...
 

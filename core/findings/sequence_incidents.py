@@ -8,6 +8,7 @@ never open an incident of their own (the pipeline does not let their routes decl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from core.actors import SYSTEM_ACTOR
@@ -42,7 +43,7 @@ def on_findings_stored(services: Services, event: FindingsStored) -> None:
 
 
 def _join(services: Services, member: StoredFinding, sequence_id: str) -> None:
-    sequence = services.repos.findings.by_finding_id(sequence_id)
+    sequence = sequences.stored(services.repos.findings, member.account, sequence_id)
     if sequence is None or sequence.incident_id is None:
         return  # the sequence is not here yet, or not part of an incident: it brings the member when it is
     _attach(services, member, sequence, sequence.incident_id)
@@ -62,11 +63,18 @@ def _bring_in(services: Services, finding: StoredFinding, incident_id: int) -> N
             text=f"Attack sequence signal ({_kind(signal.type)}) {signal.name}{count}{about}",
             data={"sequence": finding.finding_id, "signal": signal.uid, "type": signal.type, "name": signal.name,
                   "first_seen": signal.first_seen, "last_seen": signal.last_seen, "count": signal.count},
-            dedup_key=f"signal:{incident_id}:{finding.finding_id}:{signal.uid or signal.name}"[:200])
+            dedup_key=_signal_key(incident_id, finding, signal.uid or signal.name))
     for member_id in sequence.member_ids():
-        member = services.repos.findings.by_finding_id(member_id)
+        member = sequences.stored(services.repos.findings, finding.account, member_id)
         if member is not None and member.account == finding.account:
             _attach(services, member, finding, incident_id)
+
+
+def _signal_key(incident_id: int, finding: StoredFinding, signal: str) -> str:
+    """One entry per signal however the sequence was first stored: by GuardDuty's own id (an
+    ASFF copy's ARN is long enough that two signal ARNs cut to 200 characters would collide)."""
+    key = f"signal:{incident_id}:{sequences.finding_id(finding.finding_id)}:{signal}"
+    return key if len(key) <= 200 else f"{key[:135]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _attach(services: Services, member: StoredFinding, sequence: StoredFinding, incident_id: int) -> None:

@@ -10,11 +10,14 @@ or acts on it. Member findings name their sequence in `associatedAttackSequenceA
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.findings.indicators import Indicators
 from core.findings.model import Finding, add_resource
 from core.findings.timeutil import iso_utc
+
+if TYPE_CHECKING:
+    from core.findings.ports import FindingRepository, StoredFinding
 
 PREFIX = "AttackSequence:"
 MAX_PARTS = 400  # GuardDuty lists at most 400 resources, actors and endpoints each
@@ -106,6 +109,12 @@ def _text(value: Any) -> str | None:
 
 def _items(value: Any) -> list[dict[str, Any]]:
     return [item for item in value[:MAX_PARTS] if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def stored(findings: FindingRepository, account: str | None, guardduty_id: str) -> StoredFinding | None:
+    """The stored finding of a GuardDuty finding id (a sequence's member, a member's sequence),
+    whichever copy named it first: native (the bare id), ASFF (the ARN) or OCSF (metadata.uid)."""
+    return findings.by_producer_id("guardduty", account, guardduty_id)
 
 
 def member_of(raw: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.incidents import service as incidents
+from core import acts
 from core.access import require_responder
 from core.actors import SYSTEM_ACTOR
 from core.audit import service as audit
@@ -20,7 +21,7 @@ from core.findings import sequences
 from core.findings import drill_marks
 from core.findings.ports import Digest, Notifier, StoredFinding
 from core.findings.routing import Decision, Router
-from core.findings.timeutil import format_timestamp
+from core.findings.timeutil import format_timestamp, parse_timestamp
 from core.incidents.model import Incident
 from core.incidents.ports import ChatError
 from core.services import Services
@@ -139,7 +140,7 @@ def _sequence_incident(services: Services, finding: StoredFinding) -> Incident |
     if sequences.is_sequence(finding.type) and (sequence := sequences.read(finding.raw)) is not None:
         related += sequence.member_ids()
     for finding_id in filter(None, related):
-        other = services.repos.findings.by_finding_id(finding_id)
+        other = sequences.stored(services.repos.findings, finding.account, finding_id)
         if other is None or other.incident_id is None or other.account != finding.account:
             continue
         incident = services.incidents.get(other.incident_id)
@@ -208,21 +209,67 @@ def private_choices(services: Services, pk: int, user: str) -> list[Incident]:
 
 
 def snooze(services: Services, pk: int, user: str, choice: str) -> StoredFinding:
-    """`choice` is "<scope>:<duration>", e.g. "finding:1d" or "type:7d"."""
+    """`choice` is "<scope>:<duration>", e.g. "finding:1d" or "type:7d".
+
+    Recorded here first, then noted in AWS (services.writeback.snooze): a failed note never
+    loses the snooze. It fails like a dismissal's write-back (the user is told through the one
+    error path; throttling runs the job again, which finds its snooze already recorded and
+    only retries the note)."""
     scope, _, duration = choice.partition(":")
     if scope not in SNOOZE_SCOPES or duration not in SNOOZE_CHOICES:
         raise UsageError(f"Unknown snooze {choice[:40]!r}.")
     require_triager(services, user)
     finding = get(services, pk)
+    act = acts.next_change_key()  # the same on every run of this job
     delta, label = SNOOZE_CHOICES[duration]
-    now = services.clock.now()
-    until = now + delta
-    services.repos.findings.snooze(scope=scope, finding=finding, until=until, by=user, at=now)
-    text = f"Snoozed {SNOOZE_SCOPES[scope]} for {label} (until {format_timestamp(until)})"
-    snoozed = services.repos.finding_state.change(pk, entry(services, user, "snoozed", text), status="snoozed")
-    _on_timeline(services, snoozed, user, "finding", f"{text}: {snoozed.title}", f"finding-snooze-{now.timestamp()}")
-    _changed(services.notifier, snoozed)
-    return snoozed
+    done = _act_entry(finding, act, "snoozed")
+    if done is None:
+        now = services.clock.now()
+        until = now + delta
+        services.repos.findings.snooze(scope=scope, finding=finding, until=until, by=user, at=now)
+        text = f"Snoozed {SNOOZE_SCOPES[scope]} for {label} (until {format_timestamp(until)})"
+        record = dict(entry(services, user, "snoozed", text), until=format_timestamp(until), **_act(act))
+        finding = services.repos.finding_state.change(pk, record, status="snoozed")
+        _on_timeline(services, finding, user, "finding", f"{text}: {finding.title}", f"finding-snooze-{now.timestamp()}")
+        _changed(services.notifier, finding)
+    else:
+        until = parse_timestamp(done["until"])
+    return _note_snooze(services, finding, act, until, user, f"{SNOOZE_SCOPES[scope]} for {label}")
+
+
+def _act(act: str | None) -> dict[str, str]:
+    return {"act": act} if act else {}
+
+
+def _act_entry(finding: StoredFinding, act: str | None, action: str) -> dict[str, Any] | None:
+    if act is None:
+        return None
+    return next((e for e in finding.activity if e.get("act") == act and e.get("action") == action
+                 and (action != "snoozed" or e.get("until"))), None)
+
+
+def _note_snooze(services: Services, finding: StoredFinding, act: str | None, until, user: str,
+                 reason: str) -> StoredFinding:
+    try:
+        done = services.writeback.snooze(finding, until, user, reason)
+    except (NotConnected, NotInSandbox):
+        return finding  # the snooze is Firebreak's own; nothing to say
+    except FirebreakError as exc:
+        if _act_entry(finding, act, "snooze-not-noted") is None:
+            failed = services.repos.finding_state.change(finding.pk, dict(entry(
+                services, user, "snooze-not-noted",
+                f"Snooze kept in Firebreak; not noted in AWS: {exc.message}"), **_act(act)))
+            _changed(services.notifier, failed)
+        raise
+    if not done:  # no copy that takes a note (GuardDuty has no snooze)
+        return finding
+    audit.record(services, {"event": "finding-snooze-noted", "finding": finding.finding_id, "source": finding.source,
+                            "account": finding.account, "region": finding.region, "by": user,
+                            "until": format_timestamp(until), "result": done})
+    noted = services.repos.finding_state.change(
+        finding.pk, dict(entry(services, user, "snooze-noted", f"Snooze noted in AWS: {done}"), **_act(act)))
+    _changed(services.notifier, noted)
+    return noted
 
 
 def unsnooze(services: Services, pk: int) -> None:

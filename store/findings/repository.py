@@ -15,7 +15,7 @@ from core.findings.ports import LinkedFinding
 from store.findings.ingest import IngestTx
 from store.incidents.findings import linked_findings
 from store.findings.models import FindingDigestRow, FindingRow, FindingSnoozeRow
-from store.findings.rows import MAX_ID, clean, snooze_key, snoozed_until, to_digest, to_stored
+from store.findings.rows import MAX_ID, clean, producer_key, snooze_key, snoozed_until, to_digest, to_stored
 
 __all__ = ["MAX_ID", "SqlFindingRepository", "IngestTx", "clean"]
 
@@ -41,6 +41,12 @@ class SqlFindingRepository:
     def by_finding_id(self, finding_id: str) -> StoredFinding | None:
         with self.db.read() as session:
             row = session.scalar(select(FindingRow).where(FindingRow.finding_id == finding_id))
+            return to_stored(row) if row else None
+
+    def by_producer_id(self, source: str, account: str | None, producer_id: str) -> StoredFinding | None:
+        with self.db.read() as session:
+            row = session.scalar(select(FindingRow).where(
+                FindingRow.natural_key == producer_key(source, account, producer_id)))
             return to_stored(row) if row else None
 
     def count(self, **where: Any) -> int:

@@ -50,7 +50,11 @@ def values_of(finding: Finding) -> dict[str, Any]:
 
 def natural_key(finding: Finding) -> str:
     """source|account|the producer's finding id: its copies in other formats share it."""
-    return f"{finding.source}|{finding.account or ''}|{provider_key(finding)}"
+    return producer_key(finding.source, finding.account, provider_key(finding))
+
+
+def producer_key(source: str, account: str | None, producer_id: str) -> str:
+    return f"{source}|{account or ''}|{producer_id}"
 
 
 def aware(value: datetime | None) -> datetime | None:

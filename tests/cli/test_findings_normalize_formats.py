@@ -93,3 +93,22 @@ def test_security_lake_json_lines_of_ocsf_records_of_several_versions_each_becom
     printed = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(f["account"], f["severity"]) for f in printed] == [
         ("123456789100", "informational"), ("123456789012", "high"), ("123456789012", "medium")]
+
+
+def test_a_macie_event_names_its_bucket_and_object_as_resources(tmp_path):
+    """AWS publishes the Macie event only truncated before `resourcesAffected` (fixtures
+    README); the part added here follows the Macie API's ResourcesAffected (s3Bucket.name/arn,
+    s3Object.bucketArn/key/path), as botocore's macie2 model names them."""
+    event = json.loads((FIXTURES / "macie/macie-eb-finding-encryption-disabled-awsdocs-truncated.json").read_text())
+    event["detail"]["resourcesAffected"] = {
+        "s3Bucket": {"name": "amzn-s3-demo-bucket", "arn": "arn:aws:s3:::amzn-s3-demo-bucket"},
+        "s3Object": {"bucketArn": "arn:aws:s3:::amzn-s3-demo-bucket", "key": "hr/employees.csv",
+                     "path": "amzn-s3-demo-bucket/hr/employees.csv"}}
+    path = tmp_path / "macie.json"
+    path.write_text(json.dumps(event))
+    result = run_bot("findings", "normalize", str(path))
+    assert result.returncode == 0, result.stderr
+    finding = json.loads(result.stdout)
+    assert [(r["type"], r["id"]) for r in finding["resources"]] == [
+        ("AwsS3Bucket", "arn:aws:s3:::amzn-s3-demo-bucket"),
+        ("AwsS3Object", "arn:aws:s3:::amzn-s3-demo-bucket/hr/employees.csv")]

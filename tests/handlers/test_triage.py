@@ -25,6 +25,12 @@ class WriteBackRecorder:
         self.calls.append((f.finding_id, reason, user))
         return "Security Hub workflow set to SUPPRESSED"
 
+    def snooze(self, f, until, user, reason):
+        if self.fail:
+            raise self.fail
+        self.calls.append((f.finding_id, "snooze", reason, user))
+        return "Security Hub CSPM note added (workflow unchanged)"
+
 
 def _workspace(settings, **tuning):
     return local_workspace(tuned(settings, **tuning), threads=4, overrides={"writeback": WriteBackRecorder()})

@@ -172,6 +172,12 @@ class RecordingWriteBack:
         self.calls.append((finding.finding_id, reason, user))
         return "written back"
 
+    def snooze(self, finding, until, user: str, reason: str) -> str:
+        if self.fail:
+            raise self.fail
+        self.calls.append((finding.finding_id, "snooze", reason, user))
+        return "noted"
+
 
 class RecordingNotices:
     """core.scheduling.ports.Notices."""

@@ -184,3 +184,17 @@ def test_tags_merge_across_resources_with_the_first_resource_winning():
     finding = findings_of(document)[0]
     assert finding.tags == {"team": "security", "env": "prod"}
     assert "team" not in finding.to_json()
+
+
+def test_an_attack_sequences_asff_copy_is_known_by_its_guardduty_type_and_others_keep_types0():
+    """The derived ASFF copy (tests/fixtures/README.md): the classifier's "-" back to "/", so the
+    shipped AttackSequence:* route matches it; an ordinary GuardDuty finding keeps Types[0]."""
+    sequence = json.loads((Path(__file__).parents[2] / "fixtures" / "guardduty" /
+                           "attack-sequence-credentials-asff.json").read_text())
+    [copy] = findings_of(sequence)
+    assert (copy.type, copy.severity) == ("AttackSequence:IAM/CompromisedCredentials", "critical")
+    [ordinary] = findings_of(load("asff_raw_guardduty_ssh_bruteforce.json"))
+    assert ordinary.type == "TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce"
+    other_product = dict(sequence, ProductArn="arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+                         ProductName="Custom", GeneratorId="custom")
+    assert findings_of(other_product)[0].type == "TTPs/AttackSequence:IAM-CompromisedCredentials"
