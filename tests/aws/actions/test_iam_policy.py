@@ -116,6 +116,16 @@ def responder(name, policy, monkeypatch):
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
 
 
+def the_bot(monkeypatch):
+    """Firebreak's principal holding moto's reading of the policy, with the calls of
+    tests/support/moto_conditions.py's table also decided with the policy's conditions:
+    the catalog's own calls must pass both."""
+    from tests.support.moto_conditions import condition_aware
+
+    responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    condition_aware(monkeypatch, {f"arn:aws:iam::{ACCOUNT}:user/firebreak": POLICY})
+
+
 def estate():
     instance_id, vpc, subnet, _ = instance()
     load_balanced(instance_id, vpc, subnet)
@@ -140,7 +150,7 @@ def granted():
 def test_the_catalog_runs_under_exactly_the_shipped_policy(moto_inprocess, monkeypatch):
     with disable_iam_authentication():
         jobs = estate()
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = Runner()
         for action, target, options in jobs:
@@ -276,7 +286,7 @@ def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monke
         key = iam.create_access_key(UserName="intern")["AccessKey"]["AccessKeyId"]
         iam.update_access_key(UserName="intern", AccessKeyId=key, Status="Inactive")
         bucket({**BEFORE, "Statement": [{**BEFORE["Statement"][0], "Principal": "*"}]})
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         ssm = new_session().client("ssm", region_name="us-east-1")  # a new session: the bot's key
         ssm.meta.events.register("before-call.ssm.DescribeInstanceInformation",
@@ -359,7 +369,7 @@ def test_the_evidence_actions_run_under_exactly_the_shipped_policy(moto_inproces
 
     with disable_iam_authentication():
         jobs = evidence_estate()
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = EvidenceRunner(bucket="firebreak-evidence-iam", kms_key_id="alias/forensics",
                                 forensics_account="111122223333", memory_document="firebreak-CollectMemory")
@@ -435,7 +445,7 @@ def test_the_pass_through_group_allows_nothing_once_an_isolation_is_done(moto_in
                                                {"Key": "firebreak:managed", "Value": "isolation"}]}])["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=legacy, IpPermissions=[
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = Runner()
         job = runner.job("isolate-instance", instance_id)
