@@ -235,9 +235,10 @@ READERS = {
 }
 
 
-def condition_aware(monkeypatch, policies: dict[str, dict]) -> None:
+def condition_aware(monkeypatch, policies: dict[str, dict], seen: list | None = None) -> None:
     """From here until the test ends, requests of READERS' actions by a principal in
-    `policies` (its ARN → the policy as attached in AWS) are also decided with conditions."""
+    `policies` (its ARN → the policy as attached in AWS) are also decided with conditions.
+    Each decision's (action, resources, request keys) is appended to `seen` if given."""
     from moto.iam.access_control import IAMRequestBase
 
     moto_decides = IAMRequestBase.check_action_permitted
@@ -249,6 +250,8 @@ def condition_aware(monkeypatch, policies: dict[str, dict]) -> None:
             return
         req = Request(self._action, _params(self), self.account_id, self._region, resource)
         for resources, request in reader.read(req):
+            if seen is not None:
+                seen.append((self._action, resources, request))
             if not decide(policy, self._action, resources, request):
                 self._raise_access_denied()
 

@@ -187,10 +187,11 @@ def as_the_bot(monkeypatch, hook=True):
     with disable_iam_authentication():
         made = estate()
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    seen = []
     if hook:
-        condition_aware(monkeypatch, {BOT: POLICY})
+        condition_aware(monkeypatch, {BOT: POLICY}, seen)
     session = new_session()  # the bot's key, from the environment
-    return {"estate": made, "ec2": session.client("ec2", region_name=REGION),
+    return {"estate": made, "seen": seen, "ec2": session.client("ec2", region_name=REGION),
             "ssm": session.client("ssm", region_name=REGION), "s3": session.client("s3", region_name=REGION)}
 
 
@@ -205,8 +206,31 @@ def test_the_attack_is_refused_and_the_call_firebreak_makes_succeeds(path, moto_
     attack, legitimate = CALLS[path]
     with enable_iam_authentication():
         refused(attack, clients, action)
+        read = [resources for a, resources, _ in clients["seen"] if a == action]
         if legitimate:
             legitimate(clients)  # raises if refused
+    # The hook read the real call as test_policy_static.PATHS models it: the same kinds of
+    # resource, with (at least) the same condition keys. Where moto refuses first, the
+    # hook never sees the attack; its reading of the legitimate call is compared instead.
+    if path in MOTO_REFUSES:
+        assert not read, "moto refuses this itself"
+        read, modelled = [r for a, r, _ in clients["seen"] if a == action], PATHS[path][1][1]
+    else:
+        modelled = PATHS[path][0][1]
+    assert read, f"{action} was not read with conditions"
+    assert _kinds(modelled) <= _kinds(read[0]), "the call names other resources than PATHS models"
+    assert _keys(modelled) <= _keys(read[0]), "the call was read with other keys than PATHS models"
+
+
+def _kinds(resources: dict) -> set[str]:
+    """Service and resource type of each ARN (S3's ARNs have no type: object or bucket)."""
+    return {("s3:object" if "/" in arn else "s3:bucket") if arn.startswith("arn:aws:s3:::")
+            else f"{arn.split(':')[2]}:{arn.split(':')[5].split('/')[0]}" for arn in resources}
+
+
+def _keys(resources: dict) -> set[tuple[str, str]]:
+    """Every condition key and value the resources of a request carry."""
+    return {(k, str(sorted(v) if isinstance(v, list) else v)) for keys in resources.values() for k, v in keys.items()}
 
 
 def test_an_attack_with_the_forensics_account_beside_the_attacker_is_refused(moto_inprocess, monkeypatch):
