@@ -14,7 +14,9 @@ another principal, gets moto's decision alone.
 What it does not do: it is not IAM. It reads only the request shapes below (an unread
 shape of a read action is an error, never a guess), not every key the reference lists
 for an action (only those the shipped policy's statements for it use, plus the resource
-tags), and no global keys beyond aws:RequestTag, aws:TagKeys and aws:ResourceTag."""
+tags), and no global keys beyond aws:RequestTag, aws:TagKeys and aws:ResourceTag. Not read:
+RunInstances' snapshots of the image (IAM also authorizes those, with their ec2:Owner), the
+output bucket of SendCommand, and a launch template's contents."""
 
 from __future__ import annotations
 
@@ -169,8 +171,9 @@ def register_image(req: Request):
 
 
 def modify_snapshot_attribute(req: Request):
-    """One decision per account or group added or removed: each must be allowed on its own
-    (decide reads a multi-valued key as "any of"; IAM's String keys here are single-valued)."""
+    """One decision per account or group added or removed, each of which must be allowed:
+    decide reads a key with several values as "any of", which would let an attacker's
+    account through beside the forensics account. This is the stricter reading."""
     arn, keys = _snapshot(req, req.params["SnapshotId"])
     operation = req.params.get("OperationType", "add").capitalize()
     changes = [(operation, "userId", u) for u in req.numbered("UserId")] + \

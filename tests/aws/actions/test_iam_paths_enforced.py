@@ -279,3 +279,12 @@ def test_moto_alone_lets_the_condition_paths_through(moto_inprocess, monkeypatch
 def test_the_table_reads_every_action_of_the_paths():
     assert {attack[0] for attack, _ in PATHS.values()} <= set(READERS)
     assert all("service-authorization" in r.reference for r in READERS.values())
+
+
+def test_a_call_the_table_cannot_read_is_an_error_not_an_allow(moto_inprocess, monkeypatch):
+    """SendCommand by Targets names no instance the hook can read: it fails loudly rather
+    than being decided on a guess."""
+    clients = as_the_bot(monkeypatch)
+    with enable_iam_authentication(), pytest.raises(ValueError, match="Targets"):
+        clients["ssm"].send_command(Targets=[{"Key": "tag:Name", "Values": ["web-1"]}],
+                                    DocumentName="firebreak-CollectMemory")
