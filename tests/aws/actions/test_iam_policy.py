@@ -14,8 +14,10 @@ One addition makes moto check a resource it otherwise skips: SSM's SendCommand i
 against the document's ARN, as IAM does (`document_is_the_resource`), so the policy's pin of
 firebreak-* documents to the deploying account is enforced here, not only read. The
 escalation paths of issue 22 that rest on conditions (ec2:Attribute, ec2:Owner,
-ec2:Add/userId, tags) cannot be refused by moto: test_policy_static.py tries each as an IAM
-request with a condition-aware evaluator and says so."""
+ec2:Add/userId, tags) cannot be refused by moto alone: test_iam_paths_enforced.py makes
+each as a real call with tests/support/moto_conditions.py, which decides the calls of its
+table again with conditions (so does test_the_bot_can_attach_awsdenyall_only here, for
+iam:PolicyARN), and test_policy_static.py tries each as an IAM request."""
 
 import json
 
@@ -114,6 +116,16 @@ def responder(name, policy, monkeypatch):
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
 
 
+def the_bot(monkeypatch):
+    """Firebreak's principal holding moto's reading of the policy, with the calls of
+    tests/support/moto_conditions.py's table also decided with the policy's conditions:
+    the catalog's own calls must pass both."""
+    from tests.support.moto_conditions import condition_aware
+
+    responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+    condition_aware(monkeypatch, {f"arn:aws:iam::{ACCOUNT}:user/firebreak": POLICY})
+
+
 def estate():
     instance_id, vpc, subnet, _ = instance()
     load_balanced(instance_id, vpc, subnet)
@@ -138,7 +150,7 @@ def granted():
 def test_the_catalog_runs_under_exactly_the_shipped_policy(moto_inprocess, monkeypatch):
     with disable_iam_authentication():
         jobs = estate()
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = Runner()
         for action, target, options in jobs:
@@ -200,9 +212,9 @@ def test_the_bot_cannot_grant_itself_admin(moto_inprocess, monkeypatch):
     moto refuses Put*Policy because no statement allows the action, and AttachRolePolicy
     on the bot's own role because of the Deny on firebreak* roles (moto resolves the ARN
     of a named role). AttachUserPolicy of AdministratorAccess is refused in AWS by the
-    iam:PolicyARN condition and the Deny on firebreak* users, neither of which moto can
-    see: test_moto_cannot_see_the_policy_arn_condition pins that, and
-    test_policy_static.py checks it."""
+    iam:PolicyARN condition and the Deny on firebreak* users, neither of which moto alone
+    can see: test_the_bot_can_attach_awsdenyall_only refuses it with the condition-aware
+    hook, and test_policy_static.py checks it."""
     moto_policy = json.dumps(as_moto_reads_it(POLICY))
     with disable_iam_authentication():
         iam = boto3.client("iam")
@@ -230,17 +242,26 @@ def test_the_bot_cannot_grant_itself_admin(moto_inprocess, monkeypatch):
     assert iam.list_attached_role_policies(RoleName="firebreak-bot")["AttachedPolicies"] == []
 
 
-def test_moto_cannot_see_the_policy_arn_condition(moto_inprocess, monkeypatch):
-    """A known blind spot, pinned so the claim stays true: moto ignores Conditions and
-    checks user calls against "*", so under moto the bot CAN attach AdministratorAccess to
-    an IAM user. In AWS the iam:PolicyARN condition refuses it; the static tests check
-    that condition (test_policy_static.py::test_no_allow_statement_opens_a_way_to_escalate).
-    If this test ever fails, moto learned conditions: turn it into a refusal test."""
+def test_the_bot_can_attach_awsdenyall_only(moto_inprocess, monkeypatch):
+    """Issue 10's AttachUserPolicy of AdministratorAccess, refused by the iam:PolicyARN
+    condition. moto alone ignores conditions and checks user calls against "*", so it lets
+    the attach through (pinned first, so the claim stays true); with
+    tests/support/moto_conditions.py, which reads iam:PolicyARN from the request, it is
+    refused and quarantine's own attach of AWSDenyAll still succeeds."""
+    from tests.support.moto_conditions import condition_aware
+
     with disable_iam_authentication():
-        boto3.client("iam").create_user(UserName="intern")
+        for name in ("intern", "contractor"):
+            boto3.client("iam").create_user(UserName=name)
         responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
     with enable_iam_authentication():
-        new_session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)
+        new_session().client("iam").attach_user_policy(UserName="intern", PolicyArn=ADMIN)  # moto alone: blind
+        condition_aware(monkeypatch, {f"arn:aws:iam::{ACCOUNT}:user/firebreak": POLICY})
+        as_bot = new_session().client("iam")
+        refused(as_bot.attach_user_policy, UserName="contractor", PolicyArn=ADMIN)
+        as_bot.attach_user_policy(UserName="contractor", PolicyArn="arn:aws:iam::aws:policy/AWSDenyAll")
+    attached = boto3.client("iam").list_attached_user_policies(UserName="contractor")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/AWSDenyAll"]
 
 
 @pytest.mark.slow
@@ -265,7 +286,7 @@ def test_remediation_runs_under_exactly_the_shipped_policy(moto_inprocess, monke
         key = iam.create_access_key(UserName="intern")["AccessKey"]["AccessKeyId"]
         iam.update_access_key(UserName="intern", AccessKeyId=key, Status="Inactive")
         bucket({**BEFORE, "Statement": [{**BEFORE["Statement"][0], "Principal": "*"}]})
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         ssm = new_session().client("ssm", region_name="us-east-1")  # a new session: the bot's key
         ssm.meta.events.register("before-call.ssm.DescribeInstanceInformation",
@@ -348,7 +369,7 @@ def test_the_evidence_actions_run_under_exactly_the_shipped_policy(moto_inproces
 
     with disable_iam_authentication():
         jobs = evidence_estate()
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = EvidenceRunner(bucket="firebreak-evidence-iam", kms_key_id="alias/forensics",
                                 forensics_account="111122223333", memory_document="firebreak-CollectMemory")
@@ -424,7 +445,7 @@ def test_the_pass_through_group_allows_nothing_once_an_isolation_is_done(moto_in
                                                {"Key": "firebreak:managed", "Value": "isolation"}]}])["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=legacy, IpPermissions=[
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        responder("firebreak", as_moto_reads_it(POLICY), monkeypatch)
+        the_bot(monkeypatch)
     with enable_iam_authentication():
         runner = Runner()
         job = runner.job("isolate-instance", instance_id)

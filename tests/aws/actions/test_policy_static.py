@@ -6,8 +6,10 @@ through. Each weakening the plain check knows is shown to be caught.
 And the escalation paths of issue 22 (item 4) and its foreign SSM document (item 1), each
 tried as an IAM request against the policy with tests/support/iam_policy.decide, which
 evaluates conditions: moto's enforcement (test_iam_policy.py) ignores conditions and checks
-EC2 and SSM calls against the resource "*", so it cannot refuse these. Each is refused; the
-legitimate call beside it is allowed, so the refusal is the condition's doing."""
+EC2 and SSM calls against the resource "*", so it cannot refuse these alone. Each is refused; the
+legitimate call beside it is allowed, so the refusal is the condition's doing.
+test_iam_paths_enforced.py makes each of PATHS as a real call under moto with the same
+evaluator hooked into moto's check (tests/support/moto_conditions.py)."""
 
 from __future__ import annotations
 
