@@ -23,7 +23,6 @@ FROM python:3.11-slim-bookworm
 ENV PATH=/opt/firebreak/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    MPLCONFIGDIR=/tmp/matplotlib \
     PORT=3000
 RUN groupadd --system --gid 10001 firebreak \
  && useradd --system --uid 10001 --gid firebreak --no-create-home --home-dir /app \

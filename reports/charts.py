@@ -5,10 +5,17 @@ the Okabe-Ito colour-blind-safe palette, and alt text that says what it shows in
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 
-import matplotlib
+# matplotlib keeps its font cache under the home directory; the image's user has none it can
+# write, and without a writable place matplotlib warns and rebuilds the cache at every start.
+if not os.access(os.path.expanduser("~"), os.W_OK):
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "firebreak-matplotlib"))
+
+import matplotlib  # noqa: E402 - after choosing where it keeps its cache
 
 matplotlib.use("Agg")  # before pyplot: never a display
 from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
