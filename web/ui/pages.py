@@ -122,7 +122,6 @@ def _program(pages: Blueprint, services: Services, charts: ReportCharts) -> None
         return render_template("health.html", health=read_health(services), database=services.db.ping())
 
 
-
 def _change(incident_id: int, done, act):
     """Run `act`; flash `done` (or `done(result)`: what is stored now) or why it was refused."""
     try:
